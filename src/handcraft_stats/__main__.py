@@ -1,0 +1,3 @@
+from handcraft_stats.cli import main
+
+main()

@@ -1,0 +1,72 @@
+"""hcs ingest and hcs check."""
+
+from __future__ import annotations
+
+import typer
+
+from ..config import load_settings
+from ..normalize.frame import SEVERITY
+from ..pipeline import IngestReport, check, ingest
+from ..report.tables import Table
+from ..report.text import to_csv, to_json, to_markdown
+from ..store import Store
+from .common import (
+    DEFAULT_DB, ConfigOpt, CountyOpt, DbOpt, DebugOpt, Format, FormatOpt, PathsArg, QuietOpt,
+    YearOpt, err, guarded, out_console, progress, write_out,
+)  # fmt: skip
+from .render import ingest_tables, print_tables
+
+
+def show_report(report: IngestReport, fmt: Format, quiet: bool) -> None:
+    tables: list[Table] = ingest_tables(report)
+    if fmt is Format.json:
+        write_out(to_json(report.to_dict()))
+    elif fmt is Format.csv:
+        write_out(to_csv(tables[0].columns, tables[0].rows))
+    elif fmt is Format.md:
+        write_out(to_markdown(tables))
+    else:
+        print_tables(out_console(), tables)
+    if not quiet:
+        for f in report.refused:
+            err.print(f"refused {f.path}: {f.reason}", markup=False)
+
+
+@guarded
+def ingest_cmd(
+    paths: PathsArg, db: DbOpt = DEFAULT_DB, config: ConfigOpt = None,
+    county: CountyOpt = None, year: YearOpt = None, fmt: FormatOpt = Format.table,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
+) -> None:  # fmt: skip
+    """Read rosters (files or folders), check, normalise, link persons, store.
+
+    Example: hcs ingest data/sample/rosters --db hcs.duckdb
+    """
+    settings = load_settings(config)
+    with Store(db) as store, progress(quiet) as on_progress:
+        report = ingest(paths, store, settings, county, year, on_progress)
+    show_report(report, fmt, quiet)
+    if report.refused:
+        raise typer.Exit(1)
+
+
+@guarded
+def check_cmd(
+    paths: PathsArg, config: ConfigOpt = None, county: CountyOpt = None, year: YearOpt = None,
+    fmt: FormatOpt = Format.table, strict: bool = False, quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:  # fmt: skip
+    """Everything ingest does except storing: a dry run before a county sends its roster.
+
+    Example: hcs check 丰县2017年花名册.xlsx --strict
+    """
+    settings = load_settings(config)
+    with progress(quiet) as on_progress:
+        report = check(paths, settings, county, year, on_progress)
+    show_report(report, fmt, quiet)
+    errors = any(
+        n and SEVERITY.get(code) == "error"
+        for f in report.files for code, n in f.issues_by_code.items()
+    )  # fmt: skip
+    if report.refused or (strict and errors):
+        raise typer.Exit(1)

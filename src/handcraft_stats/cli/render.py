@@ -1,0 +1,61 @@
+"""Rich renderings of result objects for the terminal (table format only)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from ..pipeline import IngestReport
+from ..report.labels import label
+from ..report.tables import Table
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def print_tables(console: Console, tables: Sequence[Table], title: str = "") -> None:
+    if title:
+        console.print(f"[bold]{title}[/bold]")
+    for t in tables:
+        rt = RichTable(title=t.title, title_justify="left", show_edge=False, pad_edge=False)
+        for i, c in enumerate(t.columns):
+            rt.add_column(c, justify="left" if i == 0 else "right", no_wrap=i == 0)
+        for r in t.rows:
+            rt.add_row(*(_cell(v) for v in r))
+        console.print(rt)
+        console.print()
+
+
+def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
+    d = report.to_dict()
+    files = Table(
+        "files", ["file", "county", "year", "status", "sheets", "records", "skipped", "issues"],
+        [[f.name, f.county or "", f.period or "", f.status, f.sheets, f.records,
+          sum(f.rows_skipped_by_kind.values()), sum(f.issues_by_code.values())]
+         for f in report.files],
+    )  # fmt: skip
+    totals = Table("totals", ["", "count"], [
+        ["files", d["files"]], ["files landed", d["files_landed"]],
+        ["files unchanged", d["files_unchanged"]], ["files refused", d["files_refused"]],
+        ["sheets", d["sheets"]], ["records", d["records"]],
+        *[[f"persons {p}", n] for p, n in d["persons_by_period"].items()],
+    ])  # fmt: skip
+    parts = [files, totals]
+    for key, section in (("rows_skipped_by_kind", "skip"), ("issues_by_code", "issue"),
+                         ("links_by_reason", "link")):  # fmt: skip
+        rows = [[f"{k}  {label(section, k, lang)}", n] for k, n in d[key].items()]
+        parts.append(Table(key.replace("_", " "), ["", "count"], rows))
+    unknown = sorted({c for f in report.files for c in f.unknown_columns})
+    if unknown:
+        parts.append(Table("columns kept but not known", ["column"], [[c] for c in unknown]))
+    if report.refused:
+        parts.append(Table("refused", ["file", "reason"], [[f.path, f.reason] for f in report.refused]))
+    return parts

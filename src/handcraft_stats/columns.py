@@ -1,0 +1,83 @@
+"""Header texts -> canonical fields (ROSTERS.md synonym table, extendable in config)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .normalize.text import is_blank, squash
+
+SERIAL = "_serial"
+_UNIT = re.compile(r"\((元|元/人|人|次|万元|人次)\)$")
+
+CANONICAL = (
+    "name", "id_number", "birth_date", "county", "town", "village", "household_head",
+    "relation_to_head", "phone", "labor_capacity", "willing", "wing", "trainings",
+    "new_practitioner", "income_before", "income_after", "exit_year", "status", "broker",
+    "visit_date", "note",
+)  # fmt: skip
+
+
+class HeaderMatcher:
+    """Matches squashed header texts against the synonym table."""
+
+    def __init__(self, headers: Mapping[str, Sequence[str]]) -> None:
+        self._exact: dict[str, str] = {}
+        for field, names in headers.items():
+            for n in names:
+                self._exact.setdefault(squash(n), field)
+
+    def match(self, text: object) -> str | None:
+        """The canonical field (or "_serial") a header cell names, else None."""
+        if is_blank(text):
+            return None
+        key = squash(text)
+        hit = self._exact.get(key)
+        if hit is None:
+            hit = self._exact.get(_UNIT.sub("", key))
+        return hit
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMap:
+    """Column index -> canonical field, plus the kept columns hcs does not know."""
+
+    fields: dict[int, str]
+    extras: dict[int, str]
+
+    def column_of(self, field: str) -> int | None:
+        for j, f in self.fields.items():
+            if f == field:
+                return j
+        return None
+
+
+def map_columns(
+    matcher: HeaderMatcher, header: Sequence[object], group: Sequence[object] | None
+) -> ColumnMap:
+    """Map each header column; a two-row header joins its group row with the row below."""
+    width = max(len(header), len(group or ()))
+    fields: dict[int, str] = {}
+    extras: dict[int, str] = {}
+    seen: set[str] = set()
+    for j in range(width):
+        lower = header[j] if j < len(header) else ""
+        upper = group[j] if group is not None and j < len(group) else ""
+        candidates = [lower]
+        if not is_blank(upper):
+            candidates += [f"{squash(upper)}{squash(lower)}", upper]
+        field = None
+        for c in candidates:
+            field = matcher.match(c)
+            if field is not None:
+                break
+        label = squash(lower) if not is_blank(lower) else squash(upper)
+        if field == SERIAL:
+            continue
+        if field is not None and field not in seen:
+            fields[j] = field
+            seen.add(field)
+        elif label:
+            extras[j] = label
+    return ColumnMap(fields, extras)

@@ -1,0 +1,164 @@
+"""A sheet's cells -> header, data rows, and every other row classified by kind.
+
+Rules: docs/metrics.md §2. Row indices here are 0-based; row numbers shown to people
+are index + 1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .columns import SERIAL, ColumnMap, HeaderMatcher, map_columns
+from .normalize.text import is_blank, squash
+
+HEADER_SEARCH_ROWS = 40
+_TOTALS = ("合计", "总计", "小计", "共计")
+_SIGNATURE = re.compile(r"^(填表人|审核人|负责人|填报人|制表人|联系电话|审批人|签字|盖章)")
+_NOTE = re.compile(r"^(注|说明|填表说明|备注:)")
+_INFO = re.compile(r"[:]")
+
+SKIP_KINDS = (
+    "title", "info", "header", "blank", "repeated_header", "totals", "signature", "note",
+    "no_person",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """Where the table is: header rows, record rows, skipped rows by kind."""
+
+    header_rows: tuple[int, ...]
+    columns: ColumnMap
+    records: list[int]
+    skipped: dict[int, str]
+    above_header_text: str = ""
+    kinds: Counter[str] = field(default_factory=Counter)
+
+
+class NotARoster(Exception):
+    """The sheet has no header row naming a name or ID column."""
+
+    def __init__(self, found: list[str]) -> None:
+        super().__init__("no header row with a name or ID column")
+        self.found = found
+
+
+def _texts(row: Sequence[object]) -> list[str]:
+    return [squash(c) if not is_blank(c) else "" for c in row]
+
+
+def _score(matcher: HeaderMatcher, row: Sequence[object]) -> set[str]:
+    return {f for c in row if (f := matcher.match(c)) is not None and f != SERIAL}
+
+
+def _fills(matcher: HeaderMatcher, row: Sequence[object], other: Sequence[object]) -> int:
+    """How many columns blank in `row` are header texts in `other` (vertical merges)."""
+    n = 0
+    for j, c in enumerate(other):
+        if matcher.match(c) is not None and (j >= len(row) or is_blank(row[j])):
+            n += 1
+    return n
+
+
+def _is_group_row(matcher: HeaderMatcher, header: Sequence[object], row: Sequence[object]) -> bool:
+    if _fills(matcher, header, row) >= 1:
+        return True
+    cells = [t for t in _texts(row) if t]
+    return len(cells) >= 2 and not any(_INFO.search(t) for t in cells)
+
+
+def find_header(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> tuple[int, ...]:
+    """Indices of the header rows: (header,) or (group, header).
+
+    The header is the row matching most synonyms; the row above or below joins it as
+    a two-row header when the join maps more canonical columns (vertical merges).
+    """
+    best, best_score = -1, 0
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        s = len(_score(matcher, row))
+        if s > best_score:
+            best, best_score = i, s
+    if best < 0:
+        raise NotARoster([t for r in rows[:HEADER_SEARCH_ROWS] for t in _texts(r) if t][:12])
+    options: list[tuple[int, ...]] = [(best,)]
+    if best > 0 and not all(is_blank(c) for c in rows[best - 1]):
+        if _is_group_row(matcher, rows[best], rows[best - 1]):
+            options.append((best - 1, best))
+    if best + 1 < len(rows) and _fills(matcher, rows[best], rows[best + 1]) >= 1:
+        options.append((best, best + 1))
+    scored = []
+    for opt in options:
+        group = rows[opt[0]] if len(opt) == 2 else None
+        fields = set(map_columns(matcher, rows[opt[-1]], group).fields.values())
+        scored.append((len(fields), bool({"name", "id_number"} & fields), -len(opt), opt))
+    n, has_key, _, opt = max(scored)
+    if not has_key:
+        raise NotARoster([t for t in _texts(rows[best]) if t])
+    return opt
+
+
+def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetLayout:
+    """Find the header and classify every row up to the last non-empty one."""
+    last = len(rows)
+    while last > 0 and all(is_blank(c) for c in rows[last - 1]):
+        last -= 1
+    if last == 0:
+        raise NotARoster([])
+    hdr = find_header(matcher, rows[:last])
+    group = rows[hdr[0]] if len(hdr) == 2 else None
+    cmap = map_columns(matcher, rows[hdr[-1]], group)
+    header_fields = set(cmap.fields.values())
+    name_col, id_col = cmap.column_of("name"), cmap.column_of("id_number")
+    skipped: dict[int, str] = {}
+    records: list[int] = []
+    above: list[str] = []
+    for i in range(last):
+        row = rows[i]
+        texts = _texts(row)
+        if i in hdr:
+            skipped[i] = "header"
+        elif not any(texts):
+            skipped[i] = "blank"
+        elif i < hdr[0]:
+            above.append(" ".join(t for t in texts if t))
+            skipped[i] = "info" if any(_INFO.search(t) for t in texts) else "title"
+        else:
+            kind = _row_kind(matcher, row, texts, header_fields, name_col, id_col)
+            if kind is None:
+                records.append(i)
+            else:
+                skipped[i] = kind
+    kinds = Counter(skipped.values())
+    return SheetLayout(hdr, cmap, records, skipped, " ".join(above), kinds)
+
+
+def _cell(row: Sequence[object], j: int | None) -> object:
+    return row[j] if j is not None and j < len(row) else None
+
+
+def _row_kind(
+    matcher: HeaderMatcher,
+    row: Sequence[object],
+    texts: list[str],
+    header_fields: set[str],
+    name_col: int | None,
+    id_col: int | None,
+) -> str | None:
+    again = _score(matcher, row)
+    if len(again) * 2 >= max(len(header_fields), 1) or any(
+        matcher.match(_cell(row, j)) in ("name", "id_number") for j in (name_col, id_col)
+    ):
+        return "repeated_header"
+    if any(t.startswith(_TOTALS) for t in texts):
+        return "totals"
+    if any(_SIGNATURE.match(t) for t in texts):
+        return "signature"
+    first = next(t for t in texts if t)
+    if _NOTE.match(first):
+        return "note"
+    if is_blank(_cell(row, name_col)) and is_blank(_cell(row, id_col)):
+        return "no_person"
+    return None

@@ -1,0 +1,100 @@
+"""Dates and years in every form the rosters use (date cells, Excel serials, Chinese text)."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+
+from handcraft_stats.normalize.text import BAD_VALUE, Parsed, is_blank
+
+EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's 1900 leap-year bug
+SERIAL_MIN, SERIAL_MAX = 20000, 80000
+YEAR_MIN, YEAR_MAX = 2000, 2099
+_DATE_YEARS = (1900, 2099)
+_RE_TIME = re.compile(r"(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+_RE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_RE_SEPARATED = re.compile(r"(\d{4})[./\-年](\d{1,2})[./\-月](\d{1,2})日?")
+_RE_YEAR = re.compile(r"(\d{4})年?度?")
+_RE_YEAR_MONTH = re.compile(r"(\d{4})[./\-年](\d{1,2})月?")
+
+
+def _make_date(year: int, month: int, day: int) -> date | None:
+    if not _DATE_YEARS[0] <= year <= _DATE_YEARS[1]:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _from_number(number: float) -> date | None:
+    if not math.isfinite(number):
+        return None
+    if SERIAL_MIN <= number <= SERIAL_MAX:
+        return EXCEL_EPOCH + timedelta(days=int(number))
+    if number.is_integer() and 10_000_000 <= number <= 99_999_999:
+        digits = str(int(number))
+        return _make_date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    return None
+
+
+def _from_text(raw: object) -> date | None:
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = _RE_TIME.sub("", text)
+    text = "".join(text.split())
+    match = _RE_COMPACT.fullmatch(text) or _RE_SEPARATED.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    return _make_date(year, month, day)
+
+
+def _to_date(raw: object) -> date | None:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        return _from_number(float(raw))
+    return _from_text(raw)
+
+
+def parse_date(raw: object) -> Parsed[date]:
+    """A date from a date cell, an Excel serial (20000–80000), yyyymmdd or y.m.d-style text."""
+    if is_blank(raw):
+        return Parsed(None)
+    value = _to_date(raw)
+    return Parsed(value) if value is not None else Parsed(None, BAD_VALUE)
+
+
+def _year(raw: object) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        number = float(raw)
+        if math.isfinite(number) and YEAR_MIN <= number < YEAR_MAX + 1:
+            return int(number)  # 2017 or 2017.12 typed into a numeric cell
+    if isinstance(raw, str):
+        text = "".join(unicodedata.normalize("NFKC", raw).split())
+        match = _RE_YEAR.fullmatch(text)
+        if match:
+            return int(match.group(1))
+        match = _RE_YEAR_MONTH.fullmatch(text)
+        if match:
+            return int(match.group(1)) if 1 <= int(match.group(2)) <= 12 else None
+    found = _to_date(raw)
+    return found.year if found is not None else None
+
+
+def parse_year(raw: object) -> Parsed[int]:
+    """A year 2000–2099 from 2017, "2017年", "2017.12", "2017-12-20", a date cell, yyyymmdd."""
+    if is_blank(raw):
+        return Parsed(None)
+    year = _year(raw)
+    if year is None or not YEAR_MIN <= year <= YEAR_MAX:
+        return Parsed(None, BAD_VALUE)
+    return Parsed(year)

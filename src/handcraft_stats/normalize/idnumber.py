@@ -1,0 +1,137 @@
+"""Chinese resident ID numbers (GB 11643-1999): cleaning, status, 15→18 upgrade, masking."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from handcraft_stats.normalize.text import is_blank
+
+_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+_CHECK_CHARS = "10X98765432"
+_QUOTES = str.maketrans("", "", "'‘’\"“”`´")
+_RE_18 = re.compile(r"\d{17}[\dX]")
+_RE_15 = re.compile(r"\d{15}")
+_RE_SCI = re.compile(r"(\d)(?:\.(\d*))?E\+?(\d+)")
+_MAX_SIGNIFICANT = 15
+
+
+class IdStatus(StrEnum):
+    VALID = "valid"
+    UPGRADED15 = "upgraded15"
+    BAD_CHECK = "bad_check"
+    PRECISION_LOST = "precision_lost"
+    MALFORMED = "malformed"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class IdResult:
+    status: IdStatus
+    value: str | None
+    birth_date: date | None = None
+
+
+ISSUE_CODE: dict[IdStatus, str | None] = {
+    IdStatus.VALID: None,
+    IdStatus.UPGRADED15: "id_upgraded",
+    IdStatus.BAD_CHECK: "id_bad_check",
+    IdStatus.PRECISION_LOST: "id_precision_lost",
+    IdStatus.MALFORMED: "id_malformed",
+    IdStatus.MISSING: "id_missing",
+}
+
+
+def check_character(body17: str) -> str:
+    """ISO 7064 MOD 11-2 check character ("0".."9" or "X") of the first 17 digits."""
+    if len(body17) != 17 or not body17.isdigit():
+        raise ValueError(f"need 17 digits, got {body17!r}")
+    total = sum(int(d) * w for d, w in zip(body17, _WEIGHTS, strict=True))
+    return _CHECK_CHARS[total % 11]
+
+
+def upgrade15(id15: str) -> str:
+    """The 18-character form of a legacy 15-digit ID: "19" after the area code, plus check."""
+    if len(id15) != 15 or not id15.isdigit():
+        raise ValueError(f"need 15 digits, got {id15!r}")
+    body = id15[:6] + "19" + id15[6:]
+    return body + check_character(body)
+
+
+def _birth_date(yyyymmdd: str) -> date | None:
+    year, month, day = int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8])
+    if not 1900 <= year <= 2099:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return "".join(text.split()).upper()
+
+
+def _from_text(cleaned: str) -> IdResult:
+    if not cleaned:
+        return IdResult(IdStatus.MISSING, None)
+    if len(cleaned) == 18 and _RE_18.fullmatch(cleaned):
+        born = _birth_date(cleaned[6:14])
+        if born is None:
+            return IdResult(IdStatus.MALFORMED, cleaned)
+        ok = check_character(cleaned[:17]) == cleaned[17]
+        return IdResult(IdStatus.VALID if ok else IdStatus.BAD_CHECK, cleaned, born)
+    if len(cleaned) == 15 and _RE_15.fullmatch(cleaned):
+        born = _birth_date("19" + cleaned[6:12])
+        if born is None:
+            return IdResult(IdStatus.MALFORMED, cleaned)
+        return IdResult(IdStatus.UPGRADED15, upgrade15(cleaned), born)
+    sci = _RE_SCI.fullmatch(cleaned)
+    if sci:
+        digits = (sci.group(1) + (sci.group(2) or ""))[:_MAX_SIGNIFICANT]
+        return IdResult(IdStatus.PRECISION_LOST, digits)
+    return IdResult(IdStatus.MALFORMED, cleaned)
+
+
+def _from_number(number: int | float) -> IdResult:
+    if isinstance(number, float) and not math.isfinite(number):
+        return IdResult(IdStatus.MALFORMED, str(number))
+    whole = isinstance(number, int) or number.is_integer()
+    if whole and number >= 0:
+        digits = str(int(number))
+        if len(digits) == 15:
+            return _from_text(digits)  # a legacy 15-digit ID typed as a number
+        if isinstance(number, int) and len(digits.rstrip("0")) > _MAX_SIGNIFICANT:
+            return _from_text(digits)  # exact integer (not from Excel): trust its digits
+        if len(digits) > 15:
+            # Excel kept 15 significant digits: those are the only trustworthy ones.
+            lead = format(number, f".{_MAX_SIGNIFICANT - 1}e").split("e")[0].replace(".", "")
+            return IdResult(IdStatus.PRECISION_LOST, lead)
+    return IdResult(IdStatus.MALFORMED, format(number, ".15g"))
+
+
+def normalize_id(raw: object) -> IdResult:
+    """Classify one ID cell as a spreadsheet reader returns it (see docs/metrics.md §4)."""
+    if is_blank(raw):
+        return IdResult(IdStatus.MISSING, None)
+    if isinstance(raw, bool):
+        return IdResult(IdStatus.MALFORMED, str(raw).upper())
+    if isinstance(raw, date | datetime):
+        return IdResult(IdStatus.MALFORMED, raw.isoformat())
+    if isinstance(raw, int | float):
+        return _from_number(raw)
+    return _from_text(_clean(str(raw)))
+
+
+def mask_id(value: str | None) -> str:
+    """First 6 and last 4 characters with stars between; short values become all stars."""
+    if not value:
+        return ""
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]

@@ -1,0 +1,36 @@
+"""Person names: white space removed, traditional → simplified, and a toneless pinyin key."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from importlib.resources import files
+
+import zhconv
+from pypinyin import lazy_pinyin
+
+from handcraft_stats.normalize.text import is_blank
+
+
+@cache
+def _load_dictionary() -> None:
+    """Load zhconv's table ourselves: its default loader leaves the file open (ResourceWarning)."""
+    zhconv.loaddict(str(files("zhconv") / "zhcdict.json"))
+
+
+def normalize_name(raw: object) -> str | None:
+    """NFKC, all white space removed (U+3000 too), traditional → simplified; blank → None."""
+    if is_blank(raw):
+        return None
+    text = "".join(unicodedata.normalize("NFKC", str(raw)).split())
+    if not text:
+        return None
+    _load_dictionary()
+    simplified: str = zhconv.convert(text, "zh-cn")
+    return simplified
+
+
+def pinyin_key(name: str) -> str:
+    """Toneless pinyin of the name joined without separators ("张丽", "张莉" → "zhangli")."""
+    syllables: list[str] = lazy_pinyin(name, errors="default")
+    return "".join(syllables).lower()

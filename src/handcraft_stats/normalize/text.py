@@ -1,0 +1,56 @@
+"""Text primitives shared by every normaliser: blank test, cleaning, header squashing."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Generic, NamedTuple, TypeVar
+
+T = TypeVar("T")
+
+BAD_VALUE = "bad_value"
+UNKNOWN_VALUE = "unknown_value"
+
+_NA_TYPES = frozenset({"NAType", "NaTType"})
+_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")"})
+
+
+class Parsed(NamedTuple, Generic[T]):
+    """A parsed cell: the value (or None) and the problem code (None, bad_value, unknown_value)."""
+
+    value: T | None
+    problem: str | None = None
+
+
+def is_blank(raw: object) -> bool:
+    """True for None, NaN, pandas NA/NaT, and strings that are empty or white space only."""
+    if raw is None:
+        return True
+    if isinstance(raw, float):
+        return math.isnan(raw)
+    if isinstance(raw, str):
+        return not raw.strip()
+    return type(raw).__name__ in _NA_TYPES
+
+
+def _to_str(raw: object) -> str:
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+def clean_text(raw: object) -> str:
+    """NFKC and strip; non-strings become text (integral floats lose their ``.0``)."""
+    if is_blank(raw):
+        return ""
+    return unicodedata.normalize("NFKC", _to_str(raw)).strip()
+
+
+def squash(raw: object) -> str:
+    """NFKC, every white space removed, brackets unified to ASCII ``()``: a matching key."""
+    if is_blank(raw):
+        return ""
+    text = unicodedata.normalize("NFKC", _to_str(raw))
+    return "".join(text.split()).translate(_BRACKETS)

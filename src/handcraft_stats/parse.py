@@ -1,0 +1,168 @@
+"""One roster file's bytes -> sheets, classified rows, normalised records and issues.
+
+A pure function of the bytes (and settings): the same code runs in `check`, in
+`ingest`, and later on Spark executors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .config import GENERIC_SHEETS, NON_ROSTER_SHEETS, Settings
+from .errors import RefusedFile
+from .layout import NotARoster, SheetLayout, classify
+from .columns import HeaderMatcher
+from .normalize.frame import MESSAGES, SEVERITY, normalize_frame
+from .normalize.text import clean_text, is_blank, squash
+from .normalize.vocab import Vocabulary
+from .read import RawSheet, read_file
+
+YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class SheetInfo:
+    name: str
+    roster: bool
+    reason: str
+    header_rows: tuple[int, ...]
+    records: int
+
+
+@dataclass
+class ParsedFile:
+    """Everything ingest stores for one file (record ids not yet assigned)."""
+
+    path: Path
+    name: str
+    sha256: str
+    size: int
+    format: str
+    county: str
+    period: int
+    sheets: list[SheetInfo]
+    records: pd.DataFrame
+    issues: pd.DataFrame
+    skipped: pd.DataFrame  # sheet, source_row, kind
+    unknown_columns: list[str] = field(default_factory=list)
+
+    @property
+    def skipped_by_kind(self) -> Counter[str]:
+        return Counter(self.skipped["kind"])
+
+
+def _detect(settings: Settings, name: str, sheets: list[str], title: str) -> tuple[str | None, int | None]:
+    county = settings.find_county(name) or next(
+        (c for s in sheets if (c := settings.find_county(s))), None
+    ) or settings.find_county(title)  # fmt: skip
+    m = YEAR.search(name) or YEAR.search(title)
+    return county, int(m.group(1)) if m else None
+
+
+def _is_town_sheet(settings: Settings, sheet: str) -> bool:
+    key = squash(sheet).lower()
+    if not key or key.startswith(GENERIC_SHEETS) or YEAR.search(key):
+        return False
+    return settings.find_county(sheet) is None
+
+
+def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
+    cols: dict[str, list[object]] = {f: [] for f in lay.columns.fields.values()}
+    extras: list[str | None] = []
+    for i in lay.records:
+        row = sheet.rows[i]
+        for j, f in lay.columns.fields.items():
+            cols[f].append(row[j] if j < len(row) else "")
+        kept = {
+            label: clean_text(row[j])
+            for j, label in lay.columns.extras.items()
+            if j < len(row) and not is_blank(row[j])
+        }
+        extras.append(json.dumps(kept, ensure_ascii=False) if kept else None)
+    frame = pd.DataFrame(cols, dtype=object)
+    frame["source_sheet"] = sheet.name
+    frame["source_row"] = [i + 1 for i in lay.records]
+    frame["extras"] = extras
+    return frame
+
+
+def parse_file(
+    path: Path, data: bytes, settings: Settings, vocab: Vocabulary,
+    county: str | None = None, year: int | None = None,
+) -> ParsedFile:  # fmt: skip
+    """Parse one file; raise RefusedFile (one-line reason) when nothing of it can be used."""
+    raw_sheets = read_file(path, data)
+    matcher = HeaderMatcher(settings.headers)
+    infos: list[SheetInfo] = []
+    frames: list[pd.DataFrame] = []
+    skipped: list[tuple[str, int, str]] = []
+    unknown: dict[str, None] = {}
+    titles: list[str] = []
+    refusal = ""
+    for sheet in raw_sheets:
+        if squash(sheet.name).startswith(NON_ROSTER_SHEETS):
+            infos.append(SheetInfo(sheet.name, False, "not a roster sheet", (), 0))
+            continue
+        try:
+            lay = classify(matcher, sheet.rows)
+        except NotARoster as exc:
+            reason = "empty sheet" if not exc.found else "no name or ID column"
+            infos.append(SheetInfo(sheet.name, False, reason, (), 0))
+            if exc.found and not refusal:
+                refusal = f"no name or ID column in sheet {sheet.name!r}; headers found: " + ", ".join(exc.found[:12])
+            continue
+        have = set(lay.columns.fields.values())
+        if not {"name", "id_number"} <= have:
+            missing = "name" if "name" not in have else "ID number"
+            found = [*lay.columns.fields.values(), *lay.columns.extras.values()]
+            infos.append(SheetInfo(sheet.name, False, f"no {missing} column", (), 0))
+            refusal = refusal or (
+                f"no {missing} column in sheet {sheet.name!r}; headers found: " + ", ".join(found[:12])
+            )
+            continue
+        frame = _sheet_records(sheet, lay)
+        if "town" not in have and sheet.name and _is_town_sheet(settings, sheet.name):
+            frame["town"] = clean_text(sheet.name)
+        frames.append(frame)
+        unknown.update(dict.fromkeys(lay.columns.extras.values()))
+        skipped += [(sheet.name, i + 1, k) for i, k in sorted(lay.skipped.items())]
+        titles.append(lay.above_header_text)
+        infos.append(SheetInfo(sheet.name, True, "", tuple(h + 1 for h in lay.header_rows), len(lay.records)))
+    if not frames:
+        raise RefusedFile(refusal or "no roster found: every sheet is empty or not a roster")
+    found_county, found_year = _detect(settings, path.name, [s.name for s in raw_sheets], " ".join(titles))
+    county, year = county or found_county, year or found_year
+    if county is None:
+        raise RefusedFile("cannot tell the county: name it in the file name or pass --county")
+    if year is None:
+        raise RefusedFile("cannot tell the year: put it in the file name or title, or pass --year")
+    raw = pd.concat(frames, ignore_index=True)
+    if "town" in raw.columns:
+        raw["town"] = raw["town"].astype(object).where(raw["town"].notna(), "")
+    typed, raw_issues = normalize_frame(raw, vocab)
+    typed = typed.rename(columns={"county": "county_text"})
+    for c in ("source_sheet", "source_row", "extras"):
+        typed[c] = raw[c]
+    typed["source_file"], typed["county"], typed["period"] = path.name, county, year
+    issues = pd.DataFrame(
+        {
+            "index": [r.index for r in raw_issues], "code": [r.code for r in raw_issues],
+            "column": [r.column for r in raw_issues], "value": [r.value for r in raw_issues],
+        }
+    )  # fmt: skip
+    issues["severity"] = issues["code"].map(SEVERITY)
+    issues["message"] = [MESSAGES[c].format(value=v) for c, v in zip(issues["code"], issues["value"], strict=True)]
+    return ParsedFile(
+        path=path, name=path.name, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+        format=path.suffix.lower().lstrip("."), county=county, period=year, sheets=infos,
+        records=typed, issues=issues,
+        skipped=pd.DataFrame(skipped, columns=["sheet", "source_row", "kind"]),
+        unknown_columns=list(unknown),
+    )  # fmt: skip

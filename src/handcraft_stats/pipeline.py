@@ -1,0 +1,238 @@
+"""ingest and check: files -> parse -> store (one transaction per file) -> link."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import Settings
+from .errors import RefusedFile, UsageError
+from .link import TIERS, Linked, link_period
+from .normalize.frame import MESSAGES, SEVERITY
+from .normalize.vocab import Vocabulary
+from .parse import ParsedFile, parse_file
+from .read import KNOWN
+from .store import Store
+
+Progress = Callable[[str, int, int, str], None]
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one input file."""
+
+    path: str
+    name: str
+    status: str  # ingested | replaced | unchanged | refused | checked
+    reason: str = ""
+    county: str | None = None
+    period: int | None = None
+    sheets: int = 0
+    sheets_skipped: dict[str, str] = field(default_factory=dict)
+    records: int = 0
+    rows_skipped_by_kind: dict[str, int] = field(default_factory=dict)
+    issues_by_code: dict[str, int] = field(default_factory=dict)
+    unknown_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    """The ingest report of CLI.md."""
+
+    files: list[FileOutcome]
+    links_by_reason: dict[str, int]
+    persons: dict[str, int]  # period -> persons at the default tier
+    ignored: list[str] = field(default_factory=list)
+
+    def _sum(self, attr: str) -> dict[str, int]:
+        total: Counter[str] = Counter()
+        for f in self.files:
+            total.update(getattr(f, attr))
+        return dict(sorted(total.items()))
+
+    @property
+    def refused(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == "refused"]
+
+    def to_dict(self) -> dict[str, Any]:
+        landed = [f for f in self.files if f.status != "refused"]
+        return {
+            "files": len(self.files),
+            "files_landed": len(landed),
+            "files_unchanged": sum(f.status == "unchanged" for f in self.files),
+            "files_refused": len(self.refused),
+            "sheets": sum(f.sheets for f in landed),
+            "records": sum(f.records for f in landed),
+            "rows_skipped_by_kind": self._sum("rows_skipped_by_kind"),
+            "issues_by_code": self._sum("issues_by_code"),
+            "links_by_reason": dict(sorted(self.links_by_reason.items())),
+            "persons_by_period": self.persons,
+            "refused": [{"file": f.path, "reason": f.reason} for f in self.refused],
+            "ignored": self.ignored,
+            "detail": [vars(f) for f in self.files],
+        }
+
+
+def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
+    """Expand folders recursively (skipping ~$ lock files, hidden files, symlink loops)."""
+    found: list[Path] = []
+    ignored: list[str] = []
+    for p in paths:
+        if p.is_dir():
+            for root, dirs, files in os.walk(p, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in files:
+                    fp = Path(root) / f
+                    if f.startswith((".", "~$")):
+                        continue
+                    (found if fp.suffix.lower() in KNOWN else ignored).append(fp)  # type: ignore[arg-type]
+        elif p.exists():
+            found.append(p)
+        else:
+            raise UsageError(f"no such file or folder: {p}")
+    if not found:
+        raise UsageError("no roster files found (looked for .xlsx .xlsm .xls .ods .csv .txt)")
+    return sorted(dict.fromkeys(found), key=lambda x: x.as_posix()), [str(i) for i in sorted(ignored)]
+
+
+def _outcome(pf: ParsedFile, status: str) -> FileOutcome:
+    return FileOutcome(
+        path=str(pf.path), name=pf.name, status=status, county=pf.county, period=pf.period,
+        sheets=sum(s.roster for s in pf.sheets),
+        sheets_skipped={s.name: s.reason for s in pf.sheets if not s.roster},
+        records=len(pf.records), rows_skipped_by_kind=dict(pf.skipped_by_kind),
+        issues_by_code=dict(Counter(pf.issues["code"])), unknown_columns=pf.unknown_columns,
+    )  # fmt: skip
+
+
+def _parse(path: Path, settings: Settings, vocab: Vocabulary, county: str | None,
+           year: int | None) -> ParsedFile | FileOutcome:  # fmt: skip
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileOutcome(str(path), path.name, "refused", f"cannot read file: {exc.strerror}")
+    try:
+        return parse_file(path, data, settings, vocab, county, year)
+    except RefusedFile as exc:
+        return FileOutcome(str(path), path.name, "refused", exc.message)
+
+
+def check(paths: Iterable[Path], settings: Settings, county: str | None = None,
+          year: int | None = None, on_progress: Progress | None = None) -> IngestReport:  # fmt: skip
+    """Everything ingest does except storing."""
+    files, ignored = find_files(paths)
+    vocab = Vocabulary(settings.vocab_extra)
+    outcomes, frames = [], []
+    for n, path in enumerate(files, 1):
+        if on_progress:
+            on_progress("read", n, len(files), path.name)
+        res = _parse(path, settings, vocab, county, year)
+        if isinstance(res, FileOutcome):
+            outcomes.append(res)
+            continue
+        outcomes.append(_outcome(res, "checked"))
+        frames.append(res.records)
+    links: Counter[str] = Counter()
+    persons: dict[str, int] = {}
+    if frames:
+        rec = pd.concat(frames, ignore_index=True)
+        rec["record_id"], rec["file_id"] = range(1, len(rec) + 1), 0
+        for period, part in rec.groupby("period"):
+            linked = link_period(part, TIERS[0], "check")
+            links.update(linked.links["reason"])
+            persons[str(period)] = len(linked.persons)
+    return IngestReport(outcomes, dict(links), persons, ignored)
+
+
+def _store_file(store: Store, pf: ParsedFile) -> str:
+    """One transaction: the file, its sheets, skipped rows, records and issues."""
+    previous = store.previous_version(pf.name, pf.county, pf.period)
+    with store.transaction():
+        file_id, first = store.next_ids()
+        rec = pf.records.copy()
+        rec.insert(0, "record_id", range(first, first + len(rec)))
+        rec.insert(1, "file_id", file_id)
+        iss = pf.issues.copy()
+        prov = rec[["record_id", "source_sheet", "source_row"]].iloc[iss["index"]].reset_index(drop=True)
+        iss = pd.concat([iss.drop(columns="index").reset_index(drop=True), prov], axis=1)
+        iss = iss.assign(file_id=file_id, period=pf.period, county=pf.county, source_file=pf.name)
+        sheets = pd.DataFrame(
+            [(file_id, i, s.name, s.roster, s.reason, ",".join(map(str, s.header_rows)), s.records)
+             for i, s in enumerate(pf.sheets)],
+            columns=["file_id", "position", "sheet", "roster", "reason", "header_rows", "records"],
+        )  # fmt: skip
+        skipped = pf.skipped.assign(file_id=file_id)
+        values = {
+            "file_id": file_id, "name": pf.name, "path": str(pf.path), "sha256": pf.sha256,
+            "size": pf.size, "format": pf.format, "county": pf.county, "period": pf.period,
+            "version": previous.version + 1 if previous else 1, "active": True,
+            "replaced_by": None, "ingested_at": datetime.now(), "sheets": len(pf.sheets),
+            "records": len(rec), "extras": ",".join(pf.unknown_columns) or None,
+        }  # fmt: skip
+        store.insert_file(values, {"sheets": sheets, "skipped_rows": skipped, "records": rec,
+                                   "issues": iss})  # fmt: skip
+        if previous:
+            store.deactivate(previous.file_id, file_id)
+    return "replaced" if previous else "ingested"
+
+
+def relink(store: Store, period: int) -> dict[str, Linked]:
+    """Link one period's active records at every tier and store the result."""
+    rec = store.active_records(period)
+    out = {}
+    for tier in TIERS:
+        linked = link_period(rec, tier, store.salt())
+        links = linked.links.assign(period=period, tier=tier)
+        members = linked.members.assign(period=period, tier=tier)
+        persons = linked.persons.assign(period=period, tier=tier)
+        conflicts = conflict_issues(rec, linked.conflicts, period, tier)
+        store.replace_links(period, tier, links, members, persons, conflicts)
+        out[tier] = linked
+    return out
+
+
+def conflict_issues(rec: pd.DataFrame, found: pd.DataFrame, period: int, tier: str) -> pd.DataFrame:
+    prov = rec.set_index("record_id")[["file_id", "county", "source_file", "source_sheet", "source_row"]]
+    iss = found.join(prov, on="record_id")
+    return iss.assign(
+        period=period, tier=tier, code="conflict", severity=SEVERITY["conflict"],
+        message=[MESSAGES["conflict"].format(value=c) for c in iss["column"]],
+    )  # fmt: skip
+
+
+def ingest(paths: Iterable[Path], store: Store, settings: Settings, county: str | None = None,
+           year: int | None = None, on_progress: Progress | None = None) -> IngestReport:  # fmt: skip
+    """Read, check, normalise and store every file; relink the periods touched."""
+    files, ignored = find_files(paths)
+    vocab = Vocabulary(settings.vocab_extra)
+    outcomes: list[FileOutcome] = []
+    touched: set[int] = set()
+    for n, path in enumerate(files, 1):
+        if on_progress:
+            on_progress("read", n, len(files), path.name)
+        res = _parse(path, settings, vocab, county, year)
+        if isinstance(res, FileOutcome):
+            outcomes.append(res)
+            continue
+        if store.find_file(res.sha256) is not None:
+            outcomes.append(_outcome(res, "unchanged"))
+            continue
+        status = _store_file(store, res)
+        outcomes.append(_outcome(res, status))
+        touched.add(res.period)
+    links: Counter[str] = Counter()
+    persons: dict[str, int] = {}
+    for i, period in enumerate(sorted(touched), 1):
+        if on_progress:
+            on_progress("link", i, len(touched), str(period))
+        linked = relink(store, period)
+        links.update(linked[TIERS[-1]].links["reason"])
+        persons[str(period)] = len(linked[TIERS[-1]].persons)
+    return IngestReport(outcomes, dict(links), persons, ignored)

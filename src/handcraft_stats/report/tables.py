@@ -1,0 +1,67 @@
+"""A summary document -> titled tables with human labels (shared by table, md, xlsx)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..classify import CLASSES, WINGS
+from ..metrics import METRICS
+from .labels import label
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+def _metric_row(name: str, m: dict[str, Any]) -> list[Any]:
+    return [name, *(m[k] for k in METRICS)]
+
+
+def summary_tables(doc: dict[str, Any], lang: str = "zh") -> list[Table]:
+    """The summary as tables: source, by wing, by county, classes, exit years, quality."""
+    def s(code: str) -> str:
+        return label("section", code, lang)
+
+    metric_cols = [label("metric", k, lang) for k in METRICS]
+    src = doc["source"]
+    tables = [
+        Table(s("source"), [s("group"), s("count")],
+              [[s("year"), doc["year"]], [s("link_tier"), doc["link_tier"]],
+               *[[s(k), src[k]] for k in ("files", "records", "persons", "persons_on_probable_links")]]),
+        Table(s("by_wing"), [s("group"), *metric_cols],
+              [*[_metric_row(label("wing", w, lang), doc["wings"][w]) for w in WINGS],
+               _metric_row(s("totals"), doc["totals"])]),
+        Table(s("by_county"), [s("county"), *metric_cols],
+              [*[_metric_row(c, m) for c, m in doc["counties"].items()],
+               _metric_row(s("totals"), doc["totals"])]),
+        Table(s("by_class"), [s("group"), s("persons")],
+              [[label("class", c, lang), doc["classification"][c]] for c in CLASSES]),
+        Table(s("exits_by_year"), [s("year"), label("metric", "exits", lang)],
+              [[y, n] for y, n in doc["exits_by_year"].items()]),
+    ]  # fmt: skip
+    q = doc["quality"]
+    rows: list[list[Any]] = [[s("cross_county_persons"), "", q["cross_county_persons"]]]
+    rows += [[s("issues_by_code"), label("issue", k, lang) + f" ({k})", n]
+             for k, n in q["issues_by_code"].items()]  # fmt: skip
+    rows += [[s("links_by_reason"), label("link", k, lang) + f" ({k})", n]
+             for k, n in q["links_by_reason"].items()]  # fmt: skip
+    rows += [[s("rows_skipped_by_kind"), label("skip", k, lang) + f" ({k})", n]
+             for k, n in q["rows_skipped_by_kind"].items()]  # fmt: skip
+    tables.append(Table(s("quality"), [s("group"), "", s("count")], rows))
+    return tables
+
+
+def summary_csv_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Tidy rows: one per group (total, wing, county, county x wing), metrics as columns."""
+    header = ["year", "link_tier", "county", "wing", *METRICS]
+    y, t = doc["year"], doc["link_tier"]
+    rows = [[y, t, "", "", *(doc["totals"][k] for k in METRICS)]]
+    rows += [[y, t, "", w, *(doc["wings"][w][k] for k in METRICS)] for w in WINGS]
+    for c, m in doc["counties"].items():
+        rows.append([y, t, c, "", *(m[k] for k in METRICS)])
+        rows += [[y, t, c, w, *(m["wings"][w][k] for k in METRICS)] for w in WINGS]
+    return header, rows

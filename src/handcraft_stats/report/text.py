@@ -1,0 +1,39 @@
+"""Plain-text renderers: JSON, CSV and Markdown of result objects."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from .tables import Table
+
+
+def to_json(doc: Any) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(["" if v is None else v for v in r] for r in rows)
+    return buf.getvalue()
+
+
+def _md_cell(v: Any) -> str:
+    text = "—" if v is None else f"{v:,.2f}" if isinstance(v, float) else str(v)
+    return text.replace("|", "\\|")
+
+
+def to_markdown(tables: Sequence[Table], title: str = "") -> str:
+    parts = [f"# {title}\n"] if title else []
+    for t in tables:
+        parts.append(f"## {t.title}\n")
+        parts.append("| " + " | ".join(t.columns) + " |")
+        parts.append("|" + "|".join("---" for _ in t.columns) + "|")
+        parts += ["| " + " | ".join(_md_cell(v) for v in r) + " |" for r in t.rows]
+        parts.append("")
+    return "\n".join(parts)

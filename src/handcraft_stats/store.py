@@ -1,0 +1,282 @@
+"""The only module that talks to DuckDB: schema, migrations, transactions, queries."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .errors import EnvironmentProblem
+
+RECORD_COLUMNS = """
+    record_id BIGINT PRIMARY KEY, file_id INTEGER NOT NULL, period INTEGER NOT NULL,
+    county VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL, name VARCHAR, name_raw VARCHAR, name_key VARCHAR,
+    id_number VARCHAR, id_status VARCHAR NOT NULL, id_key VARCHAR, birth_date DATE,
+    county_text VARCHAR, town VARCHAR, village VARCHAR, household_head VARCHAR,
+    relation_to_head VARCHAR, phone VARCHAR, labor_capacity VARCHAR, willing VARCHAR,
+    wing VARCHAR, trainings INTEGER, new_practitioner BOOLEAN, income_before DECIMAL(14,2),
+    income_after DECIMAL(14,2), exit_year INTEGER, status VARCHAR, broker VARCHAR,
+    visit_date DATE, note VARCHAR, filled INTEGER NOT NULL, extras VARCHAR
+"""
+PERSON_COLUMNS = """
+    period INTEGER NOT NULL, tier VARCHAR NOT NULL, person_key VARCHAR NOT NULL,
+    survivor BIGINT NOT NULL, records INTEGER NOT NULL, counties INTEGER NOT NULL,
+    probable BOOLEAN NOT NULL, name VARCHAR, id_number VARCHAR, birth_date DATE,
+    phone VARCHAR, labor_capacity VARCHAR NOT NULL, willing VARCHAR NOT NULL,
+    class VARCHAR NOT NULL, wing VARCHAR NOT NULL, trainings INTEGER,
+    new_practitioner BOOLEAN NOT NULL, income_before_cents BIGINT, income_after_cents BIGINT,
+    exit_year INTEGER, status VARCHAR NOT NULL
+"""
+
+MIGRATIONS: list[str] = [
+    f"""
+    CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+    CREATE TABLE files (
+        file_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, path VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL, size BIGINT NOT NULL, format VARCHAR NOT NULL,
+        county VARCHAR NOT NULL, period INTEGER NOT NULL, version INTEGER NOT NULL,
+        active BOOLEAN NOT NULL, replaced_by INTEGER, ingested_at TIMESTAMP NOT NULL,
+        sheets INTEGER NOT NULL, records INTEGER NOT NULL, extras VARCHAR);
+    CREATE TABLE sheets (file_id INTEGER NOT NULL, position INTEGER NOT NULL,
+        sheet VARCHAR NOT NULL, roster BOOLEAN NOT NULL, reason VARCHAR,
+        header_rows VARCHAR, records INTEGER NOT NULL);
+    CREATE TABLE skipped_rows (file_id INTEGER NOT NULL, sheet VARCHAR NOT NULL,
+        source_row INTEGER NOT NULL, kind VARCHAR NOT NULL);
+    CREATE TABLE records ({RECORD_COLUMNS});
+    CREATE TABLE issues (file_id INTEGER NOT NULL, record_id BIGINT, period INTEGER NOT NULL,
+        county VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+        source_row INTEGER, code VARCHAR NOT NULL, severity VARCHAR NOT NULL,
+        "column" VARCHAR, value VARCHAR, message VARCHAR NOT NULL, tier VARCHAR);
+    CREATE TABLE links (period INTEGER NOT NULL, tier VARCHAR NOT NULL,
+        record_a BIGINT NOT NULL, record_b BIGINT NOT NULL, reason VARCHAR NOT NULL,
+        link_tier VARCHAR NOT NULL);
+    CREATE TABLE person_records (period INTEGER NOT NULL, tier VARCHAR NOT NULL,
+        record_id BIGINT NOT NULL, person_key VARCHAR NOT NULL, county VARCHAR NOT NULL);
+    CREATE TABLE persons ({PERSON_COLUMNS});
+    """,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    file_id: int
+    name: str
+    sha256: str
+    county: str
+    period: int
+    version: int
+
+
+class Store:
+    """A DuckDB file holding files, records, issues, links and persons."""
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.path = path
+        if read_only and not path.exists():
+            raise EnvironmentProblem(f"database {path} does not exist: run `hcs ingest` first")
+        try:
+            self.con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise EnvironmentProblem(_io_message(path, exc)) from None
+        except duckdb.Error as exc:
+            raise EnvironmentProblem(f"cannot open database {path}: {_first(exc)}") from None
+        if not read_only:
+            self._migrate()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------
+    def _migrate(self) -> None:
+        has_meta = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        ).fetchone()
+        version = 0
+        if has_meta and has_meta[0]:
+            row = self.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+        for i, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                self.con.execute(sql)
+                self.con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(i)]
+                )
+                if i == 1:
+                    self.con.execute(
+                        "INSERT INTO meta VALUES ('salt', ?)", [secrets.token_hex(16)]
+                    )
+
+    def salt(self) -> str:
+        row = self.con.execute("SELECT value FROM meta WHERE key='salt'").fetchone()
+        return str(row[0]) if row else ""
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # -- files --------------------------------------------------------------
+    def find_file(self, sha256: str) -> FileRow | None:
+        row = self.con.execute(
+            "SELECT file_id, name, sha256, county, period, version FROM files "
+            "WHERE sha256 = ? AND active ORDER BY file_id LIMIT 1",
+            [sha256],
+        ).fetchone()
+        return FileRow(*row) if row else None
+
+    def next_ids(self) -> tuple[int, int]:
+        row = self.con.execute(
+            "SELECT (SELECT coalesce(max(file_id), 0) + 1 FROM files), "
+            "(SELECT coalesce(max(record_id), 0) + 1 FROM records)"
+        ).fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    def previous_version(self, name: str, county: str, period: int) -> FileRow | None:
+        row = self.con.execute(
+            "SELECT file_id, name, sha256, county, period, version FROM files "
+            "WHERE name = ? AND county = ? AND period = ? AND active",
+            [name, county, period],
+        ).fetchone()
+        return FileRow(*row) if row else None
+
+    def insert_file(self, values: dict[str, Any], tables: dict[str, pd.DataFrame]) -> None:
+        """Insert one file and its rows; the caller holds the transaction."""
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        self.con.execute(f"INSERT INTO files ({cols}) VALUES ({marks})", list(values.values()))
+        for table, frame in tables.items():
+            if len(frame):
+                self.append(table, frame)
+
+    def append(self, table: str, frame: pd.DataFrame) -> None:
+        """Bulk insert the frame's columns that the table has (by name)."""
+        have = self._columns(table)
+        cols = ", ".join(f'"{c}"' for c in frame.columns if c in have)
+        self.con.execute(f"INSERT INTO {table} BY NAME SELECT {cols} FROM frame")
+
+    def _columns(self, table: str) -> set[str]:
+        rows = self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def deactivate(self, file_id: int, replaced_by: int) -> None:
+        self.con.execute(
+            "UPDATE files SET active = false, replaced_by = ? WHERE file_id = ?",
+            [replaced_by, file_id],
+        )
+
+    # -- queries ------------------------------------------------------------
+    def df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+    def rel(self, sql: str) -> duckdb.DuckDBPyRelation:
+        return self.con.sql(sql)
+
+    def periods(self) -> list[int]:
+        rows = self.con.execute(
+            "SELECT DISTINCT period FROM files WHERE active ORDER BY period"
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def active_records(self, period: int) -> pd.DataFrame:
+        return self.df(
+            "SELECT r.* FROM records r JOIN files f USING (file_id) "
+            "WHERE f.active AND r.period = ? ORDER BY r.record_id",
+            [period],
+        )
+
+    def replace_links(
+        self, period: int, tier: str, links: pd.DataFrame, members: pd.DataFrame,
+        persons: pd.DataFrame, conflicts: pd.DataFrame,
+    ) -> None:  # fmt: skip
+        with self.transaction():
+            for table in ("links", "person_records", "persons"):
+                self.con.execute(f"DELETE FROM {table} WHERE period = ? AND tier = ?", [period, tier])
+            self.con.execute(
+                "DELETE FROM issues WHERE period = ? AND tier = ? AND code = 'conflict'",
+                [period, tier],
+            )
+            for table, frame in (
+                ("links", links), ("person_records", members), ("persons", persons),
+                ("issues", conflicts),
+            ):  # fmt: skip
+                if len(frame):
+                    self.append(table, frame)
+
+
+    def source_counts(self, year: int, tier: str) -> dict[str, int]:
+        q = self.con.execute(
+            """SELECT (SELECT count(*) FROM files WHERE active AND period = $1),
+                      (SELECT count(*) FROM records r JOIN files f USING (file_id)
+                        WHERE f.active AND r.period = $1),
+                      (SELECT count(*) FROM persons WHERE period = $1 AND tier = $2),
+                      (SELECT count(*) FROM persons WHERE period = $1 AND tier = $2 AND probable)""",
+            [year, tier],
+        ).fetchone()
+        assert q is not None
+        keys = ("files", "records", "persons", "persons_on_probable_links")
+        return {k: int(v) for k, v in zip(keys, q, strict=True)}
+
+
+    def quality(self, year: int, tier: str) -> dict[str, Any]:
+        active = "file_id IN (SELECT file_id FROM files WHERE active AND period = $1)"
+        issues = self.con.execute(
+            f"SELECT code, count(*) FROM issues WHERE {active} AND (tier IS NULL OR tier = $2) "
+            "GROUP BY code ORDER BY code",
+            [year, tier],
+        ).fetchall()
+        links = self.con.execute(
+            "SELECT reason, count(*) FROM links WHERE period = $1 AND tier = $2 "
+            "GROUP BY reason ORDER BY reason",
+            [year, tier],
+        ).fetchall()
+        cross = self.con.execute(
+            "SELECT count(*) FROM persons WHERE period = $1 AND tier = $2 AND counties > 1",
+            [year, tier],
+        ).fetchone()
+        skipped = self.con.execute(
+            f"SELECT kind, count(*) FROM skipped_rows WHERE {active} GROUP BY kind ORDER BY kind",
+            [year],
+        ).fetchall()
+        return {
+            "issues_by_code": _counts(issues),
+            "links_by_reason": _counts(links),
+            "cross_county_persons": int(cross[0]) if cross else 0,
+            "rows_skipped_by_kind": _counts(skipped),
+        }
+
+
+def _first(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
+def _io_message(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    if "lock" in text.lower():
+        return f"database {path} is locked by another hcs process; try again when it ends"
+    return f"cannot open database {path}: {_first(exc)}"
+
+
+def _counts(rows: list[tuple[Any, ...]]) -> dict[str, int]:
+    return {str(k): int(n) for k, n in rows if n}
+

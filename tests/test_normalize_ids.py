@@ -1,0 +1,266 @@
+"""ID numbers: cleaning, statuses, 15→18 upgrade, numbers that lost precision, masking."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum.cn import ric
+
+from handcraft_stats.normalize.idnumber import (
+    ISSUE_CODE,
+    IdResult,
+    IdStatus,
+    check_character,
+    mask_id,
+    normalize_id,
+    upgrade15,
+)
+
+AREAS = ["320321", "320323", "340123", "370112", "320312", "320382", "320325", "320326"]
+FULL_WIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
+
+
+def make_id(area: str, born: date, seq: str) -> str:
+    body = area + born.strftime("%Y%m%d") + seq
+    return body + check_character(body)
+
+
+@st.composite
+def valid_ids(
+    draw: st.DrawFn, first: date = date(1940, 1, 1), last: date = date(2005, 12, 31)
+) -> str:
+    area = draw(st.sampled_from(AREAS))
+    born = draw(st.dates(first, last))
+    seq = draw(st.from_regex(r"\A[0-9]{2}[02468]\Z"))
+    return make_id(area, born, seq)
+
+
+@st.composite
+def messy(draw: st.DrawFn, text: str) -> str:
+    """The same ID written with the messes seen in rosters (ROSTERS.md "Cell values")."""
+    chars = []
+    for ch in text:
+        if ch == "X" and draw(st.booleans()):
+            ch = "x"
+        if draw(st.booleans()):
+            ch = ch.translate(FULL_WIDTH)
+        chars.append(ch)
+        chars.append(draw(st.sampled_from(["", "", "", " ", "\u3000"])))
+    lead = draw(st.sampled_from(["", "'", "‘", "’", " "]))
+    tail = draw(st.sampled_from(["", " ", "  ", "\u3000", "\t"]))
+    return lead + "".join(chars) + tail
+
+
+SAMPLE = make_id("320321", date(1980, 1, 1), "124")
+
+
+# --- check character -------------------------------------------------------------------------
+
+
+def test_check_character_of_the_standard_example() -> None:
+    assert check_character("11010519491231002") == "X"
+    assert normalize_id("11010519491231002X").status is IdStatus.VALID
+
+
+@given(valid_ids())
+def test_check_character_agrees_with_stdnum(id18: str) -> None:
+    assert check_character(id18[:17]) == ric.calc_check_digit(id18)
+
+
+@pytest.mark.parametrize("bad", ["1234", "1101051949123100X", "110105194912310021"])
+def test_check_character_rejects_wrong_input(bad: str) -> None:
+    with pytest.raises(ValueError):
+        check_character(bad)
+
+
+# --- valid and its messes ------------------------------------------------------------------------
+
+
+@given(st.data())
+def test_messy_valid_id_normalises_to_itself(data: st.DataObject) -> None:
+    id18 = data.draw(valid_ids())
+    raw = data.draw(messy(id18))
+    result = normalize_id(raw)
+    assert result == IdResult(IdStatus.VALID, id18, date.fromisoformat(_iso(id18[6:14])))
+
+
+def _iso(yyyymmdd: str) -> str:
+    return f"{yyyymmdd[:4]}-{yyyymmdd[4:6]}-{yyyymmdd[6:]}"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "11010519491231002x",
+        "１１０１０５１９４９１２３１００２Ｘ",
+        "110105 19491231 002X",
+        "'11010519491231002X",
+        "11010519491231002X   ",
+        "110105\u300019491231002X",
+        '"11010519491231002X"',
+    ],
+)
+def test_roster_messes(raw: str) -> None:
+    result = normalize_id(raw)
+    assert result.status is IdStatus.VALID
+    assert result.value == "11010519491231002X"
+    assert result.birth_date == date(1949, 12, 31)
+
+
+# --- 15-digit IDs --------------------------------------------------------------------------------
+
+
+def test_upgrade15_example() -> None:
+    assert upgrade15("110105491231002") == "11010519491231002X"
+    with pytest.raises(ValueError):
+        upgrade15("11010549123100")
+
+
+@given(st.data())
+def test_fifteen_digit_form_upgrades(data: st.DataObject) -> None:
+    id18 = data.draw(valid_ids(date(1940, 1, 1), date(1999, 12, 31)))
+    id15 = id18[:6] + id18[8:17]
+    result = normalize_id(data.draw(messy(id15)))
+    assert result.status is IdStatus.UPGRADED15
+    assert result.value == id18
+    assert result.birth_date is not None and result.birth_date.year == int(id18[6:10])
+
+
+def test_fifteen_digit_number_is_a_legacy_id() -> None:
+    for raw in (320321800101123, 320321800101123.0):
+        result = normalize_id(raw)
+        assert result.status is IdStatus.UPGRADED15
+        assert result.value == upgrade15("320321800101123")
+        assert result.birth_date == date(1980, 1, 1)
+
+
+def test_fifteen_digits_with_impossible_date_are_malformed() -> None:
+    assert normalize_id("320321801301123") == IdResult(IdStatus.MALFORMED, "320321801301123")
+
+
+# --- errors that must never pass as valid ------------------------------------------------------
+
+
+@given(st.data())
+def test_one_changed_digit_is_never_valid(data: st.DataObject) -> None:
+    id18 = data.draw(valid_ids())
+    pos = data.draw(st.integers(0, 17))
+    alphabet = "0123456789X" if pos == 17 else "0123456789"
+    new = data.draw(st.sampled_from([c for c in alphabet if c != id18[pos]]))
+    changed = id18[:pos] + new + id18[pos + 1 :]
+    assert normalize_id(changed).status in (IdStatus.BAD_CHECK, IdStatus.MALFORMED)
+
+
+@given(st.data())
+def test_two_swapped_digits_are_never_valid(data: st.DataObject) -> None:
+    id18 = data.draw(valid_ids())
+    swaps = [i for i in range(17) if id18[i] != id18[i + 1]]
+    pos = data.draw(st.sampled_from(swaps))
+    swapped = id18[:pos] + id18[pos + 1] + id18[pos] + id18[pos + 2 :]
+    assert normalize_id(swapped).status in (IdStatus.BAD_CHECK, IdStatus.MALFORMED)
+
+
+def test_bad_check_keeps_value_and_birth_date() -> None:
+    wrong = SAMPLE[:17] + ("0" if SAMPLE[17] != "0" else "1")
+    assert normalize_id(wrong) == IdResult(IdStatus.BAD_CHECK, wrong, date(1980, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("320321198013011234", "320321198013011234"),  # month 13
+        ("320321180001011234", "320321180001011234"),  # year 1800
+        ("320321198002301234", "320321198002301234"),  # 30 February
+        ("3203211980010112", "3203211980010112"),
+        ("32032119800101123A", "32032119800101123A"),
+        ("abc", "ABC"),
+        (True, "TRUE"),
+        (12.5, "12.5"),
+        (123, "123"),
+    ],
+)
+def test_malformed(raw: object, value: str) -> None:
+    result = normalize_id(raw)
+    assert result == IdResult(IdStatus.MALFORMED, value)
+
+
+def test_date_cells_are_malformed() -> None:
+    assert normalize_id(datetime(1980, 1, 1)).status is IdStatus.MALFORMED
+    assert normalize_id(date(1980, 1, 1)).status is IdStatus.MALFORMED
+
+
+@pytest.mark.parametrize("raw", [None, "", "   ", "\u3000", math.nan, "'"])
+def test_missing(raw: object) -> None:
+    assert normalize_id(raw) == IdResult(IdStatus.MISSING, None)
+
+
+# --- numbers stored by Excel ---------------------------------------------------------------------
+
+
+@given(valid_ids())
+def test_numeric_cell_loses_precision(id18: str) -> None:
+    # Excel keeps the first 15 digits and writes zeros for the rest.
+    for raw in (float(id18[:15] + "000"), int(id18[:15] + "000")):
+        result = normalize_id(raw)
+        assert result == IdResult(IdStatus.PRECISION_LOST, id18[:15])
+
+
+@given(valid_ids())
+def test_scientific_text_loses_precision(id18: str) -> None:
+    text = f"{float(id18[:15] + '000'):.14E}"  # what Excel shows: 3.20321198001012E+17
+    assert normalize_id(text) == IdResult(IdStatus.PRECISION_LOST, id18[:15])
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        (3.20321198001012e17, "320321198001012"),
+        (320321198001012000, "320321198001012"),
+        ("3.20321E+17", "320321"),
+        ("3.20321198001012E+17", "320321198001012"),
+        ("3.20321198001012e+17", "320321198001012"),
+        ("'3.20321E+17 ", "320321"),
+    ],
+)
+def test_precision_lost_examples(raw: object, value: str) -> None:
+    assert normalize_id(raw) == IdResult(IdStatus.PRECISION_LOST, value)
+
+
+def test_exact_integer_with_all_digits_is_read_as_text() -> None:
+    # Not what Excel can store (more than 15 significant digits): the digits are trustworthy.
+    digits = SAMPLE if SAMPLE[-1] != "X" else make_id("320321", date(1980, 1, 1), "126")
+    assert normalize_id(int(digits)).status is IdStatus.VALID
+
+
+# --- issues and masks ----------------------------------------------------------------------------
+
+
+def test_issue_codes() -> None:
+    assert ISSUE_CODE == {
+        IdStatus.VALID: None,
+        IdStatus.UPGRADED15: "id_upgraded",
+        IdStatus.BAD_CHECK: "id_bad_check",
+        IdStatus.PRECISION_LOST: "id_precision_lost",
+        IdStatus.MALFORMED: "id_malformed",
+        IdStatus.MISSING: "id_missing",
+    }
+
+
+def test_mask_examples() -> None:
+    assert mask_id("320321198001011234") == "320321********1234"
+    assert mask_id(None) == ""
+    assert mask_id("") == ""
+    assert mask_id("1234") == "****"
+    assert mask_id("320321198001012") == "320321*****1012"
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_mask_never_shows_the_full_value(value: str) -> None:
+    masked = mask_id(value)
+    assert len(masked) == len(value)
+    assert masked != value or set(value) == {"*"}
+    assert "*" in masked

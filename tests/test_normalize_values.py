@@ -1,0 +1,410 @@
+"""Text, names, phones, money, counts, dates, years and vocabularies."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from handcraft_stats.errors import UsageError
+from handcraft_stats.normalize.dates import parse_date, parse_year
+from handcraft_stats.normalize.names import normalize_name, pinyin_key
+from handcraft_stats.normalize.numbers import parse_count, parse_money
+from handcraft_stats.normalize.phone import mask_phone, normalize_phone
+from handcraft_stats.normalize.text import Parsed, clean_text, is_blank, squash
+from handcraft_stats.normalize.vocab import FIELDS, Vocabulary
+
+FULL_WIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
+CHINESE = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"]
+CHINESE += ["十" + d for d in CHINESE[1:10]]
+VOCAB = Vocabulary()
+
+# --- text ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", [None, math.nan, "", " ", "\u3000", "\t\n"])
+def test_blank(raw: object) -> None:
+    assert is_blank(raw)
+
+
+@pytest.mark.parametrize("raw", ["0", 0, 0.0, "a", False])
+def test_not_blank(raw: object) -> None:
+    assert not is_blank(raw)
+
+
+def test_clean_text() -> None:
+    assert clean_text("  ＡＢ１ ２ ") == "AB1 2"
+    assert clean_text(12) == "12"
+    assert clean_text(3.0) == "3"
+    assert clean_text(3.5) == "3.5"
+    assert clean_text(None) == ""
+
+
+def test_squash() -> None:
+    assert squash("身份证\n号码（必填）") == "身份证号码(必填)"
+    assert squash("姓\u3000名 ") == "姓名"
+    assert squash("【备注】") == "(备注)"
+
+
+# --- names and phones ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["张丽", "张 丽", "张\u3000丽", " 张丽  ", "張麗"])
+def test_normalize_name(raw: str) -> None:
+    assert normalize_name(raw) == "张丽"
+
+
+@pytest.mark.parametrize("raw", [None, "", "  ", "\u3000", math.nan])
+def test_blank_name(raw: object) -> None:
+    assert normalize_name(raw) is None
+
+
+def test_pinyin_key() -> None:
+    assert pinyin_key("张丽") == pinyin_key("张莉") == "zhangli"
+    assert pinyin_key("王芳") != pinyin_key("张丽")
+    assert pinyin_key("Anna") == "anna"
+
+
+@pytest.mark.parametrize(
+    "raw", ["138-1234-5678", "138 1234 5678", 13812345678.0, 13812345678, "１３８１２３４５６７８"]
+)
+def test_normalize_phone(raw: object) -> None:
+    assert normalize_phone(raw) == "13812345678"
+
+
+@pytest.mark.parametrize("raw", [None, "", "  ", math.nan, "无"])
+def test_blank_phone(raw: object) -> None:
+    assert normalize_phone(raw) is None
+
+
+def test_mask_phone() -> None:
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone(None) == ""
+    assert mask_phone("05161234567") == "051****4567"
+    assert mask_phone("83451234") == "834***34"
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=20))
+def test_mask_phone_never_shows_the_full_value(value: str) -> None:
+    masked = mask_phone(value)
+    assert value not in masked
+    assert len(masked) == len(value)
+
+
+# --- money ---------------------------------------------------------------------------------------
+
+
+def _money_forms(amount: Decimal) -> list[object]:
+    plain = format(amount, "f")
+    grouped = format(amount, ",f")
+    wan = format(amount / 10000, "f")
+    return [
+        plain,
+        amount,
+        float(amount),
+        plain + "元",
+        grouped,
+        grouped.replace(",", "，"),
+        grouped.replace(",", " "),
+        wan + "万",
+        wan + "万元",
+        plain.translate(FULL_WIDTH),
+        grouped.translate(FULL_WIDTH) + "元",
+        f" {plain} ",
+        f"{plain} 元",
+    ]
+
+
+@given(st.decimals(min_value=0, max_value=Decimal("999999.99"), places=2))
+def test_money_round_trip(amount: Decimal) -> None:
+    for form in _money_forms(amount):
+        assert parse_money(form) == Parsed(amount), form
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        (3500, "3500.00"),
+        (3500.0, "3500.00"),
+        ("3500", "3500.00"),
+        ("3500.00", "3500.00"),
+        ("3500元", "3500.00"),
+        ("3,500", "3500.00"),
+        ("3，500", "3500.00"),
+        ("3 500", "3500.00"),
+        ("0.35万", "3500.00"),
+        ("0.35万元", "3500.00"),
+        ("１２００", "1200.00"),
+        ("-200", "-200.00"),
+        ("12.345", "12.35"),
+        ("12.344", "12.34"),
+        (0.125, "0.13"),
+    ],
+)
+def test_money_examples(raw: object, value: str) -> None:
+    assert parse_money(raw) == Parsed(Decimal(value))
+
+
+@pytest.mark.parametrize(
+    "raw", [None, math.nan, "", "  ", "/", "／", "无", "—", "-", "--", "——", "\u3000"]
+)
+def test_money_missing(raw: object) -> None:
+    assert parse_money(raw) == Parsed(None, None)
+
+
+@pytest.mark.parametrize(
+    "raw", ["abc", "见备注", "3,5", "3500元/月", "1.2.3", True, math.inf, "万"]
+)
+def test_money_bad(raw: object) -> None:
+    assert parse_money(raw) == Parsed(None, "bad_value")
+
+
+# --- counts --------------------------------------------------------------------------------------
+
+
+@given(st.integers(0, 19))
+def test_count_round_trip(n: int) -> None:
+    for form in (n, float(n), str(n), f"{n}次", CHINESE[n], CHINESE[n] + "次", f" {n} 次"):
+        assert parse_count(form) == Parsed(n), form
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [(3, 3), (3.0, 3), ("3", 3), ("3次", 3), ("三次", 3), ("十二次", 12), ("两次", 2)],
+)
+def test_count_examples(raw: object, value: int) -> None:
+    assert parse_count(raw) == Parsed(value)
+
+
+def test_count_special() -> None:
+    assert parse_count("0") == Parsed(0)
+    assert parse_count("零") == Parsed(0)
+    assert parse_count("无") == Parsed(0)
+    assert parse_count("二十") == Parsed(20)
+    assert parse_count(None) == Parsed(None, None)
+    assert parse_count("") == Parsed(None, None)
+    assert parse_count("/") == Parsed(None, None)
+
+
+@pytest.mark.parametrize("raw", [3.5, -1, -1.0, "-2", "3.5次", "abc", "见备注", True, "十十"])
+def test_count_bad(raw: object) -> None:
+    assert parse_count(raw) == Parsed(None, "bad_value")
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+def _date_forms(day: date) -> list[object]:
+    serial = (day - date(1899, 12, 30)).days
+    y, m, d = day.year, day.month, day.day
+    return [
+        day,
+        datetime(y, m, d),
+        datetime(y, m, d, 13, 45),
+        serial,
+        float(serial),
+        f"{y}.{m}.{d}",
+        f"{y}/{m}/{d}",
+        f"{y}-{m:02}-{d:02}",
+        f"{y}年{m}月{d}日",
+        f"{y}{m:02}{d:02}",
+        int(f"{y}{m:02}{d:02}"),
+        f"{y}.{m:02}.{d:02}",
+        f"{y}-{m:02}-{d:02} 00:00:00",
+        f" {y}年{m:02}月{d:02}日 ",
+    ]
+
+
+@given(st.dates(date(1960, 1, 1), date(2099, 12, 31)))
+def test_date_round_trip(day: date) -> None:
+    for form in _date_forms(day):
+        assert parse_date(form) == Parsed(day), form
+
+
+def test_excel_serials() -> None:
+    assert parse_date(42856) == Parsed(date(2017, 5, 1))
+    assert parse_date(42858) == Parsed(date(2017, 5, 3))
+    assert parse_date(42858.5) == Parsed(date(2017, 5, 3))
+    assert parse_date(date(1899, 12, 30) + timedelta(days=20000)) == parse_date(20000)
+
+
+@pytest.mark.parametrize("raw", [None, "", " ", math.nan])
+def test_date_blank(raw: object) -> None:
+    assert parse_date(raw) == Parsed(None, None)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["2017.2.30", "20171301", "abc", "见备注", 12, 19999, 80001, True, "2017.5", "1800-01-01"],
+)
+def test_date_bad(raw: object) -> None:
+    assert parse_date(raw) == Parsed(None, "bad_value")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        2017,
+        2017.0,
+        2017.12,
+        "2017",
+        "2017年",
+        "2017.12",
+        "2017年12月",
+        "2017-12-20",
+        "2017/12",
+        date(2017, 12, 20),
+        datetime(2017, 12, 20, 8, 0),
+        20171220,
+        "20171220",
+        "２０１７年",
+        43089,
+    ],
+)
+def test_year(raw: object) -> None:
+    assert parse_year(raw) == Parsed(2017)
+
+
+@pytest.mark.parametrize("raw", [1999, "1999", 2100, "2017.13", "abc", "见备注", True, "17年"])
+def test_year_bad(raw: object) -> None:
+    assert parse_year(raw) == Parsed(None, "bad_value")
+
+
+def test_year_blank() -> None:
+    assert parse_year(None) == Parsed(None, None)
+    assert parse_year(" ") == Parsed(None, None)
+
+
+# --- vocabularies --------------------------------------------------------------------------------
+
+CAPACITY = {
+    "able": ["普通劳动力", "有劳动能力", "有劳动力", "劳动力"],
+    "skilled": ["技能劳动力"],
+    "weak": ["弱劳动力或半劳动力", "弱劳动力", "半劳动力", "部分丧失劳动能力"],
+    "lost": ["丧失劳动力", "丧失劳动能力", "完全丧失劳动能力"],
+    "none": ["无劳动力", "无劳动能力", "非劳动力"],
+}
+WILLING = {
+    "yes": ["是", "有", "愿意", "有意愿", "√", "✓", "Y", "y"],
+    "no": ["否", "无", "不愿意", "无意愿", "×", "✗", "N", "n"],
+}
+WING = {
+    "handicraft": [
+        "手工",
+        "手工加工",
+        "手工加工业",
+        "来料加工",
+        "编织",
+        "刺绣",
+        "香包",
+        "手工编织",
+    ],
+    "domestic_service": ["家政", "家政服务", "家政服务业", "月嫂", "育婴员", "家政服务(月嫂)"],
+    "ecommerce": ["电商", "巾帼电商", "电子商务", "网店", "微商", "直播带货"],
+    "agriculture": ["农业", "种植", "养殖", "种养殖", "农业种植", "大棚蔬菜"],
+    "other": ["其他", "其它", "务工", "个体经营"],
+    "none": ["无", "/", "／", "—", "-"],
+}
+STATUS = {
+    "not_exited": ["未脱贫", "否"],
+    "exited": [
+        "已脱贫",
+        "是",
+        "脱贫",
+        "已脱贫（享受政策）",
+        "已脱贫(享受政策)",
+        "已脱贫（不再享受政策）",
+    ],
+    "returned": ["返贫"],
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "table"),
+    [("labor_capacity", CAPACITY), ("willing", WILLING), ("wing", WING), ("status", STATUS)],
+)
+def test_vocabulary_spellings(field: str, table: dict[str, list[str]]) -> None:
+    for code, spellings in table.items():
+        for spelling in spellings:
+            assert VOCAB.lookup(field, spelling) == Parsed(code), spelling
+            assert VOCAB.lookup(field, f" {spelling}\u3000") == Parsed(code), spelling
+
+
+@pytest.mark.parametrize(
+    ("field", "blank", "miss"),
+    [
+        ("labor_capacity", Parsed("unknown"), Parsed("unknown", "unknown_value")),
+        ("willing", Parsed("unknown"), Parsed("unknown", "unknown_value")),
+        ("wing", Parsed("none"), Parsed("other", "unknown_value")),
+        ("status", Parsed(None), Parsed(None, "unknown_value")),
+    ],
+)
+def test_vocabulary_blank_and_unknown(field: str, blank: Parsed[str], miss: Parsed[str]) -> None:
+    for raw in (None, "", " ", "\u3000", math.nan):
+        assert VOCAB.lookup(field, raw) == blank
+    for raw in ("见备注", " 见 备 注 ", "火星语", "12"):
+        assert VOCAB.lookup(field, raw) == miss
+
+
+def test_see_remarks_never_matches_even_when_configured() -> None:
+    vocab = Vocabulary({"wing": {"见备注": "handicraft"}})
+    for field in FIELDS:
+        assert VOCAB.lookup(field, "见备注").problem == "unknown_value"
+        assert vocab.lookup(field, "见备注").problem == "unknown_value"
+    assert VOCAB.parse_flag("见备注") == Parsed(False, "unknown_value")
+
+
+def test_wing_longest_keyword_wins() -> None:
+    assert VOCAB.lookup("wing", "来料加工业") == Parsed("handicraft")
+    assert VOCAB.lookup("wing", "巾帼电商创业") == Parsed("ecommerce")
+    assert VOCAB.lookup("wing", "无业") == Parsed("other", "unknown_value")
+
+
+@pytest.mark.parametrize("raw", ["是", "√", "✓", 1, 1.0, "1", "Y", "y", "有", "true", "TRUE", True])
+def test_flag_true(raw: object) -> None:
+    assert VOCAB.parse_flag(raw) == Parsed(True)
+
+
+@pytest.mark.parametrize("raw", ["否", "×", "✗", 0, 0.0, "0", "N", "n", "无", None, "", False])
+def test_flag_false(raw: object) -> None:
+    assert VOCAB.parse_flag(raw) == Parsed(False)
+
+
+@pytest.mark.parametrize("raw", ["也许", 2, "见备注"])
+def test_flag_unknown(raw: object) -> None:
+    assert VOCAB.parse_flag(raw) == Parsed(False, "unknown_value")
+
+
+def test_extensions_merge_on_top() -> None:
+    vocab = Vocabulary(
+        {
+            "wing": {"来料加工点": "handicraft", "务工": "domestic_service"},
+            "willing": {"不详": "unknown"},
+        }
+    )
+    assert vocab.lookup("wing", "来料加工点") == Parsed("handicraft")
+    assert vocab.lookup("wing", "务工") == Parsed("domestic_service")
+    assert vocab.lookup("wing", "电商") == Parsed("ecommerce")
+    assert vocab.lookup("willing", "不详") == Parsed("unknown")
+    assert VOCAB.lookup("wing", "务工") == Parsed("other")
+
+
+def test_bad_extensions_are_refused() -> None:
+    with pytest.raises(UsageError, match="unknown code"):
+        Vocabulary({"wing": {"种菜": "farming"}})
+    with pytest.raises(UsageError, match="no vocabulary"):
+        Vocabulary({"colour": {"红": "red"}})
+    with pytest.raises(KeyError):
+        VOCAB.lookup("colour", "红")
+
+
+def test_lookup_cache_keeps_types_apart() -> None:
+    vocab = Vocabulary()
+    assert vocab.parse_flag(1) == Parsed(True)
+    assert vocab.lookup("new_practitioner", True) == Parsed("true", None)
+    assert vocab.lookup("willing", "是") is vocab.lookup("willing", "是")
+    assert vocab.parse_flag(2) == Parsed(False, "unknown_value")
