@@ -42,7 +42,9 @@ def classify_frame(persons: pd.DataFrame) -> pd.DataFrame:
     p["new_practitioner"] = p["new_practitioner"].astype("boolean").fillna(False).astype(bool)
     derived = p["exit_year"].notna().map({True: "exited", False: "not_exited"})
     p["status"] = p["status"].fillna(derived)
-    p["class"] = [person_class(c, w) for c, w in zip(p["labor_capacity"], p["willing"], strict=True)]
+    p["class"] = [
+        person_class(c, w) for c, w in zip(p["labor_capacity"], p["willing"], strict=True)
+    ]
     p["income_before_cents"] = pd.array([_cents(v) for v in p["income_before"]], dtype="Int64")
     p["income_after_cents"] = pd.array([_cents(v) for v in p["income_after"]], dtype="Int64")
     return p

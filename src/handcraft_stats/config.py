@@ -83,8 +83,12 @@ def load_settings(path: Path | None = None) -> Settings:
             raise UsageError(f"config file {path} is not valid TOML: {exc}") from exc
         source = str(path)
     city = str(user.get("city", div.get("city", "")))
-    divisions = _divisions(user["divisions"]) if "divisions" in user else _divisions(div["divisions"])
+    divisions = (
+        _divisions(user["divisions"]) if "divisions" in user else _divisions(div["divisions"])
+    )
     for key, extra in user.get("headers", {}).items():
         headers[key] = tuple(dict.fromkeys([*headers.get(key, ()), *extra]))
-    vocab_extra = {k: {str(a): str(b) for a, b in v.items()} for k, v in user.get("vocab", {}).items()}
+    vocab_extra = {
+        k: {str(a): str(b) for a, b in v.items()} for k, v in user.get("vocab", {}).items()
+    }
     return Settings(city, divisions, headers, vocab_extra, source)

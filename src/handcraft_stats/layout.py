@@ -84,9 +84,9 @@ def find_header(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> tup
     if best < 0:
         raise NotARoster([t for r in rows[:HEADER_SEARCH_ROWS] for t in _texts(r) if t][:12])
     options: list[tuple[int, ...]] = [(best,)]
-    if best > 0 and not all(is_blank(c) for c in rows[best - 1]):
-        if _is_group_row(matcher, rows[best], rows[best - 1]):
-            options.append((best - 1, best))
+    above = rows[best - 1] if best > 0 else []
+    if any(not is_blank(c) for c in above) and _is_group_row(matcher, rows[best], above):
+        options.append((best - 1, best))
     if best + 1 < len(rows) and _fills(matcher, rows[best], rows[best + 1]) >= 1:
         options.append((best, best + 1))
     scored = []
@@ -94,7 +94,7 @@ def find_header(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> tup
         group = rows[opt[0]] if len(opt) == 2 else None
         fields = set(map_columns(matcher, rows[opt[-1]], group).fields.values())
         scored.append((len(fields), bool({"name", "id_number"} & fields), -len(opt), opt))
-    n, has_key, _, opt = max(scored)
+    _, has_key, _, opt = max(scored)
     if not has_key:
         raise NotARoster([t for t in _texts(rows[best]) if t])
     return opt

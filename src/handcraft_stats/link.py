@@ -103,12 +103,15 @@ def link_period(rec: pd.DataFrame, tier: str, salt: str) -> Linked:
     links["link_tier"] = CERTAIN
     rec = rec.assign(cluster=_components(rec["record_id"], links).to_numpy())
     basis = rec.groupby("cluster").agg(
-        id_key=("id_key", "min"), file_id=("file_id", "first"), sheet=("source_sheet", "first"),
+        id_key=("id_key", "min"), file=("source_file", "first"), sheet=("source_sheet", "first"),
         row=("source_row", "first"), name=("name", "first"),
     )  # fmt: skip
     keys = {
-        int(c): person_key(
-            salt, f"id:{b.id_key}" if isinstance(b.id_key, str) else f"row:{b.name}:{b.file_id}:{b.sheet}:{b.row}"
+        int(str(c)): person_key(
+            salt,
+            f"id:{b.id_key}"
+            if isinstance(b.id_key, str)
+            else f"row:{b.name}:{b.file}:{b.sheet}:{b.row}",
         )
         for c, b in basis.iterrows()
     }

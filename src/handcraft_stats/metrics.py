@@ -48,7 +48,7 @@ def mean_yuan(cents: Any, n: Any) -> float | None:
 
 
 def _finish(row: dict[str, Any]) -> dict[str, Any]:
-    out = {m: int(row.get(m) or 0) for m in METRICS if m != "income_increase_mean"}
+    out: dict[str, Any] = {m: int(row.get(m) or 0) for m in METRICS if m != "income_increase_mean"}
     out["income_increase_mean"] = mean_yuan(row.get("_inc_cents") or 0, row.get("_inc_n"))
     return {m: out[m] for m in METRICS}
 
@@ -119,7 +119,9 @@ def summarize(store: Store, year: int, tier: str = "probable",
         "wings": wings,
         "counties": counties,
         "classification": classes,
-        "exits_by_year": {str(r["exit_year"]): int(r["n"]) for r in sorted(by_year, key=lambda r: r["exit_year"])},
+        "exits_by_year": {
+            str(r["exit_year"]): int(r["n"]) for r in sorted(by_year, key=lambda r: r["exit_year"])
+        },
         "quality": store.quality(year, tier),
     }
     return Summary(doc, tuple(counties))

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .columns import HeaderMatcher
 from .config import GENERIC_SHEETS, NON_ROSTER_SHEETS, Settings
 from .errors import RefusedFile
 from .layout import NotARoster, SheetLayout, classify
-from .columns import HeaderMatcher
 from .normalize.frame import MESSAGES, SEVERITY, normalize_frame
 from .normalize.text import clean_text, is_blank, squash
 from .normalize.vocab import Vocabulary
@@ -58,7 +58,9 @@ class ParsedFile:
         return Counter(self.skipped["kind"])
 
 
-def _detect(settings: Settings, name: str, sheets: list[str], title: str) -> tuple[str | None, int | None]:
+def _detect(
+    settings: Settings, name: str, sheets: list[str], title: str
+) -> tuple[str | None, int | None]:
     county = settings.find_county(name) or next(
         (c for s in sheets if (c := settings.find_county(s))), None
     ) or settings.find_county(title)  # fmt: skip
@@ -116,7 +118,10 @@ def parse_file(
             reason = "empty sheet" if not exc.found else "no name or ID column"
             infos.append(SheetInfo(sheet.name, False, reason, (), 0))
             if exc.found and not refusal:
-                refusal = f"no name or ID column in sheet {sheet.name!r}; headers found: " + ", ".join(exc.found[:12])
+                refusal = (
+                    f"no name or ID column in sheet {sheet.name!r}; headers found: "
+                    + ", ".join(exc.found[:12])
+                )
             continue
         have = set(lay.columns.fields.values())
         if not {"name", "id_number"} <= have:
@@ -124,7 +129,8 @@ def parse_file(
             found = [*lay.columns.fields.values(), *lay.columns.extras.values()]
             infos.append(SheetInfo(sheet.name, False, f"no {missing} column", (), 0))
             refusal = refusal or (
-                f"no {missing} column in sheet {sheet.name!r}; headers found: " + ", ".join(found[:12])
+                f"no {missing} column in sheet {sheet.name!r}; headers found: "
+                + ", ".join(found[:12])
             )
             continue
         frame = _sheet_records(sheet, lay)
@@ -134,10 +140,14 @@ def parse_file(
         unknown.update(dict.fromkeys(lay.columns.extras.values()))
         skipped += [(sheet.name, i + 1, k) for i, k in sorted(lay.skipped.items())]
         titles.append(lay.above_header_text)
-        infos.append(SheetInfo(sheet.name, True, "", tuple(h + 1 for h in lay.header_rows), len(lay.records)))
+        infos.append(
+            SheetInfo(sheet.name, True, "", tuple(h + 1 for h in lay.header_rows), len(lay.records))
+        )
     if not frames:
         raise RefusedFile(refusal or "no roster found: every sheet is empty or not a roster")
-    found_county, found_year = _detect(settings, path.name, [s.name for s in raw_sheets], " ".join(titles))
+    found_county, found_year = _detect(
+        settings, path.name, [s.name for s in raw_sheets], " ".join(titles)
+    )
     county, year = county or found_county, year or found_year
     if county is None:
         raise RefusedFile("cannot tell the county: name it in the file name or pass --county")
@@ -158,7 +168,9 @@ def parse_file(
         }
     )  # fmt: skip
     issues["severity"] = issues["code"].map(SEVERITY)
-    issues["message"] = [MESSAGES[c].format(value=v) for c, v in zip(issues["code"], issues["value"], strict=True)]
+    issues["message"] = [
+        MESSAGES[c].format(value=v) for c, v in zip(issues["code"], issues["value"], strict=True)
+    ]
     return ParsedFile(
         path=path, name=path.name, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
         format=path.suffix.lower().lstrip("."), county=county, period=year, sheets=infos,

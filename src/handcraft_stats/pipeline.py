@@ -99,7 +99,9 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
             raise UsageError(f"no such file or folder: {p}")
     if not found:
         raise UsageError("no roster files found (looked for .xlsx .xlsm .xls .ods .csv .txt)")
-    return sorted(dict.fromkeys(found), key=lambda x: x.as_posix()), [str(i) for i in sorted(ignored)]
+    return sorted(dict.fromkeys(found), key=lambda x: x.as_posix()), [
+        str(i) for i in sorted(ignored)
+    ]
 
 
 def _outcome(pf: ParsedFile, status: str) -> FileOutcome:
@@ -112,8 +114,9 @@ def _outcome(pf: ParsedFile, status: str) -> FileOutcome:
     )  # fmt: skip
 
 
-def _parse(path: Path, settings: Settings, vocab: Vocabulary, county: str | None,
-           year: int | None) -> ParsedFile | FileOutcome:  # fmt: skip
+def _parse(
+    path: Path, settings: Settings, vocab: Vocabulary, county: str | None, year: int | None
+) -> ParsedFile | FileOutcome:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -124,8 +127,13 @@ def _parse(path: Path, settings: Settings, vocab: Vocabulary, county: str | None
         return FileOutcome(str(path), path.name, "refused", exc.message)
 
 
-def check(paths: Iterable[Path], settings: Settings, county: str | None = None,
-          year: int | None = None, on_progress: Progress | None = None) -> IngestReport:  # fmt: skip
+def check(
+    paths: Iterable[Path],
+    settings: Settings,
+    county: str | None = None,
+    year: int | None = None,
+    on_progress: Progress | None = None,
+) -> IngestReport:
     """Everything ingest does except storing."""
     files, ignored = find_files(paths)
     vocab = Vocabulary(settings.vocab_extra)
@@ -160,7 +168,11 @@ def _store_file(store: Store, pf: ParsedFile) -> str:
         rec.insert(0, "record_id", range(first, first + len(rec)))
         rec.insert(1, "file_id", file_id)
         iss = pf.issues.copy()
-        prov = rec[["record_id", "source_sheet", "source_row"]].iloc[iss["index"]].reset_index(drop=True)
+        prov = (
+            rec[["record_id", "source_sheet", "source_row"]]
+            .iloc[iss["index"]]
+            .reset_index(drop=True)
+        )
         iss = pd.concat([iss.drop(columns="index").reset_index(drop=True), prov], axis=1)
         iss = iss.assign(file_id=file_id, period=pf.period, county=pf.county, source_file=pf.name)
         sheets = pd.DataFrame(
@@ -199,7 +211,9 @@ def relink(store: Store, period: int) -> dict[str, Linked]:
 
 
 def conflict_issues(rec: pd.DataFrame, found: pd.DataFrame, period: int, tier: str) -> pd.DataFrame:
-    prov = rec.set_index("record_id")[["file_id", "county", "source_file", "source_sheet", "source_row"]]
+    prov = rec.set_index("record_id")[
+        ["file_id", "county", "source_file", "source_sheet", "source_row"]
+    ]
     iss = found.join(prov, on="record_id")
     return iss.assign(
         period=period, tier=tier, code="conflict", severity=SEVERITY["conflict"],
@@ -207,8 +221,14 @@ def conflict_issues(rec: pd.DataFrame, found: pd.DataFrame, period: int, tier: s
     )  # fmt: skip
 
 
-def ingest(paths: Iterable[Path], store: Store, settings: Settings, county: str | None = None,
-           year: int | None = None, on_progress: Progress | None = None) -> IngestReport:  # fmt: skip
+def ingest(
+    paths: Iterable[Path],
+    store: Store,
+    settings: Settings,
+    county: str | None = None,
+    year: int | None = None,
+    on_progress: Progress | None = None,
+) -> IngestReport:
     """Read, check, normalise and store every file; relink the periods touched."""
     files, ignored = find_files(paths)
     vocab = Vocabulary(settings.vocab_extra)

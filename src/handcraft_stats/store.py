@@ -115,9 +115,7 @@ class Store:
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(i)]
                 )
                 if i == 1:
-                    self.con.execute(
-                        "INSERT INTO meta VALUES ('salt', ?)", [secrets.token_hex(16)]
-                    )
+                    self.con.execute("INSERT INTO meta VALUES ('salt', ?)", [secrets.token_hex(16)])
 
     def salt(self) -> str:
         row = self.con.execute("SELECT value FROM meta WHERE key='salt'").fetchone()
@@ -211,7 +209,9 @@ class Store:
     ) -> None:  # fmt: skip
         with self.transaction():
             for table in ("links", "person_records", "persons"):
-                self.con.execute(f"DELETE FROM {table} WHERE period = ? AND tier = ?", [period, tier])
+                self.con.execute(
+                    f"DELETE FROM {table} WHERE period = ? AND tier = ?", [period, tier]
+                )
             self.con.execute(
                 "DELETE FROM issues WHERE period = ? AND tier = ? AND code = 'conflict'",
                 [period, tier],
@@ -223,20 +223,19 @@ class Store:
                 if len(frame):
                     self.append(table, frame)
 
-
     def source_counts(self, year: int, tier: str) -> dict[str, int]:
         q = self.con.execute(
             """SELECT (SELECT count(*) FROM files WHERE active AND period = $1),
                       (SELECT count(*) FROM records r JOIN files f USING (file_id)
                         WHERE f.active AND r.period = $1),
                       (SELECT count(*) FROM persons WHERE period = $1 AND tier = $2),
-                      (SELECT count(*) FROM persons WHERE period = $1 AND tier = $2 AND probable)""",
+                      (SELECT count(*) FROM persons
+                        WHERE period = $1 AND tier = $2 AND probable)""",
             [year, tier],
         ).fetchone()
         assert q is not None
         keys = ("files", "records", "persons", "persons_on_probable_links")
         return {k: int(v) for k, v in zip(keys, q, strict=True)}
-
 
     def quality(self, year: int, tier: str) -> dict[str, Any]:
         active = "file_id IN (SELECT file_id FROM files WHERE active AND period = $1)"
@@ -279,4 +278,3 @@ def _io_message(path: Path, exc: Exception) -> str:
 
 def _counts(rows: list[tuple[Any, ...]]) -> dict[str, int]:
     return {str(k): int(n) for k, n in rows if n}
-

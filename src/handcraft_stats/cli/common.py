@@ -8,7 +8,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -23,19 +23,19 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
     md = "md"
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     certain = "certain"
     probable = "probable"
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     zh = "zh"
     en = "en"
 
@@ -58,10 +58,12 @@ CountyOpt = Annotated[
 YearOpt = Annotated[
     int | None, typer.Option("--year", help="Period of every file (else from names/titles).")
 ]
-PathsArg = Annotated[list[Path], typer.Argument(help="Roster files or folders (searched recursively).")]
+PathsArg = Annotated[
+    list[Path], typer.Argument(help="Roster files or folders (searched recursively).")
+]
 
 DEFAULT_DB = Path("hcs.duckdb")
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def out_console() -> Console:

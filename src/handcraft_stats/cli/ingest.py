@@ -11,8 +11,21 @@ from ..report.tables import Table
 from ..report.text import to_csv, to_json, to_markdown
 from ..store import Store
 from .common import (
-    DEFAULT_DB, ConfigOpt, CountyOpt, DbOpt, DebugOpt, Format, FormatOpt, PathsArg, QuietOpt,
-    YearOpt, err, guarded, out_console, progress, write_out,
+    DEFAULT_DB,
+    ConfigOpt,
+    CountyOpt,
+    DbOpt,
+    DebugOpt,
+    Format,
+    FormatOpt,
+    PathsArg,
+    QuietOpt,
+    YearOpt,
+    err,
+    guarded,
+    out_console,
+    progress,
+    write_out,
 )  # fmt: skip
 from .render import ingest_tables, print_tables
 

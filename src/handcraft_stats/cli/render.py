@@ -57,5 +57,7 @@ def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
     if unknown:
         parts.append(Table("columns kept but not known", ["column"], [[c] for c in unknown]))
     if report.refused:
-        parts.append(Table("refused", ["file", "reason"], [[f.path, f.reason] for f in report.refused]))
+        parts.append(
+            Table("refused", ["file", "reason"], [[f.path, f.reason] for f in report.refused])
+        )
     return parts

@@ -13,8 +13,20 @@ from ..report.tables import summary_csv_rows, summary_tables
 from ..report.text import to_csv, to_json, to_markdown
 from ..store import Store
 from .common import (
-    DEFAULT_DB, ConfigOpt, DbOpt, DebugOpt, Format, FormatOpt, Lang, LangOpt, QuietOpt, Tier,
-    TierOpt, guarded, out_console, write_out,
+    DEFAULT_DB,
+    ConfigOpt,
+    DbOpt,
+    DebugOpt,
+    Format,
+    FormatOpt,
+    Lang,
+    LangOpt,
+    QuietOpt,
+    Tier,
+    TierOpt,
+    guarded,
+    out_console,
+    write_out,
 )  # fmt: skip
 from .render import print_tables
 

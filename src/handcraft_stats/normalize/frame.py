@@ -132,9 +132,11 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
         for s, y in zip(out["status"], out["exit_year"], strict=True)
     ]
     present = [c for c in raw.columns if c in _CANONICAL_SET]
-    out["filled"] = [
-        sum(not is_blank(v) for v in row) for row in raw[present].itertuples(index=False)
-    ] if present else [0] * n
+    out["filled"] = (
+        [sum(not is_blank(v) for v in row) for row in raw[present].itertuples(index=False)]
+        if present
+        else [0] * n
+    )
     frame = pd.DataFrame(out, index=raw.index)
     frame["trainings"] = frame["trainings"].astype("Int64")
     frame["exit_year"] = frame["exit_year"].astype("Int64")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import RefusedFile
 from .csvfile import read_csv
 from .workbook import read_workbook
-from ..errors import RefusedFile
 
 SPREADSHEET = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT = {".csv", ".txt"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import cast
 
 from python_calamine import CalamineWorkbook
 
@@ -23,7 +24,7 @@ def read_workbook(data: bytes, suffix: str) -> list[tuple[str, list[list[object]
             continue
         try:
             sheet = wb.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False)
+            rows = cast("list[list[object]]", sheet.to_python(skip_empty_area=False))
             merged = tuple(sheet.merged_cell_ranges or ())
         except Exception as exc:
             raise RefusedFile(f"cannot read sheet {meta.name!r}: {_short(exc)}") from None

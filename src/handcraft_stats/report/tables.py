@@ -17,12 +17,16 @@ class Table:
     rows: list[list[Any]]
 
 
+SOURCE_KEYS = ("files", "records", "persons", "persons_on_probable_links")
+
+
 def _metric_row(name: str, m: dict[str, Any]) -> list[Any]:
     return [name, *(m[k] for k in METRICS)]
 
 
 def summary_tables(doc: dict[str, Any], lang: str = "zh") -> list[Table]:
     """The summary as tables: source, by wing, by county, classes, exit years, quality."""
+
     def s(code: str) -> str:
         return label("section", code, lang)
 
@@ -31,7 +35,7 @@ def summary_tables(doc: dict[str, Any], lang: str = "zh") -> list[Table]:
     tables = [
         Table(s("source"), [s("group"), s("count")],
               [[s("year"), doc["year"]], [s("link_tier"), doc["link_tier"]],
-               *[[s(k), src[k]] for k in ("files", "records", "persons", "persons_on_probable_links")]]),
+               *[[s(k), src[k]] for k in SOURCE_KEYS]]),
         Table(s("by_wing"), [s("group"), *metric_cols],
               [*[_metric_row(label("wing", w, lang), doc["wings"][w]) for w in WINGS],
                _metric_row(s("totals"), doc["totals"])]),

@@ -1,0 +1,129 @@
+"""The CLI through CliRunner: exit codes, stdout/stderr separation, JSON = library result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from conftest import ID_A, write_xlsx
+from handcraft_stats import Store, load_settings, summarize
+from handcraft_stats.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str | Path) -> object:
+    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "120"})
+
+
+def test_ingest_then_summary_json_equals_library(roster_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "t.duckdb"
+    res = run("ingest", roster_dir, "--db", db, "--format", "json")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    report = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert report["records"] == 3 and report["files_refused"] == 0
+    res = run("summary", "--year", "2017", "--db", db, "--format", "json", "--link", "certain")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    assert res.stderr == ""  # type: ignore[attr-defined]
+    with Store(db, read_only=True) as store:
+        lib = summarize(store, 2017, "certain", [d.name for d in load_settings(None).divisions])
+    assert json.loads(res.stdout) == lib.to_dict()  # type: ignore[attr-defined]
+    assert lib.to_dict()["totals"]["persons"] == 3
+
+
+def test_bad_files_are_refused_while_good_ones_land(roster_dir: Path, tmp_path: Path) -> None:
+    (roster_dir / "丰县2017空.csv").write_bytes(b"")
+    (roster_dir / "沛县2017.xlsx").write_bytes(b"this is not a workbook")
+    write_xlsx(roster_dir / "睢宁县2017.xlsx", {"汇总": [["乡镇", "人数"], ["a", 1]],
+                                                 "S": [["乡镇", "脱贫人数"], ["a", 1]]})  # fmt: skip
+    db = tmp_path / "t.duckdb"
+    res = run("ingest", roster_dir, "--db", db, "--format", "json")
+    assert res.exit_code == 1, res.output  # type: ignore[attr-defined]
+    report = json.loads(res.stdout)  # type: ignore[attr-defined]
+    reasons = {Path(r["file"]).name: r["reason"] for r in report["refused"]}
+    assert set(reasons) == {"丰县2017空.csv", "沛县2017.xlsx", "睢宁县2017.xlsx"}
+    assert "empty file" in reasons["丰县2017空.csv"]
+    assert "headers found: 乡镇, 脱贫人数" in reasons["睢宁县2017.xlsx"]
+    err_lines = res.stderr.strip().splitlines()  # type: ignore[attr-defined]
+    assert all(line.startswith("refused ") for line in err_lines)
+    assert report["records"] == 3
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM records").fetchone() == (3,)
+    assert con.execute("SELECT count(*) FROM files").fetchone() == (1,)
+
+
+def test_reingesting_same_content_changes_nothing(roster_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "t.duckdb"
+    assert run("ingest", roster_dir, "--db", db).exit_code == 0  # type: ignore[attr-defined]
+    res = run("ingest", roster_dir, "--db", db, "--format", "json")
+    assert json.loads(res.stdout)["files_unchanged"] == 1  # type: ignore[attr-defined]
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM records").fetchone() == (3,)
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("ingest", tmp_path / "nope", "--db", tmp_path / "x.duckdb").exit_code == 2  # type: ignore[attr-defined]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = run("ingest", empty, "--db", tmp_path / "x.duckdb")
+    assert res.exit_code == 2 and "no roster files" in res.stderr  # type: ignore[attr-defined]
+    assert run("summary", "--year", "abc").exit_code == 2  # type: ignore[attr-defined]
+    assert run("summary", "--year", "2017", "--format", "xml").exit_code == 2  # type: ignore[attr-defined]
+
+
+def test_summary_for_a_year_not_loaded_is_a_usage_error(roster_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "t.duckdb"
+    run("ingest", roster_dir, "--db", db)
+    res = run("summary", "--year", "2015", "--db", db)
+    assert res.exit_code == 2 and "periods: 2017" in res.stderr  # type: ignore[attr-defined]
+
+
+def test_missing_or_locked_database_exits_3(roster_dir: Path, tmp_path: Path) -> None:
+    res = run("summary", "--year", "2017", "--db", tmp_path / "none.duckdb")
+    assert res.exit_code == 3 and "run `hcs ingest` first" in res.stderr  # type: ignore[attr-defined]
+    bad = tmp_path / "bad.duckdb"
+    bad.write_bytes(b"not a database" * 100)
+    res = run("summary", "--year", "2017", "--db", bad)
+    assert res.exit_code == 3 and "Traceback" not in res.output  # type: ignore[attr-defined]
+
+
+def test_check_stores_nothing_and_strict_fails_on_errors(tmp_path: Path) -> None:
+    rows = [["姓名", "身份证号码"], ["张丽", ID_A[:-1] + "9"]]
+    write_xlsx(tmp_path / "丰县2017.xlsx", {"S": rows})
+    res = run("check", tmp_path / "丰县2017.xlsx", "--format", "json")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    assert json.loads(res.stdout)["issues_by_code"] == {"id_bad_check": 1}  # type: ignore[attr-defined]
+    assert run("check", tmp_path / "丰县2017.xlsx", "--strict").exit_code == 1  # type: ignore[attr-defined]
+    assert not list(tmp_path.glob("*.duckdb"))
+
+
+def test_summary_table_and_md_use_chinese_labels(roster_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "t.duckdb"
+    run("ingest", roster_dir, "--db", db)
+    table = run("summary", "--year", "2017", "--db", db)
+    assert table.exit_code == 0 and "登记人数" in table.stdout and "手工加工" in table.stdout  # type: ignore[attr-defined]
+    md = run("summary", "--year", "2017", "--db", db, "--format", "md")
+    assert "| 丰县 |" in md.stdout and "## 分县" in md.stdout  # type: ignore[attr-defined]
+    en = run("summary", "--year", "2017", "--db", db, "--format", "md", "--lang", "en")
+    assert "Registered" in en.stdout  # type: ignore[attr-defined]
+    csv = run("summary", "--year", "2017", "--db", db, "--format", "csv")
+    lines = csv.stdout.splitlines()  # type: ignore[attr-defined]
+    assert lines[0].startswith("year,link_tier,county,wing,persons")
+    assert lines[1].startswith("2017,probable,,,3,")
+
+
+def test_small_roster_figures(roster_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "t.duckdb"
+    run("ingest", roster_dir, "--db", db)
+    doc = json.loads(run("summary", "--year", "2017", "--db", db, "--format", "json").stdout)  # type: ignore[attr-defined]
+    t = doc["totals"]
+    assert (t["persons"], t["trained"], t["training_person_times"], t["exits"]) == (3, 2, 5, 1)
+    assert doc["exits_by_year"] == {"2016": 1, "2017": 1}
+    assert doc["classification"]["able_willing"] == 1
+    assert doc["classification"]["weak_unwilling"] == 1
+    assert doc["classification"]["unable"] == 1
+    assert doc["wings"]["handicraft"]["income_increase_mean"] == 0.0
+    assert doc["wings"]["none"]["persons"] == 1

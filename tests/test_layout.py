@@ -1,0 +1,69 @@
+"""Layout detection: header rows, multi-row headers, and every skipped-row kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from handcraft_stats.columns import HeaderMatcher
+from handcraft_stats.config import load_settings
+from handcraft_stats.layout import NotARoster, classify
+
+M = HeaderMatcher(load_settings(None).headers)
+
+
+def test_every_row_kind_is_classified() -> None:
+    rows = [
+        ["", ""],
+        ["徐州市沛县2017年妇女花名册", ""],
+        ["填报单位：沛县妇联", "单位：元"],
+        ["序号", "姓名", "身份证号码", "从业产业"],
+        [1, "张丽", "320321198001010022", "手工"],
+        ["", " ", "\u3000"],
+        ["序号", "姓名", "身份证号码", "从业产业"],
+        [2, "王芳", "", ""],
+        [3, "", "", ""],
+        ["合计 721人", "", "", ""],
+        ["填表人：王某某", "", "审核人：李某某"],
+        ["注：本表由村妇联填报"],
+    ]
+    lay = classify(M, rows)
+    assert lay.header_rows == (3,)
+    assert lay.records == [4, 7]
+    assert {i + 1: k for i, k in lay.skipped.items()} == {
+        1: "blank", 2: "title", 3: "info", 4: "header", 6: "blank", 7: "repeated_header",
+        9: "no_person", 10: "totals", 11: "signature", 12: "note",
+    }  # fmt: skip
+
+
+def test_two_row_header_joins_group_row_with_vertical_merges() -> None:
+    rows = [
+        ["序号", "姓名", "身份证号码", "收入情况（元）", "", "帮扶情况"],
+        ["", "", "", "帮扶前年收入\n(元)", "当年收入(元)", "结对帮扶人"],
+        [1, "张丽", "320321198001010022", 3000, 5000, "李某"],
+    ]
+    lay = classify(M, rows)
+    assert lay.header_rows == (0, 1)
+    assert set(lay.columns.fields.values()) == {
+        "name", "id_number", "income_before", "income_after", "broker",
+    }  # fmt: skip
+    assert lay.records == [2]
+
+
+def test_header_synonyms_with_brackets_spaces_and_line_breaks() -> None:
+    rows = [["妇女姓名", "公民身份号码", "乡（镇）", "村组（社区）", "手机号", "是否 脱贫", "民族"]]
+    lay = classify(M, [*rows, ["张丽", "x", "a", "b", "c", "d", "汉"]])
+    assert list(lay.columns.fields.values()) == [
+        "name", "id_number", "town", "village", "phone", "status",
+    ]  # fmt: skip
+    assert lay.columns.extras == {6: "民族"}
+
+
+def test_sheet_without_name_or_id_is_not_a_roster() -> None:
+    with pytest.raises(NotARoster) as exc:
+        classify(M, [["县区", "人数", "脱贫人数"], ["丰县", 3, 1]])
+    assert "县区" in exc.value.found
+
+
+def test_empty_sheet_is_not_a_roster() -> None:
+    with pytest.raises(NotARoster):
+        classify(M, [["", ""], ["", ""]])

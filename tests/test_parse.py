@@ -1,0 +1,110 @@
+"""One file -> records: formats, encodings, county/year detection, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ID_A, ID_B, ID_C, small_roster, write_xlsx
+from handcraft_stats.config import load_settings
+from handcraft_stats.errors import RefusedFile
+from handcraft_stats.normalize.vocab import Vocabulary
+from handcraft_stats.parse import parse_file
+
+SETTINGS = load_settings(None)
+VOCAB = Vocabulary()
+
+
+def parse(path: Path, **kw: object) -> object:
+    return parse_file(path, path.read_bytes(), SETTINGS, VOCAB, **kw)  # type: ignore[arg-type]
+
+
+def test_xlsx_roster_is_read_with_provenance_and_typed_values(tmp_path: Path) -> None:
+    p = write_xlsx(tmp_path / "丰县2017年花名册.xlsx", {"Sheet1": small_roster()})
+    pf = parse_file(p, p.read_bytes(), SETTINGS, VOCAB)
+    assert (pf.county, pf.period) == ("丰县", 2017)
+    r = pf.records
+    assert list(r["source_row"]) == [4, 5, 7]
+    assert list(r["source_sheet"]) == ["Sheet1"] * 3
+    assert list(r["name"]) == ["张丽", "王芳", "陈梅"]
+    assert list(r["id_number"]) == [ID_A, ID_B, ID_C]
+    assert list(r["id_status"]) == ["valid"] * 3
+    assert str(r["income_after"][0]) == "3500.00"
+    assert r["trainings"].tolist()[:2] == [3, 2]
+    assert r["exit_year"].tolist()[:2] == [2017, 2016]
+    assert [w if isinstance(w, str) else None for w in r["wing"]] == [
+        "handicraft", "domestic_service", None,
+    ]  # fmt: skip
+    assert dict(pf.skipped_by_kind) == {
+        "title": 1, "info": 1, "header": 1, "blank": 1, "totals": 1, "signature": 1,
+    }  # fmt: skip
+
+
+def test_gb18030_csv_with_title_line(tmp_path: Path) -> None:
+    text = f"睢宁县2016年妇女花名册\n姓名,身份证号,从事产业\n张丽,{ID_A},电商\n王芳,{ID_B},种植\n"
+    p = tmp_path / "roster.csv"
+    p.write_bytes(text.encode("gb18030"))
+    pf = parse(p)
+    assert (pf.county, pf.period) == ("睢宁县", 2016)  # type: ignore[attr-defined]
+    assert list(pf.records["source_row"]) == [3, 4]  # type: ignore[attr-defined]
+    assert list(pf.records["wing"]) == ["ecommerce", "agriculture"]  # type: ignore[attr-defined]
+    assert list(pf.records["source_sheet"]) == [""] * 2  # type: ignore[attr-defined]
+
+
+def test_utf8_bom_csv_and_former_county_name(tmp_path: Path) -> None:
+    p = tmp_path / "邳县2017.csv"
+    p.write_bytes(f"姓名,身份证号\n张丽,{ID_A}\n".encode("utf-8-sig"))
+    assert parse(p).county == "邳州市"  # type: ignore[attr-defined]
+
+
+def test_town_from_sheet_name_and_non_roster_sheets_skipped(tmp_path: Path) -> None:
+    rows = [["姓名", "身份证号码"], ["张丽", ID_A]]
+    p = write_xlsx(
+        tmp_path / "沛县2017.xlsx",
+        {"填表说明": [["请用文本格式填写身份证号"]], "龙固镇": rows, "汇总": [["乡镇", "人数"]]},
+    )
+    pf = parse(p)
+    assert list(pf.records["town"]) == ["龙固镇"]  # type: ignore[attr-defined]
+    assert [(s.name, s.roster) for s in pf.sheets] == [  # type: ignore[attr-defined]
+        ("填表说明", False), ("龙固镇", True), ("汇总", False),
+    ]  # fmt: skip
+
+
+def test_numeric_id_cells_lose_precision_and_are_never_completed(tmp_path: Path) -> None:
+    p = write_xlsx(
+        tmp_path / "新沂市2017.xlsx", {"S": [["姓名", "身份证号"], ["张丽", float(ID_A)]]}
+    )
+    r = parse(p).records  # type: ignore[attr-defined]
+    assert r["id_status"][0] == "precision_lost"
+    assert r["id_number"][0] == ID_A[:15]
+    assert r["id_key"][0] is None
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("丰县2017.xlsx", b"", "empty file"),
+        ("丰县2017.xlsx", b"PK\x03\x04 truncated", "cannot open"),
+        ("丰县2017.csv", "县区,人数\n丰县,3\n".encode("gb18030"), "headers found: 县区, 人数"),
+        ("丰县2017.csv", b"\x00\x01\x02binary", "binary"),
+        ("roster2017.csv", f"姓名,身份证号\n张丽,{ID_A}\n".encode(), "--county"),
+        ("丰县.csv", f"姓名,身份证号\n张丽,{ID_A}\n".encode(), "--year"),
+    ],
+)
+def test_refusals_have_one_line_reasons(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(RefusedFile) as exc:
+        parse(p)
+    assert reason in exc.value.message
+    assert "\n" not in exc.value.message
+
+
+def test_county_and_year_options_override_detection(tmp_path: Path) -> None:
+    p = tmp_path / "roster.csv"
+    p.write_bytes(f"姓名,身份证号\n张丽,{ID_A}\n".encode())
+    pf = parse(p, county="沛县", year=2016)
+    assert (pf.county, pf.period) == ("沛县", 2016)  # type: ignore[attr-defined]

@@ -1,0 +1,398 @@
+"""Put the women of one period on their counties' rosters, plant duplicates and
+messes, and lay every roster out as sheets of raw rows."""
+
+from __future__ import annotations
+
+import copy
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from sample import config as C
+from sample.cells import Record, Renderer, Spec, render
+from sample.layouts import BIRTH_COLUMN_COUNTIES, NUMERIC_ID_COUNTY, SIGNATURE, Layout, layouts
+from sample.people import Person, Population, check_char
+
+DUP_KINDS = ("same_roster", "exact_row", "two_towns", "two_counties", "homophone", "id15",
+             "typo", "numeric_id")
+MESSES = ("bad_money", "bad_count", "bad_date", "unknown_labor_capacity", "unknown_willing",
+          "unknown_wing")
+EXTRA_VALUES = {"民族": ("汉族",) * 9 + ("回族",), "文化程度": ("小学", "初中", "初中", "高中", "文盲")}
+
+
+@dataclass
+class Sheet:
+    name: str
+    roster: bool = True
+    rows: list[list[Any]] = field(default_factory=list)
+    kinds: list[str | None] = field(default_factory=list)  # None: a record
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # 1-based, inclusive
+    records: list[Record] = field(default_factory=list)
+
+    def add(self, row: list[Any], kind: str | None, record: Record | None = None) -> None:
+        self.rows.append(row)
+        self.kinds.append(kind)
+        if record is not None:
+            record.sheet = self.name
+            record.row = len(self.rows)
+            self.records.append(record)
+
+    @property
+    def skipped(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for kind in self.kinds:
+            if kind is not None:
+                counts[kind] = counts.get(kind, 0) + 1
+        return counts
+
+
+@dataclass
+class RosterFile:
+    path: str  # relative to the sample folder
+    county: str
+    period: int
+    fmt: str
+    sheets: list[Sheet] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass
+class Slot:
+    """One roster sheet's worth of records before layout."""
+
+    layout: Layout
+    town: str | None
+    records: list[Record] = field(default_factory=list)
+    specs: dict[int, Spec] = field(default_factory=dict)  # id(record) -> spec
+    exact_of: dict[int, Record] = field(default_factory=dict)  # copy -> original
+
+
+class PeriodBuilder:
+    def __init__(self, pop: Population, year: int, rng: random.Random) -> None:
+        self.pop, self.year, self.rng = pop, year, rng
+        self.layouts = layouts(year)
+        self.women = [p for p in pop.people if year in p.years]
+        self.slots: dict[tuple[str, str | None], Slot] = {}
+        self.primary: dict[str, Record] = {}
+        self.taken: set[str] = set()
+
+    # -- slots and records ----------------------------------------------------
+    def slot(self, county: str, town: str) -> Slot:
+        layout = self.layouts[county]
+        key = (county, town if layout.per_town else None)
+        if key not in self.slots:
+            self.slots[key] = Slot(layout, key[1])
+        return self.slots[key]
+
+    def add(self, person: Person, spec: Spec, county: str, town: str, village: str,
+            kind: str | None = None, after: Record | None = None, exact: bool = False) -> Record:
+        rec = Record(person, self.year, county, town, village, kind)
+        slot = self.slot(county, town)
+        if after is None:
+            slot.records.insert(self.rng.randint(0, len(slot.records)), rec)
+        else:
+            at = slot.records.index(after) + 1
+            gap = 0 if exact and self.rng.random() < 0.6 else self.rng.randint(0, 12)
+            slot.records.insert(min(at + gap, len(slot.records)), rec)
+        slot.specs[id(rec)] = spec
+        if exact and after is not None:
+            slot.exact_of[id(rec)] = after
+        return rec
+
+    def pick(self, count: int, ok: Any) -> list[Person]:
+        pool = [p for p in self.women if p.pid not in self.taken and p.county != NUMERIC_ID_COUNTY
+                and ok(p)]
+        chosen = self.rng.sample(pool, count)
+        self.taken.update(p.pid for p in chosen)
+        return chosen
+
+    def elsewhere(self, person: Person, counties: tuple[str, ...] | None = None
+                  ) -> tuple[str, str, str]:
+        """A county, town and village other than the woman's own."""
+        options = [c for c in (counties or tuple(C.COUNTIES)) if c != person.county]
+        county = self.rng.choice(options)
+        town = self.rng.choice(C.TOWNS[county])
+        villages = [v for v in self.pop.villages[county][town] if v != person.village]
+        return county, town, self.rng.choice(villages)
+
+    def build(self) -> list[RosterFile]:
+        rng = self.rng
+        # primary records, in the order a county office would list them
+        ordered = sorted(self.women, key=lambda p: (
+            p.county, C.TOWNS[p.county].index(p.town), p.village, p.pid))
+        for person in ordered:
+            rec = Record(person, self.year, person.county, person.town, person.village, None)
+            self.primary[person.pid] = rec
+            slot = self.slot(person.county, person.town)
+            slot.records.append(rec)
+            slot.specs[id(rec)] = Spec()
+        self.plant_duplicates()
+        self.plant_messes()
+        for person in self.women:
+            if person.pid not in self.taken:
+                self.slot_of(person).specs[id(self.primary[person.pid])] = self.primary_spec(person)
+        return self.lay_out(rng)
+
+    def slot_of(self, person: Person) -> Slot:
+        return self.slot(person.county, person.town)
+
+    def primary_spec(self, person: Person) -> Spec:
+        roll = self.rng.random()
+        if person.county == NUMERIC_ID_COUNTY:
+            if person.id18.endswith("X") or roll > 0.88:  # an X cannot be typed as a number
+                return Spec()
+            return Spec(id_mode="precision_lost")
+        birth_column = person.county in BIRTH_COLUMN_COUNTIES
+        for mode, share in (("missing", 0.025), ("malformed", 0.015), ("upgraded15", 0.02),
+                            ("bad_check", 0.02 if birth_column else 0.0)):
+            if roll < share:
+                if mode == "upgraded15" and person.birth.year > 1999:
+                    return Spec()
+                return Spec(id_mode=mode, birth_cell=birth_column)
+            roll -= share
+        return Spec()
+
+    def spec_of(self, person: Person) -> Spec:
+        return self.slot_of(person).specs[id(self.primary[person.pid])]
+
+    # -- duplicates ---------------------------------------------------------------
+    def plant_duplicates(self) -> None:
+        rng, pop = self.rng, self.pop
+
+        for i, person in enumerate(self.pick(5, lambda p: True)):
+            blank = tuple(rng.sample(("phone", "broker", "visit_date", "household_head"), 2))
+            override = {"trainings": person.years[self.year].trainings + 1} if i == 0 else {}
+            self.add(person, Spec(blank=blank, override=override), person.county, person.town,
+                     person.village, "same_roster", after=self.primary[person.pid])
+
+        for i, person in enumerate(self.pick(6, lambda p: p.county != "新沂市" or True)):
+            mode = ("valid", "valid", "valid", "missing", "missing", "malformed")[i]
+            self.spec_of(person).id_mode = mode
+            self.add(person, Spec(), person.county, person.town, person.village, "exact_row",
+                     after=self.primary[person.pid], exact=True)
+
+        per_town = ("铜山区", "沛县")
+        for i, person in enumerate(self.pick(5, lambda p: p.county in per_town) +
+                                   self.pick(1, lambda p: p.county not in per_town)):
+            town = rng.choice([t for t in C.TOWNS[person.county] if t != person.town])
+            village = rng.choice(pop.villages[person.county][town])
+            override = {"phone": pop._phone()} if i == 0 else {}
+            self.add(person, Spec(override=override), person.county, town, village,
+                     "two_towns")
+
+        for i, person in enumerate(self.pick(5, lambda p: True)):
+            override = {}
+            if i == 0 and person.years[self.year].income_after is not None:
+                override = {"income_after": person.years[self.year].income_after + 1000}
+            self.add(person, Spec(override=override), *self.elsewhere(person), "two_counties")
+
+        for i, person in enumerate(self.pick(3, lambda p: True)):
+            name = homophone(person.name)
+            if i == 0:
+                self.add(person, Spec(name=name, plain=True), person.county, person.town,
+                         person.village, "homophone", after=self.primary[person.pid])
+            else:
+                self.add(person, Spec(name=name, plain=True), *self.elsewhere(person),
+                         "homophone")
+        for person in self.pick(2, lambda p: p.county in BIRTH_COLUMN_COUNTIES):
+            self.add(person, Spec(name=homophone(person.name), id_mode="missing",
+                                  birth_cell=True, plain=True),
+                     person.county, person.town, person.village, "homophone",
+                     after=self.primary[person.pid])
+
+        for person in self.pick(5, lambda p: p.birth.year <= 1999):
+            self.add(person, Spec(id_mode="upgraded15"), *self.elsewhere(person), "id15")
+
+        for person in self.pick(5, lambda p: True):
+            self.add(person, Spec(id_mode="bad_check", id_text=typo(rng, person.id18),
+                                  blank=("phone",), birth_cell=True),
+                     *self.elsewhere(person, BIRTH_COLUMN_COUNTIES), "typo")
+
+        for person in self.pick(5, lambda p: p.id18[14] != "0" and not p.id18.endswith("X")):
+            self.add(person, Spec(id_mode="precision_lost", blank=("phone",), birth_cell=True),
+                     *self.elsewhere(person, (NUMERIC_ID_COUNTY,)), "numeric_id")
+
+    def plant_messes(self) -> None:
+        for mess in MESSES:
+            ok = (lambda p: p.years[self.year].visit is not None) if mess == "bad_date" \
+                else (lambda p: True)
+            for person in self.pick(3, ok):
+                self.spec_of(person).mess = mess
+        with_seq = [c for c, lay in self.layouts.items() if "seq" in lay.keys]
+        for person in self.pick(2, lambda p: p.county in with_seq):
+            self.spec_of(person).no_name = True
+
+    # -- layout -------------------------------------------------------------------
+    def lay_out(self, rng: random.Random) -> list[RosterFile]:
+        files: dict[str, RosterFile] = {}
+        for county, layout in self.layouts.items():
+            towns = C.TOWNS[county] if layout.per_town else [None]
+            for t_index, town in enumerate(towns):
+                slot = self.slots.get((county, town))
+                if slot is None:
+                    continue
+                folder = f"rosters/{self.year}/" + (f"{layout.folder}/" if layout.folder else "")
+                path = folder + layout.file_name.format(town=town)
+                if path not in files:
+                    files[path] = RosterFile(path, county, self.year, layout.fmt)
+                    if layout.per_town == "sheets":
+                        files[path].sheets.append(instructions_sheet())
+                sheet_name = layout.sheet_name.format(town=town) if town else layout.sheet_name
+                if layout.per_town == "sheets":
+                    sheet_name = town or ""
+                titled = layout.per_town != "files" or t_index % 2 == 1
+                files[path].sheets.append(
+                    roster_sheet(layout, slot, sheet_name, self.year, rng, titled))
+            if layout.per_town == "sheets":
+                for roster_file in files.values():
+                    if roster_file.county == county:
+                        roster_file.sheets.append(summary_sheet(roster_file.sheets))
+        return [files[path] for path in sorted(files)]
+
+
+def homophone(name: str) -> str:
+    chars = list(name)
+    index = len(chars) - 1
+    chars[index] = C.HOMOPHONES[chars[index]]
+    return "".join(chars)
+
+
+def typo(rng: random.Random, id18: str) -> str:
+    """One mistyped digit or two swapped adjacent digits in the sequence part."""
+    chars = list(id18)
+    while True:
+        trial = chars[:]
+        if rng.random() < 0.5:
+            at = rng.choice((14, 15, 16))
+            trial[at] = rng.choice([d for d in "0123456789" if d != chars[at]])
+        else:
+            at = rng.choice((14, 15))
+            if chars[at] == chars[at + 1]:
+                continue
+            trial[at], trial[at + 1] = trial[at + 1], trial[at]
+        text = "".join(trial)
+        if check_char(text[:17]) != text[17]:
+            return text
+
+
+def roster_sheet(layout: Layout, slot: Slot, name: str, year: int, rng: random.Random,
+                 titled: bool) -> Sheet:
+    sheet = Sheet(name)
+    width = len(layout.columns)
+    keys = layout.keys
+    town = slot.town or ""
+    if layout.title and titled:
+        sheet.add([layout.title.format(town=town)], "title")
+        if layout.merge_title:
+            sheet.merges.append((len(sheet.rows), 1, len(sheet.rows), width))
+    if layout.blank_above_header:
+        sheet.add([], "blank")
+    for info in layout.info:
+        sheet.add([info], "info")
+    headers = [header for _, header in layout.columns]
+    if layout.groups:
+        group_of = {key: label for label, members in layout.groups for key in members}
+        upper: list[Any] = []
+        lower: list[Any] = []
+        top = len(sheet.rows) + 1
+        for col, (key, header) in enumerate(layout.columns, start=1):
+            label = group_of.get(key)
+            if label is None:
+                upper.append(header)
+                lower.append(None)
+                sheet.merges.append((top, col, top + 1, col))
+            else:
+                first = keys.index(next(k for k in keys if group_of.get(k) == label)) + 1
+                upper.append(label if col == first else None)
+                lower.append(header)
+                if col == first:
+                    span = sum(1 for k in keys if group_of.get(k) == label)
+                    sheet.merges.append((top, col, top, col + span - 1))
+        sheet.add(upper, "header")
+        sheet.add(lower, "header")
+    else:
+        sheet.add(list(headers), "header")
+
+    rend = Renderer(rng, layout.fmt)
+    rows: dict[int, list[Any]] = {}
+    seq = 0
+    for rec in slot.records:
+        original = slot.exact_of.get(id(rec))
+        if original is not None:
+            rec.cells = dict(original.cells)
+            rec.fields = dict(original.fields)
+            rec.issues = copy.deepcopy(original.issues)
+            rows[id(rec)] = list(rows[id(original)])
+            continue
+        render(rec, keys, rend, slot.specs[id(rec)])
+        seq += 1
+        row: list[Any] = []
+        for key in keys:
+            if key == "seq":
+                row.append(seq)
+            elif key.startswith("extra:"):
+                row.append(rng.choice(EXTRA_VALUES[key[6:]]))
+            else:
+                row.append(rec.cells.get(key))
+        rows[id(rec)] = row
+
+    count = len(slot.records)
+    blanks = set(rng.sample(range(1, count), min(layout.blank_rows, count - 1))) if count > 1 \
+        else set()
+    middle = count // 2 if layout.repeated_header and count > 4 else -1
+    for index, rec in enumerate(slot.records):
+        if index == middle:
+            sheet.add(list(headers), "repeated_header")
+        if index in blanks:
+            sheet.add([None] * width, "blank")
+        sheet.add(rows[id(rec)], None, rec)
+    for _ in range(layout.no_person):
+        seq += 1
+        sheet.add([seq] + [None] * (width - 1), "no_person")
+    if layout.totals:
+        label = layout.totals.format(n=count)
+        totals: list[Any] = [label] + [None] * (width - 1)
+        if layout.totals == "合计":
+            totals[keys.index("name")] = f"{count}人"
+        sheet.add(totals, "totals")
+    if layout.signature:
+        sheet.add([SIGNATURE.format(n=rng.randrange(10**7))], "signature")
+    if layout.note_row:
+        sheet.add([layout.note_row], "note")
+    return sheet
+
+
+def instructions_sheet() -> Sheet:
+    sheet = Sheet("填表说明", roster=False)
+    for line in ("填表说明",
+                 "1. 本表由各镇（街道）妇联按村填报，每个镇（街道）一张工作表。",
+                 "2. 身份证号码请按文本格式录入18位号码。",
+                 "3. 收入单位为元，培训次数为全年累计次数。",
+                 "4. 脱贫状态填写：未脱贫、已脱贫、返贫。"):
+        sheet.add([line], None)
+    return sheet
+
+
+def summary_sheet(sheets: list[Sheet]) -> Sheet:
+    summary = Sheet("汇总", roster=False)
+    summary.add(["乡镇", "登记人数", "脱贫人数"], None)
+    total = exited = 0
+    for sheet in sheets:
+        if not sheet.roster:
+            continue
+        n = len(sheet.records)
+        e = sum(1 for r in sheet.records if r.fields.get("status") == "exited")
+        summary.add([sheet.name, n, e], None)
+        total, exited = total + n, exited + e
+    summary.add(["合计", total, exited], None)
+    return summary
+
+
+def build_rosters(pop: Population, rng: random.Random) -> list[RosterFile]:
+    files: list[RosterFile] = []
+    for year in C.PERIODS:
+        files.extend(PeriodBuilder(pop, year, rng).build())
+    return files

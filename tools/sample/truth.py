@@ -1,0 +1,259 @@
+"""The figures hcs must print, computed from the invented records by the rules of
+METRICS.md and docs/metrics.md §5-6 (independently of handcraft_stats)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sample import config as C
+from sample.cells import Record
+from sample.people import toneless
+from sample.rosters import RosterFile
+
+KEYED = ("valid", "upgraded15")
+COMPARED = ("name", "birth_date", "household_head", "relation_to_head", "phone",
+            "labor_capacity", "willing", "wing", "trainings", "new_practitioner",
+            "income_before", "income_after", "exit_year", "status", "broker", "visit_date")
+SAME_ROW = ("name", "id_number", "id_status", "birth_date", "town", "village",
+            "household_head", "relation_to_head", "phone", "labor_capacity", "willing", "wing",
+            "trainings", "new_practitioner", "income_before", "income_after", "exit_year",
+            "status", "broker", "visit_date")
+PROBABLE_ORDER = ("id_precision_lost", "id_typo", "name_birth")
+CLASSES = ("able_willing", "able_unwilling", "able_unknown", "weak_willing", "weak_unwilling",
+           "weak_unknown", "unable", "unknown")
+
+
+class UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        self.parent[max(ra, rb)] = min(ra, rb)
+        return True
+
+    def groups(self) -> list[list[int]]:
+        out: dict[int, list[int]] = defaultdict(list)
+        for i in range(len(self.parent)):
+            out[self.find(i)].append(i)
+        return sorted(out.values())
+
+
+def certain_links(recs: list[Record]) -> tuple[UnionFind, Counter[str]]:
+    uf, links = UnionFind(len(recs)), Counter[str]()
+    by_key: dict[str, list[int]] = defaultdict(list)
+    by_row: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for i, rec in enumerate(recs):
+        f = rec.fields
+        if f["id_status"] in KEYED:
+            by_key[f["id_number"]].append(i)
+        else:
+            by_row[(rec.county, rec.cells.get("note"), *(f[k] for k in SAME_ROW))].append(i)
+    for members in by_key.values():
+        valid = [i for i in members if recs[i].fields["id_status"] == "valid"]
+        anchor = valid[0] if valid else members[0]
+        for i in members:
+            if i == anchor:
+                continue
+            statuses = {recs[i].fields["id_status"], recs[anchor].fields["id_status"]}
+            links["id_upgraded" if statuses == {"valid", "upgraded15"} else "same_id"] += 1
+            uf.union(anchor, i)
+    for members in by_row.values():
+        for i in members[1:]:
+            links["same_row"] += 1
+            uf.union(members[0], i)
+    return uf, links
+
+
+def names_agree(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and (a == b or toneless(a) == toneless(b))
+
+
+def one_edit(a: str, b: str) -> bool:
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    if len(diff) == 1:
+        return True
+    return (len(diff) == 2 and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+
+
+def probable_reasons(a: Record, b: Record) -> list[str]:
+    """Which probable rules of METRICS.md §2 join two records."""
+    fa, fb = a.fields, b.fields
+    if not names_agree(fa["name"], fb["name"]):
+        return []
+    reasons = []
+    for x, y in ((fa, fb), (fb, fa)):
+        if (x["id_status"] == "precision_lost" and y["id_number"]
+                and y["id_number"][:15] == x["id_number"]):
+            reasons.append("id_precision_lost")
+            break
+    ida, idb = fa["id_number"] or "", fb["id_number"] or ""
+    if (len(ida) == len(idb) == 18 and one_edit(ida, idb)
+            and not (fa["id_status"] in KEYED and fb["id_status"] in KEYED)):
+        reasons.append("id_typo")
+    if ((fa["id_status"] not in KEYED or fb["id_status"] not in KEYED)
+            and fa["birth_date"] and fa["birth_date"] == fb["birth_date"]
+            and ((fa["village"] and fa["village"] == fb["village"])
+                 or (fa["phone"] and fa["phone"] == fb["phone"]))):
+        reasons.append("name_birth")
+    return reasons
+
+
+def probable_links(recs: list[Record], uf: UnionFind) -> tuple[UnionFind, Counter[str]]:
+    """Merge certain clusters by the probable rules; check they rebuild the true persons."""
+    edges: list[tuple[int, int, int, str]] = []
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, rec in enumerate(recs):
+        if rec.fields["name"]:
+            blocks[toneless(rec.fields["name"])].append(i)
+    for members in blocks.values():
+        for x, i in enumerate(members):
+            for j in members[x + 1:]:
+                if uf.find(i) == uf.find(j):
+                    continue
+                for reason in probable_reasons(recs[i], recs[j]):
+                    edges.append((PROBABLE_ORDER.index(reason), i, j, reason))
+    merged = UnionFind(len(recs))
+    for i in range(len(recs)):
+        merged.union(i, uf.find(i))
+    links = Counter[str]()
+    for _, i, j, reason in sorted(edges):
+        if merged.union(i, j):
+            links[reason] += 1
+    for group in merged.groups():
+        people = {recs[i].person.pid for i in group}
+        if len(people) != 1:
+            raise AssertionError(f"probable rules join different women: {sorted(people)}")
+    by_person: dict[str, set[int]] = defaultdict(set)
+    for i, rec in enumerate(recs):
+        by_person[rec.person.pid].add(merged.find(i))
+    split = {pid: roots for pid, roots in by_person.items() if len(roots) > 1}
+    if split:
+        raise AssertionError(f"duplicates the rules cannot find: {sorted(split)[:5]}")
+    return merged, links
+
+
+def survive(recs: list[Record], group: list[int]) -> tuple[dict[str, Any], list[tuple[int, str]]]:
+    """The person's values (survivorship) and the conflicts of docs/metrics.md §5."""
+    survivor = max(group, key=lambda i: (recs[i].filled, -i))
+    values: dict[str, Any] = {}
+    for key in COMPARED:
+        value = recs[survivor].fields[key]
+        if value is None:
+            value = next((recs[i].fields[key] for i in group
+                          if recs[i].fields[key] is not None), None)
+        values[key] = value
+    conflicts = []
+    if len(group) > 1:
+        for i in group:
+            for key in COMPARED:
+                mine = recs[i].fields[key]
+                if mine is not None and mine != values[key]:
+                    conflicts.append((i, key))
+    return values, conflicts
+
+
+def classify(person: dict[str, Any]) -> str:
+    capacity, willing = person["labor_capacity"], person["willing"]
+    if capacity in ("lost", "none"):
+        return "unable"
+    if capacity == "unknown":
+        return "unknown"
+    prefix = "able" if capacity in ("able", "skilled") else "weak"
+    return f"{prefix}_{ {'yes': 'willing', 'no': 'unwilling'}.get(willing, 'unknown')}"
+
+
+def metrics(persons: list[dict[str, Any]], year: int) -> dict[str, Any]:
+    increases = [Decimal(p["income_after"]) - Decimal(p["income_before"]) for p in persons
+                 if p["income_after"] is not None and p["income_before"] is not None]
+    mean = None
+    if increases:
+        cents = sum(int(d * 100) for d in increases)
+        mean = float((Decimal(cents) / len(increases) / 100).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return {
+        "persons": len(persons),
+        "trained": sum(1 for p in persons if (p["trainings"] or 0) >= 1),
+        "training_person_times": sum(p["trainings"] or 0 for p in persons),
+        "new_practitioners": sum(1 for p in persons if p["new_practitioner"]),
+        "income_increase_mean": mean,
+        "exits": sum(1 for p in persons if p["status"] == "exited" and p["exit_year"] == year),
+        "returned_to_poverty": sum(1 for p in persons if p["status"] == "returned"),
+    }
+
+
+def by_wing(persons: list[dict[str, Any]], year: int) -> dict[str, Any]:
+    return {w: metrics([p for p in persons if p["wing"] == w], year) for w in C.WINGS}
+
+
+def summary(year: int, tier: str, files: list[RosterFile], recs: list[Record],
+            uf: UnionFind, links: Counter[str], certain: UnionFind,
+            issues: Counter[str]) -> dict[str, Any]:
+    persons: list[dict[str, Any]] = []
+    on_probable = 0
+    issues = Counter(issues)
+    for group in uf.groups():
+        values, conflicts = survive(recs, group)
+        issues["conflict"] += len(conflicts)
+        values["counties"] = {recs[i].county for i in group}
+        persons.append(values)
+        if len({certain.find(i) for i in group}) > 1:
+            on_probable += 1
+    skipped: Counter[str] = Counter()
+    for roster_file in files:
+        for sheet in roster_file.sheets:
+            if sheet.roster:
+                skipped.update(sheet.skipped)
+    counties = {}
+    for county in C.COUNTIES:
+        mine = [p for p in persons if county in p["counties"]]
+        if mine:
+            counties[county] = {**metrics(mine, year), "wings": by_wing(mine, year)}
+    classes = Counter(classify(p) for p in persons)
+    exits = Counter(p["exit_year"] for p in persons
+                    if p["status"] == "exited" and p["exit_year"] is not None)
+    return {
+        "year": year,
+        "link_tier": tier,
+        "source": {"files": len(files), "records": len(recs), "persons": len(persons),
+                   "persons_on_probable_links": on_probable},
+        "totals": metrics(persons, year),
+        "wings": by_wing(persons, year),
+        "counties": counties,
+        "classification": {c: classes.get(c, 0) for c in CLASSES},
+        "exits_by_year": {str(y): exits[y] for y in sorted(exits)},
+        "quality": {
+            "issues_by_code": {k: v for k, v in sorted(issues.items()) if v},
+            "links_by_reason": {k: v for k, v in sorted(links.items()) if v},
+            "cross_county_persons": sum(1 for p in persons if len(p["counties"]) > 1),
+            "rows_skipped_by_kind": {k: v for k, v in sorted(skipped.items()) if v},
+        },
+    }
+
+
+def period_summaries(year: int, files: list[RosterFile]) -> dict[str, Any]:
+    recs = [rec for f in files for sheet in f.sheets for rec in sheet.records]
+    for index, rec in enumerate(recs):
+        rec.load = index
+    issues = Counter(issue["code"] for rec in recs for issue in rec.issues)
+    certain, certain_count = certain_links(recs)
+    probable, probable_count = probable_links(recs, certain)
+    return {
+        "certain": summary(year, "certain", files, recs, certain, certain_count, certain,
+                           issues),
+        "probable": summary(year, "probable", files, recs, probable,
+                            certain_count + probable_count, certain, issues),
+    }
