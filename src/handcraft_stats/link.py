@@ -143,7 +143,7 @@ def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _conflicts(multi: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     rows = []
     if not multi.empty:
-        joined = multi.join(values, on="person_key", rsuffix="__p")
+        joined = multi.merge(values.add_suffix("__p"), left_on="person_key", right_index=True)
         for f in VALUE_FIELDS:
             mine, theirs = joined[f], joined[f"{f}__p"]
             diff = mine.notna() & (mine.astype("string") != theirs.astype("string")).fillna(True)

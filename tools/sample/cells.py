@@ -202,6 +202,9 @@ def render(rec: Record, columns: list[str], rend: Renderer, spec: Spec) -> None:
     cells, out = rec.cells, rec.fields
     out.update(dict.fromkeys(FIELDS))
     has = set(columns)
+    required = {"labor_capacity", "willing", "wing", "new_practitioner", "exit_year", "status"}
+    if not required <= has:
+        raise ValueError(f"every roster carries {sorted(required)}")
 
     def keep(field_name: str) -> bool:
         return field_name in has and field_name not in spec.blank

@@ -74,7 +74,7 @@ INCREASE = {"handicraft": (180, 300), "domestic_service": (90, 150), "ecommerce"
             "agriculture": (60, 110), "other": (30, 80), "none": (0, 20)}
 RETURNED_PER_YEAR = {2016: 4, 2017: 5}
 NEW_PRACTITIONERS_PER_YEAR = 180
-TRAINED_SHARE = 0.105
+TRAINED_SHARE = 0.095
 
 # accepted spellings (METRICS.md §4), mixed when rendering
 LABOR = {

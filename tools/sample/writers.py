@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from sample.rosters import RosterFile, Sheet
 
@@ -70,37 +72,55 @@ def _xls(sheets: list[Sheet], path: Path) -> None:
     wb.save(str(path))
 
 
+ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
+ODS_MANIFEST = f"""<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" \
+manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:version="1.2" \
+manifest:media-type="{ODS_MIME}"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>
+"""
+ODS_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content '
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'office:version="1.2"><office:body><office:spreadsheet>'
+)
+
+
 def _ods(sheets: list[Sheet], path: Path) -> None:
-    from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import Table, TableCell, TableRow
-    from odf.text import P
-
-    doc = OpenDocumentSpreadsheet()
+    """A minimal OpenDocument spreadsheet, written directly (odfpy keeps global state
+    between documents, which would make reruns in one process differ)."""
+    parts = [ODS_HEAD]
     for sheet in sheets:
-        table = Table(name=sheet.name)
+        parts.append(f'<table:table table:name="{escape(sheet.name)}">')
         for row in sheet.rows:
-            tr = TableRow()
-            for value in row or [None]:
-                tr.addElement(_ods_cell(value, TableCell, P))
-            table.addElement(tr)
-        doc.spreadsheet.addElement(table)
-    doc.save(str(path))
+            cells = "".join(_ods_cell(value) for value in row) or "<table:table-cell/>"
+            parts.append(f"<table:table-row>{cells}</table:table-row>")
+        parts.append("</table:table>")
+    parts.append("</office:spreadsheet></office:body></office:document-content>")
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", ODS_MIME, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", "".join(parts), compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST,
+                         compress_type=zipfile.ZIP_DEFLATED)
 
 
-def _ods_cell(value: Any, cell_cls: Any, p_cls: Any) -> Any:
+def _ods_cell(value: Any) -> str:
     if value is None or value == "":
-        return cell_cls()
+        return "<table:table-cell/>"
     if isinstance(value, datetime | date):
         text = value.strftime("%Y-%m-%d")
-        cell = cell_cls(valuetype="date", datevalue=text)
+        attrs = f'office:value-type="date" office:date-value="{text}"'
     elif isinstance(value, int | float):
         text = repr(value)
-        cell = cell_cls(valuetype="float", value=text)
+        attrs = f'office:value-type="float" office:value="{text}"'
     else:
         text = str(value)
-        cell = cell_cls(valuetype="string")
-    cell.addElement(p_cls(text=text))
-    return cell
+        attrs = 'office:value-type="string"'
+    return f"<table:table-cell {attrs}><text:p>{escape(text)}</text:p></table:table-cell>"
 
 
 def _csv(sheets: list[Sheet], path: Path) -> None:
@@ -123,4 +143,7 @@ def _fix_zip_times(path: Path) -> None:
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             fixed.compress_type = info.compress_type
             fixed.external_attr = info.external_attr
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time
+                stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
             target.writestr(fixed, data)

@@ -21,13 +21,24 @@ def _cell(v: Any) -> str:
     return f"{v:,}" if isinstance(v, int) else str(v)
 
 
+def _width(text: str) -> int:
+    """Display width of a header (CJK characters are two columns wide)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
 def print_tables(console: Console, tables: Sequence[Table], title: str = "") -> None:
     if title:
         console.print(f"[bold]{title}[/bold]")
     for t in tables:
-        rt = RichTable(title=t.title, title_justify="left", show_edge=False, pad_edge=False)
+        rt = RichTable(
+            title=t.title, title_justify="left", show_edge=False, pad_edge=False,
+            min_width=len(t.title) * 2,
+        )  # fmt: skip
         for i, c in enumerate(t.columns):
-            rt.add_column(c, justify="left" if i == 0 else "right", no_wrap=i == 0)
+            if i == 0:
+                rt.add_column(c, justify="left", overflow="fold")
+            else:
+                rt.add_column(c, justify="right", no_wrap=True, min_width=_width(c))
         for r in t.rows:
             rt.add_row(*(_cell(v) for v in r))
         console.print(rt)
@@ -38,7 +49,7 @@ def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
     d = report.to_dict()
     files = Table(
         "files", ["file", "county", "year", "status", "sheets", "records", "skipped", "issues"],
-        [[f.name, f.county or "", f.period or "", f.status, f.sheets, f.records,
+        [[f.name, f.county or "", str(f.period or ""), f.status, f.sheets, f.records,
           sum(f.rows_skipped_by_kind.values()), sum(f.issues_by_code.values())]
          for f in report.files],
     )  # fmt: skip

@@ -34,14 +34,14 @@ def summary_tables(doc: dict[str, Any], lang: str = "zh") -> list[Table]:
     src = doc["source"]
     tables = [
         Table(s("source"), [s("group"), s("count")],
-              [[s("year"), doc["year"]], [s("link_tier"), doc["link_tier"]],
+              [[s("year"), str(doc["year"])], [s("link_tier"), doc["link_tier"]],
                *[[s(k), src[k]] for k in SOURCE_KEYS]]),
         Table(s("by_wing"), [s("group"), *metric_cols],
               [*[_metric_row(label("wing", w, lang), doc["wings"][w]) for w in WINGS],
                _metric_row(s("totals"), doc["totals"])]),
         Table(s("by_county"), [s("county"), *metric_cols],
               [*[_metric_row(c, m) for c, m in doc["counties"].items()],
-               _metric_row(s("totals"), doc["totals"])]),
+               _metric_row(s("city_total"), doc["totals"])]),
         Table(s("by_class"), [s("group"), s("persons")],
               [[label("class", c, lang), doc["classification"][c]] for c in CLASSES]),
         Table(s("exits_by_year"), [s("year"), label("metric", "exits", lang)],

@@ -1,0 +1,94 @@
+"""data/sample/README.md, written from the truth so that it is never stale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sample import config as C
+
+TEMPLATE = """# Sample rosters (synthetic)
+
+Everything here is **invented** by `tools/make_sample.py` (seed {seed}): no real
+person, ID number or phone number. The women of Xuzhou's ten county-level
+divisions are calibrated 1:100 to the "巧手" article
+(`shared/reference/seed-article-zh.txt`): about 900 exits over 2016–2017 (手工
+320, 家政 210, 电商 160, 农业 210), handicraft income increase above 20,000 yuan.
+
+Regenerate (same seed, same bytes):
+
+    .venv/bin/python tools/make_sample.py            # --out data/sample --seed 2017
+    .venv/bin/python -m pytest tests/test_sample_generator.py
+
+## Figures (true persons = `--link probable`)
+
+| period | files | records | persons certain / probable | exits 手工/家政/电商/农业 | by year |
+|---|---|---|---|---|---|
+{figures}
+
+## What the counties send
+
+* 鼓楼区: xlsx, sheet `花名册`, header on row 1, `编号` column, blank rows, the header
+  repeated in the middle, a `总计` row.
+* 云龙区: xlsx, merged title + info row(s) (2017: a blank row above the header),
+  header on row 3 (2016) / 5 (2017), line breaks and full-width brackets inside
+  headers, unknown column `民族`, template rows holding only a 序号.
+* 贾汪区: legacy **.xls** (both years), title + 2 info rows, header on row 4, totals,
+  signature, template rows.
+* 泉山区: 2016 xlsx, 2017 **.ods**; a title row; no household columns.
+* 铜山区: xlsx with **one sheet per town** (no town column: the town is the sheet
+  name) plus `填表说明` and `汇总` sheets; a `注：` row under each table.
+* 丰县: xlsx, merged title + 2 info rows, header on row 4, `县(市、区)` column,
+  unknown column `文化程度`, repeated header, `合计 N人`, signature.
+* 沛县: **one file per town** under `沛县分镇/` (`沛县_龙固镇_2017.xlsx`), the sheet
+  named by the town, no town column; a title row in every second file.
+* 睢宁县: xlsx, **two-row merged header** (基本情况 / 帮扶情况 / 收入情况(元) over
+  the names; 序号, 姓名, 身份证号码, 脱贫年度, 脱贫状态, 备注 merged vertically),
+  `出生日期` column; the 2016 file `睢宁县巧手花名册.xlsx` has **no year in its
+  name** (only in its title row).
+* 新沂市: **GB18030 .csv** (2016: header on line 1; 2017: a title line first),
+  `出生日期` column, all cells text.
+* 邳州市: xlsx whose ID column holds **numbers** (precision lost:
+  `3.20382198001012e+17`) except IDs ending in X and a few typed as text;
+  `出生年月` and `所属县区` columns.
+
+Cell messes: IDs with lowercase x, full-width digits, inner spaces, a leading
+apostrophe, trailing spaces, 15 digits, a wrong check character, 17 digits,
+blank; names with inner (ideographic) spaces, trailing spaces, traditional
+characters; money as 3500 / 3500.0 / "3500.00" / "3500元" / "3,500" / "0.35万" /
+"/" / "无" / blank / "约三千"; counts as 3, 3.0, "3次", "三次", "若干"; dates as date
+cells, Excel serial numbers, 2017.5.3, 2017/5/3, 2017-05-03, 2017年5月3日,
+20170503 and "2017年春"; exit years as 2017, "2017年", "2017.12", "2017-12-20",
+date cells; yes/no as 是/否, 有/无, 愿意/不愿意, √/×, Y/N, 1, blank; "见备注" in
+vocabulary columns (matches nothing).
+
+Duplicates (each kind at least 4 times per period, labelled `dup_kind` in the
+truth): `same_roster`, `exact_row` (some without a usable ID: `same_row`),
+`two_towns`, `two_counties`, `homophone` (same valid ID, or no ID + birth-date
+column + same village), `id15`, `typo` (a bad-check copy in another county's
+birth-date roster), `numeric_id` (a copy in 邳州市's file). A few copies disagree
+on phone, trainings or income (conflicts).
+
+## truth.json
+
+`files` (every sheet with its record count and skipped rows by kind), `records`
+(one per line: file, sheet, 1-based row, county, period, person, dup_kind, the
+normalised fields, `filled` = completeness, issues other than conflicts), `people`
+(the invented women) and `summary[year][tier]`: the exact document
+`hcs summary --year Y --link TIER --format json` must print. Probable links are
+counted one per merge of two certain clusters, by the first rule that applies in
+the order id_precision_lost, id_typo, name_birth.
+"""
+
+
+def readme(truth: dict[str, Any]) -> str:
+    lines = []
+    for year in C.PERIODS:
+        tiers = truth["summary"][str(year)]
+        doc = tiers["probable"]
+        exits = " / ".join(str(doc["wings"][w]["exits"]) for w in C.EXIT_QUOTA)
+        by_year = ", ".join(f"{y}: {n}" for y, n in doc["exits_by_year"].items())
+        lines.append(
+            f"| {year} | {doc['source']['files']} | {doc['source']['records']} | "
+            f"{tiers['certain']['source']['persons']} / {doc['source']['persons']} | "
+            f"{exits} | {by_year} |")
+    return TEMPLATE.format(seed=truth["seed"], figures="\n".join(lines))
