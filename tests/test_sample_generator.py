@@ -311,3 +311,22 @@ def test_summaries_follow_the_schema(truth: dict[str, Any]) -> None:
         assert probable["source"]["persons"] < certain["source"]["persons"]
         people = {r["person"] for r in truth["records"] if r["period"] == year}
         assert probable["source"]["persons"] == len(people)
+
+
+def test_exact_rows_are_identical(
+    truth: dict[str, Any], raw_rows: dict[tuple[str, str], list[list[Any]]]
+) -> None:
+    copies = [r for r in truth["records"] if r["dup_kind"] == "exact_row"]
+    for rec in copies:
+        rows = raw_rows[(rec["file"], rec["sheet"])]
+        originals = [
+            r
+            for r in truth["records"]
+            if r["person"] == rec["person"]
+            and r["period"] == rec["period"]
+            and r["dup_kind"] is None
+        ]
+        assert len(originals) == 1
+        assert originals[0]["sheet"] == rec["sheet"]
+        assert rows[originals[0]["row"] - 1] == rows[rec["row"] - 1]
+        assert originals[0]["fields"] == rec["fields"]

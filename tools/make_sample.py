@@ -39,33 +39,56 @@ def build(seed: int) -> tuple[list[RosterFile], dict[str, Any]]:
     rng = random.Random(seed)
     pop = build_population(rng)
     files = build_rosters(pop, rng)
-    truth: dict[str, Any] = {"seed": seed, "files": [], "records": [], "people": [],
-                             "summary": {}}
+    truth: dict[str, Any] = {"seed": seed, "files": [], "records": [], "people": [], "summary": {}}
     for year in C.PERIODS:
         mine = [f for f in files if f.period == year]
         truth["summary"][str(year)] = period_summaries(year, mine)
     for roster_file in files:
-        truth["files"].append({
-            "path": roster_file.path, "name": roster_file.name, "county": roster_file.county,
-            "period": roster_file.period, "format": roster_file.fmt,
-            "sheets": [{"name": s.name, "roster": s.roster, "records": len(s.records),
-                        "skipped": s.skipped if s.roster else {}}
-                       for s in roster_file.sheets],
-        })
+        truth["files"].append(
+            {
+                "path": roster_file.path,
+                "name": roster_file.name,
+                "county": roster_file.county,
+                "period": roster_file.period,
+                "format": roster_file.fmt,
+                "sheets": [
+                    {
+                        "name": s.name,
+                        "roster": s.roster,
+                        "records": len(s.records),
+                        "skipped": s.skipped if s.roster else {},
+                    }
+                    for s in roster_file.sheets
+                ],
+            }
+        )
         for sheet in roster_file.sheets:
             for rec in sheet.records:
-                truth["records"].append({
-                    "file": roster_file.name, "sheet": sheet.name, "row": rec.row,
-                    "county": rec.county, "period": rec.period, "person": rec.person.pid,
-                    "dup_kind": rec.dup_kind, "fields": rec.fields, "filled": rec.filled,
-                    "issues": rec.issues,
-                })
+                truth["records"].append(
+                    {
+                        "file": roster_file.name,
+                        "sheet": sheet.name,
+                        "row": rec.row,
+                        "county": rec.county,
+                        "period": rec.period,
+                        "person": rec.person.pid,
+                        "dup_kind": rec.dup_kind,
+                        "fields": rec.fields,
+                        "filled": rec.filled,
+                        "issues": rec.issues,
+                    }
+                )
     for person in pop.people:
-        truth["people"].append({
-            "person": person.pid, "name": person.name, "id": person.id18,
-            "county": person.county, "wing": person.wing,
-            "periods": sorted(person.years),
-        })
+        truth["people"].append(
+            {
+                "person": person.pid,
+                "name": person.name,
+                "id": person.id18,
+                "county": person.county,
+                "wing": person.wing,
+                "periods": sorted(person.years),
+            }
+        )
     return files, truth
 
 
@@ -107,8 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     truth = write_sample(args.out, args.seed)
     for year, tiers in truth["summary"].items():
         source = tiers["probable"]["source"]
-        print(f"{year}: {source['files']} files, {source['records']} records, "
-              f"{source['persons']} persons")
+        print(
+            f"{year}: {source['files']} files, {source['records']} records, "
+            f"{source['persons']} persons"
+        )
     print(f"wrote {args.out}")
     return 0
 

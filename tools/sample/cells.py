@@ -14,16 +14,49 @@ from sample.people import Person, YearValues, check_char, to15
 
 # the canonical columns (ROSTERS.md), in the order fields are listed in the truth
 FIELDS = (
-    "name", "id_number", "id_status", "birth_date", "town", "village", "household_head",
-    "relation_to_head", "phone", "labor_capacity", "willing", "wing", "trainings",
-    "new_practitioner", "income_before", "income_after", "exit_year", "status", "broker",
+    "name",
+    "id_number",
+    "id_status",
+    "birth_date",
+    "town",
+    "village",
+    "household_head",
+    "relation_to_head",
+    "phone",
+    "labor_capacity",
+    "willing",
+    "wing",
+    "trainings",
+    "new_practitioner",
+    "income_before",
+    "income_after",
+    "exit_year",
+    "status",
+    "broker",
     "visit_date",
 )
 CANONICAL = (
-    "name", "id_number", "birth_date", "county", "town", "village", "household_head",
-    "relation_to_head", "phone", "labor_capacity", "willing", "wing", "trainings",
-    "new_practitioner", "income_before", "income_after", "exit_year", "status", "broker",
-    "visit_date", "note",
+    "name",
+    "id_number",
+    "birth_date",
+    "county",
+    "town",
+    "village",
+    "household_head",
+    "relation_to_head",
+    "phone",
+    "labor_capacity",
+    "willing",
+    "wing",
+    "trainings",
+    "new_practitioner",
+    "income_before",
+    "income_after",
+    "exit_year",
+    "status",
+    "broker",
+    "visit_date",
+    "note",
 )
 EXCEL_EPOCH = date(1899, 12, 30)
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
@@ -232,8 +265,11 @@ def render(rec: Record, columns: list[str], rend: Renderer, spec: Spec) -> None:
     if "village" in has:
         cells["village"] = rec.village
         out["village"] = rec.village
-    for key, value in (("household_head", person.head), ("relation_to_head", person.relation),
-                       ("broker", person.broker)):
+    for key, value in (
+        ("household_head", person.head),
+        ("relation_to_head", person.relation),
+        ("broker", person.broker),
+    ):
         if keep(key) and value is not None:
             value = spec.override.get(key, value)
             cells[key] = value
@@ -258,7 +294,8 @@ def _render_id(rec: Record, rend: Renderer, spec: Spec) -> None:
         rec.issue("id_upgraded", "id_number")
     elif mode == "bad_check":
         bad = spec.id_text or id18[:17] + rend.rng.choice(
-            [c for c in "0123456789X" if c != check_char(id18[:17])])
+            [c for c in "0123456789X" if c != check_char(id18[:17])]
+        )
         cells["id_number"], out["id_number"] = bad, bad
         rec.issue("id_bad_check", "id_number")
     elif mode == "precision_lost":
@@ -289,8 +326,9 @@ def _render_vocab(rec: Record, rend: Renderer, spec: Spec) -> None:
         out[key] = code
 
 
-def _render_numbers(rec: Record, rend: Renderer, spec: Spec, values: YearValues,
-                    has: set[str], keep: Any) -> None:
+def _render_numbers(
+    rec: Record, rend: Renderer, spec: Spec, values: YearValues, has: set[str], keep: Any
+) -> None:
     out, cells, rng = rec.fields, rec.cells, rend.rng
     trainings = spec.override.get("trainings", values.trainings)
     if keep("trainings"):
@@ -301,8 +339,10 @@ def _render_numbers(rec: Record, rend: Renderer, spec: Spec, values: YearValues,
             cells["trainings"], out["trainings"] = rend.count(trainings)
     cells["new_practitioner"] = rend.flag(values.new_practitioner)
     out["new_practitioner"] = values.new_practitioner
-    for key, amount in (("income_before", values.income_before),
-                        ("income_after", spec.override.get("income_after", values.income_after))):
+    for key, amount in (
+        ("income_before", values.income_before),
+        ("income_after", spec.override.get("income_after", values.income_after)),
+    ):
         if key == "income_before" and spec.mess == "bad_money":
             cells[key] = "约三千"
             rec.issue("bad_value", key)

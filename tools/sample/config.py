@@ -24,8 +24,16 @@ MARRIED_IN_SHARE = 0.08
 
 # registered women per county in 2016 (uneven on purpose)
 COUNTY_SIZE_2016 = {
-    "鼓楼区": 100, "云龙区": 130, "贾汪区": 180, "泉山区": 120, "铜山区": 320,
-    "丰县": 260, "沛县": 250, "睢宁县": 280, "新沂市": 200, "邳州市": 260,
+    "鼓楼区": 100,
+    "云龙区": 130,
+    "贾汪区": 180,
+    "泉山区": 120,
+    "铜山区": 320,
+    "丰县": 260,
+    "沛县": 250,
+    "睢宁县": 280,
+    "新沂市": 200,
+    "邳州市": 260,
 }
 GONE_2017 = 140  # 2016 women no longer listed in 2017
 ENTRANTS_2017 = 280
@@ -47,31 +55,93 @@ VILLAGE_SUFFIXES = ("庄村", "楼村", "集村", "湖村", "河村", "圩村", 
 
 SURNAMES = "张王李刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
 GIVEN_CHARS = "丽莉芳红霞梅英兰秀娟敏静燕萍玲华桂凤云艳"
-MALE_GIVEN = ("建国", "国强", "志刚", "明", "伟", "军", "勇", "德胜", "传富", "广田",
-              "东升", "保全", "玉山", "长江", "永福", "庆华", "学文", "海")
+MALE_GIVEN = (
+    "建国",
+    "国强",
+    "志刚",
+    "明",
+    "伟",
+    "军",
+    "勇",
+    "德胜",
+    "传富",
+    "广田",
+    "东升",
+    "保全",
+    "玉山",
+    "长江",
+    "永福",
+    "庆华",
+    "学文",
+    "海",
+)
 # homophones for given-name characters (same toneless pinyin)
 HOMOPHONES = {
-    "丽": "莉", "莉": "丽", "芳": "方", "红": "虹", "霞": "侠", "梅": "玫", "英": "莺",
-    "兰": "岚", "秀": "绣", "娟": "鹃", "敏": "闵", "静": "婧", "燕": "艳", "萍": "平",
-    "玲": "铃", "华": "花", "桂": "贵", "凤": "风", "云": "芸", "艳": "燕",
+    "丽": "莉",
+    "莉": "丽",
+    "芳": "方",
+    "红": "虹",
+    "霞": "侠",
+    "梅": "玫",
+    "英": "莺",
+    "兰": "岚",
+    "秀": "绣",
+    "娟": "鹃",
+    "敏": "闵",
+    "静": "婧",
+    "燕": "艳",
+    "萍": "平",
+    "玲": "铃",
+    "华": "花",
+    "桂": "贵",
+    "凤": "风",
+    "云": "芸",
+    "艳": "燕",
 }
 # simplified -> traditional, for the few names written in traditional characters
 TRADITIONAL = {
-    "陈": "陳", "张": "張", "刘": "劉", "杨": "楊", "赵": "趙", "黄": "黃", "吴": "吳",
-    "孙": "孫", "马": "馬", "罗": "羅", "丽": "麗", "红": "紅", "华": "華", "凤": "鳳",
-    "云": "雲", "艳": "艷", "兰": "蘭", "静": "靜",
+    "陈": "陳",
+    "张": "張",
+    "刘": "劉",
+    "杨": "楊",
+    "赵": "趙",
+    "黄": "黃",
+    "吴": "吳",
+    "孙": "孫",
+    "马": "馬",
+    "罗": "羅",
+    "丽": "麗",
+    "红": "紅",
+    "华": "華",
+    "凤": "鳳",
+    "云": "雲",
+    "艳": "艷",
+    "兰": "蘭",
+    "静": "靜",
 }
 RELATIONS = (("本人", 25), ("配偶", 50), ("儿媳", 12), ("女", 5), ("母亲", 8))
 NOTES = ("外出务工返乡", "家中有病人", "单亲家庭", "居家灵活就业", "照顾老人", "残疾")
 
 WINGS = ("handicraft", "domestic_service", "ecommerce", "agriculture", "other", "none")
-WING_SHARE = {"handicraft": 34, "domestic_service": 20, "ecommerce": 14,
-              "agriculture": 21, "other": 5, "none": 6}
+WING_SHARE = {
+    "handicraft": 34,
+    "domestic_service": 20,
+    "ecommerce": 14,
+    "agriculture": 21,
+    "other": 5,
+    "none": 6,
+}
 # exits per period (1:100 of the article's two-year figures, half each year)
 EXIT_QUOTA = {"handicraft": 160, "domestic_service": 105, "ecommerce": 80, "agriculture": 105}
 # income increase (yuan, in hundreds) per wing: (low, high)
-INCREASE = {"handicraft": (180, 300), "domestic_service": (90, 150), "ecommerce": (80, 140),
-            "agriculture": (60, 110), "other": (30, 80), "none": (0, 20)}
+INCREASE = {
+    "handicraft": (180, 300),
+    "domestic_service": (90, 150),
+    "ecommerce": (80, 140),
+    "agriculture": (60, 110),
+    "other": (30, 80),
+    "none": (0, 20),
+}
 RETURNED_PER_YEAR = {2016: 4, 2017: 5}
 NEW_PRACTITIONERS_PER_YEAR = 180
 TRAINED_SHARE = 0.095

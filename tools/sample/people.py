@@ -95,8 +95,11 @@ class Population:
     def _villages(self, rng: random.Random) -> list[str]:
         names: list[str] = []
         while len(names) < rng.randint(3, 5):
-            name = rng.choice(C.VILLAGE_STEMS) + rng.choice(C.VILLAGE_STEMS[:-4]) \
+            name = (
+                rng.choice(C.VILLAGE_STEMS)
+                + rng.choice(C.VILLAGE_STEMS[:-4])
                 + rng.choice(C.VILLAGE_SUFFIXES)
+            )
             if name not in names and name[0] != name[1]:
                 names.append(name)
         return names
@@ -155,13 +158,23 @@ class Population:
         low, high = C.INCREASE[wing]
         helped = wing in ("handicraft", "domestic_service", "ecommerce")
         person = Person(
-            pid=f"P{len(self.people) + 1:06d}", county=county, town=town, village=village,
-            name=name, birth=birth, id18=id18, head=head, relation=relation, phone=phone,
-            labor=_weighted(rng, C.LABOR_SHARE), willing=_weighted(rng, C.WILLING_SHARE),
+            pid=f"P{len(self.people) + 1:06d}",
+            county=county,
+            town=town,
+            village=village,
+            name=name,
+            birth=birth,
+            id18=id18,
+            head=head,
+            relation=relation,
+            phone=phone,
+            labor=_weighted(rng, C.LABOR_SHARE),
+            willing=_weighted(rng, C.WILLING_SHARE),
             wing=wing,
             broker=rng.choice(self.brokers[county]) if helped and rng.random() < 0.7 else None,
             note=rng.choice(C.NOTES) if rng.random() < 0.08 else None,
-            base_income=rng.randint(15, 45) * 100, increase=rng.randint(low, high) * 100,
+            base_income=rng.randint(15, 45) * 100,
+            increase=rng.randint(low, high) * 100,
         )
         self.people.append(person)
         return person
@@ -173,8 +186,9 @@ def _year_values(rng: random.Random, person: Person, year: int) -> YearValues:
         values.trainings = rng.choices(range(1, 7), (30, 30, 20, 10, 6, 4))[0]
     growth = 0 if year == 2016 else rng.randint(0, 20) * 100
     values.income_before = person.base_income if rng.random() > 0.06 else None
-    values.income_after = (person.base_income + person.increase + growth
-                           if rng.random() > 0.06 else None)
+    values.income_after = (
+        person.base_income + person.increase + growth if rng.random() > 0.06 else None
+    )
     if rng.random() < 0.7:
         values.visit = date(year, 3, 1) + timedelta(days=rng.randrange(260))
     return values
@@ -197,8 +211,9 @@ def build_population(rng: random.Random) -> Population:
         if person.pid not in stay_out:
             values = _year_values(rng, person, 2017)
             before = person.years[2016]
-            values.income_before = before.income_before if before.income_before else \
-                values.income_before
+            values.income_before = (
+                before.income_before if before.income_before else values.income_before
+            )
             if before.status == "exited":
                 values.status, values.exit_year = "exited", before.exit_year
             person.years[2017] = values

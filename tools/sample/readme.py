@@ -90,5 +90,6 @@ def readme(truth: dict[str, Any]) -> str:
         lines.append(
             f"| {year} | {doc['source']['files']} | {doc['source']['records']} | "
             f"{tiers['certain']['source']['persons']} / {doc['source']['persons']} | "
-            f"{exits} | {by_year} |")
+            f"{exits} | {by_year} |"
+        )
     return TEMPLATE.format(seed=truth["seed"], figures="\n".join(lines))

@@ -13,10 +13,24 @@ from sample.cells import Record, Renderer, Spec, render
 from sample.layouts import BIRTH_COLUMN_COUNTIES, NUMERIC_ID_COUNTY, SIGNATURE, Layout, layouts
 from sample.people import Person, Population, check_char
 
-DUP_KINDS = ("same_roster", "exact_row", "two_towns", "two_counties", "homophone", "id15",
-             "typo", "numeric_id")
-MESSES = ("bad_money", "bad_count", "bad_date", "unknown_labor_capacity", "unknown_willing",
-          "unknown_wing")
+DUP_KINDS = (
+    "same_roster",
+    "exact_row",
+    "two_towns",
+    "two_counties",
+    "homophone",
+    "id15",
+    "typo",
+    "numeric_id",
+)
+MESSES = (
+    "bad_money",
+    "bad_count",
+    "bad_date",
+    "unknown_labor_capacity",
+    "unknown_willing",
+    "unknown_wing",
+)
 EXTRA_VALUES = {
     "民族": ("汉族",) * 9 + ("回族",),
     "文化程度": ("小学", "初中", "初中", "高中", "文盲"),
@@ -90,8 +104,17 @@ class PeriodBuilder:
             self.slots[key] = Slot(layout, key[1])
         return self.slots[key]
 
-    def add(self, person: Person, spec: Spec, county: str, town: str, village: str,
-            kind: str | None = None, after: Record | None = None, exact: bool = False) -> Record:
+    def add(
+        self,
+        person: Person,
+        spec: Spec,
+        county: str,
+        town: str,
+        village: str,
+        kind: str | None = None,
+        after: Record | None = None,
+        exact: bool = False,
+    ) -> Record:
         rec = Record(person, self.year, county, town, village, kind)
         slot = self.slot(county, town)
         if after is None:
@@ -106,14 +129,18 @@ class PeriodBuilder:
         return rec
 
     def pick(self, count: int, ok: Any) -> list[Person]:
-        pool = [p for p in self.women if p.pid not in self.taken and p.county != NUMERIC_ID_COUNTY
-                and ok(p)]
+        pool = [
+            p
+            for p in self.women
+            if p.pid not in self.taken and p.county != NUMERIC_ID_COUNTY and ok(p)
+        ]
         chosen = self.rng.sample(pool, count)
         self.taken.update(p.pid for p in chosen)
         return chosen
 
-    def elsewhere(self, person: Person, counties: tuple[str, ...] | None = None
-                  ) -> tuple[str, str, str]:
+    def elsewhere(
+        self, person: Person, counties: tuple[str, ...] | None = None
+    ) -> tuple[str, str, str]:
         """A county, town and village other than the woman's own."""
         options = [c for c in (counties or tuple(C.COUNTIES)) if c != person.county]
         county = self.rng.choice(options)
@@ -124,8 +151,9 @@ class PeriodBuilder:
     def build(self) -> list[RosterFile]:
         rng = self.rng
         # primary records, in the order a county office would list them
-        ordered = sorted(self.women, key=lambda p: (
-            p.county, C.TOWNS[p.county].index(p.town), p.village, p.pid))
+        ordered = sorted(
+            self.women, key=lambda p: (p.county, C.TOWNS[p.county].index(p.town), p.village, p.pid)
+        )
         for person in ordered:
             rec = Record(person, self.year, person.county, person.town, person.village, None)
             self.primary[person.pid] = rec
@@ -149,8 +177,12 @@ class PeriodBuilder:
                 return Spec()
             return Spec(id_mode="precision_lost")
         birth_column = person.county in BIRTH_COLUMN_COUNTIES
-        for mode, share in (("missing", 0.025), ("malformed", 0.015), ("upgraded15", 0.02),
-                            ("bad_check", 0.02 if birth_column else 0.0)):
+        for mode, share in (
+            ("missing", 0.025),
+            ("malformed", 0.015),
+            ("upgraded15", 0.02),
+            ("bad_check", 0.02 if birth_column else 0.0),
+        ):
             if roll < share:
                 if mode == "upgraded15" and person.birth.year > 1999:
                     return Spec()
@@ -168,23 +200,39 @@ class PeriodBuilder:
         for i, person in enumerate(self.pick(5, lambda p: True)):
             blank = tuple(rng.sample(("phone", "broker", "visit_date", "household_head"), 2))
             override = {"trainings": person.years[self.year].trainings + 1} if i == 0 else {}
-            self.add(person, Spec(blank=blank, override=override), person.county, person.town,
-                     person.village, "same_roster", after=self.primary[person.pid])
+            self.add(
+                person,
+                Spec(blank=blank, override=override),
+                person.county,
+                person.town,
+                person.village,
+                "same_roster",
+                after=self.primary[person.pid],
+            )
 
         for i, person in enumerate(self.pick(6, lambda p: True)):
             mode = ("valid", "valid", "valid", "missing", "missing", "malformed")[i]
             self.spec_of(person).id_mode = mode
-            self.add(person, Spec(), person.county, person.town, person.village, "exact_row",
-                     after=self.primary[person.pid], exact=True)
+            self.add(
+                person,
+                Spec(),
+                person.county,
+                person.town,
+                person.village,
+                "exact_row",
+                after=self.primary[person.pid],
+                exact=True,
+            )
 
         per_town = ("铜山区", "沛县")
-        for i, person in enumerate(self.pick(5, lambda p: p.county in per_town) +
-                                   self.pick(1, lambda p: p.county not in per_town)):
+        for i, person in enumerate(
+            self.pick(5, lambda p: p.county in per_town)
+            + self.pick(1, lambda p: p.county not in per_town)
+        ):
             town = rng.choice([t for t in C.TOWNS[person.county] if t != person.town])
             village = rng.choice(pop.villages[person.county][town])
             override = {"phone": pop._phone()} if i == 0 else {}
-            self.add(person, Spec(override=override), person.county, town, village,
-                     "two_towns")
+            self.add(person, Spec(override=override), person.county, town, village, "two_towns")
 
         for i, person in enumerate(self.pick(5, lambda p: True)):
             override = {}
@@ -195,33 +243,59 @@ class PeriodBuilder:
         for i, person in enumerate(self.pick(3, lambda p: True)):
             name = homophone(person.name)
             if i == 0:
-                self.add(person, Spec(name=name, plain=True), person.county, person.town,
-                         person.village, "homophone", after=self.primary[person.pid])
+                self.add(
+                    person,
+                    Spec(name=name, plain=True),
+                    person.county,
+                    person.town,
+                    person.village,
+                    "homophone",
+                    after=self.primary[person.pid],
+                )
             else:
-                self.add(person, Spec(name=name, plain=True), *self.elsewhere(person),
-                         "homophone")
+                self.add(person, Spec(name=name, plain=True), *self.elsewhere(person), "homophone")
         for person in self.pick(2, lambda p: p.county in BIRTH_COLUMN_COUNTIES):
-            self.add(person, Spec(name=homophone(person.name), id_mode="missing",
-                                  birth_cell=True, plain=True),
-                     person.county, person.town, person.village, "homophone",
-                     after=self.primary[person.pid])
+            self.add(
+                person,
+                Spec(name=homophone(person.name), id_mode="missing", birth_cell=True, plain=True),
+                person.county,
+                person.town,
+                person.village,
+                "homophone",
+                after=self.primary[person.pid],
+            )
 
         for person in self.pick(5, lambda p: p.birth.year <= 1999):
             self.add(person, Spec(id_mode="upgraded15"), *self.elsewhere(person), "id15")
 
         for person in self.pick(5, lambda p: True):
-            self.add(person, Spec(id_mode="bad_check", id_text=typo(rng, person.id18),
-                                  blank=("phone",), birth_cell=True),
-                     *self.elsewhere(person, BIRTH_COLUMN_COUNTIES), "typo")
+            self.add(
+                person,
+                Spec(
+                    id_mode="bad_check",
+                    id_text=typo(rng, person.id18),
+                    blank=("phone",),
+                    birth_cell=True,
+                ),
+                *self.elsewhere(person, BIRTH_COLUMN_COUNTIES),
+                "typo",
+            )
 
         for person in self.pick(5, lambda p: p.id18[14] != "0" and not p.id18.endswith("X")):
-            self.add(person, Spec(id_mode="precision_lost", blank=("phone",), birth_cell=True),
-                     *self.elsewhere(person, (NUMERIC_ID_COUNTY,)), "numeric_id")
+            self.add(
+                person,
+                Spec(id_mode="precision_lost", blank=("phone",), birth_cell=True),
+                *self.elsewhere(person, (NUMERIC_ID_COUNTY,)),
+                "numeric_id",
+            )
 
     def plant_messes(self) -> None:
         for mess in MESSES:
-            ok = (lambda p: p.years[self.year].visit is not None) if mess == "bad_date" \
+            ok = (
+                (lambda p: p.years[self.year].visit is not None)
+                if mess == "bad_date"
                 else (lambda p: True)
+            )
             for person in self.pick(3, ok):
                 self.spec_of(person).mess = mess
         with_seq = [c for c, lay in self.layouts.items() if "seq" in lay.keys]
@@ -248,7 +322,8 @@ class PeriodBuilder:
                     sheet_name = town or ""
                 titled = layout.per_town != "files" or t_index % 2 == 1
                 files[path].sheets.append(
-                    roster_sheet(layout, slot, sheet_name, self.year, rng, titled))
+                    roster_sheet(layout, slot, sheet_name, self.year, rng, titled)
+                )
             if layout.per_town == "sheets":
                 for roster_file in files.values():
                     if roster_file.county == county:
@@ -281,8 +356,9 @@ def typo(rng: random.Random, id18: str) -> str:
             return text
 
 
-def roster_sheet(layout: Layout, slot: Slot, name: str, year: int, rng: random.Random,
-                 titled: bool) -> Sheet:
+def roster_sheet(
+    layout: Layout, slot: Slot, name: str, year: int, rng: random.Random, titled: bool
+) -> Sheet:
     sheet = Sheet(name)
     width = len(layout.columns)
     keys = layout.keys
@@ -343,8 +419,9 @@ def roster_sheet(layout: Layout, slot: Slot, name: str, year: int, rng: random.R
         rows[id(rec)] = row
 
     count = len(slot.records)
-    blanks = set(rng.sample(range(1, count), min(layout.blank_rows, count - 1))) if count > 1 \
-        else set()
+    blanks = (
+        set(rng.sample(range(1, count), min(layout.blank_rows, count - 1))) if count > 1 else set()
+    )
     middle = count // 2 if layout.repeated_header and count > 4 else -1
     for index, rec in enumerate(slot.records):
         if index == middle:
@@ -370,11 +447,13 @@ def roster_sheet(layout: Layout, slot: Slot, name: str, year: int, rng: random.R
 
 def instructions_sheet() -> Sheet:
     sheet = Sheet("填表说明", roster=False)
-    for line in ("填表说明",
-                 "1. 本表由各镇（街道）妇联按村填报，每个镇（街道）一张工作表。",
-                 "2. 身份证号码请按文本格式录入18位号码。",
-                 "3. 收入单位为元，培训次数为全年累计次数。",
-                 "4. 脱贫状态填写：未脱贫、已脱贫、返贫。"):
+    for line in (
+        "填表说明",
+        "1. 本表由各镇（街道）妇联按村填报，每个镇（街道）一张工作表。",
+        "2. 身份证号码请按文本格式录入18位号码。",
+        "3. 收入单位为元，培训次数为全年累计次数。",
+        "4. 脱贫状态填写：未脱贫、已脱贫、返贫。",
+    ):
         sheet.add([line], None)
     return sheet
 

@@ -13,16 +13,57 @@ from sample.people import toneless
 from sample.rosters import RosterFile
 
 KEYED = ("valid", "upgraded15")
-COMPARED = ("name", "birth_date", "household_head", "relation_to_head", "phone",
-            "labor_capacity", "willing", "wing", "trainings", "new_practitioner",
-            "income_before", "income_after", "exit_year", "status", "broker", "visit_date")
-SAME_ROW = ("name", "id_number", "id_status", "birth_date", "town", "village",
-            "household_head", "relation_to_head", "phone", "labor_capacity", "willing", "wing",
-            "trainings", "new_practitioner", "income_before", "income_after", "exit_year",
-            "status", "broker", "visit_date")
+COMPARED = (
+    "name",
+    "birth_date",
+    "household_head",
+    "relation_to_head",
+    "phone",
+    "labor_capacity",
+    "willing",
+    "wing",
+    "trainings",
+    "new_practitioner",
+    "income_before",
+    "income_after",
+    "exit_year",
+    "status",
+    "broker",
+    "visit_date",
+)
+SAME_ROW = (
+    "name",
+    "id_number",
+    "id_status",
+    "birth_date",
+    "town",
+    "village",
+    "household_head",
+    "relation_to_head",
+    "phone",
+    "labor_capacity",
+    "willing",
+    "wing",
+    "trainings",
+    "new_practitioner",
+    "income_before",
+    "income_after",
+    "exit_year",
+    "status",
+    "broker",
+    "visit_date",
+)
 PROBABLE_ORDER = ("id_precision_lost", "id_typo", "name_birth")
-CLASSES = ("able_willing", "able_unwilling", "able_unknown", "weak_willing", "weak_unwilling",
-           "weak_unknown", "unable", "unknown")
+CLASSES = (
+    "able_willing",
+    "able_unwilling",
+    "able_unknown",
+    "weak_willing",
+    "weak_unwilling",
+    "weak_unknown",
+    "unable",
+    "unknown",
+)
 
 
 class UnionFind:
@@ -85,8 +126,12 @@ def one_edit(a: str, b: str) -> bool:
     diff = [i for i in range(len(a)) if a[i] != b[i]]
     if len(diff) == 1:
         return True
-    return (len(diff) == 2 and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]]
+        and a[diff[1]] == b[diff[0]]
+    )
 
 
 def probable_reasons(a: Record, b: Record) -> list[str]:
@@ -96,18 +141,29 @@ def probable_reasons(a: Record, b: Record) -> list[str]:
         return []
     reasons = []
     for x, y in ((fa, fb), (fb, fa)):
-        if (x["id_status"] == "precision_lost" and y["id_number"]
-                and y["id_number"][:15] == x["id_number"]):
+        if (
+            x["id_status"] == "precision_lost"
+            and y["id_number"]
+            and y["id_number"][:15] == x["id_number"]
+        ):
             reasons.append("id_precision_lost")
             break
     ida, idb = fa["id_number"] or "", fb["id_number"] or ""
-    if (len(ida) == len(idb) == 18 and one_edit(ida, idb)
-            and not (fa["id_status"] in KEYED and fb["id_status"] in KEYED)):
+    if (
+        len(ida) == len(idb) == 18
+        and one_edit(ida, idb)
+        and not (fa["id_status"] in KEYED and fb["id_status"] in KEYED)
+    ):
         reasons.append("id_typo")
-    if ((fa["id_status"] not in KEYED or fb["id_status"] not in KEYED)
-            and fa["birth_date"] and fa["birth_date"] == fb["birth_date"]
-            and ((fa["village"] and fa["village"] == fb["village"])
-                 or (fa["phone"] and fa["phone"] == fb["phone"]))):
+    if (
+        (fa["id_status"] not in KEYED or fb["id_status"] not in KEYED)
+        and fa["birth_date"]
+        and fa["birth_date"] == fb["birth_date"]
+        and (
+            (fa["village"] and fa["village"] == fb["village"])
+            or (fa["phone"] and fa["phone"] == fb["phone"])
+        )
+    ):
         reasons.append("name_birth")
     return reasons
 
@@ -121,7 +177,7 @@ def probable_links(recs: list[Record], uf: UnionFind) -> tuple[UnionFind, Counte
             blocks[toneless(rec.fields["name"])].append(i)
     for members in blocks.values():
         for x, i in enumerate(members):
-            for j in members[x + 1:]:
+            for j in members[x + 1 :]:
                 if uf.find(i) == uf.find(j):
                     continue
                 for reason in probable_reasons(recs[i], recs[j]):
@@ -153,8 +209,9 @@ def survive(recs: list[Record], group: list[int]) -> tuple[dict[str, Any], list[
     for key in COMPARED:
         value = recs[survivor].fields[key]
         if value is None:
-            value = next((recs[i].fields[key] for i in group
-                          if recs[i].fields[key] is not None), None)
+            value = next(
+                (recs[i].fields[key] for i in group if recs[i].fields[key] is not None), None
+            )
         values[key] = value
     conflicts = []
     if len(group) > 1:
@@ -173,17 +230,23 @@ def classify(person: dict[str, Any]) -> str:
     if capacity == "unknown":
         return "unknown"
     prefix = "able" if capacity in ("able", "skilled") else "weak"
-    return f"{prefix}_{ {'yes': 'willing', 'no': 'unwilling'}.get(willing, 'unknown')}"
+    return f"{prefix}_{ {'yes': 'willing', 'no': 'unwilling'}.get(willing, 'unknown') }"
 
 
 def metrics(persons: list[dict[str, Any]], year: int) -> dict[str, Any]:
-    increases = [Decimal(p["income_after"]) - Decimal(p["income_before"]) for p in persons
-                 if p["income_after"] is not None and p["income_before"] is not None]
+    increases = [
+        Decimal(p["income_after"]) - Decimal(p["income_before"])
+        for p in persons
+        if p["income_after"] is not None and p["income_before"] is not None
+    ]
     mean = None
     if increases:
         cents = sum(int(d * 100) for d in increases)
-        mean = float((Decimal(cents) / len(increases) / 100).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP))
+        mean = float(
+            (Decimal(cents) / len(increases) / 100).quantize(
+                Decimal("0.01"), rounding=ROUND_HALF_UP
+            )
+        )
     return {
         "persons": len(persons),
         "trained": sum(1 for p in persons if (p["trainings"] or 0) >= 1),
@@ -199,9 +262,16 @@ def by_wing(persons: list[dict[str, Any]], year: int) -> dict[str, Any]:
     return {w: metrics([p for p in persons if p["wing"] == w], year) for w in C.WINGS}
 
 
-def summary(year: int, tier: str, files: list[RosterFile], recs: list[Record],
-            uf: UnionFind, links: Counter[str], certain: UnionFind,
-            issues: Counter[str]) -> dict[str, Any]:
+def summary(
+    year: int,
+    tier: str,
+    files: list[RosterFile],
+    recs: list[Record],
+    uf: UnionFind,
+    links: Counter[str],
+    certain: UnionFind,
+    issues: Counter[str],
+) -> dict[str, Any]:
     persons: list[dict[str, Any]] = []
     on_probable = 0
     issues = Counter(issues)
@@ -223,13 +293,18 @@ def summary(year: int, tier: str, files: list[RosterFile], recs: list[Record],
         if mine:
             counties[county] = {**metrics(mine, year), "wings": by_wing(mine, year)}
     classes = Counter(classify(p) for p in persons)
-    exits = Counter(p["exit_year"] for p in persons
-                    if p["status"] == "exited" and p["exit_year"] is not None)
+    exits = Counter(
+        p["exit_year"] for p in persons if p["status"] == "exited" and p["exit_year"] is not None
+    )
     return {
         "year": year,
         "link_tier": tier,
-        "source": {"files": len(files), "records": len(recs), "persons": len(persons),
-                   "persons_on_probable_links": on_probable},
+        "source": {
+            "files": len(files),
+            "records": len(recs),
+            "persons": len(persons),
+            "persons_on_probable_links": on_probable,
+        },
         "totals": metrics(persons, year),
         "wings": by_wing(persons, year),
         "counties": counties,
@@ -252,8 +327,8 @@ def period_summaries(year: int, files: list[RosterFile]) -> dict[str, Any]:
     certain, certain_count = certain_links(recs)
     probable, probable_count = probable_links(recs, certain)
     return {
-        "certain": summary(year, "certain", files, recs, certain, certain_count, certain,
-                           issues),
-        "probable": summary(year, "probable", files, recs, probable,
-                            certain_count + probable_count, certain, issues),
+        "certain": summary(year, "certain", files, recs, certain, certain_count, certain, issues),
+        "probable": summary(
+            year, "probable", files, recs, probable, certain_count + probable_count, certain, issues
+        ),
     }

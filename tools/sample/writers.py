@@ -104,8 +104,7 @@ def _ods(sheets: list[Sheet], path: Path) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("mimetype", ODS_MIME, compress_type=zipfile.ZIP_STORED)
         archive.writestr("content.xml", "".join(parts), compress_type=zipfile.ZIP_DEFLATED)
-        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST,
-                         compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def _ods_cell(value: Any) -> str:
