@@ -24,18 +24,28 @@ class HeaderMatcher:
 
     def __init__(self, headers: Mapping[str, Sequence[str]]) -> None:
         self._exact: dict[str, str] = {}
+        self._cache: dict[tuple[type, object], str | None] = {}
         for field, names in headers.items():
             for n in names:
                 self._exact.setdefault(squash(n), field)
 
     def match(self, text: object) -> str | None:
         """The canonical field (or "_serial") a header cell names, else None."""
-        if is_blank(text):
+        ck = (type(text), text)
+        try:
+            return self._cache[ck]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable cell: never a header
             return None
-        key = squash(text)
-        hit = self._exact.get(key)
-        if hit is None:
-            hit = self._exact.get(_UNIT.sub("", key))
+        hit = None
+        if not is_blank(text):
+            key = squash(text)
+            hit = self._exact.get(key)
+            if hit is None:
+                hit = self._exact.get(_UNIT.sub("", key))
+        if len(self._cache) < 200_000:
+            self._cache[ck] = hit
         return hit
 
 

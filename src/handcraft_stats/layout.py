@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .columns import SERIAL, ColumnMap, HeaderMatcher, map_columns
 from .normalize.text import is_blank, squash
@@ -46,8 +47,13 @@ class NotARoster(Exception):
         self.found = found
 
 
+@lru_cache(maxsize=200_000, typed=True)
+def _squash_cell(cell: object) -> str:
+    return "" if is_blank(cell) else squash(cell)
+
+
 def _texts(row: Sequence[object]) -> list[str]:
-    return [squash(c) if not is_blank(c) else "" for c in row]
+    return [_squash_cell(c) for c in row]
 
 
 def _score(matcher: HeaderMatcher, row: Sequence[object]) -> set[str]:

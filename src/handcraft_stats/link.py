@@ -102,19 +102,14 @@ def link_period(rec: pd.DataFrame, tier: str, salt: str) -> Linked:
     links = pd.concat([_id_links(rec), _same_row_links(rec)], ignore_index=True)
     links["link_tier"] = CERTAIN
     rec = rec.assign(cluster=_components(rec["record_id"], links).to_numpy())
-    basis = rec.groupby("cluster").agg(
-        id_key=("id_key", "min"), file=("source_file", "first"), sheet=("source_sheet", "first"),
-        row=("source_row", "first"), name=("name", "first"),
+    first = rec.drop_duplicates("cluster").set_index("cluster")
+    id_keys = rec.groupby("cluster")["id_key"].min()
+    row_basis = (
+        "row:" + first["name"].astype("string").fillna("") + ":" + first["source_file"]
+        + ":" + first["source_sheet"].astype("string") + ":" + first["source_row"].astype("string")
     )  # fmt: skip
-    keys = {
-        int(str(c)): person_key(
-            salt,
-            f"id:{b.id_key}"
-            if isinstance(b.id_key, str)
-            else f"row:{b.name}:{b.file}:{b.sheet}:{b.row}",
-        )
-        for c, b in basis.iterrows()
-    }
+    basis = ("id:" + id_keys.astype("string")).fillna(row_basis)
+    keys = {c: person_key(salt, b) for c, b in basis.items()}
     rec["person_key"] = rec["cluster"].map(keys)
     members = rec[["record_id", "person_key", "county"]]
     persons, conflicts = survive(rec)

@@ -51,6 +51,9 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 TierOpt = Annotated[Tier, typer.Option("--link", help="Link tier merged into persons.")]
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of labels in human formats.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no notes on stderr.")]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="Exit 1 when any error-level issue is found.")
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback on errors.")]
 CountyOpt = Annotated[
     str | None, typer.Option("--county", help="County of every file (else from names/titles).")

@@ -20,6 +20,7 @@ from .common import (
     FormatOpt,
     PathsArg,
     QuietOpt,
+    StrictOpt,
     YearOpt,
     err,
     guarded,
@@ -45,11 +46,19 @@ def show_report(report: IngestReport, fmt: Format, quiet: bool) -> None:
             err.print(f"refused {f.path}: {f.reason}", markup=False)
 
 
+def has_errors(report: IngestReport) -> bool:
+    """Any error-level issue in the files of this run."""
+    return any(
+        n and SEVERITY.get(code) == "error"
+        for f in report.files for code, n in f.issues_by_code.items()
+    )  # fmt: skip
+
+
 @guarded
 def ingest_cmd(
     paths: PathsArg, db: DbOpt = DEFAULT_DB, config: ConfigOpt = None,
     county: CountyOpt = None, year: YearOpt = None, fmt: FormatOpt = Format.table,
-    quiet: QuietOpt = False, debug: DebugOpt = False,
+    strict: StrictOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Read rosters (files or folders), check, normalise, link persons, store.
 
@@ -59,14 +68,14 @@ def ingest_cmd(
     with Store(db) as store, progress(quiet) as on_progress:
         report = ingest(paths, store, settings, county, year, on_progress)
     show_report(report, fmt, quiet)
-    if report.refused:
+    if report.refused or (strict and has_errors(report)):
         raise typer.Exit(1)
 
 
 @guarded
 def check_cmd(
     paths: PathsArg, config: ConfigOpt = None, county: CountyOpt = None, year: YearOpt = None,
-    fmt: FormatOpt = Format.table, strict: bool = False, quiet: QuietOpt = False,
+    fmt: FormatOpt = Format.table, strict: StrictOpt = False, quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Everything ingest does except storing: a dry run before a county sends its roster.
@@ -77,9 +86,5 @@ def check_cmd(
     with progress(quiet) as on_progress:
         report = check(paths, settings, county, year, on_progress)
     show_report(report, fmt, quiet)
-    errors = any(
-        n and SEVERITY.get(code) == "error"
-        for f in report.files for code, n in f.issues_by_code.items()
-    )  # fmt: skip
-    if report.refused or (strict and errors):
+    if report.refused or (strict and has_errors(report)):
         raise typer.Exit(1)

@@ -38,7 +38,10 @@ def print_tables(console: Console, tables: Sequence[Table], title: str = "") -> 
             if i == 0:
                 rt.add_column(c, justify="left", overflow="fold")
             else:
-                rt.add_column(c, justify="right", no_wrap=True, min_width=_width(c))
+                numeric = all(isinstance(r[i], int | float) or r[i] is None for r in t.rows)
+                rt.add_column(
+                    c, justify="right" if numeric else "left", no_wrap=True, min_width=_width(c)
+                )
         for r in t.rows:
             rt.add_row(*(_cell(v) for v in r))
         console.print(rt)
