@@ -1,0 +1,43 @@
+"""hcs.toml overlays the packaged defaults: divisions, header spellings, vocabularies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ID_A
+
+from handcraft_stats.config import load_settings
+from handcraft_stats.errors import UsageError
+from handcraft_stats.normalize.vocab import Vocabulary
+from handcraft_stats.parse import parse_file
+
+
+def test_user_headers_vocab_and_divisions_are_used(tmp_path: Path) -> None:
+    cfg = tmp_path / "hcs.toml"
+    cfg.write_text(
+        'city = "宿迁市"\n'
+        '[[divisions]]\nname = "泗洪县"\ncode = "321324"\n'
+        '[headers]\nphone = ["本人电话"]\n'
+        '[vocab.wing]\n"草柳编" = "handicraft"\n',
+        "utf-8",
+    )
+    settings = load_settings(cfg)
+    assert settings.city == "宿迁市"
+    assert [d.name for d in settings.divisions] == ["泗洪县"]
+    p = tmp_path / "泗洪县2017.csv"
+    p.write_bytes(f"姓名,身份证号,本人电话,从业产业\n张丽,{ID_A},13812345678,草柳编\n".encode())
+    pf = parse_file(p, p.read_bytes(), settings, Vocabulary(settings.vocab_extra))
+    assert pf.county == "泗洪县"
+    assert list(pf.records["phone"]) == ["13812345678"]
+    assert list(pf.records["wing"]) == ["handicraft"]
+    assert pf.issues.empty
+
+
+def test_broken_config_is_a_usage_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "hcs.toml"
+    cfg.write_text("city = [unclosed", "utf-8")
+    with pytest.raises(UsageError, match="not valid TOML"):
+        load_settings(cfg)
+    with pytest.raises(UsageError, match="not found"):
+        load_settings(tmp_path / "missing.toml")
