@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ID_A
 
+from conftest import ID_A
 from handcraft_stats.config import load_settings
 from handcraft_stats.errors import UsageError
 from handcraft_stats.normalize.vocab import Vocabulary
