@@ -127,3 +127,42 @@ def test_small_roster_figures(roster_dir: Path, tmp_path: Path) -> None:
     assert doc["classification"]["unable"] == 1
     assert doc["wings"]["handicraft"]["income_increase_mean"] == 0.0
     assert doc["wings"]["none"]["persons"] == 1
+
+
+def test_a_bug_exits_4_with_one_line_and_debug_shows_the_traceback(
+    roster_dir: Path, tmp_path: Path, monkeypatch: object
+) -> None:
+    import handcraft_stats.cli.summary as cmd
+
+    db = tmp_path / "t.duckdb"
+    run("ingest", roster_dir, "--db", db)
+
+    def broken(*a: object, **k: object) -> object:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cmd, "summarize", broken)  # type: ignore[attr-defined]
+    res = run("summary", "--year", "2017", "--db", db)
+    assert res.exit_code == 4  # type: ignore[attr-defined]
+    assert res.stderr.count("\n") == 1 and "internal error" in res.stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in res.output  # type: ignore[attr-defined]
+    res = run("summary", "--year", "2017", "--db", db, "--debug")
+    assert res.exit_code == 4 and "Traceback" in res.stderr  # type: ignore[attr-defined]
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "handcraft_stats", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "ingest" in out.stdout and "summary" in out.stdout
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for name in ("ingest", "check", "summary"):
+        res = run(name, "--help")
+        assert res.exit_code == 0 and "Example:" in res.stdout, name  # type: ignore[attr-defined]

@@ -1,0 +1,46 @@
+"""The store: one transaction per file, migrations, consistent after a failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import ID_A, ID_B, write_xlsx
+from handcraft_stats import Store, ingest, load_settings
+from handcraft_stats.store import MIGRATIONS
+
+
+def test_a_failure_inside_a_file_leaves_nothing_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = tmp_path / "r"
+    d.mkdir()
+    write_xlsx(d / "丰县2017.xlsx", {"S": [["姓名", "身份证号"], ["张丽", ID_A]]})
+    write_xlsx(d / "沛县2017.xlsx", {"S": [["姓名", "身份证号"], ["王芳", ID_B]]})
+    db = tmp_path / "t.duckdb"
+    real = Store.append
+
+    def flaky(self: Store, table: str, frame: object) -> None:
+        if table == "records" and "王芳" in list(frame["name"]):  # type: ignore[index]
+            raise OSError(28, "No space left on device")
+        real(self, table, frame)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "append", flaky)
+    with Store(db) as store, pytest.raises(OSError):
+        ingest([d], store, load_settings(None))
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT name FROM files").fetchall() == [("丰县2017.xlsx",)]
+    assert con.execute("SELECT count(*) FROM records").fetchone() == (1,)
+    assert con.execute("SELECT count(*) FROM skipped_rows WHERE file_id <> 1").fetchone() == (0,)
+
+
+def test_schema_is_migrated_once_and_reopened(tmp_path: Path) -> None:
+    db = tmp_path / "t.duckdb"
+    with Store(db) as s:
+        salt = s.salt()
+    with Store(db) as s:
+        assert s.salt() == salt
+        row = s.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        assert row == (str(len(MIGRATIONS)),)
