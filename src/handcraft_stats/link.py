@@ -1,7 +1,8 @@
 """Records -> persons: links with reasons and tiers, clusters, survivorship, conflicts.
 
-Rules: METRICS.md §2 and docs/metrics.md §5. This version links the certain tier
-(same_id, id_upgraded, same_row); the probable tier merges nothing more yet.
+Rules: METRICS.md §2 and docs/metrics.md §5. Candidate pairs come from blocking
+passes (blocking.py); links are accepted strongest first by union-find, and a link
+that would join two different valid IDs (directly or through a chain) is rejected.
 """
 
 from __future__ import annotations
@@ -12,11 +13,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from . import blocking
 from .classify import classify_frame
 
 CERTAIN = "certain"
 PROBABLE = "probable"
 TIERS = (CERTAIN, PROBABLE)
+REASON_TIER = {
+    "review": CERTAIN, "same_id": CERTAIN, "id_upgraded": CERTAIN, "same_row": CERTAIN,
+    "id_precision_lost": PROBABLE, "id_typo": PROBABLE, "name_birth": PROBABLE,
+}  # fmt: skip
 
 VALUE_FIELDS = (
     "name", "birth_date", "household_head", "relation_to_head", "phone", "labor_capacity",
@@ -29,19 +35,21 @@ SAME_ROW_FIELDS = (
     "trainings", "new_practitioner", "income_before", "income_after", "exit_year", "status",
     "broker", "visit_date", "note",
 )  # fmt: skip
+LINK_COLUMNS = ["record_a", "record_b", "reason"]
 
 
 @dataclass(frozen=True)
 class Linked:
     """The result of linking one period at one tier."""
 
-    links: pd.DataFrame  # record_a, record_b, reason, link_tier
+    links: pd.DataFrame  # record_a, record_b, reason, link_tier, status (accepted|rejected)
     members: pd.DataFrame  # record_id, person_key, county
     persons: pd.DataFrame  # one row per person, person values (store.PERSON_COLUMNS)
     conflicts: pd.DataFrame  # record_id, column, value
 
 
 def _id_links(rec: pd.DataFrame) -> pd.DataFrame:
+    """same_id / id_upgraded: every record of an ID group links to the group's anchor."""
     keyed = rec[rec["id_key"].notna()][["record_id", "id_key", "id_status"]]
     keyed = keyed.assign(rank=(keyed["id_status"] != "valid").astype(int))
     anchors = keyed.sort_values(["rank", "record_id"]).drop_duplicates("id_key")
@@ -61,11 +69,13 @@ def _id_links(rec: pd.DataFrame) -> pd.DataFrame:
 
 
 def _same_row_links(rec: pd.DataFrame) -> pd.DataFrame:
+    """same_row: records without an ID key identical in every canonical field."""
     rest = rec[rec["id_key"].isna() & rec["name"].notna()]
     if rest.empty:
-        return pd.DataFrame({"record_a": [], "record_b": [], "reason": []})
-    key = rest[list(SAME_ROW_FIELDS)].astype("string").fillna("\x00").agg("\x1f".join, axis=1)
-    first = rest.groupby(key)["record_id"].transform("min")
+        return pd.DataFrame(columns=LINK_COLUMNS)
+    key = rest[list(SAME_ROW_FIELDS)].astype("string").fillna("\x00")
+    key["record_id"] = rest["record_id"]
+    first = key.groupby(list(SAME_ROW_FIELDS), sort=False)["record_id"].transform("min")
     mask = rest["record_id"] != first
     return pd.DataFrame(
         {"record_a": first[mask].astype("int64"), "record_b": rest["record_id"][mask],
@@ -73,11 +83,18 @@ def _same_row_links(rec: pd.DataFrame) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def _components(record_ids: pd.Series, links: pd.DataFrame) -> pd.Series:
-    """Union-find over links: record_id -> smallest record_id of its cluster."""
-    parent = {int(r): int(r) for r in record_ids}
+class Clusters:
+    """Union-find over record ids; each cluster holds at most one valid ID (cannot-link)."""
 
-    def find(x: int) -> int:
+    def __init__(self, record_ids: pd.Series, id_keys: pd.Series) -> None:
+        self.parent = {int(r): int(r) for r in record_ids}
+        self.key: dict[int, str] = {
+            int(r): k for r, k in zip(record_ids, id_keys, strict=True) if isinstance(k, str)
+        }
+        self.apart: dict[int, set[int]] = {}  # root -> records it must never join (review)
+
+    def find(self, x: int) -> int:
+        parent = self.parent
         root = x
         while parent[root] != root:
             root = parent[root]
@@ -85,11 +102,31 @@ def _components(record_ids: pd.Series, links: pd.DataFrame) -> pd.Series:
             parent[x], x = root, parent[x]
         return root
 
-    for a, b in zip(links["record_a"], links["record_b"], strict=True):
-        ra, rb = find(int(a)), find(int(b))
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return pd.Series([find(int(r)) for r in record_ids], index=record_ids.index)
+    def keep_apart(self, a: int, b: int) -> None:
+        if a in self.parent and b in self.parent:
+            self.apart.setdefault(a, set()).add(b)
+            self.apart.setdefault(b, set()).add(a)
+
+    def union(self, a: int, b: int) -> str:
+        """'merged', 'same' (already one cluster) or 'rejected' (cannot-link)."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return "same"
+        ka, kb = self.key.get(ra), self.key.get(rb)
+        if ka is not None and kb is not None and ka != kb:
+            return "rejected"
+        if self.apart and any(self.find(x) == rb for x in self.apart.get(ra, ())):
+            return "rejected"
+        keep, gone = min(ra, rb), max(ra, rb)
+        self.parent[gone] = keep
+        if kb is not None or ka is not None:
+            self.key[keep] = ka if ka is not None else str(kb)
+        if gone in self.apart:
+            self.apart.setdefault(keep, set()).update(self.apart.pop(gone))
+        return "merged"
+
+    def roots(self, record_ids: pd.Series) -> list[int]:
+        return [self.find(int(r)) for r in record_ids]
 
 
 def person_key(salt: str, basis: str) -> str:
@@ -97,11 +134,32 @@ def person_key(salt: str, basis: str) -> str:
     return "P" + hmac.new(salt.encode(), basis.encode(), hashlib.sha256).hexdigest()[:12]
 
 
-def link_period(rec: pd.DataFrame, tier: str, salt: str) -> Linked:
-    """Link one period's active records (ordered by record_id) at `tier`."""
-    links = pd.concat([_id_links(rec), _same_row_links(rec)], ignore_index=True)
-    links["link_tier"] = CERTAIN
-    rec = rec.assign(cluster=_components(rec["record_id"], links).to_numpy())
+def _birth(rec: pd.DataFrame) -> pd.Series:
+    """Birth date (ISO text) for name_birth: the birth-date column, else readable ID digits."""
+    column = pd.to_datetime(rec["birth_date"], errors="coerce").dt.strftime("%Y-%m-%d")
+    digits = rec["id_number"].astype("string").str.slice(6, 14)
+    parsed = pd.to_datetime(digits, format="%Y%m%d", errors="coerce").dt.strftime("%Y-%m-%d")
+    readable = rec["id_status"].isin(["precision_lost", "malformed"])
+    return column.fillna(parsed.where(readable))
+
+
+def candidates(rec: pd.DataFrame, tier: str, backend: str = "duckdb") -> pd.DataFrame:
+    """Candidate links, strongest first: certain reasons, then the probable ones in order."""
+    parts = [_id_links(rec), _same_row_links(rec)]
+    if tier == PROBABLE:
+        rec = rec.assign(birth=_birth(rec))
+        parts += [
+            blocking.precision_lost_pairs(rec, backend),
+            blocking.typo_pairs(rec, backend),
+            blocking.name_birth_pairs(rec, backend),
+        ]
+    parts = [p for p in parts if len(p)]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LINK_COLUMNS)
+    out["link_tier"] = out["reason"].map(REASON_TIER)
+    return out.astype({"record_a": "int64", "record_b": "int64"})
+
+
+def _cluster_keys(rec: pd.DataFrame, salt: str) -> dict[int, str]:
     first = rec.drop_duplicates("cluster").set_index("cluster")
     id_keys = rec.groupby("cluster")["id_key"].min()
     row_basis = (
@@ -109,12 +167,43 @@ def link_period(rec: pd.DataFrame, tier: str, salt: str) -> Linked:
         + ":" + first["source_sheet"].astype("string") + ":" + first["source_row"].astype("string")
     )  # fmt: skip
     basis = ("id:" + id_keys.astype("string")).fillna(row_basis)
-    keys = {c: person_key(salt, b) for c, b in basis.items()}
+    return {int(str(c)): person_key(salt, str(b)) for c, b in basis.items()}
+
+
+def link_period(
+    rec: pd.DataFrame, tier: str, salt: str, decisions: pd.DataFrame | None = None,
+    backend: str = "duckdb",
+) -> Linked:  # fmt: skip
+    """Link one period's active records (ordered by record_id) at `tier`.
+
+    `decisions` (record_a, record_b, decision same|different) come from review: a
+    "different" keeps two records apart, a "same" links them (reason `review`).
+    """
+    cand = candidates(rec, tier, backend)
+    clusters = Clusters(rec["record_id"], rec["id_key"])
+    if decisions is not None and len(decisions):
+        apart = decisions[decisions["decision"] == "different"]
+        for a, b in zip(apart["record_a"], apart["record_b"], strict=True):
+            clusters.keep_apart(int(a), int(b))
+        same = decisions[decisions["decision"] == "same"]
+        reviewed = pd.DataFrame(
+            {"record_a": same["record_a"], "record_b": same["record_b"], "reason": "review",
+             "link_tier": CERTAIN}
+        ).astype({"record_a": "int64", "record_b": "int64"})  # fmt: skip
+        cand = pd.concat([reviewed, cand], ignore_index=True)
+    pairs = zip(cand["record_a"], cand["record_b"], strict=True)
+    cand["status"] = [clusters.union(int(a), int(b)) for a, b in pairs]
+    links = cand[cand["status"] != "same"].copy()
+    links["status"] = links["status"].map({"merged": "accepted", "rejected": "rejected"})
+    rec = rec.assign(cluster=clusters.roots(rec["record_id"]))
+    keys = _cluster_keys(rec, salt)
     rec["person_key"] = rec["cluster"].map(keys)
     members = rec[["record_id", "person_key", "county"]]
     persons, conflicts = survive(rec)
-    persons["probable"] = False
-    return Linked(links, members, persons, conflicts)
+    accepted = links[(links["status"] == "accepted") & (links["link_tier"] == PROBABLE)]
+    probable = {keys[clusters.find(int(a))] for a in accepted["record_a"]}
+    persons["probable"] = persons["person_key"].isin(probable)
+    return Linked(links.reset_index(drop=True), members, persons, conflicts)
 
 
 def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -61,6 +61,12 @@ MIGRATIONS: list[str] = [
         record_id BIGINT NOT NULL, person_key VARCHAR NOT NULL, county VARCHAR NOT NULL);
     CREATE TABLE persons ({PERSON_COLUMNS});
     """,
+    """
+    ALTER TABLE links ADD COLUMN status VARCHAR DEFAULT 'accepted';
+    CREATE TABLE decisions (sig_a VARCHAR NOT NULL, sig_b VARCHAR NOT NULL,
+        decision VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL, source VARCHAR,
+        PRIMARY KEY (sig_a, sig_b));
+    """,
 ]
 
 
@@ -246,6 +252,7 @@ class Store:
         ).fetchall()
         links = self.con.execute(
             "SELECT reason, count(*) FROM links WHERE period = $1 AND tier = $2 "
+            "AND status = 'accepted' "
             "GROUP BY reason ORDER BY reason",
             [year, tier],
         ).fetchall()

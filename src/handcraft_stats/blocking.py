@@ -1,0 +1,133 @@
+"""Candidate pairs for the probable tier (METRICS.md §2), each a join on a blocking key,
+never all pairs. Written in narwhals so the same joins run on DuckDB (default),
+pandas or Spark."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import narwhals as nw
+import pandas as pd
+
+ID_LEN = 18
+KEYED = ("valid", "upgraded15")
+PAIR_COLUMNS = ["record_a", "record_b", "reason"]
+
+Lazy = nw.LazyFrame[Any]
+
+
+def _lazy(frame: pd.DataFrame, backend: str) -> Lazy:
+    return nw.from_native(frame).lazy(backend=cast(Any, backend))
+
+
+def _names_agree() -> nw.Expr:
+    return (nw.col("name") == nw.col("name_b")) | (nw.col("name_key") == nw.col("name_key_b"))
+
+
+def _pairs(joined: Lazy, reason: str) -> pd.DataFrame:
+    """Ordered, de-duplicated pairs (record_a < record_b) from a self-join."""
+    out: pd.DataFrame = (
+        joined.filter(nw.col("record_id") != nw.col("record_id_b"))
+        .select(
+            nw.min_horizontal("record_id", "record_id_b").alias("record_a"),
+            nw.max_horizontal("record_id", "record_id_b").alias("record_b"),
+        )
+        .unique()
+        .collect(backend="pandas")
+        .to_native()
+    )
+    return out.assign(reason=reason)[PAIR_COLUMNS]
+
+
+def _side(lf: Lazy) -> Lazy:
+    return lf.select(
+        nw.col("record_id").alias("record_id_b"), nw.col("name").alias("name_b"),
+        nw.col("name_key").alias("name_key_b"), nw.col("key").alias("key_b"),
+    )  # fmt: skip
+
+
+def precision_lost_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataFrame:
+    """A numeric-cell ID's 15 trustworthy digits agree with another ID's first 15; names agree."""
+    ids = rec[["record_id", "name", "name_key", "id_number", "id_key", "id_status"]].copy()
+    text = ids["id_key"].fillna(ids["id_number"]).astype("string")
+    lost = ids["id_status"] == "precision_lost"
+    ids["key"] = text.str.slice(0, 15)
+    usable = (lost & (text.str.len() == 15)) | (~lost & (text.str.len() == ID_LEN))
+    ids = ids[usable.fillna(False) & ids["name"].notna()]
+    left = _lazy(ids[lost.reindex(ids.index)], backend)
+    right = _side(_lazy(ids, backend))
+    joined = left.join(right, left_on="key", right_on="key_b").filter(_names_agree())
+    return _pairs(joined, "id_precision_lost")
+
+
+def typo_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataFrame:
+    """IDs differ by one character or one swap of adjacent characters, at least one of them
+    invalid, and the names agree."""
+    ids = rec[["record_id", "name", "name_key", "id_number", "id_key", "id_status"]].copy()
+    ids["key"] = ids["id_key"].fillna(ids["id_number"]).astype("string")
+    ids = ids[(ids["key"].str.len() == ID_LEN).fillna(False) & ids["name"].notna()]
+    ids = ids[ids["id_status"] != "precision_lost"]
+    bad = ids[~ids["id_status"].isin(KEYED)]
+    if bad.empty:
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    everyone, invalid = _lazy(ids, backend), _lazy(bad, backend)
+
+    def masks(lf: Lazy) -> Lazy:
+        key = nw.col("key")
+        parts = [
+            lf.with_columns(
+                pos=nw.lit(i),
+                mask=nw.concat_str([key.str.slice(0, i), nw.lit("*"), key.str.slice(i + 1)]),
+            )
+            for i in range(ID_LEN)
+        ]
+        return nw.concat(parts)
+
+    def swaps(lf: Lazy) -> Lazy:
+        key = nw.col("key")
+        parts = [
+            lf.with_columns(
+                key=nw.concat_str(
+                    [
+                        key.str.slice(0, i),
+                        key.str.slice(i + 1, 1),
+                        key.str.slice(i, 1),
+                        key.str.slice(i + 2),
+                    ]
+                )
+            )
+            for i in range(ID_LEN - 1)
+        ]
+        return nw.concat(parts)
+
+    right = masks(everyone).select(
+        "pos", "mask", nw.col("record_id").alias("record_id_b"), nw.col("name").alias("name_b"),
+        nw.col("name_key").alias("name_key_b"), nw.col("key").alias("key_b"),
+    )  # fmt: skip
+    one_char = masks(invalid).join(right, on=["pos", "mask"])
+    one_char = one_char.filter(nw.col("key") != nw.col("key_b"), _names_agree())
+    swapped = swaps(invalid).join(_side(everyone), left_on="key", right_on="key_b")
+    swapped = swapped.filter(_names_agree())
+    pairs = pd.concat([_pairs(one_char, "id_typo"), _pairs(swapped, "id_typo")])
+    return pairs.drop_duplicates().reset_index(drop=True)
+
+
+def name_birth_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataFrame:
+    """No usable ID on one side; same name (characters or pinyin), same birth date, and the
+    same village or phone."""
+    cols = ["record_id", "name", "name_key", "id_key", "birth", "village", "phone"]
+    ids = rec[cols][rec["birth"].notna() & rec["name_key"].notna()].copy()
+    ids["birth"] = ids["birth"].astype("string")
+    ids["no_id"] = ids["id_key"].isna()
+    left = _lazy(ids, backend)
+    right = left.select(
+        nw.col("record_id").alias("record_id_b"), nw.col("name").alias("name_b"),
+        nw.col("name_key").alias("name_key_b"), nw.col("birth").alias("birth_b"),
+        nw.col("village").alias("village_b"), nw.col("phone").alias("phone_b"),
+        nw.col("no_id").alias("no_id_b"),
+    )  # fmt: skip
+    joined = left.join(right, left_on=["name_key", "birth"], right_on=["name_key_b", "birth_b"])
+    place = (nw.col("village") == nw.col("village_b")) | (nw.col("phone") == nw.col("phone_b"))
+    # joined on the pinyin key: the names agree by construction
+    joined = joined.filter(nw.col("no_id") | nw.col("no_id_b"), place.fill_null(False))
+    return _pairs(joined, "name_birth")
