@@ -198,9 +198,10 @@ def _store_file(store: Store, pf: ParsedFile) -> str:
 def relink(store: Store, period: int) -> dict[str, Linked]:
     """Link one period's active records at every tier and store the result."""
     rec = store.active_records(period)
+    decisions = store.decisions_for(period)
     out = {}
     for tier in TIERS:
-        linked = link_period(rec, tier, store.salt())
+        linked = link_period(rec, tier, store.salt(), decisions)
         links = linked.links.assign(period=period, tier=tier)
         members = linked.members.assign(period=period, tier=tier)
         persons = linked.persons.assign(period=period, tier=tier)

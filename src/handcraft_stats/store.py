@@ -189,6 +189,43 @@ class Store:
             [replaced_by, file_id],
         )
 
+    # -- review decisions ---------------------------------------------------
+    SIGNATURE = (
+        "md5(concat_ws('|', r.county, coalesce(r.name, ''), coalesce(r.id_number, ''), "
+        "coalesce(CAST(r.birth_date AS VARCHAR), ''), coalesce(r.village, '')))"
+    )
+
+    def add_decisions(self, pairs: pd.DataFrame, source: str) -> int:
+        """Keep analysts' decisions (record_a, record_b, decision same|different) by the
+        records' content signatures, so they survive re-ingest; returns how many."""
+        frame = pairs[["record_a", "record_b", "decision"]]  # noqa: F841 (read by DuckDB by name)
+        sig = self.SIGNATURE
+        with self.transaction():
+            rows = self.con.execute(
+                f"""SELECT least(sa, sb), greatest(sa, sb), decision FROM (
+                    SELECT (SELECT {sig} FROM records r WHERE r.record_id = f.record_a) AS sa,
+                           (SELECT {sig} FROM records r WHERE r.record_id = f.record_b) AS sb,
+                           f.decision FROM frame f) WHERE sa IS NOT NULL AND sb IS NOT NULL"""
+            ).fetchall()
+            for a, b, decision in rows:
+                self.con.execute(
+                    "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, now(), ?)",
+                    [a, b, decision, source],
+                )
+        return len(rows)
+
+    def decisions_for(self, period: int) -> pd.DataFrame:
+        """Decisions mapped onto the period's active records."""
+        sig = self.SIGNATURE
+        return self.df(
+            f"""WITH s AS (SELECT r.record_id, {sig} AS sig FROM records r
+                          JOIN files f USING (file_id) WHERE f.active AND r.period = ?)
+                SELECT a.record_id AS record_a, b.record_id AS record_b, d.decision
+                FROM decisions d JOIN s a ON a.sig = d.sig_a JOIN s b ON b.sig = d.sig_b
+                WHERE a.record_id <> b.record_id ORDER BY 1, 2""",
+            [period],
+        )
+
     # -- queries ------------------------------------------------------------
     def df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
