@@ -1,0 +1,173 @@
+"""Linking: every reason and tier, cannot-link (also through a chain), survivorship,
+conflicts, and review decisions that survive re-ingest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ID_A, ID_B
+from handcraft_stats import Store, ingest, load_settings
+from handcraft_stats.link import link_period
+from handcraft_stats.normalize.idnumber import check_character
+from handcraft_stats.normalize.vocab import Vocabulary
+from handcraft_stats.parse import parse_file
+
+SETTINGS = load_settings(None)
+HEADER = "姓名,身份证号码,出生日期,村(社区),联系电话,从业产业,培训次数,当年收入(元)"
+
+
+def records(tmp_path: Path, *rows: str, name: str = "丰县2017.csv") -> pd.DataFrame:
+    p = tmp_path / name
+    p.write_text("\n".join([HEADER, *rows]) + "\n", "utf-8")
+    rec = parse_file(p, p.read_bytes(), SETTINGS, Vocabulary()).records
+    return rec.assign(record_id=range(1, len(rec) + 1), file_id=1)
+
+
+def persons_of(rec: pd.DataFrame, tier: str = "probable") -> list[set[int]]:
+    linked = link_period(rec, tier, "salt")
+    groups = linked.members.groupby("person_key")["record_id"].apply(set)
+    return sorted((g for g in groups if len(g) > 1), key=min)
+
+
+def reasons(rec: pd.DataFrame, tier: str = "probable") -> list[tuple[int, int, str, str]]:
+    links = link_period(rec, tier, "salt").links
+    return sorted(
+        zip(links["record_a"], links["record_b"], links["reason"], links["status"], strict=True)
+    )
+
+
+def with_id(body17: str) -> str:
+    return body17 + check_character(body17)
+
+
+def test_same_id_and_upgraded_15_digit_are_certain(tmp_path: Path) -> None:
+    id15 = ID_A[:6] + ID_A[8:17]
+    rec = records(
+        tmp_path, f"张丽,{ID_A},,a,,,,", f"张 丽,{ID_A.lower()},,b,,,,", f"张丽,{id15},,c,,,,"
+    )
+    assert reasons(rec, "certain") == [
+        (1, 2, "same_id", "accepted"),
+        (1, 3, "id_upgraded", "accepted"),
+    ]
+    assert persons_of(rec, "certain") == [{1, 2, 3}]
+
+
+def test_identical_rows_without_an_id_are_same_row(tmp_path: Path) -> None:
+    rec = records(tmp_path, "王芳,,,a,,手工,,", "王芳,,,a,,手工,,", "王芳,,,b,,手工,,")
+    assert reasons(rec, "certain") == [(1, 2, "same_row", "accepted")]
+
+
+def test_precision_lost_id_links_when_names_agree_at_probable_only(tmp_path: Path) -> None:
+    rec = records(tmp_path, f"张丽,{ID_A},,a,,,,", f"张莉,{ID_A[:15]}000,,a,,,,")
+    rec.loc[1, ["id_status", "id_number", "id_key"]] = ["precision_lost", ID_A[:15], None]
+    assert persons_of(rec, "certain") == []
+    assert reasons(rec) == [(1, 2, "id_precision_lost", "accepted")]
+
+
+def test_precision_lost_does_not_link_different_names(tmp_path: Path) -> None:
+    rec = records(tmp_path, f"张丽,{ID_A},,a,,,,", f"王芳,{ID_A[:15]}000,,a,,,,")
+    rec.loc[1, ["id_status", "id_number", "id_key"]] = ["precision_lost", ID_A[:15], None]
+    assert persons_of(rec) == []
+
+
+@pytest.mark.parametrize("kind", ["substitution", "swap"])
+def test_one_typo_links_when_names_agree(tmp_path: Path, kind: str) -> None:
+    body = ID_A[:17]
+    if kind == "substitution":
+        typo = body[:10] + str((int(body[10]) + 3) % 10) + body[11:] + ID_A[17]
+    else:
+        i = next(i for i in range(6, 16) if body[i] != body[i + 1])
+        typo = body[:i] + body[i + 1] + body[i] + body[i + 2 :] + ID_A[17]
+    rec = records(tmp_path, f"张丽,{ID_A},,a,,,,", f"张丽,{typo},,b,,,,")
+    assert rec["id_status"][1] in ("bad_check", "malformed")
+    assert reasons(rec) == [(1, 2, "id_typo", "accepted")]
+    other = records(tmp_path, f"张丽,{ID_A},,a,,,,", f"刘梅,{typo},,b,,,,")
+    assert persons_of(other) == []
+
+
+def test_name_birth_needs_a_missing_id_and_same_village_or_phone(tmp_path: Path) -> None:
+    rec = records(
+        tmp_path,
+        f"陈梅,{ID_B},1975-05-05,东村,,,,",
+        "陈玫,,1975-05-05,东村,,,,",  # homophone, no ID, same village -> linked
+        "陈梅,,1975-05-05,西村,13812345678,,,",  # other village, no shared phone -> not linked
+    )
+    assert reasons(rec) == [(1, 2, "name_birth", "accepted")]
+
+
+def test_two_valid_ids_never_merge_even_through_a_chain(tmp_path: Path) -> None:
+    # Sisters' records with different valid IDs, and a record without ID that
+    # matches both by name, birth date and village: it may join one, never both.
+    other = with_id(ID_A[:14] + "004")
+    rec = records(
+        tmp_path,
+        f"张丽,{ID_A},1980-01-01,东村,,,,",
+        f"张丽,{other},1980-01-01,东村,,,,",
+        "张丽,,1980-01-01,东村,,,,",
+    )
+    links = reasons(rec)
+    assert (1, 3, "name_birth", "accepted") in links
+    assert (2, 3, "name_birth", "rejected") in links
+    assert persons_of(rec) == [{1, 3}]
+
+
+def test_survivor_is_the_most_complete_record_and_conflicts_are_reported(tmp_path: Path) -> None:
+    rec = records(
+        tmp_path,
+        f"张丽,{ID_A},,东村,,,2,",  # less complete, trainings 2
+        f"张丽,{ID_A},,东村,13812345678,手工,3,5000",  # most complete: survivor
+    )
+    linked = link_period(rec, "probable", "salt")
+    person = linked.persons.iloc[0]
+    assert int(person["survivor"]) == 2
+    assert int(person["trainings"]) == 3 and person["wing"] == "handicraft"
+    assert person["phone"] == "13812345678"
+    assert linked.conflicts.to_dict("records") == [
+        {"record_id": 1, "column": "trainings", "value": "2"}
+    ]
+
+
+def test_missing_values_are_filled_from_other_records_in_load_order(tmp_path: Path) -> None:
+    rec = records(tmp_path, f"张丽,{ID_A},,东村,,手工,3,", f"张丽,{ID_A},,,13812345678,,,5000")
+    person = link_period(rec, "probable", "salt").persons.iloc[0]
+    assert (person["phone"], str(person["income_after"])) == ("13812345678", "5000.00")
+    assert person["wing"] == "handicraft"
+
+
+def _ingest(folder: Path, db: Path) -> None:
+    with Store(db) as store:
+        ingest([folder], store, SETTINGS)
+
+
+def test_review_decisions_survive_reingest(tmp_path: Path) -> None:
+    folder = tmp_path / "r"
+    folder.mkdir()
+    roster = folder / "丰县2017.csv"
+    rows = [
+        HEADER,
+        "陈梅,,1975-05-05,东村,,,,",
+        "陈玫,,1975-05-05,东村,,,,",
+        f"王芳,{ID_B},,西村,,,,",
+    ]
+    roster.write_text("\n".join(rows) + "\n", "utf-8")
+    db = tmp_path / "t.duckdb"
+    _ingest(folder, db)
+    with Store(db) as store:
+        assert store.df("SELECT count(*) n FROM persons WHERE tier='probable'")["n"][0] == 2
+        pair = store.df("SELECT record_a, record_b FROM links WHERE reason='name_birth'")
+        store.add_decisions(pair.assign(decision="different"), "test")
+        from handcraft_stats.pipeline import relink
+
+        relink(store, 2017)
+        assert store.df("SELECT count(*) n FROM persons WHERE tier='probable'")["n"][0] == 3
+    # a corrected version of the roster (one more row): records get new ids, the decision holds
+    roster.write_text("\n".join([*rows, "刘兰,,,南村,,,,"]) + "\n", "utf-8")
+    _ingest(folder, db)
+    with Store(db) as store:
+        n = store.df("SELECT count(*) n FROM persons WHERE tier='probable'")["n"][0]
+        assert n == 4
+        files = store.df("SELECT active FROM files ORDER BY file_id")["active"].tolist()
+        assert files == [False, True]
