@@ -114,19 +114,20 @@ def test_skipped_rows_by_kind_per_sheet_match_the_truth(
     )
 
 
+@pytest.mark.parametrize("tier", ["certain", "probable", None])
 @pytest.mark.parametrize("year", [2016, 2017])
-def test_summary_json_equals_the_certain_tier_truth(
-    sample_db: tuple[Path, Any], truth: dict[str, Any], year: int
+def test_summary_json_equals_the_truth(
+    sample_db: tuple[Path, Any], truth: dict[str, Any], year: int, tier: str | None
 ) -> None:
+    link = ["--link", tier] if tier else []  # None: the default tier (probable)
     res = CliRunner().invoke(
-        app, ["summary", "--year", str(year), "--link", "certain", "--format", "json",
-              "--db", str(sample_db[0])],
-    )  # fmt: skip
+        app, ["summary", "--year", str(year), *link, "--format", "json", "--db", str(sample_db[0])]
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     schema = json.loads((SHARED / "spec" / "summary.schema.json").read_text("utf-8"))
     jsonschema.validate(doc, schema)
-    assert doc == truth["summary"][str(year)]["certain"]
+    assert doc == truth["summary"][str(year)][tier or "probable"]
 
 
 def test_ingest_report_counts_match_the_truth(
