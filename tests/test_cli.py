@@ -166,3 +166,12 @@ def test_every_command_has_help_with_an_example() -> None:
     for name in ("ingest", "check", "summary"):
         res = run(name, "--help")
         assert res.exit_code == 0 and "Example:" in res.stdout, name  # type: ignore[attr-defined]
+
+
+def test_parallel_parsing_gives_the_same_result(tmp_path: Path) -> None:
+    from conftest import SAMPLE
+
+    one = run("check", SAMPLE / "rosters" / "2017", "--format", "json", "--jobs", "1")
+    two = run("check", SAMPLE / "rosters" / "2017", "--format", "json", "--jobs", "2")
+    assert one.exit_code == two.exit_code == 0
+    assert json.loads(one.stdout) == json.loads(two.stdout)  # type: ignore[attr-defined]

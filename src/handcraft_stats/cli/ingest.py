@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from ..config import load_settings
@@ -46,6 +48,14 @@ def show_report(report: IngestReport, fmt: Format, quiet: bool) -> None:
             err.print(f"refused {f.path}: {f.reason}", markup=False)
 
 
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs", "-j", min=1, help="Files parsed in parallel (default: cores, for 8+ files)."
+    ),
+]
+
+
 def has_errors(report: IngestReport) -> bool:
     """Any error-level issue in the files of this run."""
     return any(
@@ -58,7 +68,8 @@ def has_errors(report: IngestReport) -> bool:
 def ingest_cmd(
     paths: PathsArg, db: DbOpt = DEFAULT_DB, config: ConfigOpt = None,
     county: CountyOpt = None, year: YearOpt = None, fmt: FormatOpt = Format.table,
-    strict: StrictOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+    strict: StrictOpt = False, jobs: JobsOpt = None, quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Read rosters (files or folders), check, normalise, link persons, store.
 
@@ -66,7 +77,7 @@ def ingest_cmd(
     """
     settings = load_settings(config)
     with Store(db) as store, progress(quiet) as on_progress:
-        report = ingest(paths, store, settings, county, year, on_progress)
+        report = ingest(paths, store, settings, county, year, on_progress, jobs)
     show_report(report, fmt, quiet)
     if report.refused or (strict and has_errors(report)):
         raise typer.Exit(1)
@@ -75,8 +86,8 @@ def ingest_cmd(
 @guarded
 def check_cmd(
     paths: PathsArg, config: ConfigOpt = None, county: CountyOpt = None, year: YearOpt = None,
-    fmt: FormatOpt = Format.table, strict: StrictOpt = False, quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    fmt: FormatOpt = Format.table, strict: StrictOpt = False, jobs: JobsOpt = None,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Everything ingest does except storing: a dry run before a county sends its roster.
 
@@ -84,7 +95,7 @@ def check_cmd(
     """
     settings = load_settings(config)
     with progress(quiet) as on_progress:
-        report = check(paths, settings, county, year, on_progress)
+        report = check(paths, settings, county, year, on_progress, jobs)
     show_report(report, fmt, quiet)
     if report.refused or (strict and has_errors(report)):
         raise typer.Exit(1)
