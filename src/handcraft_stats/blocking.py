@@ -36,6 +36,7 @@ def _pairs(joined: Lazy, reason: str) -> pd.DataFrame:
         .collect(backend="pandas")
         .to_native()
     )
+    out = out.sort_values(["record_a", "record_b"], ignore_index=True)  # deterministic order
     return out.assign(reason=reason)[PAIR_COLUMNS]
 
 
@@ -109,7 +110,7 @@ def typo_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataFrame:
     swapped = swaps(invalid).join(_side(everyone), left_on="key", right_on="key_b")
     swapped = swapped.filter(_names_agree())
     pairs = pd.concat([_pairs(one_char, "id_typo"), _pairs(swapped, "id_typo")])
-    return pairs.drop_duplicates().reset_index(drop=True)
+    return pairs.drop_duplicates().sort_values(["record_a", "record_b"], ignore_index=True)
 
 
 def name_birth_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataFrame:

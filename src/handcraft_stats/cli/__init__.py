@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from .dupes import dupes_cmd
+from .export import export_cmd
 from .ingest import check_cmd, ingest_cmd
+from .persons import persons_cmd
+from .review import review_cmd
 from .summary import summary_cmd
 
 app = typer.Typer(
@@ -17,6 +21,10 @@ app = typer.Typer(
 app.command("ingest")(ingest_cmd)
 app.command("check")(check_cmd)
 app.command("summary")(summary_cmd)
+app.command("persons")(persons_cmd)
+app.command("dupes")(dupes_cmd)
+app.command("review")(review_cmd)
+app.command("export")(export_cmd)
 
 
 def main() -> None:

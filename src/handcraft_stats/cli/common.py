@@ -61,6 +61,10 @@ CountyOpt = Annotated[
 YearOpt = Annotated[
     int | None, typer.Option("--year", help="Period of every file (else from names/titles).")
 ]
+PeriodOpt = Annotated[int, typer.Option("--year", "-y", help="Reporting year (period).")]
+CountyFilterOpt = Annotated[
+    str | None, typer.Option("--county", help="Only rows of this county (either record).")
+]
 PathsArg = Annotated[
     list[Path], typer.Argument(help="Roster files or folders (searched recursively).")
 ]

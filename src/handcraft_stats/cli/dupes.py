@@ -1,0 +1,59 @@
+"""hcs dupes --year Y: the links between records, with evidence, for review."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..config import load_settings
+from ..review import dupes
+from ..store import Store
+from .common import (
+    DEFAULT_DB,
+    ConfigOpt,
+    CountyFilterOpt,
+    DbOpt,
+    DebugOpt,
+    Format,
+    FormatOpt,
+    PeriodOpt,
+    QuietOpt,
+    Tier,
+    TierOpt,
+    guarded,
+)  # fmt: skip
+from .listing import show_frame
+
+TABLE_COLUMNS = ("record_a", "record_b", "link_tier", "status", "county_a", "name_a",
+                 "county_b", "name_b", "evidence")  # fmt: skip
+ReasonOpt = Annotated[
+    str | None, typer.Option("--reason", help="Only this reason (same_id, id_typo, name_birth, …).")
+]
+LinkTierOpt = Annotated[
+    Tier | None, typer.Option("--tier", help="Only links of this tier (the link's own tier).")
+]
+RejectedOpt = Annotated[
+    bool, typer.Option("--rejected", help="Also the links that were rejected (status column).")
+]
+
+
+@guarded
+def dupes_cmd(
+    year: PeriodOpt, county: CountyFilterOpt = None, reason: ReasonOpt = None,
+    tier: LinkTierOpt = None, link: TierOpt = Tier.probable, rejected: RejectedOpt = False,
+    db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, fmt: FormatOpt = Format.table,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
+) -> None:  # fmt: skip
+    """List the links between records (same person) with reason, tier and evidence.
+
+    ID and phone numbers are masked. Save as CSV, fill in the `decision` column
+    (same/different) and give it back with `hcs review --file`.
+
+    Example: hcs dupes --year 2017 --tier probable --format csv > dupes.csv
+    """
+    load_settings(config)
+    with Store(db, read_only=True) as store:
+        frame = dupes(store, year, link.value, county, reason, tier.value if tier else None,
+                      rejected)  # fmt: skip
+    show_frame(frame, fmt, f"{year} 关联记录（{len(frame)}）", TABLE_COLUMNS)

@@ -1,0 +1,43 @@
+"""One renderer for the review listings (dupes, persons): table, json, csv, md."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from rich.table import Table as RichTable
+
+from ..report.frames import frame_records, frame_table
+from ..report.tables import Table
+from ..report.text import to_csv, to_json, to_markdown
+from .common import Format, out_console, write_out
+
+NO_WRAP = ("record_a", "record_b", "record_id", "source_row", "person_key", "id_number",
+           "records", "name", "birth_date")  # fmt: skip
+
+
+def show_frame(
+    frame: pd.DataFrame, fmt: Format, title: str, table_columns: Sequence[str] | None = None
+) -> None:
+    """json/csv: every column, English codes, plain stdout. table: the chosen columns with
+    Chinese labels, long text wrapped (a terminal is narrow). md: every column, labelled."""
+    rows = frame_records(frame)
+    if fmt is Format.json:
+        write_out(to_json(rows))
+    elif fmt is Format.csv:
+        write_out(to_csv(list(frame.columns), [list(r.values()) for r in rows]))
+    elif fmt is Format.md:
+        write_out(to_markdown([frame_table(frame, title)]))
+    else:
+        codes = list(table_columns or frame.columns)
+        _print(frame_table(frame, title, codes), codes)
+
+
+def _print(table: Table, codes: list[str]) -> None:
+    rt = RichTable(title=table.title, title_justify="left", show_edge=False, pad_edge=False)
+    for code, name in zip(codes, table.columns, strict=True):
+        plain = code.removesuffix("_a").removesuffix("_b") in NO_WRAP
+        rt.add_column(name, no_wrap=plain, overflow="fold")
+    for row in table.rows:
+        rt.add_row(*("" if v is None else str(v) for v in row))
+    out_console().print(rt)

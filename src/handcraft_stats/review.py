@@ -1,0 +1,287 @@
+"""Review of linking: the links of a period with plain evidence, the persons with their
+provenance, and analysts' decisions (same / different person) read back from a filled file.
+
+Everything meant for people is masked here (ID and phone numbers); the caller relinks the
+periods that `record_decisions` returns (pipeline.relink).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import RefusedFile, UsageError
+from .link import REASON_TIER, TIERS
+from .normalize.idnumber import mask_id
+from .normalize.phone import mask_phone
+from .read import read_file
+from .report.labels import label
+from .store import Store
+
+SIDE = ("county", "source_file", "source_sheet", "source_row", "name", "id_number",
+        "birth_date", "village", "phone")  # fmt: skip
+_COMPARED = ("name_raw", "name_key", "id_status", "id_key")
+DUPES_COLUMNS = [
+    "record_a", "record_b", "reason", "link_tier", "status",
+    *[f"{c}_a" for c in SIDE], *[f"{c}_b" for c in SIDE], "evidence", "decision",
+]  # fmt: skip
+PERSONS_COLUMNS = ["person_key", "name", "id_number", "birth_date", "counties", "records",
+                   "provenance", "class", "wing", "status", "exit_year", "probable"]  # fmt: skip
+DECISIONS = {
+    "same": "same", "同一人": "same", "是": "same", "y": "same", "yes": "same",
+    "different": "different", "不同人": "different", "否": "different", "n": "different",
+    "no": "different",
+}  # fmt: skip
+
+
+def check_period(store: Store, year: int, tier: str) -> None:
+    """UsageError unless the tier is known and the period is in the database."""
+    if tier not in TIERS:
+        raise UsageError(f"unknown link tier {tier!r}: use certain or probable")
+    if year not in store.periods():
+        have = ", ".join(map(str, store.periods())) or "none"
+        raise UsageError(f"no rosters for {year} in the database (periods: {have})")
+
+
+def dupes(
+    store: Store, year: int, tier: str = "probable", county: str | None = None,
+    reason: str | None = None, link_tier: str | None = None, include_rejected: bool = False,
+) -> pd.DataFrame:  # fmt: skip
+    """One row per link of the period at `tier`, both records side by side, masked, with
+    the evidence in plain Chinese and an empty `decision` column to fill in."""
+    check_period(store, year, tier)
+    if reason is not None and reason not in REASON_TIER:
+        raise UsageError(f"unknown reason {reason!r}: use one of {', '.join(REASON_TIER)}")
+    if link_tier is not None and link_tier not in TIERS:
+        raise UsageError(f"unknown link tier {link_tier!r}: use certain or probable")
+    cols = ", ".join(
+        f"{s}.{c} AS {c}_{s}" for s in ("a", "b") for c in (*SIDE, *_COMPARED)
+    )  # fmt: skip
+    frame = _query(
+        store,
+        f"""SELECT l.record_a, l.record_b, l.reason, l.link_tier, l.status, {cols}
+            FROM links l JOIN records a ON a.record_id = l.record_a
+            JOIN records b ON b.record_id = l.record_b
+            WHERE l.period = $year AND l.tier = $tier
+              AND ($rejected OR l.status = 'accepted')
+              AND ($county IS NULL OR a.county = $county OR b.county = $county)
+              AND ($reason IS NULL OR l.reason = $reason)
+              AND ($link_tier IS NULL OR l.link_tier = $link_tier)
+            ORDER BY l.record_a, l.record_b""",
+        {"year": year, "tier": tier, "rejected": include_rejected, "county": county,
+         "reason": reason, "link_tier": link_tier},
+    )  # fmt: skip
+    rows: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()} for r in frame.to_dict("records")
+    ]
+    frame["evidence"] = [evidence(r) for r in rows]
+    frame["decision"] = ""
+    for s in ("a", "b"):
+        frame[f"id_number_{s}"] = frame[f"id_number_{s}"].map(_masked(mask_id))
+        frame[f"phone_{s}"] = frame[f"phone_{s}"].map(_masked(mask_phone))
+        frame[f"birth_date_{s}"] = _iso(frame[f"birth_date_{s}"])
+    return frame[DUPES_COLUMNS].reset_index(drop=True)
+
+
+def _query(store: Store, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    return store.con.execute(sql, params).df()
+
+
+def _masked(fn: Any) -> Any:
+    return lambda v: fn(v) if isinstance(v, str) else ""
+
+
+def _iso(col: pd.Series) -> pd.Series:
+    return pd.to_datetime(col).dt.strftime("%Y-%m-%d").astype("object")
+
+
+def _text(v: Any) -> str:
+    return v if isinstance(v, str) else ""
+
+
+def _names(r: dict[str, Any]) -> str:
+    if r["name_a"] == r["name_b"]:
+        return "姓名相同"
+    return "姓名同音" if r["name_key_a"] == r["name_key_b"] else "姓名不同"
+
+
+def _id_difference(a: str, b: str) -> str:
+    """Where two 18-character IDs differ: one position, or two adjacent ones swapped."""
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
+    if len(a) != len(b) or not diff:
+        return "身份证号相近"
+    if len(diff) == 1:
+        return f"身份证号仅一位不同（第{diff[0] + 1}位）"
+    i = diff[0]
+    if diff == [i, i + 1] and a[i] == b[i + 1] and a[i + 1] == b[i]:
+        return f"身份证号相邻两位颠倒（第{i + 1}、{i + 2}位）"
+    return f"身份证号有{len(diff)}位不同"
+
+
+def _birth(r: dict[str, Any], s: str) -> str:
+    born = r[f"birth_date_{s}"]
+    if not pd.isna(born):
+        return str(pd.Timestamp(born).date())
+    digits = _text(r[f"id_number_{s}"])[6:14]
+    return digits if len(digits) == 8 and digits.isdigit() else ""
+
+
+def evidence(r: dict[str, Any]) -> str:
+    """The comparison behind a link, in plain Chinese, from the two records' values."""
+    reason = r["reason"]
+    if reason == "review":
+        return "人工确认为同一人"
+    if reason == "same_id":
+        return "身份证号相同"
+    if reason == "id_upgraded":
+        return "15位身份证号升级后与18位一致"
+    if reason == "same_row":
+        same_raw = r["name_raw_a"] == r["name_raw_b"]
+        return "整行完全相同" if same_raw else "除姓名写法外各项完全相同"
+    ida = _text(r["id_key_a"]) or _text(r["id_number_a"])
+    idb = _text(r["id_key_b"]) or _text(r["id_number_b"])
+    if reason == "id_precision_lost":
+        head = "前15位相同" if ida[:15] == idb[:15] else "前15位不同"
+        return f"身份证号以数字保存，{head}，{_names(r)}"
+    if reason == "id_typo":
+        return f"{_id_difference(ida, idb)}，{_names(r)}"
+    if reason == "name_birth":
+        no_id = [pd.isna(r["id_key_a"]), pd.isna(r["id_key_b"])]
+        ids = "无有效身份证号" if all(no_id) else "一方无有效身份证号"
+        born = "出生日期相同" if _birth(r, "a") == _birth(r, "b") else "出生日期不同"
+        place = "、".join(
+            word
+            for word, col in (("同村", "village"), ("同电话", "phone"))
+            if _text(r[f"{col}_a"]) and r[f"{col}_a"] == r[f"{col}_b"]
+        )
+        return f"{ids}；" + "，".join(p for p in (_names(r), born, place) if p)
+    return label("link", str(reason))
+
+
+def persons(
+    store: Store, year: int, tier: str = "probable", county: str | None = None
+) -> pd.DataFrame:
+    """One row per person of the period at `tier`, masked, with every record's provenance."""
+    check_period(store, year, tier)
+    frame = _query(
+        store,
+        """WITH m AS (
+              SELECT pr.person_key,
+                string_agg(DISTINCT pr.county, '、' ORDER BY pr.county) AS counties,
+                string_agg(r.source_file || '!' || r.source_sheet || '!' || r.source_row, '; '
+                           ORDER BY r.record_id) AS provenance,
+                bool_or(pr.county = $county) AS here
+              FROM person_records pr JOIN records r ON r.record_id = pr.record_id
+              WHERE pr.period = $year AND pr.tier = $tier GROUP BY pr.person_key)
+           SELECT p.person_key, p.name, p.id_number, p.birth_date, m.counties, p.records,
+                  m.provenance, p.class, p.wing, p.status, p.exit_year, p.probable
+           FROM persons p JOIN m USING (person_key)
+           WHERE p.period = $year AND p.tier = $tier AND ($county IS NULL OR m.here)
+           ORDER BY m.counties, p.name, p.person_key""",
+        {"year": year, "tier": tier, "county": county},
+    )
+    frame["id_number"] = frame["id_number"].map(_masked(mask_id))
+    frame["birth_date"] = _iso(frame["birth_date"])
+    return frame[PERSONS_COLUMNS].reset_index(drop=True)
+
+
+def read_decisions(path: Path) -> pd.DataFrame:
+    """Decisions from a filled-in dupes listing (CSV in UTF-8 or GB18030, or a workbook):
+    columns record_a, record_b, decision (same/different, 同一人/不同人, 是/否, y/n)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    try:
+        sheets = read_file(path, data)
+    except RefusedFile as exc:
+        raise UsageError(f"cannot read decisions from {path.name}: {exc.message}") from None
+    wanted = ("record_a", "record_b", "decision")
+    for sheet in sheets:
+        for h, header in enumerate(sheet.rows[:20]):
+            names = [_key(c) for c in header]
+            if all(_key(w) in names or _key(label("column", w)) in names for w in wanted):
+                at = [_find(names, w) for w in wanted]
+                return _decision_rows(sheet.rows[h + 1 :], at, h + 2)
+    raise UsageError(f"{path.name}: no header row with record_a, record_b and decision")
+
+
+def _key(cell: object) -> str:
+    return unicodedata.normalize("NFKC", str(cell if cell is not None else "")).strip().lower()
+
+
+def _find(names: list[str], code: str) -> int:
+    key = _key(code)
+    return names.index(key) if key in names else names.index(_key(label("column", code)))
+
+
+def _record_id(cell: object, row: int) -> int:
+    try:
+        number = float(str(cell).strip())
+    except ValueError:
+        number = float("nan")
+    if not number.is_integer() or number <= 0:
+        raise UsageError(f"row {row}: {cell!r} is not a record id (use the ids shown by hcs dupes)")
+    return int(number)
+
+
+def _decision_rows(rows: list[list[object]], at: list[int], first: int) -> pd.DataFrame:
+    out = []
+    for n, row in enumerate(rows, first):
+        cells = [row[i] if i < len(row) else None for i in at]
+        text = _key(cells[2])
+        if not text:
+            continue
+        if text not in DECISIONS:
+            raise UsageError(
+                f"row {n}: unknown decision {cells[2]!r} (use same/different, 同一人/不同人, "
+                "是/否 or y/n)"
+            )
+        out.append((_record_id(cells[0], n), _record_id(cells[1], n), DECISIONS[text]))
+    frame = pd.DataFrame(out, columns=["record_a", "record_b", "decision"])
+    return frame.drop_duplicates(["record_a", "record_b"], keep="last").reset_index(drop=True)
+
+
+def record_decisions(store: Store, pairs: pd.DataFrame, source: str) -> set[int]:
+    """Keep the decisions (record_a, record_b, decision); return the periods to relink."""
+    if pairs.empty:
+        return set()
+    ids = sorted({int(x) for x in (*pairs["record_a"], *pairs["record_b"])})
+    known = _query(
+        store,
+        "SELECT record_id, period, id_key FROM records WHERE list_contains($ids, record_id)",
+        {"ids": ids},
+    ).set_index("record_id")
+    missing = [i for i in ids if i not in known.index]
+    if missing:
+        raise UsageError(f"unknown record id(s) {', '.join(map(str, missing))}: use the ids "
+                         "shown by hcs dupes")  # fmt: skip
+    for a, b, decision in pairs[["record_a", "record_b", "decision"]].itertuples(index=False):
+        _check_pair(known, int(a), int(b), str(decision))
+    store.add_decisions(pairs, source)
+    sig = store.SIGNATURE
+    rows = store.con.execute(
+        f"""SELECT DISTINCT r.period FROM records r JOIN files f USING (file_id)
+            WHERE f.active AND {sig} IN (SELECT {sig} FROM records r
+                                         WHERE list_contains($ids, r.record_id))""",
+        {"ids": ids},
+    ).fetchall()
+    return {int(p) for (p,) in rows}
+
+
+def _check_pair(known: pd.DataFrame, a: int, b: int, decision: str) -> None:
+    if decision not in ("same", "different"):
+        raise UsageError(f"unknown decision {decision!r} for records {a} and {b}")
+    if a == b:
+        raise UsageError(f"record {a} is paired with itself")
+    pa, pb = str(known.at[a, "period"]), str(known.at[b, "period"])
+    if pa != pb:
+        raise UsageError(f"records {a} and {b} are in different periods ({pa}, {pb})")
+    ka, kb = known.at[a, "id_key"], known.at[b, "id_key"]
+    if decision == "same" and isinstance(ka, str) and isinstance(kb, str) and ka != kb:
+        raise UsageError(
+            f"records {a} and {b} have different valid ID numbers: never the same person"
+        )

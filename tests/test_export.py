@@ -1,0 +1,143 @@
+"""hcs export: records.csv masked, BOM, neutralised cells, atomic and hcs's own folder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from conftest import ID_A, ID_B, ID_C, write_xlsx
+from handcraft_stats import EnvironmentProblem, Store, ingest, load_settings
+from handcraft_stats import export as export_module
+from handcraft_stats.cli import app
+from handcraft_stats.export import MARKER, RECORD_COLUMNS, cell_text, export_records
+
+runner = CliRunner()
+HEADER = ["姓名", "身份证号码", "联系电话", "户主姓名", "从业产业", "帮扶前收入", "备注"]
+ROWS = [
+    HEADER,
+    ["张丽", ID_A, "13812345678", "-李", "手工", "3,500", "@SUM(A1)"],
+    ["张丽", ID_A, "139 0000 1111", "", "手工", "", "-5"],
+    ["王芳", ID_B, "", "+李", "家政", "", ""],
+    ["陈梅", ID_C, "", "", "", "", "正常"],
+]
+
+
+def run(*args: str | Path) -> Result:
+    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "120"})
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    folder = tmp_path / "r"
+    folder.mkdir()
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": ROWS})
+    # openpyxl would store "=..." as a formula: the formula-looking text comes from a CSV
+    csv_rows = [",".join(HEADER), '赵敏,,,"=HYPERLINK(""http://x"")",,,=1+2']
+    (folder / "沛县2017年花名册.csv").write_text("\n".join(csv_rows) + "\n", "utf-8")
+    path = tmp_path / "t.duckdb"
+    with Store(path) as store:
+        ingest([folder], store, load_settings(None))
+    return path
+
+
+def read_records(path: Path) -> tuple[bytes, list[dict[str, str]]]:
+    data = path.read_bytes()
+    return data, list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_export_writes_masked_records_csv(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "2017"
+    res = run("export", "--year", "2017", "--out", out, "--db", db)
+    assert res.exit_code == 0, res.output
+    assert res.stdout == "" and "records.csv" in res.stderr
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "records.csv"]
+    data, rows = read_records(out / "records.csv")
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.splitlines()[0].split(",") == list(RECORD_COLUMNS)
+    assert len(rows) == 5
+    assert not re.search(r"\d{17}[\dX]", text) and not re.search(r"\d{11}", text)
+    assert rows[0]["id_number"] == ID_A[:6] + "********" + ID_A[-4:]
+    assert rows[0]["phone"] == "138****5678" and rows[0]["income_before"] == "3500.00"
+    assert rows[0]["source_file"] == "丰县2017年花名册.xlsx" and rows[0]["source_row"] == "2"
+    assert rows[0]["county"] == "丰县" and rows[0]["class"] == "unknown"
+    assert rows[0]["household_head"] == "'-李" and rows[0]["note"] == "'@SUM(A1)"
+    assert rows[1]["note"] == "'-5" and rows[2]["household_head"] == "'+李"
+    assert rows[4]["household_head"] == '\'=HYPERLINK("http://x")' and rows[4]["note"] == "'=1+2"
+    keys = [r["person_key"] for r in rows]
+    assert all(re.fullmatch(r"P[0-9a-f]{12}", k) for k in keys)
+    assert keys[0] == keys[1] and len(set(keys)) == 4
+    assert not any(ID_A[6:14] in k or ID_A[-6:] in k for k in keys)
+    # the same export again replaces the folder whole
+    (out / "stray.txt").write_text("x", "utf-8")
+    assert run("export", "--year", "2017", "--out", out, "--db", db, "-q").exit_code == 0
+    assert not (out / "stray.txt").exists()
+    assert sorted(p.name for p in out.parent.iterdir()) == [".2017.hcs-lock", "2017"]
+
+
+def test_unmasked_export_shows_full_ids(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "full"
+    res = run("export", "--year", "2017", "--out", out, "--db", db, "--unmasked")
+    assert res.exit_code == 0, res.output
+    _, rows = read_records(out / "records.csv")
+    assert [r["id_number"] for r in rows] == [ID_A, ID_A, ID_B, ID_C, ""]
+    assert rows[0]["phone"] == "13812345678"
+
+
+def test_export_refuses_a_folder_that_is_not_an_hcs_export(db: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "documents"
+    mine.mkdir()
+    (mine / "letter.docx").write_text("keep me", "utf-8")
+    res = run("export", "--year", "2017", "--out", mine, "--db", db)
+    assert res.exit_code == 2 and "not an hcs export folder" in res.stderr
+    assert [p.name for p in mine.iterdir()] == ["letter.docx"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run("export", "--year", "2017", "--out", empty, "--db", db).exit_code == 0
+    res = run("export", "--year", "2016", "--out", tmp_path / "x", "--db", db)
+    assert res.exit_code == 2 and not (tmp_path / "x").exists()
+
+
+def test_a_failed_export_leaves_the_previous_folder(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    with Store(db, read_only=True) as store:
+        export_records(store, 2017, out)
+        before = (out / "records.csv").read_bytes()
+
+        def broken(path: Path, header: object, rows: object) -> None:
+            path.write_text("partial", "utf-8")
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(export_module, "write_csv", broken)
+        with pytest.raises(OSError):
+            export_records(store, 2017, out)
+    assert (out / "records.csv").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if "tmp" in p.name) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fcntl")
+def test_a_second_export_into_the_same_folder_fails_clearly(db: Path, tmp_path: Path) -> None:
+    import fcntl
+
+    out = tmp_path / "out"
+    with (tmp_path / ".out.hcs-lock").open("a+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        with Store(db, read_only=True) as store, pytest.raises(EnvironmentProblem):
+            export_records(store, 2017, out)
+        res = run("export", "--year", "2017", "--out", out, "--db", db)
+        assert res.exit_code == 3 and "another hcs export" in res.stderr
+    assert not out.exists()
+
+
+def test_cell_text_neutralises_formulas() -> None:
+    assert [cell_text(v) for v in ("=A1", "+1", "-1", "@x", "\tx", "\rx", "a=b", None, True)] == [
+        "'=A1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "a=b", "", "true"
+    ]  # fmt: skip

@@ -1,0 +1,256 @@
+"""Review: dupes with evidence, persons with provenance, decisions that survive re-ingest."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner, Result
+
+from conftest import ID_A, ID_B, write_xlsx
+from handcraft_stats import Store, UsageError, ingest, load_settings
+from handcraft_stats.cli import app
+from handcraft_stats.report.frames import frame_records
+from handcraft_stats.review import dupes, persons, read_decisions, record_decisions
+
+runner = CliRunner()
+ID_B15 = ID_B[:6] + ID_B[8:17]
+PHONE = "13812345678"
+HEADER = ["姓名", "身份证号码", "出生日期", "村(社区)", "联系电话", "从业产业"]
+FENG = [
+    HEADER,
+    ["张丽", ID_A, "", "东村", PHONE, "手工"],
+    ["王芳", ID_B15, "", "西村", "", "家政"],
+    ["陈梅", "", "1975-05-05", "南村", "", ""],
+    ["陈玫", "", "1975-05-05", "南村", "", ""],
+    ["刘兰", "", "1980-03-03", "北村", "", ""],
+    ["刘兰", "", "1980-03-03", "东村", "", ""],
+]
+PEI = [HEADER, ["张丽", ID_A, "", "某村", "", "手工"], ["王芳", ID_B, "", "西村", "", "家政"]]
+
+
+def run(*args: str | Path) -> Result:
+    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+
+
+def _ingest(folder: Path, db: Path) -> None:
+    with Store(db) as store:
+        ingest([folder], store, load_settings(None))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    folder = tmp_path / "r"
+    folder.mkdir()
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": FENG})
+    write_xlsx(folder / "沛县2017年花名册.xlsx", {"S": PEI})
+    path = tmp_path / "t.duckdb"
+    _ingest(folder, path)
+    return path
+
+
+def rows_of(res: Result) -> list[dict[str, Any]]:
+    assert res.exit_code == 0, res.output
+    rows: list[dict[str, Any]] = json.loads(res.stdout)
+    return rows
+
+
+def ids_of(db: Path, name: str) -> list[int]:
+    with Store(db, read_only=True) as store:
+        frame = store.df("SELECT record_id FROM records WHERE name = ? ORDER BY 1", [name])
+    return [int(x) for x in frame["record_id"]]
+
+
+def same_person(db: Path, a: int, b: int, tier: str = "probable") -> bool:
+    with Store(db, read_only=True) as store:
+        keys = store.df(
+            "SELECT DISTINCT person_key FROM person_records r JOIN records USING (record_id) "
+            "WHERE r.tier = ? AND r.record_id IN (?, ?)",
+            [tier, a, b],
+        )
+    return len(keys) == 1
+
+
+def test_dupes_lists_links_masked_with_evidence(db: Path) -> None:
+    res = run("dupes", "--year", "2017", "--db", db, "--format", "json")
+    assert res.stderr == ""
+    rows = rows_of(res)
+    by_reason = {r["reason"]: r for r in rows}
+    assert Counter(r["reason"] for r in rows) == {"same_id": 1, "id_upgraded": 1, "name_birth": 1}
+    same = by_reason["same_id"]
+    assert same["evidence"] == "身份证号相同" and same["link_tier"] == "certain"
+    assert {same["county_a"], same["county_b"]} == {"丰县", "沛县"}
+    assert same["id_number_a"] == ID_A[:6] + "********" + ID_A[-4:]
+    assert "138****5678" in (same["phone_a"], same["phone_b"])
+    assert same["source_file_a"] == "丰县2017年花名册.xlsx" and same["source_row_a"] == 2
+    assert by_reason["id_upgraded"]["evidence"] == "15位身份证号升级后与18位一致"
+    nb = by_reason["name_birth"]
+    assert nb["evidence"] == "无有效身份证号；姓名同音，出生日期相同，同村"
+    assert nb["link_tier"] == "probable" and nb["decision"] == ""
+    with Store(db, read_only=True) as store:
+        assert rows == frame_records(dupes(store, 2017))
+    for fmt in ("json", "csv", "md", "table"):
+        out = run("dupes", "--year", "2017", "--db", db, "--format", fmt).stdout
+        assert ID_A not in out and ID_B not in out and ID_B15 not in out and PHONE not in out
+    table = run("dupes", "--year", "2017", "--db", db).stdout
+    assert "依据" in table and "身份证号相同" in table
+    assert "判定(同一人/不同人)" in run("dupes", "--year", "2017", "--db", db, "-f", "md").stdout
+
+
+def test_dupes_filters_by_county_reason_and_tier(db: Path) -> None:
+    base = ("dupes", "--year", "2017", "--db", db, "--format", "json")
+
+    def reasons(*extra: str) -> list[str]:
+        return sorted(r["reason"] for r in rows_of(run(*base, *extra)))
+
+    assert reasons("--county", "沛县") == ["id_upgraded", "same_id"]
+    assert reasons("--county", "丰县") == ["id_upgraded", "name_birth", "same_id"]
+    assert reasons("--county", "鼓楼区") == []
+    assert reasons("--reason", "name_birth") == ["name_birth"]
+    assert reasons("--tier", "certain") == ["id_upgraded", "same_id"]
+    assert reasons("--tier", "probable") == ["name_birth"]
+    assert reasons("--link", "certain") == ["id_upgraded", "same_id"]
+    bad = run(*base, "--reason", "nope")
+    assert bad.exit_code == 2 and "unknown reason 'nope'" in bad.stderr and bad.stdout == ""
+    assert run(*base, "--tier", "maybe").exit_code == 2
+    missing = run("dupes", "--year", "2015", "--db", db)
+    assert missing.exit_code == 2 and "periods: 2017" in missing.stderr
+
+
+def test_different_decision_splits_and_survives_reingest(db: Path, tmp_path: Path) -> None:
+    a, b = ids_of(db, "陈梅")[0], ids_of(db, "陈玫")[0]
+    assert same_person(db, a, b)
+    res = run("review", "different", a, b, "--db", db)
+    assert res.exit_code == 0, res.output
+    assert res.stdout == "kept 1 decision(s); relinked periods: 2017\n" and res.stderr == ""
+    assert not same_person(db, a, b)
+    base = ("dupes", "--year", "2017", "--db", db, "--format", "json")
+    assert "name_birth" not in [r["reason"] for r in rows_of(run(*base))]
+    rejected = [r for r in rows_of(run(*base, "--rejected")) if r["reason"] == "name_birth"]
+    assert [r["status"] for r in rejected] == ["rejected"]
+    folder = tmp_path / "r"
+    _ingest(folder, db)  # the same content again: nothing changes
+    assert not same_person(db, a, b)
+    # a changed version of the roster (one more row): new record ids, the decision holds
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": [*FENG, ["孙红", "", "", "东村", "", ""]]})
+    _ingest(folder, db)
+    a2, b2 = ids_of(db, "陈梅")[-1], ids_of(db, "陈玫")[-1]
+    assert a2 > a and not same_person(db, a2, b2)
+    # the corrected roster again under another file name: a second roster of the county
+    write_xlsx(
+        folder / "丰县2017年花名册（修订）.xlsx", {"S": [*FENG, ["周英", "", "", "", "", ""]]}
+    )
+    _ingest(folder, db)
+    a3, b3 = ids_of(db, "陈梅")[-1], ids_of(db, "陈玫")[-1]
+    assert same_person(db, a2, a3) and not same_person(db, a3, b3)
+    assert not same_person(db, a2, b3) and not same_person(db, a3, b2)
+
+
+def test_same_decision_merges_records_no_rule_links(db: Path) -> None:
+    a, b = ids_of(db, "刘兰")
+    assert not same_person(db, a, b)
+    res = run("review", "same", a, b, "--db", db)
+    assert res.exit_code == 0, res.output
+    assert same_person(db, a, b) and same_person(db, a, b, "certain")
+    rows = rows_of(run("dupes", "--year", "2017", "--db", db, "-f", "json", "--reason", "review"))
+    assert [(r["record_a"], r["record_b"], r["link_tier"], r["evidence"]) for r in rows] == [
+        (a, b, "certain", "人工确认为同一人")
+    ]
+
+
+def test_review_file_csv_gb18030_and_xlsx(db: Path, tmp_path: Path) -> None:
+    out = run("dupes", "--year", "2017", "--db", db, "--format", "csv").stdout
+    lines = out.splitlines()
+    filled = [lines[0]] + [ln + ("不同人" if ",name_birth," in ln else "") for ln in lines[1:]]
+    path = tmp_path / "filled.csv"
+    path.write_bytes(("\n".join([*filled, ",,,"]) + "\n").encode("gb18030"))
+    res = run("review", "--file", path, "--db", db)
+    assert res.exit_code == 0, res.output
+    assert res.stdout == "kept 1 decision(s); relinked periods: 2017\n"
+    a, b = ids_of(db, "陈梅")[0], ids_of(db, "陈玫")[0]
+    assert not same_person(db, a, b)
+    c, d = ids_of(db, "刘兰")
+    book = write_xlsx(tmp_path / "filled.xlsx", {"dupes": [
+        ["记录A", "记录B", "依据", "判定(同一人/不同人)"], [c, d, "", "Y"], [a, b, "", ""]]})  # fmt: skip
+    res = run("review", "--file", book, "--db", db)
+    assert res.exit_code == 0, res.output
+    assert same_person(db, c, d) and not same_person(db, a, b)
+
+
+def test_read_decisions_accepts_every_spelling_and_names_a_bad_row(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    body = "record_a,record_b,decision\n1,2,same\n3,4,同一人\n5,6,是\n\n7,8,n\n9,10,否\n11,12,\n"
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))
+    frame = read_decisions(path)
+    assert frame.values.tolist() == [
+        [1, 2, "same"], [3, 4, "same"], [5, 6, "same"], [7, 8, "different"], [9, 10, "different"]
+    ]  # fmt: skip
+    path.write_text("record_a,record_b,decision\n1,2,same\n3,4,maybe\n", "utf-8")
+    with pytest.raises(UsageError, match="row 3: unknown decision 'maybe'"):
+        read_decisions(path)
+    path.write_text("a,b\n1,2\n", "utf-8")
+    with pytest.raises(UsageError, match="no header row"):
+        read_decisions(path)
+
+
+def test_review_usage_errors_exit_2(db: Path, tmp_path: Path) -> None:
+    assert run("review", "same", "1", "--db", db).exit_code == 2
+    assert run("review", "--db", db).exit_code == 2
+    assert run("review", "maybe", "1", "2", "--db", db).exit_code == 2
+    res = run("review", "same", "1", "99999", "--db", db)
+    assert res.exit_code == 2 and "unknown record id(s) 99999" in res.stderr
+    a, b = ids_of(db, "张丽")[0], ids_of(db, "王芳")[0]
+    res = run("review", "same", a, b, "--db", db)
+    assert res.exit_code == 2 and "different valid ID numbers" in res.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("record_a,record_b,decision\n1,2,perhaps\n", "utf-8")
+    res = run("review", "--file", bad, "--db", db)
+    assert res.exit_code == 2 and "row 2" in res.stderr and res.stdout == ""
+    res = run("review", "same", "1", "2", "--db", tmp_path / "none.duckdb")
+    assert res.exit_code == 3 and not (tmp_path / "none.duckdb").exists()
+    with Store(db) as store:
+        empty = pd.DataFrame(columns=["record_a", "record_b", "decision"])
+        assert record_decisions(store, empty, "x") == set()
+
+
+def test_persons_lists_provenance_masked(db: Path) -> None:
+    rows = rows_of(run("persons", "--year", "2017", "--db", db, "--format", "json"))
+    with Store(db, read_only=True) as store:
+        assert rows == frame_records(persons(store, 2017))
+    assert len(rows) == 5  # 8 records: 张丽 and 王芳 listed twice, 陈梅/陈玫 linked
+    zhang = next(r for r in rows if r["name"] == "张丽")
+    assert zhang["counties"] == "丰县、沛县" and zhang["records"] == 2
+    assert zhang["provenance"] == "丰县2017年花名册.xlsx!S!2; 沛县2017年花名册.xlsx!S!2"
+    assert zhang["id_number"] == ID_A[:6] + "********" + ID_A[-4:]
+    assert [r["counties"] for r in rows] == sorted(r["counties"] for r in rows)
+    chen = next(r for r in rows if r["name"] in ("陈梅", "陈玫"))
+    assert chen["probable"] is True and chen["records"] == 2
+    pei = rows_of(run("persons", "--year", "2017", "--db", db, "-f", "json", "--county", "沛县"))
+    assert sorted(r["name"] for r in pei) == ["张丽", "王芳"]
+    certain = run("persons", "--year", "2017", "--db", db, "-f", "json", "--link", "certain")
+    assert len(rows_of(certain)) == 6
+    for fmt in ("table", "md", "csv"):
+        out = run("persons", "--year", "2017", "--db", db, "--format", fmt).stdout
+        assert ID_A not in out
+        assert "丰县2017年花名册.xlsx" in out or fmt == "table"  # a table folds long text
+    assert "来源(文件!工作表!行)" in run("persons", "--year", "2017", "--db", db, "-f", "md").stdout
+
+
+def test_sample_dupes_count_equals_summary_links(sample_db: tuple[Path, Any]) -> None:
+    db, _ = sample_db
+    rows = rows_of(run("dupes", "--year", "2017", "--db", db, "--format", "json"))
+    summary = json.loads(run("summary", "--year", "2017", "--db", db, "--format", "json").stdout)
+    assert Counter(r["reason"] for r in rows) == summary["quality"]["links_by_reason"]
+    assert all(r["evidence"] for r in rows)
+    assert not re.search(r"\d{15}", json.dumps(rows))
+
+
+def test_review_commands_have_help_with_an_example() -> None:
+    for name in ("dupes", "persons", "review", "export"):
+        res = run(name, "--help")
+        assert res.exit_code == 0 and "Example:" in res.stdout, name
