@@ -99,19 +99,57 @@ def test_name_birth_needs_a_missing_id_and_same_village_or_phone(tmp_path: Path)
 
 
 def test_two_valid_ids_never_merge_even_through_a_chain(tmp_path: Path) -> None:
-    # Sisters' records with different valid IDs, and a record without ID that
-    # matches both by name, birth date and village: it may join one, never both.
-    other = with_id(ID_A[:14] + "004")
+    # r1 (ID1) <- r2 (no ID) by name+birth+village; r4 (precision lost) -> r3 (ID2);
+    # r2 ~ r4 and r1 ~ r4 would chain ID1 and ID2 together: those links are rejected.
+    id2 = with_id(ID_A[:14] + "504")
+    rec = records(
+        tmp_path,
+        f"张丽,{ID_A},,东村,,,,",
+        "张丽,,1980-01-01,东村,,,,",
+        f"张丽,{id2},,西村,,,,",
+        f"张丽,{id2[:15]}000,,东村,,,,",
+    )
+    rec.loc[3, ["id_status", "id_number", "id_key"]] = ["precision_lost", id2[:15], None]
+    links = reasons(rec)
+    assert (3, 4, "id_precision_lost", "accepted") in links
+    assert (1, 2, "name_birth", "accepted") in links
+    assert {(a, b) for a, b, _, st in links if st == "rejected"} == {(1, 4), (2, 4)}
+    assert persons_of(rec) == [{1, 2}, {3, 4}]
+
+
+def test_evidence_fitting_two_women_equally_links_to_neither(tmp_path: Path) -> None:
+    other = with_id(ID_A[:14] + "004")  # a sister or namesake: same name, same birth date
     rec = records(
         tmp_path,
         f"张丽,{ID_A},1980-01-01,东村,,,,",
         f"张丽,{other},1980-01-01,东村,,,,",
         "张丽,,1980-01-01,东村,,,,",
     )
-    links = reasons(rec)
-    assert (1, 3, "name_birth", "accepted") in links
-    assert (2, 3, "name_birth", "rejected") in links
-    assert persons_of(rec) == [{1, 3}]
+    assert reasons(rec) == [(1, 3, "name_birth", "ambiguous"), (2, 3, "name_birth", "ambiguous")]
+    assert persons_of(rec) == []
+
+
+def test_the_better_placed_woman_wins_when_evidence_fits_two(tmp_path: Path) -> None:
+    other = with_id(ID_A[:14] + "004")
+    rec = records(
+        tmp_path,
+        f"张丽,{ID_A},1980-01-01,东村,13812345678,,,",
+        f"张丽,{other},1980-01-01,东村,,,,",
+        "张丽,,1980-01-01,东村,13812345678,,,",
+    )
+    assert reasons(rec) == [(1, 3, "name_birth", "accepted"), (2, 3, "name_birth", "outranked")]
+
+
+def test_same_village_name_in_another_town_is_not_the_same_place(tmp_path: Path) -> None:
+    p = tmp_path / "铜山区2017.csv"
+    p.write_text(
+        "姓名,身份证号码,出生日期,乡镇,村(社区)\n"
+        f"刘桂英,{ID_A},,大许镇,前村\n刘桂英,,1980-01-01,伊庄镇,前村\n",
+        "utf-8",
+    )
+    rec = parse_file(p, p.read_bytes(), SETTINGS, Vocabulary()).records
+    rec = rec.assign(record_id=range(1, len(rec) + 1), file_id=1)
+    assert persons_of(rec) == []
 
 
 def test_survivor_is_the_most_complete_record_and_conflicts_are_reported(tmp_path: Path) -> None:

@@ -115,8 +115,8 @@ def typo_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataFrame:
 
 def name_birth_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataFrame:
     """No usable ID on one side; same name (characters or pinyin), same birth date, and the
-    same village or phone."""
-    cols = ["record_id", "name", "name_key", "id_key", "birth", "village", "phone"]
+    same village (of the same town when both are known) or the same phone."""
+    cols = ["record_id", "name", "name_key", "id_key", "birth", "town", "village", "phone"]
     ids = rec[cols][rec["birth"].notna() & rec["name_key"].notna()].copy()
     ids["birth"] = ids["birth"].astype("string")
     ids["no_id"] = ids["id_key"].isna()
@@ -124,11 +124,15 @@ def name_birth_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataFrame
     right = left.select(
         nw.col("record_id").alias("record_id_b"), nw.col("name").alias("name_b"),
         nw.col("name_key").alias("name_key_b"), nw.col("birth").alias("birth_b"),
-        nw.col("village").alias("village_b"), nw.col("phone").alias("phone_b"),
+        nw.col("town").alias("town_b"), nw.col("village").alias("village_b"),
+        nw.col("phone").alias("phone_b"),
         nw.col("no_id").alias("no_id_b"),
     )  # fmt: skip
     joined = left.join(right, left_on=["name_key", "birth"], right_on=["name_key_b", "birth_b"])
-    place = (nw.col("village") == nw.col("village_b")) | (nw.col("phone") == nw.col("phone_b"))
+    # the same village (of the same town, when both rosters name the town), or phone
+    town_ok = (nw.col("town") == nw.col("town_b")).fill_null(True)
+    village = (nw.col("village") == nw.col("village_b")).fill_null(False) & town_ok
+    place = village | (nw.col("phone") == nw.col("phone_b")).fill_null(False)
     # joined on the pinyin key: the names agree by construction
-    joined = joined.filter(nw.col("no_id") | nw.col("no_id_b"), place.fill_null(False))
+    joined = joined.filter(nw.col("no_id") | nw.col("no_id_b"), place)
     return _pairs(joined, "name_birth")

@@ -42,7 +42,9 @@ LINK_COLUMNS = ["record_a", "record_b", "reason"]
 class Linked:
     """The result of linking one period at one tier."""
 
-    links: pd.DataFrame  # record_a, record_b, reason, link_tier, status (accepted|rejected)
+    links: (
+        pd.DataFrame
+    )  # record_a, record_b, reason, link_tier, status accepted|rejected|ambiguous|outranked
     members: pd.DataFrame  # record_id, person_key, county
     persons: pd.DataFrame  # one row per person, person values (store.PERSON_COLUMNS)
     conflicts: pd.DataFrame  # record_id, column, value
@@ -143,19 +145,50 @@ def _birth(rec: pd.DataFrame) -> pd.Series:
     return column.fillna(parsed.where(readable))
 
 
+def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+    return (a.astype("string") == b.astype("string")).fillna(False).astype(bool)
+
+
+def _unambiguous(pairs: pd.DataFrame, rec: pd.DataFrame) -> pd.DataFrame:
+    """A record without an ID key whose evidence fits women with different valid IDs goes
+    to the one whose town + village and phone agree best; a tie links to none of them
+    (such pairs are kept with status `ambiguous` or `outranked` for review)."""
+    pairs = pairs.assign(status="")
+    if pairs.empty:
+        return pairs
+    attrs = rec.set_index("record_id")[["id_key", "town", "village", "phone"]]
+    a = attrs.loc[pairs["record_a"]].reset_index(drop=True)
+    b = attrs.loc[pairs["record_b"]].reset_index(drop=True)
+    a_weak = (a["id_key"].isna() & b["id_key"].notna()).to_numpy()
+    b_weak = (b["id_key"].isna() & a["id_key"].notna()).to_numpy()
+    weak = pairs["record_a"].where(a_weak, pairs["record_b"].where(b_weak, -1)).to_numpy()
+    strong = a["id_key"].where(b_weak, b["id_key"]).to_numpy()
+    place = _same(a["town"], b["town"]) & _same(a["village"], b["village"])
+    score = (2 * place.astype(int) + _same(a["phone"], b["phone"]).astype(int)).to_numpy()
+    df = pairs.assign(weak=weak, strong=strong, score=score)
+    keyed = df[df["weak"] >= 0]
+    top = keyed[keyed["score"] == keyed.groupby("weak")["score"].transform("max")]
+    clear = top.groupby("weak")["strong"].transform("nunique") == 1
+    df.loc[keyed.index.difference(top.index), "status"] = "outranked"
+    df.loc[top.index[~clear.to_numpy()], "status"] = "ambiguous"
+    return df[[*LINK_COLUMNS, "status"]]
+
+
 def candidates(rec: pd.DataFrame, tier: str, backend: str = "duckdb") -> pd.DataFrame:
-    """Candidate links, strongest first: certain reasons, then the probable ones in order."""
+    """Candidate links, strongest first: certain reasons, then the probable ones in order.
+    `status` is "ambiguous" for a pair that must not be merged, else empty."""
     parts = [_id_links(rec), _same_row_links(rec)]
     if tier == PROBABLE:
         rec = rec.assign(birth=_birth(rec))
         parts += [
-            blocking.precision_lost_pairs(rec, backend),
+            _unambiguous(blocking.precision_lost_pairs(rec, backend), rec),
             blocking.typo_pairs(rec, backend),
-            blocking.name_birth_pairs(rec, backend),
+            _unambiguous(blocking.name_birth_pairs(rec, backend), rec),
         ]
     parts = [p for p in parts if len(p)]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LINK_COLUMNS)
     out["link_tier"] = out["reason"].map(REASON_TIER)
+    out["status"] = out.get("status", pd.Series("", index=out.index)).fillna("")
     return out.astype({"record_a": "int64", "record_b": "int64"})
 
 
@@ -188,13 +221,13 @@ def link_period(
         same = decisions[decisions["decision"] == "same"]
         reviewed = pd.DataFrame(
             {"record_a": same["record_a"], "record_b": same["record_b"], "reason": "review",
-             "link_tier": CERTAIN}
+             "link_tier": CERTAIN, "status": ""}
         ).astype({"record_a": "int64", "record_b": "int64"})  # fmt: skip
         cand = pd.concat([reviewed, cand], ignore_index=True)
-    pairs = zip(cand["record_a"], cand["record_b"], strict=True)
-    cand["status"] = [clusters.union(int(a), int(b)) for a, b in pairs]
+    rows = zip(cand["record_a"], cand["record_b"], cand["status"].fillna(""), strict=True)
+    cand["status"] = [hint or clusters.union(int(a), int(b)) for a, b, hint in rows]
     links = cand[cand["status"] != "same"].copy()
-    links["status"] = links["status"].map({"merged": "accepted", "rejected": "rejected"})
+    links["status"] = links["status"].replace({"merged": "accepted"})
     rec = rec.assign(cluster=clusters.roots(rec["record_id"]))
     keys = _cluster_keys(rec, salt)
     rec["person_key"] = rec["cluster"].map(keys)
