@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import blocking
 from .classify import classify_frame
+from .errors import UsageError
 
 CERTAIN = "certain"
 PROBABLE = "probable"
@@ -131,6 +132,12 @@ class Clusters:
         return [self.find(int(r)) for r in record_ids]
 
 
+def require_tier(tier: str) -> None:
+    """UsageError (exit 2) for an unknown link tier."""
+    if tier not in TIERS:
+        raise UsageError(f"unknown link tier {tier!r}: use certain or probable")
+
+
 def person_key(salt: str, basis: str) -> str:
     """Opaque, stable key: HMAC of the cluster's identity with the database's secret salt."""
     return "P" + hmac.new(salt.encode(), basis.encode(), hashlib.sha256).hexdigest()[:12]
@@ -236,6 +243,7 @@ def link_period(
     accepted = links[(links["status"] == "accepted") & (links["link_tier"] == PROBABLE)]
     probable = {keys[clusters.find(int(a))] for a in accepted["record_a"]}
     persons["probable"] = persons["person_key"].isin(probable)
+    persons["has_id"] = persons["id_key"].notna()
     return Linked(links.reset_index(drop=True), members, persons, conflicts)
 
 

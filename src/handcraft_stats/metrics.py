@@ -11,8 +11,7 @@ from typing import Any
 import narwhals as nw
 
 from .classify import CLASSES, WINGS
-from .errors import UsageError
-from .link import TIERS
+from .link import require_tier
 from .store import Store
 
 METRICS = (
@@ -79,11 +78,8 @@ class Summary:
 def summarize(store: Store, year: int, tier: str = "probable",
               county_order: Sequence[str] = ()) -> Summary:  # fmt: skip
     """The year's figures (METRICS.md §7) from the store."""
-    if tier not in TIERS:
-        raise UsageError(f"unknown link tier {tier!r}: use certain or probable")
-    if year not in store.periods():
-        have = ", ".join(map(str, store.periods())) or "none"
-        raise UsageError(f"no rosters for {year} in the database (periods: {have})")
+    require_tier(tier)
+    store.require_periods(year)
     where = f"period = {int(year)} AND tier = '{tier}'"
     persons = nw.from_native(store.rel(f"SELECT * FROM persons WHERE {where}"))
     placed = nw.from_native(

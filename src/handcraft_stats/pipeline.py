@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
@@ -23,6 +22,7 @@ from .normalize.vocab import Vocabulary
 from .parse import ParsedFile, parse_file
 from .read import KNOWN
 from .store import Store
+from .versions import store_files
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -204,42 +204,6 @@ def check(
     return IngestReport(outcomes, dict(links), persons, ignored)
 
 
-def _store_file(store: Store, pf: ParsedFile) -> str:
-    """One transaction: the file, its sheets, skipped rows, records and issues."""
-    previous = store.previous_version(pf.name, pf.county, pf.period)
-    with store.transaction():
-        file_id, first = store.next_ids()
-        rec = pf.records.copy()
-        rec.insert(0, "record_id", range(first, first + len(rec)))
-        rec.insert(1, "file_id", file_id)
-        iss = pf.issues.copy()
-        prov = (
-            rec[["record_id", "source_sheet", "source_row"]]
-            .iloc[iss["index"]]
-            .reset_index(drop=True)
-        )
-        iss = pd.concat([iss.drop(columns="index").reset_index(drop=True), prov], axis=1)
-        iss = iss.assign(file_id=file_id, period=pf.period, county=pf.county, source_file=pf.name)
-        sheets = pd.DataFrame(
-            [(file_id, i, s.name, s.roster, s.reason, ",".join(map(str, s.header_rows)), s.records)
-             for i, s in enumerate(pf.sheets)],
-            columns=["file_id", "position", "sheet", "roster", "reason", "header_rows", "records"],
-        )  # fmt: skip
-        skipped = pf.skipped.assign(file_id=file_id)
-        values = {
-            "file_id": file_id, "name": pf.name, "path": str(pf.path), "sha256": pf.sha256,
-            "size": pf.size, "format": pf.format, "county": pf.county, "period": pf.period,
-            "version": previous.version + 1 if previous else 1, "active": True,
-            "replaced_by": None, "ingested_at": datetime.now(), "sheets": len(pf.sheets),
-            "records": len(rec), "extras": ",".join(pf.unknown_columns) or None,
-        }  # fmt: skip
-        store.insert_file(values, {"sheets": sheets, "skipped_rows": skipped, "records": rec,
-                                   "issues": iss})  # fmt: skip
-        if previous:
-            store.deactivate(previous.file_id, file_id)
-    return "replaced" if previous else "ingested"
-
-
 def _accepted(linked: Linked) -> Counter[str]:
     return Counter(linked.links.loc[linked.links["status"] == "accepted", "reason"])
 
@@ -279,21 +243,33 @@ def ingest(
     year: int | None = None,
     on_progress: Progress | None = None,
     jobs: int | None = None,
+    replace: bool = False,
 ) -> IngestReport:
-    """Read, check, normalise and store every file; relink the periods touched."""
+    """Read, check, normalise and store every file; relink the periods touched.
+
+    `replace`: the files given are each county's complete roster for their period.
+    """
     files, ignored = find_files(paths)
     outcomes: list[FileOutcome] = []
     touched: set[int] = set()
+    groups: dict[tuple[str, int], list[ParsedFile]] = {}
+    names: dict[tuple[str, int], set[str]] = {}
     for res in parse_all(files, settings, county, year, jobs, on_progress):
         if isinstance(res, FileOutcome):
             outcomes.append(res)
             continue
+        names.setdefault((res.county, res.period), set()).add(res.name)
         if store.find_file(res.sha256) is not None:
             outcomes.append(_outcome(res, "unchanged"))
-            continue
-        status = _store_file(store, res)
-        outcomes.append(_outcome(res, status))
-        touched.add(res.period)
+        elif replace:
+            groups.setdefault((res.county, res.period), []).append(res)
+        else:
+            outcomes.append(_outcome(res, store_files(store, [res])[0]))
+            touched.add(res.period)
+    for key, group in groups.items():
+        for pf, status in zip(group, store_files(store, group, names[key]), strict=True):
+            outcomes.append(_outcome(pf, status))
+        touched.add(key[1])
     links: Counter[str] = Counter()
     persons: dict[str, int] = {}
     for i, period in enumerate(sorted(touched), 1):

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import RefusedFile, UsageError
-from .link import REASON_TIER, TIERS
+from .link import REASON_TIER, TIERS, require_tier
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .read import read_file
@@ -39,11 +39,8 @@ DECISIONS = {
 
 def check_period(store: Store, year: int, tier: str) -> None:
     """UsageError unless the tier is known and the period is in the database."""
-    if tier not in TIERS:
-        raise UsageError(f"unknown link tier {tier!r}: use certain or probable")
-    if year not in store.periods():
-        have = ", ".join(map(str, store.periods())) or "none"
-        raise UsageError(f"no rosters for {year} in the database (periods: {have})")
+    require_tier(tier)
+    store.require_periods(year)
 
 
 def dupes(

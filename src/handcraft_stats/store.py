@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .errors import EnvironmentProblem
+from .errors import EnvironmentProblem, UsageError
 
 RECORD_COLUMNS = """
     record_id BIGINT PRIMARY KEY, file_id INTEGER NOT NULL, period INTEGER NOT NULL,
@@ -66,6 +66,9 @@ MIGRATIONS: list[str] = [
     CREATE TABLE decisions (sig_a VARCHAR NOT NULL, sig_b VARCHAR NOT NULL,
         decision VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL, source VARCHAR,
         PRIMARY KEY (sig_a, sig_b));
+    """,
+    """
+    ALTER TABLE persons ADD COLUMN has_id BOOLEAN DEFAULT false;
     """,
 ]
 
@@ -162,6 +165,35 @@ class Store:
         ).fetchone()
         return FileRow(*row) if row else None
 
+    def next_version(self, county: str, period: int) -> int:
+        """Versions count the submissions of one county and period: 1, 2, …"""
+        row = self.con.execute(
+            "SELECT coalesce(max(version), 0) + 1 FROM files WHERE county = ? AND period = ?",
+            [county, period],
+        ).fetchone()
+        return int(row[0]) if row else 1
+
+    def active_files(self, county: str, period: int) -> list[FileRow]:
+        rows = self.con.execute(
+            "SELECT file_id, name, sha256, county, period, version FROM files "
+            "WHERE county = ? AND period = ? AND active ORDER BY file_id",
+            [county, period],
+        ).fetchall()
+        return [FileRow(*r) for r in rows]
+
+    def history(self, county: str | None = None, period: int | None = None) -> pd.DataFrame:
+        """Every file ever ingested, oldest first, with what replaced it."""
+        return self.df(
+            """SELECT f.file_id, f.ingested_at, f.county, f.period, f.version, f.name, f.path,
+                      f.format, left(f.sha256, 12) AS sha256, f.sheets, f.records, f.active,
+                      n.name AS replaced_by, f.replaced_by AS replaced_by_id
+               FROM files f LEFT JOIN files n ON n.file_id = f.replaced_by
+               WHERE ($county IS NULL OR f.county = $county)
+                 AND ($period IS NULL OR f.period = $period)
+               ORDER BY f.file_id""",
+            {"county": county, "period": period},
+        )
+
     def insert_file(self, values: dict[str, Any], tables: dict[str, pd.DataFrame]) -> None:
         """Insert one file and its rows; the caller holds the transaction."""
         cols = ", ".join(values)
@@ -227,7 +259,7 @@ class Store:
         )
 
     # -- queries ------------------------------------------------------------
-    def df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+    def df(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
 
     def rel(self, sql: str) -> duckdb.DuckDBPyRelation:
@@ -238,6 +270,14 @@ class Store:
             "SELECT DISTINCT period FROM files WHERE active ORDER BY period"
         ).fetchall()
         return [int(r[0]) for r in rows]
+
+    def require_periods(self, *years: int) -> None:
+        """UsageError (exit 2) naming the periods held when a year is not in the store."""
+        have = self.periods()
+        for y in years:
+            if y not in have:
+                held = ", ".join(map(str, have)) or "none"
+                raise UsageError(f"no rosters for {y} in the database (periods: {held})")
 
     def active_records(self, period: int) -> pd.DataFrame:
         return self.df(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from .changes import changes_cmd
 from .dupes import dupes_cmd
 from .export import export_cmd
+from .history import history_cmd
 from .ingest import check_cmd, ingest_cmd
 from .persons import persons_cmd
 from .review import review_cmd
@@ -25,6 +27,8 @@ app.command("persons")(persons_cmd)
 app.command("dupes")(dupes_cmd)
 app.command("review")(review_cmd)
 app.command("export")(export_cmd)
+app.command("changes")(changes_cmd)
+app.command("history")(history_cmd)
 
 
 def main() -> None:

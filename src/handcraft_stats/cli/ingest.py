@@ -56,6 +56,16 @@ JobsOpt = Annotated[
 ]
 
 
+ReplaceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--replace",
+        help="The files are each county's complete roster for the period: replace every "
+        "other active file of that county and period.",
+    ),
+]
+
+
 def has_errors(report: IngestReport) -> bool:
     """Any error-level issue in the files of this run."""
     return any(
@@ -68,8 +78,8 @@ def has_errors(report: IngestReport) -> bool:
 def ingest_cmd(
     paths: PathsArg, db: DbOpt = DEFAULT_DB, config: ConfigOpt = None,
     county: CountyOpt = None, year: YearOpt = None, fmt: FormatOpt = Format.table,
-    strict: StrictOpt = False, jobs: JobsOpt = None, quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    strict: StrictOpt = False, jobs: JobsOpt = None, replace: ReplaceOpt = False,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Read rosters (files or folders), check, normalise, link persons, store.
 
@@ -77,7 +87,7 @@ def ingest_cmd(
     """
     settings = load_settings(config)
     with Store(db) as store, progress(quiet) as on_progress:
-        report = ingest(paths, store, settings, county, year, on_progress, jobs)
+        report = ingest(paths, store, settings, county, year, on_progress, jobs, replace)
     show_report(report, fmt, quiet)
     if report.refused or (strict and has_errors(report)):
         raise typer.Exit(1)

@@ -69,3 +69,34 @@ def summary_csv_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
         rows.append([y, t, c, "", *(m[k] for k in METRICS)])
         rows += [[y, t, c, w, *(m["wings"][w][k] for k in METRICS)] for w in WINGS]
     return header, rows
+
+
+CHANGES = ("entered", "left", "exited", "returned", "moved_county", "changed_wing", "changed_class")
+CHECKS = ("exit_reverted", "exit_year_changed", "birth_date_changed", "name_changed",
+          "missing_without_reason")  # fmt: skip
+
+
+def change_tables(doc: dict[str, Any], lang: str = "zh") -> list[Table]:
+    """`hcs changes` as tables: totals, by county, by wing, checks, the persons."""
+
+    def s(code: str) -> str:
+        return label("section", code, lang)
+
+    cols = [label("change", c, lang) for c in CHANGES]
+    people = [
+        [p["name"], p["id_number"], p["county"],
+         "、".join([*(label("change", c, lang) for c in p["changes"]),
+                   *(label("check", c, lang) for c in p["checks"])])]
+        for p in doc["persons"]
+    ]  # fmt: skip
+    return [
+        Table(s("totals"), [s("group"), *cols],
+              [[f"{doc['from']}→{doc['to']}", *(doc["totals"][c] for c in CHANGES)]]),
+        Table(s("by_county"), [s("county"), *cols],
+              [[c, *(v[k] for k in CHANGES)] for c, v in doc["by_county"].items()]),
+        Table(s("by_wing"), [s("group"), *cols],
+              [[label("wing", w, lang), *(doc["by_wing"][w][k] for k in CHANGES)] for w in WINGS]),
+        Table(s("checks"), [s("group"), s("count")],
+              [[f"{label('check', c, lang)} ({c})", doc["checks"][c]] for c in CHECKS]),
+        Table(s("persons_changed"), [s("name"), s("id"), s("county"), s("changes")], people),
+    ]  # fmt: skip

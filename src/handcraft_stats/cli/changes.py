@@ -1,0 +1,59 @@
+"""hcs changes --from Y1 --to Y2: who entered, left, exited, returned, moved."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..changes import changes
+from ..report.tables import change_tables
+from ..report.text import to_csv, to_json, to_markdown
+from ..store import Store
+from .common import (
+    DEFAULT_DB,
+    DbOpt,
+    DebugOpt,
+    Format,
+    FormatOpt,
+    Lang,
+    LangOpt,
+    QuietOpt,
+    Tier,
+    TierOpt,
+    guarded,
+    out_console,
+    write_out,
+)  # fmt: skip
+from .render import print_tables
+
+
+@guarded
+def changes_cmd(
+    y1: Annotated[int, typer.Option("--from", help="Earlier period.")],
+    y2: Annotated[int, typer.Option("--to", help="Later period.")],
+    db: DbOpt = DEFAULT_DB, fmt: FormatOpt = Format.table, link: TierOpt = Tier.probable,
+    lang: LangOpt = Lang.zh, quiet: QuietOpt = False, debug: DebugOpt = False,
+) -> None:  # fmt: skip
+    """Who entered, left, exited, returned to poverty, moved county, changed wing or class
+    between two periods, summed by county and wing, with the cross-period checks.
+
+    Example: hcs changes --from 2016 --to 2017 --format md > 变化.md
+    """
+    with Store(db, read_only=True) as store:
+        result = changes(store, y1, y2, link.value)
+    doc, rows = result.to_dict(), result.persons
+    if fmt is Format.json:
+        write_out(to_json(doc))
+        return
+    if fmt is Format.csv:
+        flat = rows.assign(
+            changes=rows["changes"].map(" ".join), checks=rows["checks"].map(" ".join)
+        )
+        write_out(to_csv(list(flat.columns), flat.astype(object).values.tolist()))
+        return
+    tables = change_tables(doc, lang.value)
+    if fmt is Format.md:
+        write_out(to_markdown(tables, f"{doc['from']}–{doc['to']}年变化"))
+    else:
+        print_tables(out_console(), tables, f"{doc['from']}–{doc['to']}年变化")
