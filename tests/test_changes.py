@@ -1,0 +1,131 @@
+"""hcs changes: every change type and cross-period check on small rosters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from conftest import write_xlsx
+from handcraft_stats import Store, ingest, load_settings
+from handcraft_stats.changes import changes
+from handcraft_stats.cli import app
+from handcraft_stats.normalize.idnumber import check_character
+
+HEADER = [
+    "姓名",
+    "身份证号码",
+    "出生日期",
+    "劳动能力",
+    "就业意愿",
+    "从业产业",
+    "脱贫状态",
+    "脱贫年度",
+]
+
+
+def ident(n: int) -> str:
+    body = f"320321198{n:01d}0101{n:02d}2"[:17]
+    return body + check_character(body)
+
+
+def person(n: int, name: str, **kw: object) -> list[object]:
+    v = {
+        "birth": "",
+        "cap": "普通劳动力",
+        "will": "是",
+        "wing": "手工",
+        "status": "未脱贫",
+        "year": "",
+    }
+    v.update(kw)
+    return [name, ident(n), v["birth"], v["cap"], v["will"], v["wing"], v["status"], v["year"]]
+
+
+def build(tmp_path: Path) -> Path:
+    y16, y17 = tmp_path / "2016", tmp_path / "2017"
+    y16.mkdir()
+    y17.mkdir()
+    write_xlsx(y16 / "丰县2016.xlsx", {"S": [HEADER,
+        person(1, "张丽"),                                        # exits in 2017
+        person(2, "王芳", status="已脱贫", year=2016),             # returns in 2017
+        person(3, "陈梅"),                                        # leaves, not exited
+        person(4, "李兰", wing="手工"),                           # changes wing
+        person(5, "刘英", cap="弱劳动力"),                        # changes class
+        person(6, "赵霞", status="已脱贫", year=2016),            # exit reverted
+        person(7, "孙红", status="已脱贫", year=2016),            # exit year changed
+        person(8, "周燕", birth="1980-01-01"),                    # birth date changed
+        person(9, "吴萍"),                                        # name changed
+        person(0, "郑娟", status="已脱贫", year=2016),            # leaves after exit
+        ["马玲", "", "1975-03-03", "普通劳动力", "是", "农业", "未脱贫", ""],  # no ID, stays
+    ]})  # fmt: skip
+    write_xlsx(y16 / "沛县2016.xlsx", {"S": [HEADER, ["胡敏", "", "", "", "", "", "", ""]]})
+    write_xlsx(y17 / "丰县2017.xlsx", {"S": [HEADER,
+        person(1, "张丽", status="已脱贫", year=2017),
+        person(2, "王芳", status="返贫"),
+        person(4, "李兰", wing="家政"),
+        person(5, "刘英", cap="普通劳动力"),
+        person(6, "赵霞", status="未脱贫"),
+        person(7, "孙红", status="已脱贫", year=2017),
+        person(8, "周燕", birth="1980-02-02"),
+        person(9, "吴平"),
+        ["马玲", "", "1975-03-03", "普通劳动力", "是", "农业", "未脱贫", ""],
+        ["杨梅", "", "", "", "", "", "", ""],                     # enters
+    ]})  # fmt: skip
+    write_xlsx(
+        y17 / "沛县2017.xlsx", {"S": [HEADER, person(3, "陈梅")]}
+    )  # moved 丰县 -> 沛县? no: left 丰县
+    db = tmp_path / "t.duckdb"
+    with Store(db) as s:
+        ingest([tmp_path], s, load_settings(None))
+    return db
+
+
+def test_every_change_and_check(tmp_path: Path) -> None:
+    db = build(tmp_path)
+    with Store(db, read_only=True) as s:
+        doc = changes(s, 2016, 2017).to_dict()
+    by_name = {p["name"]: (p["changes"], p["checks"]) for p in doc["persons"]}
+    assert by_name["张丽"] == (["exited"], [])
+    assert by_name["王芳"] == (["returned"], [])
+    assert by_name["陈梅"] == (["moved_county"], [])
+    assert by_name["李兰"] == (["changed_wing"], [])
+    assert by_name["刘英"] == (["changed_class"], [])
+    assert by_name["赵霞"] == ([], ["exit_reverted"])
+    assert by_name["孙红"] == (["exited"], ["exit_year_changed"])
+    assert by_name["周燕"] == ([], ["birth_date_changed"])
+    assert by_name["吴平"] == ([], ["name_changed"])
+    assert by_name["郑娟"] == (["left"], [])
+    assert by_name["胡敏"] == (["left"], ["missing_without_reason"])
+    assert by_name["杨梅"] == (["entered"], [])
+    assert "马玲" not in by_name  # matched by name + birth date, nothing changed
+    assert doc["totals"] == {"entered": 1, "left": 2, "exited": 2, "returned": 1, "moved_county": 1,
+                             "changed_wing": 1, "changed_class": 1}  # fmt: skip
+    assert doc["by_county"]["沛县"]["moved_county"] == 1 and doc["by_county"]["沛县"]["left"] == 1
+    assert doc["by_wing"]["domestic_service"]["changed_wing"] == 1
+    assert doc["checks"] == {"exit_reverted": 1, "exit_year_changed": 1, "birth_date_changed": 1,
+                             "name_changed": 1, "missing_without_reason": 1}  # fmt: skip
+    assert all("*" in p["id_number"] or not p["id_number"] for p in doc["persons"])
+
+
+def test_changes_cli_formats(tmp_path: Path) -> None:
+    db = build(tmp_path)
+    runner = CliRunner()
+    res = runner.invoke(
+        app, ["changes", "--from", "2016", "--to", "2017", "--db", str(db), "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    with Store(db, read_only=True) as s:
+        assert json.loads(res.stdout) == json.loads(json.dumps(changes(s, 2016, 2017).to_dict()))
+    md = runner.invoke(
+        app, ["changes", "--from", "2016", "--to", "2017", "--db", str(db), "--format", "md"]
+    )
+    assert "跨县迁移" in md.stdout and "未脱贫即退出名册" in md.stdout
+    csv = runner.invoke(
+        app, ["changes", "--from", "2016", "--to", "2017", "--db", str(db), "--format", "csv"]
+    )
+    assert csv.stdout.splitlines()[0].startswith("county,name,id_number")
+    assert ident(1) not in res.stdout + md.stdout + csv.stdout
+    bad = runner.invoke(app, ["changes", "--from", "2015", "--to", "2017", "--db", str(db)])
+    assert bad.exit_code == 2 and "periods: 2016, 2017" in bad.stderr

@@ -1,0 +1,144 @@
+"""Versions and history: idempotent re-ingest, replacement, --replace, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from conftest import ID_A, ID_B, ID_C, write_xlsx
+from handcraft_stats import Store, ingest, load_settings, summarize
+from handcraft_stats.cli import app
+from handcraft_stats.versions import FAULT_ENV
+
+SETTINGS = load_settings(None)
+HEADER = ["姓名", "身份证号码", "从业产业", "脱贫年度"]
+
+
+def roster(path: Path, *rows: list[object]) -> Path:
+    return write_xlsx(path, {"Sheet1": [HEADER, *rows]})
+
+
+def run(*args: object) -> object:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def totals(db: Path, year: int = 2017) -> dict[str, object]:
+    with Store(db, read_only=True) as s:
+        doc = summarize(s, year).to_dict()
+    return {"totals": doc["totals"], "counties": doc["counties"], "source": doc["source"]}
+
+
+def test_same_content_twice_changes_nothing_and_says_so(tmp_path: Path) -> None:
+    d = tmp_path / "a"
+    d.mkdir()
+    roster(d / "丰县2017.xlsx", ["张丽", ID_A, "手工", 2017])
+    db = tmp_path / "t.duckdb"
+    assert run("ingest", d, "--db", db).exit_code == 0  # type: ignore[attr-defined]
+    before = totals(db)
+    res = run("ingest", d, "--db", db, "--format", "json")
+    report = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert report["files_unchanged"] == 1 and report["detail"][0]["status"] == "unchanged"
+    assert totals(db) == before
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM files").fetchone() == (1,)
+
+
+def test_a_new_version_replaces_the_old_and_figures_equal_newest_only(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    roster(old / "丰县2017.xlsx", ["张丽", ID_A, "手工", 2017], ["王芳", ID_B, "家政", ""])
+    roster(new / "丰县2017.xlsx", ["张丽", ID_A, "电商", 2017], ["陈梅", ID_C, "农业", 2017])
+    db, only = tmp_path / "t.duckdb", tmp_path / "only.duckdb"
+    with Store(db) as s:
+        ingest([old], s, SETTINGS)
+        report = ingest([new], s, SETTINGS)
+    assert report.files[0].status == "replaced"
+    with Store(only) as s:
+        ingest([new], s, SETTINGS)
+    assert totals(db) == totals(only)
+    res = run("history", "--db", db, "--format", "json")
+    rows = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert [(r["version"], r["active"], r["replaced_by"]) for r in rows] == [
+        (1, False, "丰县2017.xlsx"), (2, True, None),
+    ]  # fmt: skip
+    assert rows[0]["sha256"] != rows[1]["sha256"]
+
+
+def test_town_files_add_up_and_replace_one_by_one(tmp_path: Path) -> None:
+    d = tmp_path / "r"
+    d.mkdir()
+    roster(d / "沛县_龙固镇_2017.xlsx", ["张丽", ID_A, "手工", ""])
+    roster(d / "沛县_大屯镇_2017.xlsx", ["王芳", ID_B, "手工", ""])
+    db = tmp_path / "t.duckdb"
+    with Store(db) as s:
+        ingest([d], s, SETTINGS)
+    assert totals(db)["totals"]["persons"] == 2  # type: ignore[index]
+    fix = tmp_path / "fix"
+    fix.mkdir()
+    roster(fix / "沛县_大屯镇_2017.xlsx", ["王芳", ID_B, "手工", ""], ["陈梅", ID_C, "", ""])
+    with Store(db) as s:
+        ingest([fix], s, SETTINGS)
+    assert totals(db)["totals"]["persons"] == 3  # type: ignore[index]
+
+
+def test_replace_option_replaces_the_whole_county_period(tmp_path: Path) -> None:
+    d = tmp_path / "r"
+    d.mkdir()
+    roster(d / "沛县_龙固镇_2017.xlsx", ["张丽", ID_A, "手工", ""])
+    roster(d / "沛县_大屯镇_2017.xlsx", ["王芳", ID_B, "手工", ""])
+    roster(d / "丰县2017.xlsx", ["刘兰", "", "手工", ""])
+    db = tmp_path / "t.duckdb"
+    run("ingest", d, "--db", db)
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    roster(whole / "沛县2017年花名册.xlsx", ["陈梅", ID_C, "电商", 2017])
+    res = run("ingest", whole, "--db", db, "--replace", "--format", "json")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    doc = totals(db)
+    assert doc["counties"]["沛县"]["persons"] == 1  # type: ignore[index]
+    assert doc["counties"]["丰县"]["persons"] == 1  # type: ignore[index]
+    con = duckdb.connect(str(db), read_only=True)
+    replaced = con.execute("SELECT name FROM files WHERE NOT active ORDER BY name").fetchall()
+    assert replaced == [("沛县_大屯镇_2017.xlsx",), ("沛县_龙固镇_2017.xlsx",)]
+
+
+def _killed_at(point: str, args: list[str], tmp_path: Path) -> None:
+    marker = tmp_path / f"{point}.pid"
+    env = {**os.environ, FAULT_ENV: f"{point}:{marker}"}
+    proc = subprocess.Popen([sys.executable, "-m", "handcraft_stats", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None, "hcs ended before reaching the fault point"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def test_a_replacement_killed_midway_leaves_the_previous_version_in_force(tmp_path: Path) -> None:
+    d = tmp_path / "r"
+    d.mkdir()
+    roster(d / "沛县_龙固镇_2017.xlsx", ["张丽", ID_A, "手工", ""])
+    roster(d / "沛县_大屯镇_2017.xlsx", ["王芳", ID_B, "手工", ""])
+    db = tmp_path / "t.duckdb"
+    run("ingest", d, "--db", db)
+    before = totals(db)
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    roster(whole / "沛县2017年花名册.xlsx", ["陈梅", ID_C, "电商", 2017])
+    args = ["ingest", str(whole), "--db", str(db), "--replace", "--quiet"]
+    for point in ("file-stored", "before-commit"):
+        _killed_at(point, args, tmp_path)
+        assert totals(db) == before  # the database opens and holds the old version only
+    assert run("ingest", whole, "--db", db, "--replace").exit_code == 0  # type: ignore[attr-defined]
+    assert totals(db)["counties"]["沛县"]["persons"] == 1  # type: ignore[index]
