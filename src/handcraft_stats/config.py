@@ -32,6 +32,8 @@ class Settings:
     headers: Mapping[str, tuple[str, ...]]
     vocab_extra: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     source: str = "defaults"
+    checks: Mapping[str, Any] = field(default_factory=dict)  # [checks] of hcs.toml (checks.py)
+    labels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # [labels.section]
 
     def division_names(self) -> list[tuple[str, str]]:
         """(text to look for, division name), longest text first."""
@@ -91,4 +93,6 @@ def load_settings(path: Path | None = None) -> Settings:
     vocab_extra = {
         k: {str(a): str(b) for a, b in v.items()} for k, v in user.get("vocab", {}).items()
     }
-    return Settings(city, divisions, headers, vocab_extra, source)
+    checks = dict(user.get("checks", {}))
+    labels = {k: dict(v) for k, v in user.get("labels", {}).items()}
+    return Settings(city, divisions, headers, vocab_extra, source, checks, labels)
