@@ -68,8 +68,9 @@ def truth() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any]]:
-    """The whole sample ingested once: (database path, ingest report)."""
+    """The whole sample ingested once, then its corrections: (database, both reports)."""
     db = tmp_path_factory.mktemp("sample") / "hcs.duckdb"
     with Store(db) as store:
         report = ingest([SAMPLE / "rosters"], store, load_settings(None))
-    yield db, report
+        corrections = ingest([SAMPLE / "corrections"], store, load_settings(None))
+    yield db, report, corrections

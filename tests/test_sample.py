@@ -42,9 +42,11 @@ def _plain(field: str, v: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def stored(sample_db: tuple[Path, Any]) -> pd.DataFrame:
+def stored(sample_db: tuple[Path, Any, Any]) -> pd.DataFrame:
     con = duckdb.connect(str(sample_db[0]), read_only=True)
-    return con.execute("SELECT * FROM records ORDER BY record_id").df()
+    return con.execute(
+        "SELECT r.* FROM records r JOIN files f USING (file_id) WHERE f.active ORDER BY record_id"
+    ).df()
 
 
 def test_every_record_lands_with_its_provenance(
@@ -66,6 +68,7 @@ def test_records_carry_county_period_and_normalised_values(
     for r in truth["records"]:
         row = by_prov.loc[(r["file"], r["sheet"], r["row"])]
         assert (row["county"], row["period"]) == (r["county"], r["period"])
+        assert row["filled"] == r["filled"], (r["file"], r["row"])
         status = row["status"] if isinstance(row["status"], str) else "not_exited"
         for f in FIELDS:
             got = status if f == "status" else _plain(f, row[f])
@@ -75,7 +78,7 @@ def test_records_carry_county_period_and_normalised_values(
 
 
 def test_record_issues_match_the_planted_problems(
-    sample_db: tuple[Path, Any], truth: dict[str, Any]
+    sample_db: tuple[Path, Any, Any], truth: dict[str, Any]
 ) -> None:
     con = duckdb.connect(str(sample_db[0]), read_only=True)
     rows = con.execute(
@@ -90,7 +93,7 @@ def test_record_issues_match_the_planted_problems(
 
 
 def test_skipped_rows_by_kind_per_sheet_match_the_truth(
-    sample_db: tuple[Path, Any], truth: dict[str, Any]
+    sample_db: tuple[Path, Any, Any], truth: dict[str, Any]
 ) -> None:
     con = duckdb.connect(str(sample_db[0]), read_only=True)
     got = {
@@ -98,7 +101,7 @@ def test_skipped_rows_by_kind_per_sheet_match_the_truth(
         for f, s, k in con.execute(
             "SELECT f.name, r.sheet, to_json(map(list(r.kind), list(r.n))) FROM "
             "(SELECT file_id, sheet, kind, count(*) AS n FROM skipped_rows GROUP BY ALL) r "
-            "JOIN files f USING (file_id) GROUP BY f.name, r.sheet"
+            "JOIN files f USING (file_id) WHERE f.active GROUP BY f.name, r.sheet"
         ).fetchall()
     }
     want = {
@@ -107,7 +110,7 @@ def test_skipped_rows_by_kind_per_sheet_match_the_truth(
     }  # fmt: skip
     assert got == want
     sheets = con.execute(
-        "SELECT f.name, s.sheet, s.roster FROM sheets s JOIN files f USING (file_id)"
+        "SELECT f.name, s.sheet, s.roster FROM sheets s JOIN files f USING (file_id) WHERE f.active"
     ).fetchall()
     assert sorted(sheets) == sorted(
         (f["name"], s["name"], s["roster"]) for f in truth["files"] for s in f["sheets"]
@@ -117,7 +120,7 @@ def test_skipped_rows_by_kind_per_sheet_match_the_truth(
 @pytest.mark.parametrize("tier", ["certain", "probable", None])
 @pytest.mark.parametrize("year", [2016, 2017])
 def test_summary_json_equals_the_truth(
-    sample_db: tuple[Path, Any], truth: dict[str, Any], year: int, tier: str | None
+    sample_db: tuple[Path, Any, Any], truth: dict[str, Any], year: int, tier: str | None
 ) -> None:
     link = ["--link", tier] if tier else []  # None: the default tier (probable)
     res = CliRunner().invoke(
@@ -130,18 +133,47 @@ def test_summary_json_equals_the_truth(
     assert doc == truth["summary"][str(year)][tier or "probable"]
 
 
-def test_ingest_report_counts_match_the_truth(
-    sample_db: tuple[Path, Any], truth: dict[str, Any]
+def test_ingest_reports_match_the_truth(
+    sample_db: tuple[Path, Any, Any], truth: dict[str, Any]
 ) -> None:
-    report = sample_db[1].to_dict()
-    assert report["files_landed"] == len(truth["files"]) and report["files_refused"] == 0
-    assert report["records"] == len(truth["records"])
-    want: Counter[str] = Counter()
-    for f in truth["files"]:
-        for s in f["sheets"]:
-            want.update(s["skipped"])
-    assert report["rows_skipped_by_kind"] == dict(sorted(want.items()))
-    assert sorted(report["ignored"]) == []
+    first, fix = sample_db[1].to_dict(), sample_db[2].to_dict()
+    replaced = {Path(r["path"]).name for r in truth["replaced"]}
+    assert first["files_landed"] + fix["files_landed"] == len(truth["files"]) + len(replaced)
+    assert first["files_refused"] == fix["files_refused"] == 0
+    assert [d["status"] for d in fix["detail"]] == ["replaced"]
+    assert first["ignored"] == []
+
+
+@pytest.mark.parametrize("tier", ["certain", "probable"])
+def test_changes_equal_the_truth(
+    sample_db: tuple[Path, Any, Any], truth: dict[str, Any], tier: str
+) -> None:
+    res = CliRunner().invoke(
+        app, ["changes", "--from", "2016", "--to", "2017", "--link", tier, "--format", "json",
+              "--db", str(sample_db[0])],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    got, want = json.loads(res.stdout), truth["changes"]["2016-2017"][tier]
+    for key in ("from", "to", "link_tier", "totals", "by_county", "by_wing", "checks"):
+        assert got[key] == want[key], key
+
+    def people(doc: dict[str, Any]) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        return sorted((p["name"], tuple(sorted(p["changes"])), tuple(sorted(p["checks"])))
+                      for p in doc["persons"])  # fmt: skip
+
+    assert people(got) == people(want)
+    assert all("*" in p["id_number"] or not p["id_number"] for p in got["persons"])
+
+
+def test_history_lists_both_versions_of_the_corrected_roster(
+    sample_db: tuple[Path, Any, Any], truth: dict[str, Any]
+) -> None:
+    res = CliRunner().invoke(app, ["history", "--format", "json", "--db", str(sample_db[0])])
+    rows = json.loads(res.stdout)
+    for r in truth["replaced"]:
+        name = Path(r["path"]).name
+        versions = [(x["active"], x["replaced_by"]) for x in rows if x["name"] == name]
+        assert versions == [(False, name), (True, None)]
 
 
 def test_sample_is_under_5_mb() -> None:

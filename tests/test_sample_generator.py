@@ -54,6 +54,24 @@ ISSUE_CODES = (
     "name_missing",
 )
 WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
+CHANGES = (
+    "entered",
+    "left",
+    "exited",
+    "returned",
+    "moved_county",
+    "changed_wing",
+    "changed_class",
+)
+CHECKS = (
+    "exit_reverted",
+    "exit_year_changed",
+    "birth_date_changed",
+    "name_changed",
+    "missing_without_reason",
+)
+WINGS = ("handicraft", "domestic_service", "ecommerce", "agriculture", "other", "none")
+TIERS = ("certain", "probable")
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +147,7 @@ def test_every_file_format_and_layout(truth: dict[str, Any]) -> None:
         skipped = Counter[str]()
         for f in mine:
             assert f["county"] in f["name"]
-            assert f["path"].startswith(f"rosters/{year}/")
+            assert f["path"].startswith((f"rosters/{year}/", f"corrections/{year}/"))
             for sheet in f["sheets"]:
                 skipped.update(sheet["skipped"])
         assert set(SKIP_KINDS) <= set(skipped), year
@@ -330,3 +348,110 @@ def test_exact_rows_are_identical(
         assert originals[0]["sheet"] == rec["sheet"]
         assert rows[originals[0]["row"] - 1] == rows[rec["row"] - 1]
         assert originals[0]["fields"] == rec["fields"]
+
+
+def read_rows(path: Path) -> list[list[Any]]:
+    book = CalamineWorkbook.from_path(str(path))
+    (name,) = book.sheet_names
+    return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def test_every_change_and_check_occurs(truth: dict[str, Any]) -> None:
+    planted = Counter(kind for p in truth["people"] for kind in p.get("planted", ()))
+    for kind in ("moved_county", "changed_wing", "changed_class", *CHECKS[:4]):
+        assert planted[kind] >= 5, kind
+    for tier in TIERS:
+        doc = truth["changes"]["2016-2017"][tier]
+        for kind in CHANGES:
+            assert doc["totals"][kind] >= 5, (tier, kind)
+            assert doc["totals"][kind] >= planted[kind], (tier, kind)
+        for kind in CHECKS:
+            assert doc["checks"][kind] >= 5, (tier, kind)
+            assert doc["checks"][kind] >= planted[kind], (tier, kind)
+        assert doc["totals"]["entered"] >= 100 and doc["totals"]["left"] >= 100
+
+
+def test_changes_document_is_consistent(truth: dict[str, Any]) -> None:
+    counties = {r["county"] for r in truth["records"]}
+    for tier in TIERS:
+        doc = truth["changes"]["2016-2017"][tier]
+        assert list(doc) == [
+            "from", "to", "link_tier", "totals", "by_county", "by_wing", "checks", "persons"
+        ]  # fmt: skip
+        assert (doc["from"], doc["to"], doc["link_tier"]) == (2016, 2017, tier)
+        assert list(doc["totals"]) == list(CHANGES) and list(doc["checks"]) == list(CHECKS)
+        assert set(doc["by_county"]) == counties and list(doc["by_wing"]) == list(WINGS)
+        persons = doc["persons"]
+        assert persons == sorted(persons, key=lambda p: (p["name"], p["changes"], p["checks"]))
+        assert all(p["name"] and (p["changes"] or p["checks"]) for p in persons)
+        for p in persons:
+            assert p["changes"] == sorted(set(p["changes"])) and p["checks"] == sorted(p["checks"])
+        for kind in CHANGES:
+            listed = sum(kind in p["changes"] for p in persons)
+            assert listed == doc["totals"][kind] == sum(w[kind] for w in doc["by_wing"].values())
+            assert sum(c[kind] for c in doc["by_county"].values()) >= doc["totals"][kind]
+        for kind in CHECKS:
+            assert sum(kind in p["checks"] for p in persons) == doc["checks"][kind]
+        before, after = (truth["summary"][str(y)][tier] for y in (2016, 2017))
+        matched = before["source"]["persons"] - doc["totals"]["left"]
+        assert matched == after["source"]["persons"] - doc["totals"]["entered"]
+        assert doc["totals"]["exited"] == after["totals"]["exits"]
+        assert doc["totals"]["returned"] == after["totals"]["returned_to_poverty"]
+        for county, counts in doc["by_county"].items():
+            if county in after["counties"]:
+                assert counts["exited"] == after["counties"][county]["exits"]
+
+
+def test_women_of_both_periods_can_be_matched(truth: dict[str, Any]) -> None:
+    """docs/metrics.md §7: an ID key in each period, or name + birth date in both."""
+    evidence: dict[str, dict[int, set[str]]] = {}
+    for r in truth["records"]:
+        mine = evidence.setdefault(r["person"], {}).setdefault(r["period"], set())
+        if r["fields"]["id_status"] in ("valid", "upgraded15"):
+            mine.add("key")
+        if r["fields"]["name"] and r["fields"]["birth_date"]:
+            mine.add("name_birth")
+    both = {pid: e for pid, e in evidence.items() if len(e) == 2}
+    assert len(both) > 1800
+    for pid, e in both.items():
+        assert e[2016] & e[2017], pid
+
+
+def test_planted_changes_are_in_the_truth(truth: dict[str, Any]) -> None:
+    """The generator checks each planted change on its woman; here: the names."""
+    doc = truth["changes"]["2016-2017"]["probable"]
+    listed = {(p["name"], kind) for p in doc["persons"] for kind in p["changes"] + p["checks"]}
+    people = {p["person"]: p for p in truth["people"]}
+    names: dict[str, str] = {}
+    for r in truth["records"]:
+        if r["fields"]["name"] and (r["period"] == 2017 or r["person"] not in names):
+            names[r["person"]] = r["fields"]["name"]
+    for pid, person in people.items():
+        for kind in person.get("planted", ()):
+            assert (names[pid], kind) in listed, (pid, kind)
+
+
+def test_corrected_roster_replaces_the_original(fresh: Path, truth: dict[str, Any]) -> None:
+    (replaced,) = truth["replaced"]
+    original, corrected = replaced["path"], replaced["replaced_by"]
+    assert original.startswith("rosters/2017/") and corrected.startswith("corrections/2017/")
+    assert original.rsplit("/", 1)[1] == corrected.rsplit("/", 1)[1]
+    paths = [f["path"] for f in truth["files"]]
+    assert corrected in paths and original not in paths
+    assert paths[-1] == corrected  # loaded last
+    entry = next(f for f in truth["files"] if f["path"] == corrected)
+    assert (entry["county"], entry["period"]) == ("丰县", 2017)
+    old, new = read_rows(fresh / original), read_rows(fresh / corrected)
+    assert old != new and len(old) == len(new)
+    old_ids = {str(r[2]) for r in old}
+    new_ids = {str(r[2]) for r in new}
+    assert len(new_ids - old_ids) == 2  # the completed ID, the woman added
+    assert len(old_ids - new_ids) == 2  # the 17-digit ID, the woman removed
+    changed = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+    assert len(changed) >= 5
+    texts = {str(v) for row in new for v in row}
+    assert "约三千" not in texts and "见备注" not in texts
+    assert {"约三千", "见备注"} <= {str(v) for row in old for v in row}
+    records = [r for r in truth["records"] if r["file"] == entry["name"]]
+    assert len(records) == entry["sheets"][0]["records"]
+    assert all(r["period"] == 2017 and r["county"] == "丰县" for r in records)

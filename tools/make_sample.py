@@ -25,25 +25,55 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sample import config as C
+from sample.changes import changes_doc, verify_probable
+from sample.corrections import corrected_file
 from sample.people import build_population
 from sample.readme import readme
 from sample.rosters import RosterFile, build_rosters
-from sample.truth import period_summaries
+from sample.truth import link, period_summaries
 from sample.writers import write_file
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 def build(seed: int) -> tuple[list[RosterFile], dict[str, Any]]:
-    """Invent the women, lay out their rosters and compute the truth (no writing)."""
+    """Invent the women, lay out their rosters and compute the truth (no writing).
+
+    Returns every file to write (the replaced original too) and the truth, which
+    describes the state after `hcs ingest OUT/rosters` then `hcs ingest OUT/corrections`.
+    """
     rng = random.Random(seed)
     pop = build_population(rng)
-    files = build_rosters(pop, rng)
-    truth: dict[str, Any] = {"seed": seed, "files": [], "records": [], "people": [], "summary": {}}
+    files, builders = build_rosters(pop, rng)
+    (original,) = [f for f in files if f.period == 2017 and f.county == C.CORRECTED_COUNTY]
+    corrected = corrected_file(builders[2017], original, pop, rng)
+    # load order: the rosters folder (sorted paths), then the corrections folder
+    active = [f for f in files if f is not original] + [corrected]
+    truth: dict[str, Any] = {
+        "seed": seed,
+        "files": [],
+        "replaced": [{"path": original.path, "replaced_by": corrected.path}],
+        "records": [],
+        "people": [],
+        "summary": {},
+        "changes": {},
+    }
+    linked = {year: link(year, [f for f in active if f.period == year]) for year in C.PERIODS}
     for year in C.PERIODS:
-        mine = [f for f in files if f.period == year]
-        truth["summary"][str(year)] = period_summaries(year, mine)
-    for roster_file in files:
+        truth["summary"][str(year)] = period_summaries(linked[year])
+    y1, y2 = C.PERIODS
+    planted = {p.pid: p.planted for p in pop.people if p.planted}
+    planted[builders[2017].fixes["removed"].person.pid] = ["left", "missing_without_reason"]
+    planted[builders[2017].fixes["status"].person.pid] = ["exited"]
+    planted[corrected.sheets[0].records[-1].person.pid] = ["entered"]
+    truth["changes"][f"{y1}-{y2}"] = {}
+    for tier in ("certain", "probable"):
+        doc, rows = changes_doc(linked[y1], linked[y2], tier)
+        truth["changes"][f"{y1}-{y2}"][tier] = doc
+        if tier == "probable":
+            verify_probable(rows, planted, linked[y1], linked[y2])
+    periods: dict[str, set[int]] = {}
+    for roster_file in active:
         truth["files"].append(
             {
                 "path": roster_file.path,
@@ -64,6 +94,7 @@ def build(seed: int) -> tuple[list[RosterFile], dict[str, Any]]:
         )
         for sheet in roster_file.sheets:
             for rec in sheet.records:
+                periods.setdefault(rec.person.pid, set()).add(rec.period)
                 truth["records"].append(
                     {
                         "file": roster_file.name,
@@ -79,41 +110,57 @@ def build(seed: int) -> tuple[list[RosterFile], dict[str, Any]]:
                     }
                 )
     for person in pop.people:
-        truth["people"].append(
-            {
-                "person": person.pid,
-                "name": person.name,
-                "id": person.id18,
-                "county": person.county,
-                "wing": person.wing,
-                "periods": sorted(person.years),
-            }
-        )
-    return files, truth
+        entry = {
+            "person": person.pid,
+            "name": person.name,
+            "id": person.id18,
+            "county": person.county,
+            "wing": person.wing,
+            "periods": sorted(periods[person.pid]),
+        }
+        if person.pid in planted:
+            entry["planted"] = sorted(planted[person.pid])
+        truth["people"].append(entry)
+    return [*files, corrected], truth
 
 
 def dump_truth(truth: dict[str, Any]) -> str:
-    """JSON with one record or person per line: readable diffs, moderate size."""
+    """JSON with one record, person or changed person per line: readable diffs,
+    moderate size."""
 
     def line(obj: Any) -> str:
         return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
+    def block(obj: Any) -> str:
+        return json.dumps(obj, ensure_ascii=False, indent=1).replace("\n", "\n ")
+
     parts = ["{", f' "seed": {truth["seed"]},', ' "files": [']
     parts.append(",\n".join("  " + line(f) for f in truth["files"]) + "\n ],")
+    parts.append(' "replaced": ' + line(truth["replaced"]) + ",")
     parts.append(' "records": [')
     parts.append(",\n".join("  " + line(r) for r in truth["records"]) + "\n ],")
     parts.append(' "people": [')
     parts.append(",\n".join("  " + line(p) for p in truth["people"]) + "\n ],")
-    summary = json.dumps(truth["summary"], ensure_ascii=False, indent=1)
-    parts.append(' "summary": ' + summary.replace("\n", "\n ") + "\n}\n")
+    parts.append(' "summary": ' + block(truth["summary"]) + ",")
+    parts.append(' "changes": {')
+    spans = []
+    for span, tiers in truth["changes"].items():
+        docs = []
+        for tier, doc in tiers.items():
+            head = {k: v for k, v in doc.items() if k != "persons"}
+            text = json.dumps(head, ensure_ascii=False, indent=1)[:-2].replace("\n", "\n   ")
+            persons = ",\n".join("    " + line(x) for x in doc["persons"])
+            docs.append(f'   "{tier}": {text},\n    "persons": [\n{persons}\n    ]\n   }}')
+        spans.append(f'  "{span}": {{\n' + ",\n".join(docs) + "\n  }")
+    parts.append(",\n".join(spans) + "\n }\n}\n")
     return "\n".join(parts)
 
 
 def write_sample(out: Path, seed: int) -> dict[str, Any]:
     files, truth = build(seed)
-    rosters = out / "rosters"
-    if rosters.exists():
-        shutil.rmtree(rosters)
+    for folder in ("rosters", "corrections"):
+        if (out / folder).exists():
+            shutil.rmtree(out / folder)
     for roster_file in files:
         write_file(roster_file, out)
     (out / "truth.json").write_text(dump_truth(truth), encoding="utf-8")

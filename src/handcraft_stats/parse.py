@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .checks import Catalogue, record_rules, to_rows
 from .columns import HeaderMatcher
 from .config import GENERIC_SHEETS, NON_ROSTER_SHEETS, Settings
 from .errors import RefusedFile
 from .layout import NotARoster, SheetLayout, classify
-from .normalize.frame import MESSAGES, SEVERITY, normalize_frame
+from .normalize.frame import RawIssue, normalize_frame
 from .normalize.text import clean_text, is_blank, squash
 from .normalize.vocab import Vocabulary
 from .read import RawSheet, read_file
@@ -95,6 +96,21 @@ def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
     return frame
 
 
+def file_issues(
+    typed: pd.DataFrame, found: list[RawIssue], period: int, cat: Catalogue
+) -> pd.DataFrame:
+    """The normaliser's issues and the record rules, with catalogue severities/messages."""
+    raw = pd.DataFrame(
+        [(r.index, r.code, r.column, r.value) for r in found if r.code not in cat.off],
+        columns=["index", "code", "column", "value"],
+    )
+    raw["severity"] = raw["code"].map(cat.severity)
+    raw["message"] = [cat.message(c, v) for c, v in zip(raw["code"], raw["value"], strict=True)]
+    rules = to_rows(record_rules(typed.reset_index(drop=True), period, cat), cat)
+    both = pd.concat([raw, rules], ignore_index=True) if len(rules) else raw
+    return both.sort_values(["index", "code"], kind="stable", ignore_index=True)
+
+
 def parse_file(
     path: Path, data: bytes, settings: Settings, vocab: Vocabulary,
     county: str | None = None, year: int | None = None,
@@ -135,7 +151,7 @@ def parse_file(
             continue
         frame = _sheet_records(sheet, lay)
         if "town" not in have and sheet.name and _is_town_sheet(settings, sheet.name):
-            frame["town"] = clean_text(sheet.name)
+            frame["sheet_town"] = clean_text(sheet.name)  # not a cell: not counted as filled
         frames.append(frame)
         unknown.update(dict.fromkeys(lay.columns.extras.values()))
         skipped += [(sheet.name, i + 1, k) for i, k in sorted(lay.skipped.items())]
@@ -156,21 +172,15 @@ def parse_file(
     raw = pd.concat(frames, ignore_index=True)
     if "town" in raw.columns:
         raw["town"] = raw["town"].astype(object).where(raw["town"].notna(), "")
+    sheet_town = raw.pop("sheet_town") if "sheet_town" in raw.columns else None
     typed, raw_issues = normalize_frame(raw, vocab)
     typed = typed.rename(columns={"county": "county_text"})
+    if sheet_town is not None:
+        typed["town"] = typed["town"].where(typed["town"].notna(), sheet_town)
     for c in ("source_sheet", "source_row", "extras"):
         typed[c] = raw[c]
     typed["source_file"], typed["county"], typed["period"] = path.name, county, year
-    issues = pd.DataFrame(
-        {
-            "index": [r.index for r in raw_issues], "code": [r.code for r in raw_issues],
-            "column": [r.column for r in raw_issues], "value": [r.value for r in raw_issues],
-        }
-    )  # fmt: skip
-    issues["severity"] = issues["code"].map(SEVERITY)
-    issues["message"] = [
-        MESSAGES[c].format(value=v) for c, v in zip(issues["code"], issues["value"], strict=True)
-    ]
+    issues = file_issues(typed, raw_issues, year, Catalogue.load(settings.checks))
     return ParsedFile(
         path=path, name=path.name, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
         format=path.suffix.lower().lstrip("."), county=county, period=year, sheets=infos,

@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
+from .checks import PERIOD_RULES, Catalogue, period_rules, to_rows
 from .config import Settings
 from .errors import RefusedFile, UsageError
 from .link import TIERS, Linked, link_period
-from .normalize.frame import MESSAGES, SEVERITY
 from .normalize.vocab import Vocabulary
 from .parse import ParsedFile, parse_file
 from .read import KNOWN
@@ -42,6 +42,7 @@ class FileOutcome:
     records: int = 0
     rows_skipped_by_kind: dict[str, int] = field(default_factory=dict)
     issues_by_code: dict[str, int] = field(default_factory=dict)
+    errors: int = 0  # error-level issues
     unknown_columns: list[str] = field(default_factory=list)
 
 
@@ -114,6 +115,7 @@ def _outcome(pf: ParsedFile, status: str) -> FileOutcome:
         sheets_skipped={s.name: s.reason for s in pf.sheets if not s.roster},
         records=len(pf.records), rows_skipped_by_kind=dict(pf.skipped_by_kind),
         issues_by_code=dict(Counter(pf.issues["code"])), unknown_columns=pf.unknown_columns,
+        errors=int((pf.issues["severity"] == "error").sum()),
     )  # fmt: skip
 
 
@@ -208,8 +210,9 @@ def _accepted(linked: Linked) -> Counter[str]:
     return Counter(linked.links.loc[linked.links["status"] == "accepted", "reason"])
 
 
-def relink(store: Store, period: int) -> dict[str, Linked]:
-    """Link one period's active records at every tier and store the result."""
+def relink(store: Store, period: int, settings: Settings | None = None) -> dict[str, Linked]:
+    """Link one period's active records at every tier, rerun the period rules, store."""
+    cat = Catalogue.load(settings.checks if settings else None)
     rec = store.active_records(period)
     decisions = store.decisions_for(period)
     out = {}
@@ -218,21 +221,26 @@ def relink(store: Store, period: int) -> dict[str, Linked]:
         links = linked.links.assign(period=period, tier=tier)
         members = linked.members.assign(period=period, tier=tier)
         persons = linked.persons.assign(period=period, tier=tier)
-        conflicts = conflict_issues(rec, linked.conflicts, period, tier)
+        found = linked.conflicts.assign(code="conflict")
+        conflicts = _with_provenance(rec, found, cat).assign(period=period, tier=tier)
         store.replace_links(period, tier, links, members, persons, conflicts)
         out[tier] = linked
+    found = to_rows(period_rules(rec.reset_index(drop=True), cat), cat)
+    found["record_id"] = rec["record_id"].to_numpy()[found["index"].to_numpy(dtype=int)]
+    store.replace_period_issues(period, PERIOD_RULES, _with_provenance(rec, found, cat))
     return out
 
 
-def conflict_issues(rec: pd.DataFrame, found: pd.DataFrame, period: int, tier: str) -> pd.DataFrame:
-    prov = rec.set_index("record_id")[
-        ["file_id", "county", "source_file", "source_sheet", "source_row"]
-    ]
-    iss = found.join(prov, on="record_id")
-    return iss.assign(
-        period=period, tier=tier, code="conflict", severity=SEVERITY["conflict"],
-        message=[MESSAGES["conflict"].format(value=c) for c in iss["column"]],
-    )  # fmt: skip
+def _with_provenance(rec: pd.DataFrame, found: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
+    """Issues on records (record_id, code, column, value) with provenance and messages."""
+    cols = ["file_id", "period", "county", "source_file", "source_sheet", "source_row"]
+    iss = found.join(rec.set_index("record_id")[cols], on="record_id")
+    iss["severity"] = iss["code"].map(cat.severity)
+    if "message" not in iss.columns:
+        iss["message"] = [
+            cat.message(c, v) for c, v in zip(iss["code"], iss["column"], strict=True)
+        ]
+    return iss
 
 
 def ingest(
@@ -275,7 +283,7 @@ def ingest(
     for i, period in enumerate(sorted(touched), 1):
         if on_progress:
             on_progress("link", i, len(touched), str(period))
-        linked = relink(store, period)
+        linked = relink(store, period, settings)
         links.update(_accepted(linked[TIERS[-1]]))
         persons[str(period)] = len(linked[TIERS[-1]].persons)
     return IngestReport(outcomes, dict(links), persons, ignored)

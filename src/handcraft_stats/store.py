@@ -286,6 +286,18 @@ class Store:
             [period],
         )
 
+    def replace_period_issues(
+        self, period: int, codes: tuple[str, ...], frame: pd.DataFrame
+    ) -> None:
+        """Replace the issues of period-wide rules (recomputed at every relink)."""
+        with self.transaction():
+            marks = ", ".join("?" for _ in codes)
+            self.con.execute(
+                f"DELETE FROM issues WHERE period = ? AND code IN ({marks})", [period, *codes]
+            )
+            if len(frame):
+                self.append("issues", frame)
+
     def replace_links(
         self, period: int, tier: str, links: pd.DataFrame, members: pd.DataFrame,
         persons: pd.DataFrame, conflicts: pd.DataFrame,

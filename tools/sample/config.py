@@ -142,7 +142,20 @@ INCREASE = {
     "other": (30, 80),
     "none": (0, 20),
 }
-RETURNED_PER_YEAR = {2016: 4, 2017: 5}
+RETURNED_PER_YEAR = {2016: 4, 2017: 6}
+# changes 2016 -> 2017 planted on women of both periods (docs/metrics.md §7); entrants,
+# leavers, exits and returns come from the figures above
+PLANTED = {
+    "moved_county": 7,
+    "changed_wing": 7,
+    "changed_class": 7,
+    "name_changed": 6,
+    "birth_date_changed": 6,
+    "exit_reverted": 6,
+    "exit_year_changed": 6,
+}
+# the county that resends a corrected 2017 roster (data/sample/corrections/2017/)
+CORRECTED_COUNTY = "丰县"
 NEW_PRACTITIONERS_PER_YEAR = 180
 TRAINED_SHARE = 0.095
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
 from pypinyin import lazy_pinyin
 
 from sample import config as C
+from sample.layouts import BIRTH_COLUMN_COUNTIES, NUMERIC_ID_COUNTY
 
 _WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
 
@@ -35,6 +37,20 @@ def to15(id18: str) -> str:
 
 def toneless(name: str) -> str:
     return "".join(lazy_pinyin(name))
+
+
+def id_birth(id18: str) -> date:
+    return date(int(id18[6:10]), int(id18[10:12]), int(id18[12:14]))
+
+
+def class_of(labor: str | None, willing: str | None) -> str:
+    """The class of METRICS.md §5 (分类建档) from capacity and willingness."""
+    if labor in ("lost", "none"):
+        return "unable"
+    if labor == "unknown":
+        return "unknown"
+    prefix = "able" if labor in ("able", "skilled") else "weak"
+    return f"{prefix}_{ {'yes': 'willing', 'no': 'unwilling'}.get(willing or '', 'unknown') }"
 
 
 @dataclass
@@ -70,6 +86,15 @@ class Person:
     base_income: int
     increase: int
     years: dict[int, YearValues] = field(default_factory=dict)
+    # what a period's roster says differently (county, town, village, broker, wing,
+    # labor, willing, name, birth): the planted changes between periods
+    overrides: dict[int, dict[str, Any]] = field(default_factory=dict)
+    planted: list[str] = field(default_factory=list)
+
+    def at(self, year: int) -> Person:
+        """The woman as the roster of `year` describes her."""
+        over = self.overrides.get(year)
+        return replace(self, **over) if over else self
 
 
 def _weighted(rng: random.Random, table: dict[str, int] | tuple[tuple[str, int], ...]) -> str:
@@ -91,6 +116,20 @@ class Population:
             for county, towns in C.TOWNS.items()
         }
         self.brokers = {county: [self._name() for _ in range(5)] for county in C.COUNTIES}
+        # women with planted changes between periods: no duplicates, no messes
+        self.reserved: set[str] = set()
+        # what the rosters of a period did to a woman, so that the other period keeps
+        # her identifiable across periods (docs/metrics.md §7)
+        self.keyless: dict[int, set[str]] = {year: set() for year in C.PERIODS}
+        self.renamed: set[str] = set()  # a nameless or homophone record in 2016
+        self.messed: set[str] = set()
+
+    def unique_name_birth(self, name: str, birth: date) -> bool:
+        key = (toneless(name), birth)
+        if key in self._name_birth:
+            return False
+        self._name_birth.add(key)
+        return True
 
     def _villages(self, rng: random.Random) -> list[str]:
         names: list[str] = []
@@ -180,7 +219,7 @@ class Population:
         return person
 
 
-def _year_values(rng: random.Random, person: Person, year: int) -> YearValues:
+def year_values(rng: random.Random, person: Person, year: int) -> YearValues:
     values = YearValues()
     if rng.random() < C.TRAINED_SHARE:
         values.trainings = rng.choices(range(1, 7), (30, 30, 20, 10, 6, 4))[0]
@@ -200,7 +239,7 @@ def build_population(rng: random.Random) -> Population:
     for county, size in C.COUNTY_SIZE_2016.items():
         for _ in range(size):
             person = pop.new_person(county)
-            person.years[2016] = _year_values(rng, person, 2016)
+            person.years[2016] = year_values(rng, person, 2016)
     women16 = list(pop.people)
     _assign_status(rng, women16, 2016)
 
@@ -209,7 +248,7 @@ def build_population(rng: random.Random) -> Population:
     stay_out |= set(rng.sample([p.pid for p in exited16], 20))
     for person in women16:
         if person.pid not in stay_out:
-            values = _year_values(rng, person, 2017)
+            values = year_values(rng, person, 2017)
             before = person.years[2016]
             values.income_before = (
                 before.income_before if before.income_before else values.income_before
@@ -217,20 +256,119 @@ def build_population(rng: random.Random) -> Population:
             if before.status == "exited":
                 values.status, values.exit_year = "exited", before.exit_year
             person.years[2017] = values
+    _plant_changes(rng, pop)
     counties = list(C.COUNTY_SIZE_2016)
     weights = list(C.COUNTY_SIZE_2016.values())
     for _ in range(C.ENTRANTS_2017):
         person = pop.new_person(rng.choices(counties, weights)[0])
-        person.years[2017] = _year_values(rng, person, 2017)
+        person.years[2017] = year_values(rng, person, 2017)
     _assign_status(rng, [p for p in pop.people if 2017 in p.years], 2017)
+    _plant_status_checks(rng, pop)
     return pop
+
+
+MAIN_WINGS = ("handicraft", "domestic_service", "ecommerce", "agriculture")
+
+
+def _choose(rng: random.Random, pop: Population, pool: list[Person], n: int) -> list[Person]:
+    chosen = rng.sample([p for p in pool if p.pid not in pop.reserved], n)
+    pop.reserved.update(p.pid for p in chosen)
+    return chosen
+
+
+def _plant_changes(rng: random.Random, pop: Population) -> None:
+    """Women of both periods whose 2017 roster says something else (docs/metrics.md §7):
+    another county, wing or class, and the inconsistencies hcs must flag (another
+    name or birth-date cell under the same valid ID)."""
+    both = [
+        p
+        for p in pop.people
+        if 2017 in p.years and p.county != NUMERIC_ID_COUNTY and p.years[2016].status != "returned"
+    ]
+    n = C.PLANTED
+    for i, person in enumerate(_choose(rng, pop, both, n["moved_county"])):
+        county = rng.choice([c for c in C.COUNTIES if c not in (person.county, NUMERIC_ID_COUNTY)])
+        town = rng.choice(C.TOWNS[county])
+        over = person.overrides.setdefault(2017, {})
+        over.update(
+            county=county,
+            town=town,
+            village=rng.choice(pop.villages[county][town]),
+            broker=rng.choice(pop.brokers[county]) if person.broker else None,
+        )
+        person.planted.append("moved_county")
+        if i == 0:  # moved and changed wing
+            over["wing"] = rng.choice([w for w in MAIN_WINGS if w != person.wing])
+            person.planted.append("changed_wing")
+    for person in _choose(rng, pop, both, n["changed_wing"]):
+        person.overrides.setdefault(2017, {})["wing"] = rng.choice(
+            [w for w in MAIN_WINGS if w != person.wing]
+        )
+        person.planted.append("changed_wing")
+    for person in _choose(rng, pop, both, n["changed_class"]):
+        before = class_of(person.labor, person.willing)
+        options = [(person.labor, w) for w in ("yes", "no", "unknown")] + [
+            (labor, person.willing) for labor in ("able", "weak", "none")
+        ]
+        labor, willing = rng.choice([o for o in options if class_of(*o) != before])
+        person.overrides.setdefault(2017, {}).update(labor=labor, willing=willing)
+        person.planted.append("changed_class")
+    for i, person in enumerate(_choose(rng, pop, both, n["name_changed"])):
+        while True:
+            if i % 2 == 0 and person.name[-1] in C.HOMOPHONES:  # another character, same sound
+                name = person.name[:-1] + C.HOMOPHONES[person.name[-1]]
+            else:  # another given name
+                name = person.name[0] + "".join(
+                    rng.choice(C.GIVEN_CHARS) for _ in range(rng.choice((1, 2)))
+                )
+            if name != person.name and pop.unique_name_birth(name, person.birth):
+                break
+            i += 1
+        person.overrides.setdefault(2017, {})["name"] = name
+        person.planted.append("name_changed")
+    birth_column = [p for p in both if p.county in BIRTH_COLUMN_COUNTIES]
+    for i, person in enumerate(_choose(rng, pop, birth_column, n["birth_date_changed"])):
+        while True:
+            if (
+                rng.random() < 0.5
+                and person.birth.day <= 12
+                and person.birth.day != person.birth.month
+            ):
+                wrong = person.birth.replace(month=person.birth.day, day=person.birth.month)
+            else:
+                wrong = person.birth + timedelta(days=rng.choice((-10, -1, 1, 10, 365, -365)))
+            if pop.unique_name_birth(person.name, wrong):
+                break
+        # the wrong cell is in the 2016 roster for some, in the 2017 roster for others
+        person.overrides.setdefault(2016 if i % 2 else 2017, {})["birth"] = wrong
+        person.planted.append("birth_date_changed")
+
+
+def _plant_status_checks(rng: random.Random, pop: Population) -> None:
+    """Women exited in 2016 whose 2017 roster says 未脱贫 (not 返贫), or another exit year."""
+    exited = [
+        p
+        for p in pop.people
+        if 2016 in p.years
+        and 2017 in p.years
+        and p.county != NUMERIC_ID_COUNTY
+        and p.years[2016].status == "exited"
+        and p.years[2017].status == "exited"
+        and p.years[2017].exit_year == 2016
+    ]
+    for person in _choose(rng, pop, exited, C.PLANTED["exit_reverted"]):
+        person.years[2017].status, person.years[2017].exit_year = "not_exited", None
+        person.planted.append("exit_reverted")
+    for person in _choose(rng, pop, exited, C.PLANTED["exit_year_changed"]):
+        person.years[2017].exit_year = 2017
+        person.planted.extend(("exit_year_changed", "exited"))
 
 
 def _assign_status(rng: random.Random, women: list[Person], year: int) -> None:
     """Exits by wing quota, a few returned to poverty, new practitioners."""
     open_ = [p for p in women if p.years[year].status == "not_exited"]
     for wing, quota in C.EXIT_QUOTA.items():
-        pool = [p for p in open_ if p.wing == wing]
+        pool = [p for p in open_ if p.at(year).wing == wing]
         for person in rng.sample(pool, quota):
             person.years[year].status = "exited"
             person.years[year].exit_year = year
@@ -244,6 +382,6 @@ def _assign_status(rng: random.Random, women: list[Person], year: int) -> None:
         returned = rng.sample(exited_before, C.RETURNED_PER_YEAR[year])
     for person in returned:
         person.years[year].status = "returned"
-    working = [p for p in women if p.wing not in ("none", "other")]
+    working = [p for p in women if p.at(year).wing not in ("none", "other")]
     for person in rng.sample(working, C.NEW_PRACTITIONERS_PER_YEAR):
         person.years[year].new_practitioner = True

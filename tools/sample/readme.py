@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from sample import config as C
@@ -19,11 +20,48 @@ Regenerate (same seed, same bytes):
     .venv/bin/python tools/make_sample.py            # --out data/sample --seed 2017
     .venv/bin/python -m pytest tests/test_sample_generator.py
 
+Load it as a city office would, the rosters first, then the corrected roster a county
+resent later (it replaces the file of the same name, county and period):
+
+    hcs ingest data/sample/rosters
+    hcs ingest data/sample/corrections
+    hcs changes --from 2016 --to 2017
+
+Every figure of `truth.json` describes the database after both steps.
+
 ## Figures (true persons = `--link probable`)
 
 | period | files | records | persons certain / probable | exits 手工/家政/电商/农业 | by year |
 |---|---|---|---|---|---|
 {figures}
+
+## From 2016 to 2017 (`hcs changes --from 2016 --to 2017`)
+
+| change or check | certain | probable |
+|---|---|---|
+{changes}
+
+Planted on women of both periods (docs/metrics.md §7; `people[].planted` in the
+truth): {planted}. Entrants, leavers (most of them without an exit in 2016:
+`missing_without_reason`), exits and returns to poverty (返贫, exited in 2016) come
+from the yearly rosters. The rules find a few more: a wing or class change where a
+roster wrote "见备注" in a vocabulary column (read as `other` / `unknown`), a name
+change where a homophone copy is her most complete record, an exit-year change where a
+woman returned to poverty in 2016 (exit year 2015) exited again. Every woman of both
+periods is found again by hcs: her records hold a valid or 15-digit ID in each period,
+or else a birth-date cell in both (she is matched by name + birth date, as most of
+邳州市, whose IDs are numbers). At the certain tier, copies without an ID key are
+persons of their own, hence more entrants and leavers there.
+
+## The corrected roster (`corrections/`)
+
+{corrected_county} resends its 2017 roster under the same name:
+`{corrected}` replaces `{original}`. In it: a 17-digit ID completed, "约三千"
+replaced by the amount, "见备注" replaced by her wing, a forgotten exit recorded
+(未脱贫 → 已脱贫, 2017), one woman removed (so she left: `missing_without_reason`)
+and one woman added after the last row (an entrant). The original stays in
+`rosters/` (hcs keeps it in its history as replaced); `truth["replaced"]` names it,
+and `truth["files"]` / `truth["records"]` hold the active files only, in load order.
 
 ## What the counties send
 
@@ -70,11 +108,15 @@ on phone, trainings or income (conflicts).
 
 ## truth.json
 
-`files` (every sheet with its record count and skipped rows by kind), `records`
+`files` (the active files, in load order: every sheet with its record count and
+skipped rows by kind), `replaced` (the file the corrected roster replaces), `records`
 (one per line: file, sheet, 1-based row, county, period, person, dup_kind, the
 normalised fields, `filled` = completeness, issues other than conflicts), `people`
-(the invented women) and `summary[year][tier]`: the exact document
-`hcs summary --year Y --link TIER --format json` must print. Probable links are
+(the invented women; `planted`: the changes planted on her), `summary[year][tier]`:
+the exact document `hcs summary --year Y --link TIER --format json` must print, and
+`changes["2016-2017"][tier]`: the document `hcs changes --from 2016 --to 2017 --link
+TIER --format json` must print, persons named by their name (Y2, Y1 for `left`)
+instead of their key. Probable links are
 counted one per merge of two certain clusters, by the first rule that applies in
 the order id_precision_lost, id_typo, name_birth.
 """
@@ -92,4 +134,23 @@ def readme(truth: dict[str, Any]) -> str:
             f"{tiers['certain']['source']['persons']} / {doc['source']['persons']} | "
             f"{exits} | {by_year} |"
         )
-    return TEMPLATE.format(seed=truth["seed"], figures="\n".join(lines))
+    (span,) = truth["changes"].values()
+    changes = []
+    for group in ("totals", "checks"):
+        for key in span["probable"][group]:
+            certain, probable = span["certain"][group][key], span["probable"][group][key]
+            changes.append(f"| `{key}` | {certain} | {probable} |")
+    planted = Counter(
+        kind for p in truth["people"] for kind in p.get("planted", ()) if kind in C.PLANTED
+    )
+    (replaced,) = truth["replaced"]
+    county = next(f["county"] for f in truth["files"] if f["path"] == replaced["replaced_by"])
+    return TEMPLATE.format(
+        seed=truth["seed"],
+        figures="\n".join(lines),
+        changes="\n".join(changes),
+        planted=", ".join(f"`{kind}` {planted[kind]}" for kind in C.PLANTED),
+        corrected_county=county,
+        corrected=replaced["replaced_by"],
+        original=replaced["path"],
+    )

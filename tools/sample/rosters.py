@@ -11,7 +11,7 @@ from typing import Any
 from sample import config as C
 from sample.cells import Record, Renderer, Spec, render
 from sample.layouts import BIRTH_COLUMN_COUNTIES, NUMERIC_ID_COUNTY, SIGNATURE, Layout, layouts
-from sample.people import Person, Population, check_char
+from sample.people import MAIN_WINGS, Person, Population, check_char
 
 DUP_KINDS = (
     "same_roster",
@@ -91,10 +91,11 @@ class PeriodBuilder:
     def __init__(self, pop: Population, year: int, rng: random.Random) -> None:
         self.pop, self.year, self.rng = pop, year, rng
         self.layouts = layouts(year)
-        self.women = [p for p in pop.people if year in p.years]
+        self.women = [p.at(year) for p in pop.people if year in p.years]
         self.slots: dict[tuple[str, str | None], Slot] = {}
         self.primary: dict[str, Record] = {}
         self.taken: set[str] = set()
+        self.fixes: dict[str, Record] = {}  # errors the county corrects (CORRECTED_COUNTY)
 
     # -- slots and records ----------------------------------------------------
     def slot(self, county: str, town: str) -> Slot:
@@ -132,7 +133,10 @@ class PeriodBuilder:
         pool = [
             p
             for p in self.women
-            if p.pid not in self.taken and p.county != NUMERIC_ID_COUNTY and ok(p)
+            if p.pid not in self.taken
+            and p.pid not in self.pop.reserved
+            and p.county != NUMERIC_ID_COUNTY
+            and ok(p)
         ]
         chosen = self.rng.sample(pool, count)
         self.taken.update(p.pid for p in chosen)
@@ -160,23 +164,39 @@ class PeriodBuilder:
             slot = self.slot(person.county, person.town)
             slot.records.append(rec)
             slot.specs[id(rec)] = Spec()
+        if self.year == 2017:
+            self.plant_errors()
         self.plant_duplicates()
         self.plant_messes()
         for person in self.women:
             if person.pid not in self.taken:
                 self.slot_of(person).specs[id(self.primary[person.pid])] = self.primary_spec(person)
+            if self.spec_of(person).id_mode not in ("valid", "upgraded15"):
+                self.pop.keyless[self.year].add(person.pid)
         return self.lay_out(rng)
+
+    def both(self, person: Person) -> bool:
+        """Listed in both periods: her records must let hcs find her in the other one."""
+        return all(year in person.years for year in C.PERIODS)
 
     def slot_of(self, person: Person) -> Slot:
         return self.slot(person.county, person.town)
 
     def primary_spec(self, person: Person) -> Spec:
+        """Her only record: mostly a valid ID. A woman of both periods has a valid ID
+        where her roster has no birth-date column, else a filled birth-date cell (hcs
+        may match her across periods by name + birth date, docs/metrics.md §7)."""
         roll = self.rng.random()
+        birth_column = person.county in BIRTH_COLUMN_COUNTIES
+        both = self.both(person)
+        if person.pid in self.pop.reserved:
+            return Spec(birth_cell=birth_column)
         if person.county == NUMERIC_ID_COUNTY:
             if person.id18.endswith("X") or roll > 0.88:  # an X cannot be typed as a number
-                return Spec()
-            return Spec(id_mode="precision_lost")
-        birth_column = person.county in BIRTH_COLUMN_COUNTIES
+                return Spec(birth_cell=both)
+            return Spec(id_mode="precision_lost", birth_cell=both)
+        keyed_only = both and (not birth_column or person.pid in self.pop.renamed)
+        birth_cell = birth_column and both
         for mode, share in (
             ("missing", 0.025),
             ("malformed", 0.015),
@@ -186,9 +206,11 @@ class PeriodBuilder:
             if roll < share:
                 if mode == "upgraded15" and person.birth.year > 1999:
                     return Spec()
+                if keyed_only and mode != "upgraded15":
+                    return Spec(birth_cell=birth_cell)
                 return Spec(id_mode=mode, birth_cell=birth_column)
             roll -= share
-        return Spec()
+        return Spec(birth_cell=birth_cell)
 
     def spec_of(self, person: Person) -> Spec:
         return self.slot_of(person).specs[id(self.primary[person.pid])]
@@ -210,9 +232,12 @@ class PeriodBuilder:
                 after=self.primary[person.pid],
             )
 
-        for i, person in enumerate(self.pick(6, lambda p: True)):
+        # without a usable ID only where hcs can still match her across periods
+        keyless_ok = self.keyless_ok
+        for i, person in enumerate(self.pick(3, lambda p: True) + self.pick(3, keyless_ok)):
             mode = ("valid", "valid", "valid", "missing", "missing", "malformed")[i]
             self.spec_of(person).id_mode = mode
+            self.spec_of(person).birth_cell = mode != "valid"
             self.add(
                 person,
                 Spec(),
@@ -240,7 +265,10 @@ class PeriodBuilder:
                 override = {"income_after": person.years[self.year].income_after + 1000}
             self.add(person, Spec(override=override), *self.elsewhere(person), "two_counties")
 
-        for i, person in enumerate(self.pick(3, lambda p: True)):
+        # another spelling of her name: never next to a 2016 record without ID key
+        spelled_ok = self.spelled_ok
+        for i, person in enumerate(self.pick(3, spelled_ok)):
+            self.respelled(person)
             name = homophone(person.name)
             if i == 0:
                 self.add(
@@ -254,7 +282,8 @@ class PeriodBuilder:
                 )
             else:
                 self.add(person, Spec(name=name, plain=True), *self.elsewhere(person), "homophone")
-        for person in self.pick(2, lambda p: p.county in BIRTH_COLUMN_COUNTIES):
+        for person in self.pick(2, lambda p: p.county in BIRTH_COLUMN_COUNTIES and spelled_ok(p)):
+            self.respelled(person)
             self.add(
                 person,
                 Spec(name=homophone(person.name), id_mode="missing", birth_cell=True, plain=True),
@@ -289,6 +318,20 @@ class PeriodBuilder:
                 "numeric_id",
             )
 
+    def keyless_ok(self, person: Person) -> bool:
+        """May her records of this period lack an ID key?"""
+        if not self.both(person):
+            return True
+        if self.year == 2017 and person.pid in self.pop.renamed:
+            return False
+        return person.county in BIRTH_COLUMN_COUNTIES
+
+    def spelled_ok(self, person: Person) -> bool:
+        """May her name be spelled otherwise (or be missing) in this period?"""
+        if self.year == 2016:
+            return True
+        return person.pid not in self.pop.keyless[2016]
+
     def plant_messes(self) -> None:
         for mess in MESSES:
             ok = (
@@ -298,9 +341,53 @@ class PeriodBuilder:
             )
             for person in self.pick(3, ok):
                 self.spec_of(person).mess = mess
+                self.pop.messed.add(person.pid)
         with_seq = [c for c, lay in self.layouts.items() if "seq" in lay.keys]
-        for person in self.pick(2, lambda p: p.county in with_seq):
+        for person in self.pick(2, lambda p: p.county in with_seq and self.nameless_ok(p)):
+            self.respelled(person)
             self.spec_of(person).no_name = True
+
+    def respelled(self, person: Person) -> None:
+        if self.year == 2016:  # her 2017 records keep a valid ID (docs/metrics.md §7)
+            self.pop.renamed.add(person.pid)
+
+    def nameless_ok(self, person: Person) -> bool:
+        """A woman without a name is never listed by `hcs changes` (so never has a name
+        of null there): she is in both periods, and nothing about her changes."""
+        if not self.both(person):
+            return False
+        if self.year == 2016:
+            return True
+        before, now = person.years[2016], person.years[2017]
+        return (
+            self.spelled_ok(person)
+            and person.pid not in self.pop.messed
+            and person.pid not in self.pop.renamed
+            and (before.status, before.exit_year) == (now.status, now.exit_year)
+        )
+
+    def plant_errors(self) -> None:
+        """Errors on CORRECTED_COUNTY's 2017 roster that its corrected roster fixes, and
+        the woman it removes (tools/sample/corrections.py)."""
+        county = C.CORRECTED_COUNTY
+
+        def mine(p: Person) -> bool:
+            return p.county == county and self.both(p) and p.pid not in self.pop.renamed
+
+        (person,) = self.pick(1, mine)
+        self.fixes["id_number"] = self.primary[person.pid]
+        self.spec_of(person).id_mode = "malformed"
+        (person,) = self.pick(1, lambda p: mine(p) and p.years[2017].income_before is not None)
+        self.fixes["income_before"] = self.primary[person.pid]
+        self.spec_of(person).mess = "bad_money"
+        (person,) = self.pick(1, lambda p: mine(p) and p.wing in MAIN_WINGS)
+        self.fixes["wing"] = self.primary[person.pid]
+        self.spec_of(person).mess = "unknown_wing"
+        (person,) = self.pick(1, lambda p: p.county == county and p.years[2017].exit_year == 2017)
+        self.fixes["status"] = self.primary[person.pid]
+        self.spec_of(person).override.update(status="not_exited", exit_year=None)
+        (person,) = self.pick(1, lambda p: mine(p) and p.years[2016].status == "not_exited")
+        self.fixes["removed"] = self.primary[person.pid]
 
     # -- layout -------------------------------------------------------------------
     def lay_out(self, rng: random.Random) -> list[RosterFile]:
@@ -473,8 +560,13 @@ def summary_sheet(sheets: list[Sheet]) -> Sheet:
     return summary
 
 
-def build_rosters(pop: Population, rng: random.Random) -> list[RosterFile]:
+def build_rosters(
+    pop: Population, rng: random.Random
+) -> tuple[list[RosterFile], dict[int, PeriodBuilder]]:
+    """The rosters as the counties first send them, and the builder of each period."""
     files: list[RosterFile] = []
+    builders: dict[int, PeriodBuilder] = {}
     for year in C.PERIODS:
-        files.extend(PeriodBuilder(pop, year, rng).build())
-    return files
+        builders[year] = PeriodBuilder(pop, year, rng)
+        files.extend(builders[year].build())
+    return files, builders

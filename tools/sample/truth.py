@@ -4,12 +4,13 @@ METRICS.md and docs/metrics.md §5-6 (independently of handcraft_stats)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sample import config as C
 from sample.cells import Record
-from sample.people import toneless
+from sample.people import class_of, toneless
 from sample.rosters import RosterFile
 
 KEYED = ("valid", "upgraded15")
@@ -224,13 +225,7 @@ def survive(recs: list[Record], group: list[int]) -> tuple[dict[str, Any], list[
 
 
 def classify(person: dict[str, Any]) -> str:
-    capacity, willing = person["labor_capacity"], person["willing"]
-    if capacity in ("lost", "none"):
-        return "unable"
-    if capacity == "unknown":
-        return "unknown"
-    prefix = "able" if capacity in ("able", "skilled") else "weak"
-    return f"{prefix}_{ {'yes': 'willing', 'no': 'unwilling'}.get(willing, 'unknown') }"
+    return class_of(person["labor_capacity"], person["willing"])
 
 
 def metrics(persons: list[dict[str, Any]], year: int) -> dict[str, Any]:
@@ -262,26 +257,49 @@ def by_wing(persons: list[dict[str, Any]], year: int) -> dict[str, Any]:
     return {w: metrics([p for p in persons if p["wing"] == w], year) for w in C.WINGS}
 
 
-def summary(
-    year: int,
-    tier: str,
-    files: list[RosterFile],
-    recs: list[Record],
-    uf: UnionFind,
-    links: Counter[str],
-    certain: UnionFind,
-    issues: Counter[str],
-) -> dict[str, Any]:
-    persons: list[dict[str, Any]] = []
-    on_probable = 0
-    issues = Counter(issues)
-    for group in uf.groups():
-        values, conflicts = survive(recs, group)
-        issues["conflict"] += len(conflicts)
-        values["counties"] = {recs[i].county for i in group}
-        persons.append(values)
-        if len({certain.find(i) for i in group}) > 1:
-            on_probable += 1
+@dataclass
+class Linked:
+    """One period's active records, linked at both tiers."""
+
+    year: int
+    files: list[RosterFile]
+    recs: list[Record]
+    issues: Counter[str]
+    clusters: dict[str, UnionFind]
+    links: dict[str, Counter[str]]
+    _persons: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def persons(self, tier: str) -> list[dict[str, Any]]:
+        """The persons of a tier: survivorship values, counties, ID key, true women."""
+        if tier not in self._persons:
+            recs, certain = self.recs, self.clusters["certain"]
+            out = []
+            for group in self.clusters[tier].groups():
+                values, conflicts = survive(recs, group)
+                keys = {
+                    recs[i].fields["id_number"]
+                    for i in group
+                    if recs[i].fields["id_status"] in KEYED
+                }
+                if len(keys) > 1:
+                    raise AssertionError(f"two ID keys in one person: {sorted(keys)}")
+                values["key"] = next(iter(keys), None)
+                values["counties"] = {recs[i].county for i in group}
+                values["pids"] = {recs[i].person.pid for i in group}
+                values["conflicts"] = len(conflicts)
+                values["on_probable"] = len({certain.find(i) for i in group}) > 1
+                out.append(values)
+            self._persons[tier] = out
+        return self._persons[tier]
+
+
+def summary(linked: Linked, tier: str) -> dict[str, Any]:
+    year, files = linked.year, linked.files
+    persons = linked.persons(tier)
+    issues = Counter(linked.issues)
+    issues["conflict"] += sum(p["conflicts"] for p in persons)
+    on_probable = sum(1 for p in persons if p["on_probable"])
+    links = linked.links[tier]
     skipped: Counter[str] = Counter()
     for roster_file in files:
         for sheet in roster_file.sheets:
@@ -301,7 +319,7 @@ def summary(
         "link_tier": tier,
         "source": {
             "files": len(files),
-            "records": len(recs),
+            "records": len(linked.recs),
             "persons": len(persons),
             "persons_on_probable_links": on_probable,
         },
@@ -319,16 +337,23 @@ def summary(
     }
 
 
-def period_summaries(year: int, files: list[RosterFile]) -> dict[str, Any]:
+def link(year: int, files: list[RosterFile]) -> Linked:
+    """Link one period's active files, given in load order (docs/metrics.md §1)."""
     recs = [rec for f in files for sheet in f.sheets for rec in sheet.records]
     for index, rec in enumerate(recs):
         rec.load = index
     issues = Counter(issue["code"] for rec in recs for issue in rec.issues)
     certain, certain_count = certain_links(recs)
     probable, probable_count = probable_links(recs, certain)
-    return {
-        "certain": summary(year, "certain", files, recs, certain, certain_count, certain, issues),
-        "probable": summary(
-            year, "probable", files, recs, probable, certain_count + probable_count, certain, issues
-        ),
-    }
+    return Linked(
+        year,
+        files,
+        recs,
+        issues,
+        {"certain": certain, "probable": probable},
+        {"certain": certain_count, "probable": certain_count + probable_count},
+    )
+
+
+def period_summaries(linked: Linked) -> dict[str, Any]:
+    return {tier: summary(linked, tier) for tier in ("certain", "probable")}

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from ..config import load_settings
-from ..normalize.frame import SEVERITY
 from ..pipeline import IngestReport, check, ingest
 from ..report.tables import Table
 from ..report.text import to_csv, to_json, to_markdown
@@ -68,10 +67,7 @@ ReplaceOpt = Annotated[
 
 def has_errors(report: IngestReport) -> bool:
     """Any error-level issue in the files of this run."""
-    return any(
-        n and SEVERITY.get(code) == "error"
-        for f in report.files for code, n in f.issues_by_code.items()
-    )  # fmt: skip
+    return any(f.errors for f in report.files)
 
 
 @guarded

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .dates import parse_date, parse_year
-from .idnumber import ISSUE_CODE, IdStatus, normalize_id
+from .idnumber import ISSUE_CODE, IdStatus, malformed_code, normalize_id
 from .names import normalize_name, pinyin_key
 from .numbers import parse_count, parse_money
 from .phone import normalize_phone
@@ -22,29 +22,6 @@ VOCAB_FIELDS = ("labor_capacity", "willing", "wing", "status")
 MONEY_FIELDS = ("income_before", "income_after")
 ID_BIRTH = {IdStatus.VALID, IdStatus.UPGRADED15, IdStatus.BAD_CHECK}
 KEYED = {IdStatus.VALID, IdStatus.UPGRADED15}
-
-SEVERITY = {
-    "id_missing": "error",
-    "id_malformed": "error",
-    "id_bad_check": "error",
-    "id_precision_lost": "error",
-    "id_upgraded": "info",
-    "name_missing": "error",
-    "bad_value": "warning",
-    "unknown_value": "warning",
-    "conflict": "warning",
-}
-MESSAGES = {
-    "id_missing": "身份证号码为空",
-    "id_malformed": "身份证号码格式错误（位数、字符或出生日期）",
-    "id_bad_check": "身份证号码校验位错误",
-    "id_precision_lost": "身份证号码以数字格式保存，末几位已丢失，请改为文本格式重新填写",
-    "id_upgraded": "15位旧身份证号码，已升级为18位",
-    "name_missing": "姓名为空",
-    "bad_value": "无法识别的值：{value}",
-    "unknown_value": "不在取值范围内的值：{value}（可在 hcs.toml 中扩充词表）",
-    "conflict": "同一人的多条记录取值不一致：{value}",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +82,8 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
     out["id_key"] = [r.value if r.status in KEYED else None for r in id_results]
     for i, r in enumerate(id_results):
         code = ISSUE_CODE[r.status]
+        if r.status is IdStatus.MALFORMED:
+            code = malformed_code(r.value or "")
         if code is not None:
             issues.append(RawIssue(i, code, "id_number", r.value or clean_text(ids[i])))
         if out["name"][i] is None and r.status is not IdStatus.MISSING:

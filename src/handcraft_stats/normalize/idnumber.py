@@ -128,6 +128,18 @@ def normalize_id(raw: object) -> IdResult:
     return _from_text(_clean(str(raw)))
 
 
+def malformed_code(cleaned: str) -> str:
+    """Why a malformed ID is malformed: id_length, id_chars or id_birth_date."""
+    if len(cleaned) not in (15, 18):
+        return "id_length"
+    body_ok = cleaned[:-1].isdigit() and (
+        cleaned[-1].isdigit() or (len(cleaned) == 18 and cleaned[-1] == "X")
+    )
+    if not body_ok:
+        return "id_chars"
+    return "id_birth_date"
+
+
 def mask_id(value: str | None) -> str:
     """First 6 and last 4 characters with stars between; short values become all stars."""
     if not value:
