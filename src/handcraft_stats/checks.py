@@ -18,6 +18,7 @@ import pandas as pd
 from stdnum import numdb
 
 from .errors import UsageError
+from .report.labels import label
 
 SEVERITIES = ("error", "warning", "info")
 PERIOD_RULES = ("phone_shared", "broker_is_beneficiary")
@@ -70,6 +71,16 @@ class Catalogue:
             return str(value)
         return rule["zh" if lang == "zh" else "en"].format(value=value, limit=limit)
 
+    def limit(self, code: str, period: int) -> str:
+        """The threshold a rule's message names ({limit})."""
+        p = self.params
+        if code == "exit_below_line":
+            line = self.line(period)
+            return f"{line:,.0f}" if line is not None else ""
+        key = {"income_implausible": "income_max", "trainings_implausible": "trainings_max",
+               "phone_shared": "phone_shared_max"}.get(code)  # fmt: skip
+        return f"{p[key]:,}" if key else ""
+
     def line(self, year: int) -> float | None:
         table = self.lines.get(str(self.params.get("line", "provincial")), {})
         return table.get(year) or self.lines.get("national", {}).get(year)
@@ -83,19 +94,20 @@ class Found:
     rows: list[int]
     column: str
     values: list[str]
-    limit: object = ""
 
 
 def _text(v: object) -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and v != v):
         return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
     return str(v)
 
 
-def _found(code: str, mask: pd.Series, column: str, values: pd.Series, limit: object = "") -> Found:
+def _found(code: str, mask: pd.Series, column: str, values: pd.Series) -> Found:
     hit = mask.fillna(False).astype(bool).to_numpy()
-    return Found(code, [int(i) for i in hit.nonzero()[0]], column,
-                 [_text(v) for v in values.to_numpy()[hit]], limit)  # fmt: skip
+    rows = [int(i) for i in hit.nonzero()[0]]
+    return Found(code, rows, column, [_text(v) for v in values.to_numpy()[hit]])
 
 
 @cache
@@ -124,106 +136,42 @@ def id_rules(rec: pd.DataFrame) -> list[Found]:
 def record_rules(rec: pd.DataFrame, period: int, cat: Catalogue) -> list[Found]:
     """Rules over one roster's normalised records (positions are rows of `rec`)."""
     p = cat.params
-    out = id_rules(rec)
     age = _age(rec, period)
     cap = rec["labor_capacity"]
-    able = cap.isin(["able", "skilled"])
-    out.append(
-        _found(
-            "capacity_age_able",
-            able & ((age < p["adult_age"]) | (age > p["retire_age"])),
-            "labor_capacity",
-            age,
-        )
-    )
-    out.append(
-        _found(
-            "capacity_age_none",
-            cap.isin(["none", "lost"]) & (age >= p["adult_age"]) & (age <= p["working_age_max"]),
-            "labor_capacity",
-            age,
-        )
-    )
-    out.append(
-        _found(
-            "unable_working",
-            cap.isin(["none", "lost"]) & rec["wing"].isin(WINGS_AT_WORK),
-            "wing",
-            rec["wing"],
-        )
-    )
+    unable = cap.isin(["none", "lost"])
     after = pd.to_numeric(rec["income_after"], errors="coerce")
     before = pd.to_numeric(rec["income_before"], errors="coerce")
+    money = after.map(lambda v: f"{v:,.2f}")
     exited = rec["status"] == "exited"
     line = cat.line(period)
-    if line is not None:
-        out.append(
-            _found(
-                "exit_below_line",
-                exited & (after < line),
-                "income_after",
-                after.map(lambda v: f"{v:,.2f}"),
-                f"{line:,.0f}",
-            )
-        )
-    for col, values in (("income_before", before), ("income_after", after)):
-        out.append(
-            _found(
-                "income_implausible",
-                (values < 0) | (values > p["income_max"]),
-                col,
-                values,
-                f"{p['income_max']:,}",
-            )
-        )
-    out.append(
-        _found(
-            "income_decreased",
-            exited & (after < before),
-            "income_after",
-            after.map(lambda v: f"{v:,.2f}"),
-        )
-    )
+    below = exited & (after < line) if line is not None else pd.Series(False, index=rec.index)
     phone = rec["phone"].astype("string")
-    out.append(
-        _found(
-            "phone_invalid", phone.notna() & ~phone.str.match(MOBILE).fillna(False), "phone", phone
-        )
-    )
     visit = pd.to_datetime(rec["visit_date"], errors="coerce")
-    out.append(
-        _found(
-            "visit_outside_period",
-            visit.notna() & (visit.dt.year != period),
-            "visit_date",
-            visit.dt.strftime("%Y-%m-%d"),
-        )
-    )
     trainings = pd.to_numeric(rec["trainings"], errors="coerce")
-    out.append(
-        _found(
-            "trainings_implausible",
-            trainings > p["trainings_max"],
-            "trainings",
-            trainings,
-            p["trainings_max"],
-        )
-    )
     year = pd.to_numeric(rec["exit_year"], errors="coerce")
-    out.append(_found("exit_after_period", year > period, "exit_year", year))
     status = rec["status"].astype("string")
-    contra = ((status == "exited") & year.isna()) | (status.isin(["not_exited"]) & year.notna())
-    out.append(
-        _found(
-            "status_exit_conflict",
-            contra,
-            "status",
-            status.fillna("") + "/" + year.astype("string").fillna(""),
-        )
-    )
-    for field in cat.required:
-        if field in rec.columns:
-            out.append(_found("required_missing", rec[field].isna(), field, rec[field]))
+    contra = ((status == "exited") & year.isna()) | ((status == "not_exited") & year.notna())
+    young_or_old = (age < p["adult_age"]) | (age > p["retire_age"])
+    working_age = (age >= p["adult_age"]) & (age <= p["working_age_max"])
+    rules = [
+        ("capacity_age_able", cap.isin(["able", "skilled"]) & young_or_old, "labor_capacity", age),
+        ("capacity_age_none", unable & working_age, "labor_capacity", age),
+        ("unable_working", unable & rec["wing"].isin(WINGS_AT_WORK), "wing",
+         rec["wing"].map(lambda w: label("wing", w) if isinstance(w, str) else w)),
+        ("exit_below_line", below, "income_after", money),
+        ("income_implausible", (before < 0) | (before > p["income_max"]), "income_before", before),
+        ("income_implausible", (after < 0) | (after > p["income_max"]), "income_after", after),
+        ("income_decreased", exited & (after < before), "income_after", money),
+        ("phone_invalid", phone.notna() & ~phone.str.match(MOBILE).fillna(False), "phone", phone),
+        ("visit_outside_period", visit.notna() & (visit.dt.year != period), "visit_date",
+         visit.dt.strftime("%Y-%m-%d")),
+        ("trainings_implausible", trainings > p["trainings_max"], "trainings", trainings),
+        ("exit_after_period", year > period, "exit_year", year),
+        ("status_exit_conflict", contra, "status",
+         status.fillna("") + "/" + year.astype("string").fillna("")),
+    ]  # fmt: skip
+    rules += [("required_missing", rec[f].isna(), f, rec[f]) for f in cat.required if f in rec]
+    out = id_rules(rec) + [_found(code, mask, col, values) for code, mask, col, values in rules]
     return [f for f in out if f.rows and f.code not in cat.off]
 
 
@@ -236,18 +184,23 @@ def period_rules(rec: pd.DataFrame, cat: Catalogue) -> list[Found]:
     households = pd.DataFrame({"phone": phone, "head": head}).dropna(subset=["phone"])
     spread = households.groupby("phone")["head"].nunique()
     crowded = phone.map(spread).fillna(0) > limit
-    out.append(_found("phone_shared", crowded, "phone", phone.map(spread).astype("Int64"), limit))
-    names = set(rec["name"].dropna().astype(str) + "|" + rec["county"].astype(str))
+    out.append(_found("phone_shared", crowded, "phone", phone.map(spread).astype("Int64")))
+    # a broker named like a beneficiary of the same county and town (or county, where the
+    # roster names no town)
+    town = rec["town"].astype("string").fillna("")
+    where = rec["county"].astype("string") + "|" + town
+    names = set(rec["name"].dropna().astype(str) + "|" + where[rec["name"].notna()])
     broker = rec["broker"].astype("string").str.replace(r"\s+", "", regex=True)
-    listed = (broker + "|" + rec["county"].astype("string")).isin(names)
+    listed = (broker + "|" + where).isin(names)
     out.append(_found("broker_is_beneficiary", broker.notna() & listed, "broker", broker))
     return [f for f in out if f.rows and f.code not in cat.off]
 
 
-def to_rows(found: list[Found], cat: Catalogue) -> pd.DataFrame:
+def to_rows(found: list[Found], cat: Catalogue, period: int) -> pd.DataFrame:
     """Issues as rows: index (position), code, severity, column, value, message."""
     rows = [
-        (i, f.code, cat.severity(f.code), f.column, v, cat.message(f.code, v, "zh", f.limit))
+        (i, f.code, cat.severity(f.code), f.column, v,
+         cat.message(f.code, v, "zh", cat.limit(f.code, period)))
         for f in found for i, v in zip(f.rows, f.values, strict=True)
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=["index", "code", "severity", "column", "value", "message"])

@@ -106,7 +106,7 @@ def file_issues(
     )
     raw["severity"] = raw["code"].map(cat.severity)
     raw["message"] = [cat.message(c, v) for c, v in zip(raw["code"], raw["value"], strict=True)]
-    rules = to_rows(record_rules(typed.reset_index(drop=True), period, cat), cat)
+    rules = to_rows(record_rules(typed.reset_index(drop=True), period, cat), cat, period)
     both = pd.concat([raw, rules], ignore_index=True) if len(rules) else raw
     return both.sort_values(["index", "code"], kind="stable", ignore_index=True)
 

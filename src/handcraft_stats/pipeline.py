@@ -54,6 +54,7 @@ class IngestReport:
     links_by_reason: dict[str, int]
     persons: dict[str, int]  # period -> persons at the default tier
     ignored: list[str] = field(default_factory=list)
+    issues: pd.DataFrame | None = None  # `check` only: every issue, ISSUE_COLUMNS
 
     def _sum(self, attr: str) -> dict[str, int]:
         total: Counter[str] = Counter()
@@ -177,6 +178,10 @@ def parse_all(
             pool.shutdown(cancel_futures=True)
 
 
+ISSUE_COLUMNS = ["code", "severity", "county", "source_file", "source_sheet", "source_row",
+                 "column", "value", "message"]  # fmt: skip
+
+
 def check(
     paths: Iterable[Path],
     settings: Settings,
@@ -185,15 +190,21 @@ def check(
     on_progress: Progress | None = None,
     jobs: int | None = None,
 ) -> IngestReport:
-    """Everything ingest does except storing."""
+    """Everything ingest does except storing; the report carries every issue found."""
     files, ignored = find_files(paths)
-    outcomes, frames = [], []
+    cat = Catalogue.load(settings.checks)
+    outcomes, frames, issues = [], [], []
     for res in parse_all(files, settings, county, year, jobs, on_progress):
         if isinstance(res, FileOutcome):
             outcomes.append(res)
             continue
         outcomes.append(_outcome(res, "checked"))
         frames.append(res.records)
+        prov = res.records.reset_index(drop=True).iloc[res.issues["index"]]
+        issues.append(res.issues.drop(columns="index").assign(
+            county=res.county, source_file=res.name,
+            source_sheet=prov["source_sheet"].to_numpy(), source_row=prov["source_row"].to_numpy(),
+        ))  # fmt: skip
     links: Counter[str] = Counter()
     persons: dict[str, int] = {}
     if frames:
@@ -203,7 +214,16 @@ def check(
             linked = link_period(part, TIERS[-1], "check")
             links.update(_accepted(linked))
             persons[str(period)] = len(linked.persons)
-    return IngestReport(outcomes, dict(links), persons, ignored)
+            found = to_rows(period_rules(part.reset_index(drop=True), cat), cat, int(str(period)))
+            found["record_id"] = part["record_id"].to_numpy()[found["index"].to_numpy(dtype=int)]
+            conflicts = linked.conflicts.assign(code="conflict")
+            issues.append(_with_provenance(part, pd.concat([found, conflicts]), cat))
+    report = IngestReport(outcomes, dict(links), persons, ignored)
+    if issues:
+        found = pd.concat(issues, ignore_index=True)[ISSUE_COLUMNS]
+        report.issues = found.sort_values(["county", "source_file", "source_sheet", "source_row"],
+                                          kind="stable", ignore_index=True)  # fmt: skip
+    return report
 
 
 def _accepted(linked: Linked) -> Counter[str]:
@@ -225,7 +245,7 @@ def relink(store: Store, period: int, settings: Settings | None = None) -> dict[
         conflicts = _with_provenance(rec, found, cat).assign(period=period, tier=tier)
         store.replace_links(period, tier, links, members, persons, conflicts)
         out[tier] = linked
-    found = to_rows(period_rules(rec.reset_index(drop=True), cat), cat)
+    found = to_rows(period_rules(rec.reset_index(drop=True), cat), cat, period)
     found["record_id"] = rec["record_id"].to_numpy()[found["index"].to_numpy(dtype=int)]
     store.replace_period_issues(period, PERIOD_RULES, _with_provenance(rec, found, cat))
     return out
@@ -236,10 +256,11 @@ def _with_provenance(rec: pd.DataFrame, found: pd.DataFrame, cat: Catalogue) -> 
     cols = ["file_id", "period", "county", "source_file", "source_sheet", "source_row"]
     iss = found.join(rec.set_index("record_id")[cols], on="record_id")
     iss["severity"] = iss["code"].map(cat.severity)
-    if "message" not in iss.columns:
-        iss["message"] = [
-            cat.message(c, v) for c, v in zip(iss["code"], iss["column"], strict=True)
-        ]
+    made = pd.Series([cat.message(c, v) for c, v in zip(iss["code"], iss["column"], strict=True)],
+                     index=iss.index, dtype=object)  # fmt: skip
+    if "message" in iss.columns:
+        made = iss["message"].where(iss["message"].notna(), made)
+    iss["message"] = made
     return iss
 
 

@@ -9,6 +9,7 @@ from .dupes import dupes_cmd
 from .export import export_cmd
 from .history import history_cmd
 from .ingest import check_cmd, ingest_cmd
+from .issues import issues_cmd
 from .persons import persons_cmd
 from .review import review_cmd
 from .summary import summary_cmd
@@ -29,6 +30,7 @@ app.command("review")(review_cmd)
 app.command("export")(export_cmd)
 app.command("changes")(changes_cmd)
 app.command("history")(history_cmd)
+app.command("issues")(issues_cmd)
 
 
 def main() -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import pandas as pd
 import typer
 
+from ..checks import Catalogue
 from ..config import load_settings
+from ..issues import ISSUE_COLUMNS, localise, mask_issues
 from ..pipeline import IngestReport, check, ingest
 from ..report.tables import Table
 from ..report.text import to_csv, to_json, to_markdown
@@ -19,6 +22,8 @@ from .common import (
     DebugOpt,
     Format,
     FormatOpt,
+    Lang,
+    LangOpt,
     PathsArg,
     QuietOpt,
     StrictOpt,
@@ -29,13 +34,19 @@ from .common import (
     progress,
     write_out,
 )  # fmt: skip
+from .issues import OutOpt, UnmaskedOpt, show_issues
 from .render import ingest_tables, print_tables
 
 
-def show_report(report: IngestReport, fmt: Format, quiet: bool) -> None:
+def show_report(
+    report: IngestReport, fmt: Format, quiet: bool, issues: pd.DataFrame | None = None
+) -> None:
     tables: list[Table] = ingest_tables(report)
     if fmt is Format.json:
-        write_out(to_json(report.to_dict()))
+        doc = report.to_dict()
+        if issues is not None:
+            doc["issues"] = issues.astype(object).where(issues.notna(), None).to_dict("records")
+        write_out(to_json(doc))
     elif fmt is Format.csv:
         write_out(to_csv(tables[0].columns, tables[0].rows))
     elif fmt is Format.md:
@@ -93,15 +104,26 @@ def ingest_cmd(
 def check_cmd(
     paths: PathsArg, config: ConfigOpt = None, county: CountyOpt = None, year: YearOpt = None,
     fmt: FormatOpt = Format.table, strict: StrictOpt = False, jobs: JobsOpt = None,
+    lang: LangOpt = Lang.zh, out: OutOpt = None, unmasked: UnmaskedOpt = False,
     quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Everything ingest does except storing: a dry run before a county sends its roster.
+    Prints the report and the fix list (per county, by sheet and row); --format csv prints
+    the fix list alone, with the columns of issues.csv.
 
-    Example: hcs check 丰县2017年花名册.xlsx --strict
+    Example: hcs check 丰县2017年花名册.xlsx --strict --out 丰县问题清单.xlsx
     """
     settings = load_settings(config)
     with progress(quiet) as on_progress:
         report = check(paths, settings, county, year, on_progress, jobs)
-    show_report(report, fmt, quiet)
+    found = report.issues if report.issues is not None else pd.DataFrame(columns=ISSUE_COLUMNS)
+    cat = Catalogue.load(settings.checks)
+    found = localise(found if unmasked else mask_issues(found), cat, lang.value)
+    if fmt is Format.csv:
+        show_issues(found, fmt, "", lang.value, out)
+    else:
+        show_report(report, fmt, quiet, found if fmt is Format.json else None)
+        if fmt is not Format.json:
+            show_issues(found, fmt, f"问题清单（{len(found)}）", lang.value, out)
     if report.refused or (strict and has_errors(report)):
         raise typer.Exit(1)

@@ -1,0 +1,72 @@
+"""hcs issues --year Y: the issue list, filterable, as a county fixes from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from ..checks import SEVERITIES, Catalogue
+from ..config import load_settings
+from ..errors import UsageError
+from ..issues import list_issues as list_store_issues
+from ..issues import localise, mask_issues
+from ..report.fixlist import write_fix_list
+from ..store import Store
+from .common import (
+    DEFAULT_DB,
+    ConfigOpt,
+    CountyFilterOpt,
+    DbOpt,
+    DebugOpt,
+    Format,
+    FormatOpt,
+    Lang,
+    LangOpt,
+    PeriodOpt,
+    QuietOpt,
+    Tier,
+    TierOpt,
+    err,
+    guarded,
+)  # fmt: skip
+from .listing import show_frame
+
+CodeOpt = Annotated[str | None, typer.Option("--code", help="Only this issue code.")]
+SeverityOpt = Annotated[str | None, typer.Option("--severity", help="error, warning or info.")]
+UnmaskedOpt = Annotated[bool, typer.Option("--unmasked", help="Show full ID and phone numbers.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Also write the list: .xlsx or .csv.")]
+
+
+def show_issues(frame: pd.DataFrame, fmt: Format, title: str, lang: str, out: Path | None) -> None:
+    """Render an issue list (ISSUE_COLUMNS); `out` writes it as a fix list too."""
+    if out is not None:
+        if out.suffix.lower() == ".xlsx":
+            write_fix_list(frame, out, lang)
+        else:
+            out.write_text(frame.to_csv(index=False), "utf-8-sig")
+        err.print(f"wrote {len(frame)} issues to {out}", markup=False)
+    show_frame(frame, fmt, title)
+
+
+@guarded
+def issues_cmd(
+    year: PeriodOpt, county: CountyFilterOpt = None, code: CodeOpt = None,
+    severity: SeverityOpt = None, link: TierOpt = Tier.probable, db: DbOpt = DEFAULT_DB,
+    config: ConfigOpt = None, fmt: FormatOpt = Format.table, lang: LangOpt = Lang.zh,
+    unmasked: UnmaskedOpt = False, out: OutOpt = None, quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:  # fmt: skip
+    """List the issues of a year, by county, code or severity, sorted by file, sheet and row.
+
+    Example: hcs issues --year 2017 --county 丰县 --severity error --out 丰县问题清单.xlsx
+    """
+    if severity is not None and severity not in SEVERITIES:
+        raise UsageError(f"--severity {severity}: use one of {', '.join(SEVERITIES)}")
+    cat = Catalogue.load(load_settings(config).checks)
+    with Store(db, read_only=True) as store:
+        frame = list_store_issues(store, year, link.value, county, code, severity)
+    frame = localise(frame if unmasked else mask_issues(frame), cat, lang.value, year)
+    show_issues(frame, fmt, f"{year} 问题清单（{len(frame)}）", lang.value, out)

@@ -1,0 +1,78 @@
+"""Issues as lists a county can fix from: filter, mask, translate (docs/checks.md)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from .checks import Catalogue
+from .link import require_tier
+from .normalize.idnumber import mask_id
+from .normalize.phone import mask_phone
+from .store import Store
+
+ISSUE_COLUMNS = ["code", "severity", "county", "source_file", "source_sheet", "source_row",
+                 "column", "value", "message"]  # fmt: skip
+_DIGITS = re.compile(r"\d{11,}[\dXx]?")
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def scrub(text: object) -> object:
+    """Free text with every run of 11+ digits masked (an ID or phone typed into a cell)."""
+    if not isinstance(text, str):
+        return text
+    return _DIGITS.sub(lambda m: mask_id(m[0]) if len(m[0]) > 11 else mask_phone(m[0]), text)
+
+
+def mask_issues(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mask the personal values of an issue list (ID and phone columns, digit runs)."""
+    out = frame.copy()
+    values: list[Any] = []
+    for column, value in zip(out["column"], out["value"], strict=True):
+        text = None if value is None or value is pd.NA or value != value else str(value)
+        if column == "id_number":
+            values.append(mask_id(text))
+        elif column == "phone":
+            values.append(mask_phone(text))
+        else:
+            values.append(scrub(text))
+    out["value"] = values
+    out["message"] = out["message"].map(scrub)
+    return out
+
+
+def localise(
+    frame: pd.DataFrame, cat: Catalogue, lang: str, period: int | None = None
+) -> pd.DataFrame:
+    """Messages in `lang` (stored messages are Chinese)."""
+    if lang == "zh":
+        return frame
+    out = frame.copy()
+    values = out["column"].where(out["code"] == "conflict", out["value"])
+    out["message"] = [
+        cat.message(c, v, lang, cat.limit(c, period or 0))
+        for c, v in zip(out["code"], values, strict=True)
+    ]
+    return out
+
+
+def list_issues(
+    store: Store, year: int, tier: str = "probable", county: str | None = None,
+    code: str | None = None, severity: str | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """The issues of a year's active files (conflicts of `tier`), a county's list sorted by
+    file, sheet and row."""
+    require_tier(tier)
+    store.require_periods(year)
+    cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS)
+    frame = store.df(
+        f"""SELECT {cols} FROM issues i JOIN files f USING (file_id)
+            WHERE f.active AND f.period = $year AND (i.tier IS NULL OR i.tier = $tier)
+              AND ($county IS NULL OR i.county = $county) AND ($code IS NULL OR i.code = $code)
+              AND ($severity IS NULL OR i.severity = $severity)
+            ORDER BY i.county, i.source_file, i.source_sheet, i.source_row, i.code""",
+        {"year": year, "tier": tier, "county": county, "code": code, "severity": severity},
+    )
+    return frame.astype(object).where(frame.notna(), None)
