@@ -299,3 +299,18 @@ def test_parse_file_issues_carry_catalogue_severity(tmp_path: Path) -> None:
     p = csv_roster(tmp_path, [{**CLEAN, "id": ""}])
     pf = parse_file(p, p.read_bytes(), load_settings(None), Vocabulary())
     assert pf.issues[["code", "severity"]].values.tolist() == [["id_missing", "error"]]
+
+
+def test_broker_on_a_roster_without_towns_matches_a_woman_of_the_county(tmp_path: Path) -> None:
+    rows = [
+        {**CLEAN, "town": "", "broker": "王芳"},
+        {
+            **CLEAN,
+            "name": "王芳",
+            "id": ID_B,
+            "head": "王芳",
+            "phone": "13912345678",
+            "town": "大屯镇",
+        },
+    ]
+    assert "broker_is_beneficiary" in issues_of(tmp_path, rows)[2]

@@ -19,6 +19,7 @@ import json
 import random
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sample import config as C
 from sample.changes import changes_doc, verify_probable
+from sample.checks import verify
 from sample.corrections import corrected_file
 from sample.people import build_population
 from sample.readme import readme
@@ -53,12 +55,18 @@ def build(seed: int) -> tuple[list[RosterFile], dict[str, Any]]:
         "seed": seed,
         "files": [],
         "replaced": [{"path": original.path, "replaced_by": corrected.path}],
+        "planted_issues": {},
         "records": [],
         "people": [],
         "summary": {},
         "changes": {},
     }
     linked = {year: link(year, [f for f in active if f.period == year]) for year in C.PERIODS}
+    planted_issues: Counter[str] = Counter()
+    for year in C.PERIODS:
+        verify(linked[year].recs)  # the rules find exactly the planted issues
+        planted_issues.update(i["code"] for rec in linked[year].recs for i in rec.issues)
+    truth["planted_issues"] = dict(sorted(planted_issues.items()))
     for year in C.PERIODS:
         truth["summary"][str(year)] = period_summaries(linked[year])
     y1, y2 = C.PERIODS
@@ -137,6 +145,7 @@ def dump_truth(truth: dict[str, Any]) -> str:
     parts = ["{", f' "seed": {truth["seed"]},', ' "files": [']
     parts.append(",\n".join("  " + line(f) for f in truth["files"]) + "\n ],")
     parts.append(' "replaced": ' + line(truth["replaced"]) + ",")
+    parts.append(' "planted_issues": ' + line(truth["planted_issues"]) + ",")
     parts.append(' "records": [')
     parts.append(",\n".join("  " + line(r) for r in truth["records"]) + "\n ],")
     parts.append(' "people": [')

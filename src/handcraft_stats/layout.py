@@ -16,8 +16,6 @@ from .columns import SERIAL, ColumnMap, HeaderMatcher, map_columns
 from .normalize.text import is_blank, squash
 
 HEADER_SEARCH_ROWS = 40
-_TOTALS = ("合计", "总计", "小计", "共计")
-_SIGNATURE = re.compile(r"^(填表人|审核人|负责人|填报人|制表人|联系电话|审批人|签字|盖章)")
 _NOTE = re.compile(r"^(注|说明|填表说明|备注:)")
 _INFO = re.compile(r"[:]")
 
@@ -145,6 +143,12 @@ def _cell(row: Sequence[object], j: int | None) -> object:
     return row[j] if j is not None and j < len(row) else None
 
 
+_SPECIAL = re.compile(
+    r"(?:^|\x1f)(?:(?P<totals>合计|总计|小计|共计)"
+    r"|(?P<signature>填表人|审核人|负责人|填报人|制表人|联系电话|审批人|签字|盖章))"
+)
+
+
 def _row_kind(
     matcher: HeaderMatcher,
     row: Sequence[object],
@@ -153,18 +157,19 @@ def _row_kind(
     name_col: int | None,
     id_col: int | None,
 ) -> str | None:
-    again = _score(matcher, row)
-    if len(again) * 2 >= max(len(header_fields), 1) or any(
-        matcher.match(_cell(row, j)) in ("name", "id_number") for j in (name_col, id_col)
+    name, ident = _cell(row, name_col), _cell(row, id_col)
+    if matcher.match(name) in ("name", "id_number") or matcher.match(ident) in (
+        "name",
+        "id_number",
     ):
         return "repeated_header"
-    if any(t.startswith(_TOTALS) for t in texts):
-        return "totals"
-    if any(_SIGNATURE.match(t) for t in texts):
-        return "signature"
+    keyless = is_blank(name) and is_blank(ident)
+    if keyless and len(_score(matcher, row)) * 2 >= max(len(header_fields), 1):
+        return "repeated_header"
+    special = _SPECIAL.search("\x1f".join(t for t in texts if t))
+    if special:
+        return "totals" if special["totals"] else "signature"
     first = next(t for t in texts if t)
     if _NOTE.match(first):
         return "note"
-    if is_blank(_cell(row, name_col)) and is_blank(_cell(row, id_col)):
-        return "no_person"
-    return None
+    return "no_person" if keyless else None

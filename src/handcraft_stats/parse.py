@@ -77,19 +77,18 @@ def _is_town_sheet(settings: Settings, sheet: str) -> bool:
 
 
 def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
-    cols: dict[str, list[object]] = {f: [] for f in lay.columns.fields.values()}
-    extras: list[str | None] = []
-    for i in lay.records:
-        row = sheet.rows[i]
-        for j, f in lay.columns.fields.items():
-            cols[f].append(row[j] if j < len(row) else "")
-        kept = {
-            label: clean_text(row[j])
-            for j, label in lay.columns.extras.items()
-            if j < len(row) and not is_blank(row[j])
-        }
-        extras.append(json.dumps(kept, ensure_ascii=False) if kept else None)
-    frame = pd.DataFrame(cols, dtype=object)
+    rows = [sheet.rows[i] for i in lay.records]
+
+    def column(j: int) -> list[object]:
+        return [r[j] if j < len(r) else "" for r in rows]
+
+    frame = pd.DataFrame({f: column(j) for j, f in lay.columns.fields.items()}, dtype=object)
+    extras: list[str | None] = [None] * len(rows)
+    if lay.columns.extras:
+        cells = {label: column(j) for j, label in lay.columns.extras.items()}
+        for n in range(len(rows)):
+            kept = {k: clean_text(v[n]) for k, v in cells.items() if not is_blank(v[n])}
+            extras[n] = json.dumps(kept, ensure_ascii=False) if kept else None
     frame["source_sheet"] = sheet.name
     frame["source_row"] = [i + 1 for i in lay.records]
     frame["extras"] = extras

@@ -59,6 +59,7 @@ CANONICAL = (
     "note",
 )
 EXCEL_EPOCH = date(1899, 12, 30)
+MALFORMED = {"malformed": "id_length", "chars": "id_chars", "bad_birth": "id_birth_date"}
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
 
@@ -101,12 +102,17 @@ def money_text(amount: int) -> str:
 class Spec:
     """What to plant on one record beyond its person's values."""
 
-    id_mode: str = "valid"  # valid upgraded15 bad_check precision_lost malformed missing
-    id_text: str | None = None  # an explicit (e.g. mistyped) 18-character ID
+    # valid upgraded15 bad_check precision_lost missing, or malformed: malformed
+    # (17 digits: id_length), chars (id_chars), bad_birth (id_birth_date)
+    id_mode: str = "valid"
+    id_text: str | None = None  # an explicit (e.g. mistyped) ID
     name: str | None = None  # another spelling of the name (homophone)
     no_name: bool = False
     blank: tuple[str, ...] = ()  # fields left blank in this copy
-    override: dict[str, Any] = field(default_factory=dict)  # planted disagreements
+    # planted disagreements and problems: household_head relation_to_head broker phone
+    # labor_capacity wing trainings income_before income_after exit_year status visit
+    override: dict[str, Any] = field(default_factory=dict)
+    plants: list[tuple[str, str]] = field(default_factory=list)  # (issue code, column)
     mess: str | None = None  # bad_money bad_count bad_date unknown_labor ...
     birth_cell: bool = False  # force the birth-date cell to be filled
     plain: bool = False  # no spelling variation in name and ID
@@ -190,7 +196,8 @@ class Renderer:
     def count(self, n: int) -> tuple[Any, int | None]:
         if n == 0:
             return self.pick((None, None), ("0" if self.text_only else 0, 0))
-        options = ["int", "int", "ci", "cn"] + ([] if self.text_only else ["float"])
+        options = ["int", "int", "ci"] + ([] if self.text_only else ["float"])
+        options += ["cn"] if n < len(C.CN_NUMERALS) else []
         kind = self.rng.choice(options)
         if kind == "int":
             return (str(n) if self.text_only else n), n
@@ -270,8 +277,8 @@ def render(rec: Record, columns: list[str], rend: Renderer, spec: Spec) -> None:
         ("relation_to_head", person.relation),
         ("broker", person.broker),
     ):
+        value = spec.override.get(key, value)
         if keep(key) and value is not None:
-            value = spec.override.get(key, value)
             cells[key] = value
             out[key] = value
     if keep("phone"):
@@ -282,13 +289,16 @@ def render(rec: Record, columns: list[str], rend: Renderer, spec: Spec) -> None:
     _render_numbers(rec, rend, spec, values, has, keep)
     if "note" in has and person.note and rng.random() < 0.8:
         cells["note"] = person.note
+    for code, column in spec.plants:
+        rec.issue(code, column)
 
 
 def _render_id(rec: Record, rend: Renderer, spec: Spec) -> None:
     id18, mode, out, cells = rec.person.id18, spec.id_mode, rec.fields, rec.cells
     out["id_status"] = mode
-    if mode == "valid":
-        cells["id_number"], out["id_number"] = rend.id_valid(id18, spec.plain), id18
+    if mode == "valid":  # her ID, or another valid one (a man's, an unknown area code)
+        ident = spec.id_text or id18
+        cells["id_number"], out["id_number"] = rend.id_valid(ident, spec.plain), ident
     elif mode == "upgraded15":
         cells["id_number"], out["id_number"] = to15(id18), id18
         rec.issue("id_upgraded", "id_number")
@@ -302,9 +312,11 @@ def _render_id(rec: Record, rend: Renderer, spec: Spec) -> None:
         cells["id_number"] = float(int(id18[:15]) * 1000)
         out["id_number"] = id18[:15]
         rec.issue("id_precision_lost", "id_number")
-    elif mode == "malformed":
-        cells["id_number"], out["id_number"] = id18[:17], id18[:17]
-        rec.issue("id_malformed", "id_number")
+    elif mode in MALFORMED:
+        text = spec.id_text or id18[:17]
+        cells["id_number"], out["id_number"] = text, text
+        out["id_status"] = "malformed"
+        rec.issue(MALFORMED[mode], "id_number")
     else:
         cells["id_number"] = None
         rec.issue("id_missing", "id_number")
@@ -317,6 +329,7 @@ def _render_vocab(rec: Record, rend: Renderer, spec: Spec) -> None:
         ("willing", person.willing, C.WILLING, "unknown"),
         ("wing", person.wing, C.WING_SPELLING, "other"),
     ):
+        code = spec.override.get(key, code)
         if spec.mess == f"unknown_{key}":
             cells[key], out[key] = C.UNKNOWN_TEXT, fallback
             rec.issue("unknown_value", key)
@@ -340,7 +353,7 @@ def _render_numbers(
     cells["new_practitioner"] = rend.flag(values.new_practitioner)
     out["new_practitioner"] = values.new_practitioner
     for key, amount in (
-        ("income_before", values.income_before),
+        ("income_before", spec.override.get("income_before", values.income_before)),
         ("income_after", spec.override.get("income_after", values.income_after)),
     ):
         if key == "income_before" and spec.mess == "bad_money":
@@ -360,10 +373,11 @@ def _render_numbers(
     else:
         cells["status"] = rng.choice(C.STATUS[status])
     out["status"] = status
-    if keep("visit_date") and values.visit is not None:
+    visit = spec.override.get("visit", values.visit)
+    if keep("visit_date") and visit is not None:
         if spec.mess == "bad_date":
             cells["visit_date"] = f"{rec.period}年春"
             rec.issue("bad_value", "visit_date")
         else:
-            cells["visit_date"] = rend.date(values.visit)
-            out["visit_date"] = values.visit.isoformat()
+            cells["visit_date"] = rend.date(visit)
+            out["visit_date"] = visit.isoformat()

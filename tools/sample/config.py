@@ -54,6 +54,9 @@ VILLAGE_STEMS = "王李张刘陈杨黄孙马朱胡郭何高林罗大小前后东
 VILLAGE_SUFFIXES = ("庄村", "楼村", "集村", "湖村", "河村", "圩村", "营村", "社区")
 
 SURNAMES = "张王李刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
+# brokers' given names share no character with women's names (nor their homophones,
+# nor the traditional forms): a broker is never named like a beneficiary by chance
+BROKER_GIVEN = "建新春晓文洁淑琴珍玉"
 GIVEN_CHARS = "丽莉芳红霞梅英兰秀娟敏静燕萍玲华桂凤云艳"
 MALE_GIVEN = (
     "建国",
@@ -167,7 +170,12 @@ LABOR = {
     "lost": ("丧失劳动力", "丧失劳动能力", "完全丧失劳动能力"),
     "none": ("无劳动力", "无劳动能力", "非劳动力"),
 }
-LABOR_SHARE = {"able": 58, "skilled": 10, "weak": 16, "lost": 5, "none": 3, "unknown": 8}
+# capacity by age (docs/checks.md): able/skilled only for ages 16-65, none/lost only
+# over 60 (on 31 December of both periods: born 1956 or later / 1955 or earlier)
+LABOR_SHARE = {"able": 58, "skilled": 10, "weak": 16, "unknown": 8}
+LABOR_SHARE_OLD = {"weak": 35, "lost": 30, "none": 15, "unknown": 20}
+OLD_BORN_BY = 1955
+BIRTH_YEARS = (1950, 2000)
 WILLING = {"yes": ("是", "有", "愿意", "√", "Y"), "no": ("否", "无", "不愿意", "×", "N")}
 WILLING_SHARE = {"yes": 72, "no": 14, "unknown": 14}
 WING_SPELLING = {
@@ -185,3 +193,10 @@ STATUS = {
 }
 UNKNOWN_TEXT = "见备注"  # matches no vocabulary entry by contract
 CN_NUMERALS = "零一二三四五六七八九十"
+# area codes that exist at no time (stdnum's database), for IDs with a mistyped area
+UNKNOWN_AREAS = ("320399", "999999")
+# the Jiangsu provincial poverty line of 2016-2020 (docs/checks.md), yuan per year
+POVERTY_LINE = 6000
+INCOME_MAX = 200000
+TRAININGS_MAX = 50
+PHONE_SHARED_MAX = 3

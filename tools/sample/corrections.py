@@ -47,7 +47,7 @@ def corrected_file(
     put(rec, "id_number", rec.person.id18)
     rec.fields.update(id_number=rec.person.id18, id_status="valid")
     rec.fields["birth_date"] = rec.fields["birth_date"] or rec.person.birth.isoformat()
-    _drop_issue(rec, "id_malformed", "id_number")
+    _drop_issue(rec, "id_length", "id_number")
     # 约三千 replaced by the amount
     rec = fixes["income_before"]
     amount = rec.person.years[2017].income_before

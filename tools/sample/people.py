@@ -115,7 +115,7 @@ class Population:
             county: {town: self._villages(rng) for town in towns}
             for county, towns in C.TOWNS.items()
         }
-        self.brokers = {county: [self._name() for _ in range(5)] for county in C.COUNTIES}
+        self.brokers = {county: [self._broker() for _ in range(5)] for county in C.COUNTIES}
         # women with planted changes between periods: no duplicates, no messes
         self.reserved: set[str] = set()
         # what the rosters of a period did to a woman, so that the other period keeps
@@ -148,6 +148,20 @@ class Population:
         given = "".join(rng.choice(C.GIVEN_CHARS) for _ in range(rng.choice((1, 2, 2))))
         return rng.choice(C.SURNAMES) + given
 
+    def new_id(self, body17: str) -> str:
+        """A valid ID (check character added) held by no one else."""
+        id18 = body17 + check_char(body17)
+        if id18 in self._ids:
+            raise AssertionError(f"ID taken: {id18}")
+        self._ids.add(id18)
+        return id18
+
+    def new_phone(self) -> str:
+        return self._phone()
+
+    def _broker(self) -> str:
+        return self.rng.choice(C.SURNAMES) + "".join(self.rng.sample(C.BROKER_GIVEN, 2))
+
     def _phone(self) -> str:
         while True:
             prefix = self.rng.choice(("13", "15", "18"))
@@ -170,7 +184,9 @@ class Population:
         rng = self.rng
         while True:
             name = self._name()
-            birth = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 50 + 12))
+            first, last = C.BIRTH_YEARS
+            span = (date(last + 1, 1, 1) - date(first, 1, 1)).days
+            birth = date(first, 1, 1) + timedelta(days=rng.randrange(span))
             if (toneless(name), birth) not in self._name_birth:
                 break
         self._name_birth.add((toneless(name), birth))
@@ -188,12 +204,18 @@ class Population:
         relation = _weighted(rng, C.RELATIONS)
         head = name if relation == "本人" else rng.choice(C.SURNAMES) + rng.choice(C.MALE_GIVEN)
         phone = self._phone()
+        # a second woman of the same household (two at most: a phone stays on a few
+        # households even where a copy of a record leaves the household head blank)
         mates = [p for p in self.people[-30:] if p.village == village and p.county == county]
-        if mates and rng.random() < 0.25:  # a second woman of the same household
+        mates = [m for m in mates if sum(p.phone == m.phone for p in self.people[-60:]) < 2]
+        if mates and rng.random() < 0.25:
             mate = mates[-1]
             head, phone = mate.head, mate.phone
             relation = rng.choice(("儿媳", "母亲", "女"))
-        wing = _weighted(rng, C.WING_SHARE)
+        old = birth.year <= C.OLD_BORN_BY
+        labor = _weighted(rng, C.LABOR_SHARE_OLD if old else C.LABOR_SHARE)
+        # no capacity, no work: a woman without capacity has no wing (unable_working)
+        wing = "none" if labor in ("lost", "none") else _weighted(rng, C.WING_SHARE)
         low, high = C.INCREASE[wing]
         helped = wing in ("handicraft", "domestic_service", "ecommerce")
         person = Person(
@@ -207,7 +229,7 @@ class Population:
             head=head,
             relation=relation,
             phone=phone,
-            labor=_weighted(rng, C.LABOR_SHARE),
+            labor=labor,
             willing=_weighted(rng, C.WILLING_SHARE),
             wing=wing,
             broker=rng.choice(self.brokers[county]) if helped and rng.random() < 0.7 else None,
@@ -297,18 +319,25 @@ def _plant_changes(rng: random.Random, pop: Population) -> None:
             broker=rng.choice(pop.brokers[county]) if person.broker else None,
         )
         person.planted.append("moved_county")
-        if i == 0:  # moved and changed wing
+        if i == 0 and person.labor not in ("lost", "none"):  # moved and changed wing
             over["wing"] = rng.choice([w for w in MAIN_WINGS if w != person.wing])
             person.planted.append("changed_wing")
-    for person in _choose(rng, pop, both, n["changed_wing"]):
+    able = [p for p in both if p.labor not in ("lost", "none")]  # a wing needs capacity
+    for person in _choose(rng, pop, able, n["changed_wing"]):
         person.overrides.setdefault(2017, {})["wing"] = rng.choice(
             [w for w in MAIN_WINGS if w != person.wing]
         )
         person.planted.append("changed_wing")
     for person in _choose(rng, pop, both, n["changed_class"]):
         before = class_of(person.labor, person.willing)
+        # capacities the rules accept at her age in 2017, and without a wing for "none"
+        fits = {
+            "able": 2017 - person.birth.year <= 65,
+            "weak": True,
+            "none": 2017 - person.birth.year > 60 and person.at(2017).wing == "none",
+        }
         options = [(person.labor, w) for w in ("yes", "no", "unknown")] + [
-            (labor, person.willing) for labor in ("able", "weak", "none")
+            (labor, person.willing) for labor, ok in fits.items() if ok
         ]
         labor, willing = rng.choice([o for o in options if class_of(*o) != before])
         person.overrides.setdefault(2017, {}).update(labor=labor, willing=willing)
@@ -356,8 +385,10 @@ def _plant_status_checks(rng: random.Random, pop: Population) -> None:
         and p.years[2017].status == "exited"
         and p.years[2017].exit_year == 2016
     ]
-    for person in _choose(rng, pop, exited, C.PLANTED["exit_reverted"]):
-        person.years[2017].status, person.years[2017].exit_year = "not_exited", None
+    for i, person in enumerate(_choose(rng, pop, exited, C.PLANTED["exit_reverted"])):
+        # half of them keep the exit year: 未脱贫 with 2016 (status_exit_conflict)
+        person.years[2017].status = "not_exited"
+        person.years[2017].exit_year = 2016 if i % 2 else None
         person.planted.append("exit_reverted")
     for person in _choose(rng, pop, exited, C.PLANTED["exit_year_changed"]):
         person.years[2017].exit_year = 2017

@@ -106,10 +106,34 @@ column + same village), `id15`, `typo` (a bad-check copy in another county's
 birth-date roster), `numeric_id` (a copy in 邳州市's file). A few copies disagree
 on phone, trainings or income (conflicts).
 
+## Checks (docs/checks.md)
+
+Every rule of the catalogue except `required_missing` (off by default) is planted,
+on women who have no other record in the period, and the truth lists each issue on
+its record (code and column). Counts over the active records of both periods
+(`truth["planted_issues"]`): {checks}.
+
+What is planted besides the cell messes above: a man's ID (odd 17th digit) and IDs
+whose area code never existed (320399, 999999), on women listed in one period only;
+IDs with a letter (O for a zero, Y as check character) or an impossible birth date
+(30 February, month 13); 普通劳动力 at 66 or more, 无劳动力 / 丧失劳动力 between 16 and
+60, 丧失劳动力 with a wing; exited women below the Jiangsu line of 6,000 yuan or
+earning less than before (9,000 → 8,000); incomes of 350,000 and 250,000; a landline
+and a 10-digit mobile; one phone on four households of one town; a broker named like
+a woman of her town; visits in the year before or after; 52 or 60 trainings; exit
+years after the roster's year (2016 roster: 2017, filled in ahead of time); 已脱贫
+without an exit year, and three `exit_reverted` women listed 未脱贫 with exit year
+2016. Every other record passes every rule: 普通/技能劳动力 only for ages 16–65 (on
+31 December), no capacity only over 60 and without a wing, exited women at or above
+6,000 yuan and their income before, valid mobiles on three households at most, brokers
+never named like a woman, visits inside the year. The generator checks this with its
+own reading of the rules (`tools/sample/checks.py`) and stops otherwise.
+
 ## truth.json
 
 `files` (the active files, in load order: every sheet with its record count and
-skipped rows by kind), `replaced` (the file the corrected roster replaces), `records`
+skipped rows by kind), `replaced` (the file the corrected roster replaces),
+`planted_issues` (issues by code over both periods, conflicts apart), `records`
 (one per line: file, sheet, 1-based row, county, period, person, dup_kind, the
 normalised fields, `filled` = completeness, issues other than conflicts), `people`
 (the invented women; `planted`: the changes planted on her), `summary[year][tier]`:
@@ -150,6 +174,7 @@ def readme(truth: dict[str, Any]) -> str:
         figures="\n".join(lines),
         changes="\n".join(changes),
         planted=", ".join(f"`{kind}` {planted[kind]}" for kind in C.PLANTED),
+        checks=", ".join(f"`{code}` {n}" for code, n in truth["planted_issues"].items()),
         corrected_county=county,
         corrected=replaced["replaced_by"],
         original=replaced["path"],

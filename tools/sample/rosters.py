@@ -6,12 +6,16 @@ from __future__ import annotations
 import copy
 import random
 from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
 from typing import Any
 
 from sample import config as C
 from sample.cells import Record, Renderer, Spec, render
 from sample.layouts import BIRTH_COLUMN_COUNTIES, NUMERIC_ID_COUNTY, SIGNATURE, Layout, layouts
-from sample.people import MAIN_WINGS, Person, Population, check_char
+from sample.people import MAIN_WINGS, Person, Population, YearValues, check_char
+
+WORKING = ("handicraft", "domestic_service", "ecommerce", "agriculture", "other")
 
 DUP_KINDS = (
     "same_roster",
@@ -168,6 +172,7 @@ class PeriodBuilder:
             self.plant_errors()
         self.plant_duplicates()
         self.plant_messes()
+        self.plant_checks()
         for person in self.women:
             if person.pid not in self.taken:
                 self.slot_of(person).specs[id(self.primary[person.pid])] = self.primary_spec(person)
@@ -190,6 +195,10 @@ class PeriodBuilder:
         birth_column = person.county in BIRTH_COLUMN_COUNTIES
         both = self.both(person)
         if person.pid in self.pop.reserved:
+            values = person.years[self.year]
+            if values.status == "not_exited" and values.exit_year is not None:
+                # exit_reverted keeping her exit year: 未脱贫 with 2016
+                return Spec(birth_cell=birth_column, plants=[("status_exit_conflict", "status")])
             return Spec(birth_cell=birth_column)
         if person.county == NUMERIC_ID_COUNTY:
             if person.id18.endswith("X") or roll > 0.88:  # an X cannot be typed as a number
@@ -332,13 +341,18 @@ class PeriodBuilder:
             return True
         return person.pid not in self.pop.keyless[2016]
 
+    def mess_ok(self, mess: str, person: Person) -> bool:
+        if mess == "bad_date" and person.years[self.year].visit is None:
+            return False
+        if mess == "unknown_wing" and person.labor in ("lost", "none"):
+            return False  # read as "other": a wing, never for a woman without capacity
+        # the corrected roster keeps no "约三千" nor "见备注" but the ones it fixes
+        corrected = self.year == C.PERIODS[1] and person.county == C.CORRECTED_COUNTY
+        return not (corrected and mess != "bad_count")
+
     def plant_messes(self) -> None:
         for mess in MESSES:
-            ok = (
-                (lambda p: p.years[self.year].visit is not None)
-                if mess == "bad_date"
-                else (lambda p: True)
-            )
+            ok = partial(self.mess_ok, mess)
             for person in self.pick(3, ok):
                 self.spec_of(person).mess = mess
                 self.pop.messed.add(person.pid)
@@ -346,6 +360,131 @@ class PeriodBuilder:
         for person in self.pick(2, lambda p: p.county in with_seq and self.nameless_ok(p)):
             self.respelled(person)
             self.spec_of(person).no_name = True
+
+    def plant_checks(self) -> None:
+        """Each rule of the catalogue (docs/checks.md) a few times, on women with no
+        other record in the period; every other record passes every rule."""
+        rng, pop, year = self.rng, self.pop, self.year
+        line = C.POVERTY_LINE
+
+        def values(p: Person) -> YearValues:
+            return p.years[year]
+
+        def age(p: Person) -> int:
+            return year - p.birth.year
+
+        def plant(person: Person, code: str, column: str, **override: Any) -> Spec:
+            spec = self.spec_of(person)
+            spec.override.update(override)
+            spec.plants.append((code, column))
+            return spec
+
+        def one_period(p: Person) -> bool:  # another key is no trouble across periods
+            return not self.both(p)
+
+        # IDs that are no ID (id_status malformed): only where she can be matched
+        # across periods by name + birth date
+        for i, person in enumerate(self.pick(2, self.keyless_ok)):
+            spec = self.spec_of(person)
+            spec.id_mode, spec.id_text = "chars", id_chars(person.id18, i)
+            spec.birth_cell = person.county in BIRTH_COLUMN_COUNTIES
+        for i, person in enumerate(self.pick(2, self.keyless_ok)):
+            spec = self.spec_of(person)
+            spec.id_mode, spec.id_text = "bad_birth", id_bad_birth(person.id18, i)
+            spec.birth_cell = person.county in BIRTH_COLUMN_COUNTIES
+        # valid IDs that are not hers: a man's, an area code that never existed
+        for person in self.pick(2, one_period):
+            seq = person.id18[14:16] + rng.choice("13579")
+            plant(person, "id_male", "id_number").id_text = pop.new_id(person.id18[:14] + seq)
+        for i, person in enumerate(self.pick(2, one_period)):
+            area = C.UNKNOWN_AREAS[i % len(C.UNKNOWN_AREAS)]
+            spec = plant(person, "id_area_unknown", "id_number")
+            spec.id_text = pop.new_id(area + person.id18[6:17])
+        # capacity against age (on 31 December) and wing
+        for person in self.pick(2, lambda p: age(p) > 65):
+            plant(person, "capacity_age_able", "labor_capacity", labor_capacity="able")
+        for person in self.pick(2, lambda p: 16 <= age(p) <= 60 and p.wing == "none"):
+            plant(
+                person,
+                "capacity_age_none",
+                "labor_capacity",
+                labor_capacity=rng.choice(("none", "lost")),
+            )
+        for person in self.pick(2, lambda p: age(p) > 60 and p.wing in WORKING):
+            plant(person, "unable_working", "wing", labor_capacity="lost")
+        # incomes
+        exited = [p for p in self.women if values(p).status == "exited"]
+        for person in self.pick(2, lambda p: p in exited):
+            before = values(person).income_before or 0
+            after = rng.randint(max(before, 4000) // 100, (line - 100) // 100) * 100
+            plant(person, "exit_below_line", "income_after", income_after=after)
+        for person in self.pick(2, lambda p: p in exited):
+            plant(person, "income_decreased", "income_after", income_before=9000, income_after=8000)
+        open_ = [p for p in self.women if values(p).status == "not_exited"]
+        light = [p for p in open_ if p.wing in ("other", "none")]  # keeps the wing means
+        for i, person in enumerate(self.pick(2, lambda p: p in light)):
+            column = ("income_after", "income_before")[i]
+            plant(person, "income_implausible", column, **{column: (350000, 250000)[i]})
+        # phones: a landline or a digit short; one phone on four households
+        for i, person in enumerate(self.pick(2, lambda p: True)):
+            bad = f"0516{rng.randrange(10**7):07d}" if i == 0 else pop.new_phone()[:10]
+            plant(person, "phone_invalid", "phone", phone=bad)
+        shared = pop.new_phone()
+        for person in self.pick_households(4):
+            plant(person, "phone_shared", "phone", phone=shared)
+        # a broker who is a beneficiary of her town
+        for person in self.pick(2, lambda p: True):
+            town = [
+                q
+                for q in self.women
+                if (q.county, q.town) == (person.county, person.town)
+                and q.pid not in self.taken
+                and q.pid not in pop.reserved
+            ]
+            broker = rng.choice(town).name
+            plant(person, "broker_is_beneficiary", "broker", broker=broker)
+        # dates and counts
+        for i, person in enumerate(self.pick(2, lambda p: values(p).visit is not None)):
+            visit = date(year - 1, 11, 20) if i == 0 else date(year + 1, 1, 8)
+            plant(person, "visit_outside_period", "visit_date", visit=visit)
+        for i, person in enumerate(self.pick(2 if year == 2016 else 1, lambda p: True)):
+            plant(person, "trainings_implausible", "trainings", trainings=(52, 60)[i])
+        # exit years: filled in ahead of time; status and exit year disagreeing
+
+        def may_exit(p: Person) -> bool:
+            after, before = values(p).income_after, values(p).income_before or 0
+            return after is None or after >= max(line, before)
+
+        if year == C.PERIODS[0]:
+            ahead = lambda p: (  # noqa: E731
+                values(p).status == "not_exited"
+                and p.years.get(year + 1, YearValues()).exit_year == year + 1
+                and may_exit(p)
+            )
+            for person in self.pick(2, ahead):
+                plant(person, "exit_after_period", "exit_year", status="exited", exit_year=year + 1)
+            for person in self.pick(2, lambda p: p in exited and values(p).exit_year == year):
+                plant(person, "status_exit_conflict", "status", exit_year=None)
+        else:
+            ahead = lambda p: (  # noqa: E731
+                values(p).status == "not_exited" and values(p).exit_year is None and may_exit(p)
+            )
+            for person in self.pick(2, ahead):
+                plant(person, "exit_after_period", "exit_year", status="exited", exit_year=year + 1)
+
+    def pick_households(self, count: int) -> list[Person]:
+        """`count` women of one town, of different households and names."""
+        towns: dict[tuple[str, str], dict[str, Person]] = {}
+        for p in self.women:
+            if p.pid in self.taken or p.pid in self.pop.reserved or p.county == NUMERIC_ID_COUNTY:
+                continue
+            heads = towns.setdefault((p.county, p.town), {})
+            if p.head not in heads and all(q.name != p.name for q in heads.values()):
+                heads[p.head] = p
+        town = self.rng.choice(sorted(t for t, heads in towns.items() if len(heads) >= count))
+        chosen = self.rng.sample(sorted(towns[town].values(), key=lambda p: p.pid), count)
+        self.taken.update(p.pid for p in chosen)
+        return chosen
 
     def respelled(self, person: Person) -> None:
         if self.year == 2016:  # her 2017 records keep a valid ID (docs/metrics.md §7)
@@ -425,6 +564,20 @@ def homophone(name: str) -> str:
     return "".join(chars)
 
 
+def id_chars(id18: str, variant: int) -> str:
+    """An 18-character ID with a letter in it: O for a zero, or Y for the check character."""
+    at = id18.find("0", 6, 17)
+    if variant == 0 and at >= 0:
+        return id18[:at] + "O" + id18[at + 1 :]
+    return id18[:17] + "Y"
+
+
+def id_bad_birth(id18: str, variant: int) -> str:
+    """18 digits whose birth date does not exist (30 February, month 13)."""
+    body = id18[:10] + ("0230" if variant == 0 else "13" + id18[12:14]) + id18[14:17]
+    return body + check_char(body)
+
+
 def typo(rng: random.Random, id18: str) -> str:
     """One mistyped digit or two swapped adjacent digits in the sequence part."""
     chars = list(id18)
@@ -439,7 +592,7 @@ def typo(rng: random.Random, id18: str) -> str:
                 continue
             trial[at], trial[at + 1] = trial[at + 1], trial[at]
         text = "".join(trial)
-        if check_char(text[:17]) != text[17]:
+        if check_char(text[:17]) != text[17] and int(text[16]) % 2 == 0:  # a woman's
             return text
 
 

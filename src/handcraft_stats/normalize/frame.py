@@ -7,6 +7,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .dates import parse_date, parse_year
@@ -34,19 +35,23 @@ class RawIssue:
     value: str
 
 
-def _key(v: object) -> Hashable:
-    return (type(v).__name__, v)  # 1, 1.0 and True must not collide
-
-
 def _map(values: Sequence[object], fn: Callable[[object], Any]) -> list[Any]:
-    cache: dict[Hashable, Any] = {}
-    out = []
-    for v in values:
-        k = _key(v)
-        if k not in cache:
-            cache[k] = fn(v)
-        out.append(cache[k])
-    return out
+    """fn over the distinct values only (1, 1.0 and True kept apart), mapped back."""
+    if any(isinstance(v, bool) for v in values):
+        cache: dict[Hashable, Any] = {}
+        out = []
+        for v in values:
+            k = (type(v).__name__, v)
+            if k not in cache:
+                cache[k] = fn(v)
+            out.append(cache[k])
+        return out
+    array = np.empty(len(values), dtype=object)
+    array[:] = list(values)
+    codes, uniques = pd.factorize(array, use_na_sentinel=True)
+    results = [fn(u) for u in uniques]
+    missing = fn(None) if (codes < 0).any() else None
+    return [results[c] if c >= 0 else missing for c in codes.tolist()]
 
 
 def _text(raw: object) -> str | None:
@@ -111,11 +116,11 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
         for s, y in zip(out["status"], out["exit_year"], strict=True)
     ]
     present = [c for c in raw.columns if c in _CANONICAL_SET]
-    out["filled"] = (
-        [sum(not is_blank(v) for v in row) for row in raw[present].itertuples(index=False)]
-        if present
-        else [0] * n
-    )
+    filled = [0] * n
+    for c in present:
+        for i, blank_cell in enumerate(_map(list(raw[c]), is_blank)):
+            filled[i] += not blank_cell
+    out["filled"] = filled
     frame = pd.DataFrame(out, index=raw.index)
     frame["trainings"] = frame["trainings"].astype("Int64")
     frame["exit_year"] = frame["exit_year"].astype("Int64")
