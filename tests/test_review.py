@@ -241,8 +241,8 @@ def test_persons_lists_provenance_masked(db: Path) -> None:
     assert "来源(文件!工作表!行)" in run("persons", "--year", "2017", "--db", db, "-f", "md").stdout
 
 
-def test_sample_dupes_count_equals_summary_links(sample_db: tuple[Path, Any]) -> None:
-    db, _ = sample_db
+def test_sample_dupes_count_equals_summary_links(sample_db: tuple[Path, Any, Any]) -> None:
+    db = sample_db[0]
     rows = rows_of(run("dupes", "--year", "2017", "--db", db, "--format", "json"))
     summary = json.loads(run("summary", "--year", "2017", "--db", db, "--format", "json").stdout)
     assert Counter(r["reason"] for r in rows) == summary["quality"]["links_by_reason"]

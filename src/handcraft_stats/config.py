@@ -34,6 +34,25 @@ class Settings:
     source: str = "defaults"
     checks: Mapping[str, Any] = field(default_factory=dict)  # [checks] of hcs.toml (checks.py)
     labels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # [labels.section]
+    poverty_lines: Mapping[str, Mapping[int, float]] = field(default_factory=dict)  # yuan/year
+
+    def to_dict(self) -> dict[str, Any]:
+        """The effective settings as plain data (`hcs config show`), in hcs.toml's shape."""
+        return {
+            "source": self.source,
+            "city": self.city,
+            "divisions": [_division_dict(d) for d in self.divisions],
+            "headers": {k: list(v) for k, v in self.headers.items()},
+            "vocab": {k: dict(v) for k, v in self.vocab_extra.items()},
+            "labels": {k: dict(v) for k, v in self.labels.items()},
+            "checks": dict(self.checks),
+            "poverty_lines": {
+                k: {
+                    str(y): int(v) if float(v).is_integer() else v for y, v in sorted(years.items())
+                }
+                for k, years in self.poverty_lines.items()
+            },
+        }
 
     def division_names(self) -> list[tuple[str, str]]:
         """(text to look for, division name), longest text first."""
@@ -48,9 +67,43 @@ class Settings:
         return None
 
 
+def _division_dict(d: Division) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": d.name, "code": d.code}
+    if d.former_names:
+        out["former"] = [
+            {"name": n, "code": c} for n, c in zip(d.former_names, d.former_codes, strict=True)
+        ]
+    return out
+
+
+def default_text(name: str) -> str:
+    """A packaged defaults file (defaults/NAME) as text."""
+    return resources.files("handcraft_stats").joinpath("defaults", name).read_text("utf-8")
+
+
 def _read_default(name: str) -> dict[str, Any]:
-    data = resources.files("handcraft_stats").joinpath("defaults", name).read_text("utf-8")
-    return tomllib.loads(data)
+    return tomllib.loads(default_text(name))
+
+
+def _poverty_lines(user: Mapping[str, Any], checks: dict[str, Any]) -> dict[str, dict[int, float]]:
+    """The packaged lines (defaults/checks.toml) overlaid year by year by [poverty_lines]
+    of hcs.toml, then by [checks.poverty_lines]. The top-level table is folded into
+    `checks` so that the rules (exit_below_line) use it too."""
+    merged: dict[str, dict[str, Any]] = {}
+    for source in (user.get("poverty_lines", {}), checks.get("poverty_lines", {})):
+        for name, years in source.items():
+            if not isinstance(years, Mapping):
+                raise UsageError(f"[poverty_lines.{name}] must be a table of year = yuan")
+            merged.setdefault(str(name), {}).update({str(y): v for y, v in years.items()})
+    if merged:
+        checks["poverty_lines"] = merged
+    lines: dict[str, dict[int, float]] = {}
+    for name, years in [*_read_default("checks.toml")["poverty_lines"].items(), *merged.items()]:
+        try:
+            lines.setdefault(name, {}).update({int(y): float(v) for y, v in years.items()})
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"[poverty_lines.{name}] must map years to yuan: {exc}") from None
+    return lines
 
 
 def _divisions(raw: list[dict[str, Any]]) -> tuple[Division, ...]:
@@ -95,4 +148,92 @@ def load_settings(path: Path | None = None) -> Settings:
     }
     checks = dict(user.get("checks", {}))
     labels = {k: dict(v) for k, v in user.get("labels", {}).items()}
-    return Settings(city, divisions, headers, vocab_extra, source, checks, labels)
+    lines = _poverty_lines(user, checks)
+    return Settings(city, divisions, headers, vocab_extra, source, checks, labels, lines)
+
+
+STARTER = """\
+# hcs.toml: settings of hcs for one city (written by `hcs config init`; see README,
+# "Configuration"). Every table overlays the packaged defaults; `hcs config show` prints
+# the effective settings. Lines starting with # are examples: remove the # to use them.
+
+city = "{city}"
+
+# County-level divisions: this list REPLACES the default one. `former` lists old names
+# and area codes that still occur in rosters and ID numbers.
+{divisions}
+# More header spellings per canonical column (added to the packaged ones).
+[headers]
+# phone = ["本人电话", "联系方式"]
+# wing = ["帮扶项目"]
+
+# More vocabulary spellings: [vocab.FIELD] "text" = "code" (METRICS.md §4).
+[vocab.wing]
+# "草柳编" = "handicraft"
+# "来料加工点" = "handicraft"
+
+[vocab.labor_capacity]
+# "有一定劳动能力" = "weak"
+
+# Labels of the human formats (table, md, xlsx): "中文" replaces the Chinese label,
+# ["中文", "English"] both. Sections: metric, wing, class, issue, link, skip, section,
+# report, sheet (see defaults/labels.toml).
+[labels.section]
+# title = "{{city}}{{year}}年妇女“巧手”行动统计"
+
+[labels.wing]
+# handicraft = "手工编织"
+
+# Data checks (docs/checks.md): the rules of issue 5 are configured here: switch rules
+# off, change severities and thresholds.
+[checks]
+# off = ["phone_shared"]
+# [checks.severity]
+# id_area_unknown = "info"
+# [checks.params]
+# income_max = 300000
+# line = "provincial"      # the line exit_below_line uses: national | provincial
+
+# Poverty lines, yuan per person per year (also read by the checks: exit_below_line).
+#
+# national: China's rural poverty line set in 2011, 2,300 yuan at 2010 prices, published
+# at current prices each year by the National Bureau of Statistics (国家统计局《中国农村
+# 贫困监测报告》; 国新办《人类减贫的中国实践》白皮书, 2021). 2,800 (2014), 2,952 (2016),
+# 2,995 (2018) and 3,218 (2019) are widely quoted; 2,855 (2015) and 2,952 (2017) are
+# written from memory of the same reports, and 4,000 (2020) is the round figure quoted
+# for 2020: check them against the 监测报告 before a report relies on them.
+[poverty_lines.national]
+2014 = 2800
+2015 = 2855
+2016 = 2952
+2017 = 2952
+2018 = 2995
+2019 = 3218
+2020 = 4000
+
+# provincial: Jiangsu's own line for 2016–2020 (the 13th five-year plan): annual income
+# per person below 6,000 yuan (江苏省“十三五”农村低收入人口标准：人均年收入6000元).
+[poverty_lines.provincial]
+2016 = 6000
+2017 = 6000
+2018 = 6000
+2019 = 6000
+2020 = 6000
+"""
+
+
+def starter_toml() -> str:
+    """The commented starter hcs.toml of `hcs config init`: the default city, its
+    divisions, extension tables with examples, checks, and the poverty lines."""
+    defaults = _read_default("divisions.toml")
+    blocks = []
+    for d in _divisions(defaults["divisions"]):
+        lines = ["[[divisions]]", f'name = "{d.name}"', f'code = "{d.code}"']
+        former = [
+            f'{{ name = "{n}", code = "{c}" }}'
+            for n, c in zip(d.former_names, d.former_codes, strict=True)
+        ]
+        if former:
+            lines.append(f"former = [{', '.join(former)}]")
+        blocks.append("\n".join(lines) + "\n")
+    return STARTER.format(city=defaults.get("city", ""), divisions="\n".join(blocks))

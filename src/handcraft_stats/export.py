@@ -1,33 +1,42 @@
 """hcs export: the year's files for sending upward, written atomically into one folder.
 
 The folder is hcs's: it is built beside DIR in a temporary folder, marked with a
-`.hcs-export` file, and renamed over DIR (the previous export is replaced whole). A DIR
-that exists, is not empty and holds no marker is refused. Two exports into one DIR at
-once: the second fails with a clear message (a lock file beside DIR).
+`.hcs-export` file, and swapped with DIR (the previous export is replaced whole; atomic.py).
+A DIR that exists, is not empty and holds no marker is refused. Two exports into one DIR
+at once: the second waits for the first (up to `wait` seconds), then fails clearly.
 """
 
 from __future__ import annotations
 
 import csv
-import os
-import secrets
-import shutil
-import sys
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from .errors import EnvironmentProblem, UsageError
+from .atomic import MARKER, atomic_file, export_folder
+from .errors import UsageError
+from .metrics import summarize
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
+from .report.labels import label
+from .report.tables import summary_csv_rows, summary_tables
+from .report.text import to_csv, to_json, to_markdown
+from .report.xlsx import write_workbook
 from .review import check_period
 from .store import Store
 
-MARKER = ".hcs-export"
+__all__ = [
+    "MARKER",
+    "ExportResult",
+    "ReportSpec",
+    "export_records",
+    "export_report",
+    "write_summary_file",
+]
 FIELDS = (
     "name", "id_number", "id_status", "birth_date", "town", "village", "household_head",
     "relation_to_head", "phone", "labor_capacity", "willing", "wing", "trainings",
@@ -36,7 +45,30 @@ FIELDS = (
 )  # fmt: skip
 RECORD_COLUMNS = ("person_key", "county", "source_file", "source_sheet", "source_row",
                   *FIELDS, "class")  # fmt: skip
+ISSUE_COLUMNS = ("code", "severity", "county", "source_file", "source_sheet", "source_row",
+                 "column", "value", "message")  # fmt: skip
+PERSONAL = ("id_number", "phone")  # issue columns whose values are masked
+FILES = ("summary.json", "report.xlsx", "report.md", "records.csv", "issues.csv")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_DIGITS = re.compile(r"\d{11,}[\dXx]?")
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """How the human files look: city for the title, language, date of the title row."""
+
+    city: str = ""
+    lang: str = "zh"
+    made: date | None = None
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    out_dir: Path
+    files: tuple[str, ...]
+    persons: int
+    rosters: int
 
 
 def export_records(
@@ -47,6 +79,90 @@ def export_records(
     with export_folder(out_dir) as tmp:
         write_csv(tmp / "records.csv", RECORD_COLUMNS, rows)
     return out_dir / "records.csv"
+
+
+def export_report(
+    store: Store, year: int, out_dir: Path, spec: ReportSpec, tier: str = "probable",
+    unmasked: bool = False, since: int | None = None, wait: float = 0.0,
+    county_order: Sequence[str] = (),
+) -> ExportResult:  # fmt: skip
+    """The five files of CLI.md (summary.json, report.xlsx, report.md, records.csv,
+    issues.csv), read from the store first, then written into out_dir in one swap."""
+    doc = summarize(store, year, tier, county_order, since, details=True).to_dict()
+    records = record_rows(store, year, tier, unmasked)
+    issues = issue_rows(store, year, tier, unmasked)
+    with export_folder(out_dir, wait) as tmp:
+        (tmp / "summary.json").write_text(to_json(doc), "utf-8")
+        write_workbook(doc, tmp / "report.xlsx", spec.city, spec.lang, spec.made)
+        (tmp / "report.md").write_text(summary_text(doc, "md", spec), "utf-8")
+        write_csv(tmp / "records.csv", RECORD_COLUMNS, records)
+        write_csv(tmp / "issues.csv", ISSUE_COLUMNS, issues)
+    return ExportResult(out_dir, FILES, doc["source"]["persons"], doc["source"]["files"])
+
+
+def summary_text(doc: dict[str, Any], fmt: str, spec: ReportSpec) -> str:
+    """The summary as json, csv or md text (md: the human tables with the report title)."""
+    if fmt == "json":
+        return to_json(doc)
+    if fmt == "csv":
+        return to_csv(*summary_csv_rows(doc, spec.by))
+    return to_markdown(summary_tables(doc, spec.lang, spec.by), report_title(doc, spec))
+
+
+def report_title(doc: dict[str, Any], spec: ReportSpec) -> str:
+    return label("section", "title", spec.lang).format(city=spec.city, year=doc["year"])
+
+
+SUMMARY_SUFFIXES = (".json", ".csv", ".md", ".xlsx")
+
+
+def write_summary_file(doc: dict[str, Any], path: Path, spec: ReportSpec) -> None:
+    """The summary into one file, its format from the extension; written atomically."""
+    fmt = path.suffix.lower().lstrip(".")
+    if f".{fmt}" not in SUMMARY_SUFFIXES:
+        raise UsageError(
+            f"cannot tell the format of {path.name}: use one of {', '.join(SUMMARY_SUFFIXES)}"
+        )
+    with atomic_file(path) as tmp:
+        if fmt == "xlsx":
+            write_workbook(doc, tmp, spec.city, spec.lang, spec.made)
+        else:
+            tmp.write_text(summary_text(doc, fmt, spec), "utf-8")
+
+
+def issue_rows(store: Store, year: int, tier: str, unmasked: bool) -> list[list[Any]]:
+    """Issues of the period's active files (conflicts: of `tier`), in load order; values of
+    ID and phone columns masked, and any long digit run in value or message."""
+    check_period(store, year, tier)
+    cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS)
+    rows = store.df(
+        f"""SELECT {cols} FROM issues i JOIN files f USING (file_id)
+            WHERE f.active AND f.period = $year AND (i.tier IS NULL OR i.tier = $tier)
+            ORDER BY i.file_id, i.record_id NULLS FIRST, i.source_row, i.code, i."column" """,
+        {"year": year, "tier": tier},
+    ).astype(object)
+    rows = rows.where(rows.notna(), None)
+    out = []
+    for cells in rows.values.tolist():
+        if not unmasked:
+            column, value = cells[6], cells[7]
+            if column == "id_number":
+                cells[7] = mask_id(value)
+            elif column == "phone":
+                cells[7] = mask_phone(value)
+            else:
+                cells[7] = scrub(value)
+            cells[8] = scrub(cells[8])
+        out.append(cells)
+    return out
+
+
+def scrub(text: Any) -> Any:
+    """Free text with every run of 11+ digits masked (an ID or phone number typed into a
+    note or an unreadable cell)."""
+    if not isinstance(text, str):
+        return text
+    return _DIGITS.sub(lambda m: mask_id(m[0]) if len(m[0]) > 11 else mask_phone(m[0]), text)
 
 
 def record_rows(store: Store, year: int, tier: str, unmasked: bool) -> list[list[Any]]:
@@ -65,12 +181,14 @@ def record_rows(store: Store, year: int, tier: str, unmasked: bool) -> list[list
         {"year": year, "tier": tier},
     ).fetchall()
     id_at, phone_at = RECORD_COLUMNS.index("id_number"), RECORD_COLUMNS.index("phone")
+    note_at = RECORD_COLUMNS.index("note")
     out = []
     for row in rows:
         cells = list(row)
         if not unmasked:
             cells[id_at] = mask_id(cells[id_at])
             cells[phone_at] = mask_phone(cells[phone_at])
+            cells[note_at] = scrub(cells[note_at])
         out.append(cells)
     return out
 
@@ -98,77 +216,3 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) 
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows([cell_text(v) for v in r] for r in rows)
-
-
-@contextmanager
-def export_folder(out_dir: Path) -> Iterator[Path]:
-    """A temporary folder beside out_dir to write into; renamed over out_dir on success."""
-    out_dir = out_dir.absolute()
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    with _locked(parent / f".{out_dir.name}.hcs-lock", out_dir):
-        _check_target(out_dir)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
-        try:
-            yield tmp
-            (tmp / MARKER).write_text(f"hcs export {datetime.now().isoformat()}\n", "utf-8")
-            _swap(tmp, out_dir)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _check_target(out_dir: Path) -> None:
-    if not out_dir.exists():
-        return
-    if not out_dir.is_dir():
-        raise UsageError(f"{out_dir} exists and is not a folder")
-    if not (out_dir / MARKER).exists() and any(out_dir.iterdir()):
-        raise UsageError(
-            f"{out_dir} exists and is not an hcs export folder: choose a new or empty folder "
-            "(hcs replaces its export folder whole)"
-        )
-
-
-def _swap(tmp: Path, out_dir: Path) -> None:
-    """Rename tmp over out_dir; on failure the previous out_dir is put back."""
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{secrets.token_hex(4)}")
-        os.replace(out_dir, old)
-    try:
-        os.replace(tmp, out_dir)
-    except BaseException:
-        if old is not None:
-            os.replace(old, out_dir)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-@contextmanager
-def _locked(lock: Path, out_dir: Path) -> Iterator[None]:
-    """An exclusive lock on a file beside out_dir; busy -> EnvironmentProblem."""
-    with lock.open("a+b") as fh:
-        if not _try_lock(fh):
-            raise EnvironmentProblem(
-                f"another hcs export into {out_dir} is running; try again when it ends"
-            )
-        yield
-
-
-def _try_lock(fh: IO[bytes]) -> bool:
-    if sys.platform == "win32":
-        import msvcrt
-
-        try:
-            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    import fcntl
-
-    try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True

@@ -11,6 +11,7 @@ from typing import Any
 import narwhals as nw
 
 from .classify import CLASSES, WINGS
+from .errors import UsageError
 from .link import require_tier
 from .store import Store
 
@@ -76,9 +77,14 @@ class Summary:
 
 
 def summarize(store: Store, year: int, tier: str = "probable",
-              county_order: Sequence[str] = ()) -> Summary:  # fmt: skip
-    """The year's figures (METRICS.md §7) from the store."""
+              county_order: Sequence[str] = (), since: int | None = None,
+              details: bool = False) -> Summary:  # fmt: skip
+    """The year's figures (METRICS.md §7) from the store. `since`: add `exits_since`, the
+    exits of the years since..year by wing; `details`: add the county breakdowns of the
+    report (`classification_by_county`, `quality.issues_by_county`; docs/metrics.md §8)."""
     require_tier(tier)
+    if since is not None and not 2000 <= since <= year:
+        raise UsageError(f"--since {since} must be a year from 2000 to {year}")
     store.require_periods(year)
     where = f"period = {int(year)} AND tier = '{tier}'"
     persons = nw.from_native(store.rel(f"SELECT * FROM persons WHERE {where}"))
@@ -107,7 +113,7 @@ def summarize(store: Store, year: int, tier: str = "probable",
     classes.update({r["class"]: int(r["n"]) for r in counted})
     exited = persons.filter(nw.col("status") == "exited", ~nw.col("exit_year").is_null())
     by_year = exited.group_by("exit_year").agg(nw.len().alias("n")).collect().rows(named=True)
-    doc = {
+    doc: dict[str, Any] = {
         "year": year,
         "link_tier": tier,
         "source": store.source_counts(year, tier),
@@ -120,4 +126,43 @@ def summarize(store: Store, year: int, tier: str = "probable",
         },
         "quality": store.quality(year, tier),
     }
+    if details:
+        doc["classification_by_county"] = _classes_by_county(placed, tuple(counties))
+        doc["quality"]["issues_by_county"] = _issues_by_county(store, year, tier, tuple(counties))
+    if since is not None:
+        doc["exits_since"] = _exits_since(persons, since, year)
     return Summary(doc, tuple(counties))
+
+
+def _classes_by_county(placed: nw.LazyFrame[Any], order: Sequence[str]) -> dict[str, Any]:
+    """Persons per class on each county's rosters (every class, zeros included)."""
+    out = {c: dict.fromkeys(CLASSES, 0) for c in order}
+    rows = placed.group_by("roster_county", "class").agg(nw.len().alias("n")).collect()
+    for r in rows.rows(named=True):
+        out[r["roster_county"]][r["class"]] = int(r["n"])
+    return out
+
+
+def _issues_by_county(store: Store, year: int, tier: str, order: Sequence[str]) -> dict[str, Any]:
+    """Issues of the period's active files by county and code (counties in report order)."""
+    frame = store.df(
+        "SELECT county, code, count(*) AS n FROM issues WHERE file_id IN "
+        "(SELECT file_id FROM files WHERE active AND period = $year) "
+        "AND (tier IS NULL OR tier = $tier) GROUP BY county, code ORDER BY county, code",
+        {"year": year, "tier": tier},
+    )
+    out: dict[str, dict[str, int]] = {c: {} for c in order}
+    for county, code, n in frame.itertuples(index=False):
+        out.setdefault(str(county), {})[str(code)] = int(n)
+    return out
+
+
+def _exits_since(persons: nw.LazyFrame[Any], since: int, year: int) -> dict[str, Any]:
+    """Persons with status exited and an exit year in since..year, in total and by wing."""
+    exited = persons.filter(
+        nw.col("status") == "exited", nw.col("exit_year") >= since, nw.col("exit_year") <= year
+    )
+    by_wing = dict.fromkeys(WINGS, 0)
+    for r in exited.group_by("wing").agg(nw.len().alias("n")).collect().rows(named=True):
+        by_wing[r["wing"]] = int(r["n"])
+    return {"since": since, "exits": sum(by_wing.values()), "by_wing": by_wing}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .changes import changes_cmd
+from .config import config_app
 from .dupes import dupes_cmd
 from .export import export_cmd
 from .history import history_cmd
@@ -30,6 +31,7 @@ app.command("review")(review_cmd)
 app.command("export")(export_cmd)
 app.command("changes")(changes_cmd)
 app.command("history")(history_cmd)
+app.add_typer(config_app, name="config")
 app.command("issues")(issues_cmd)
 
 

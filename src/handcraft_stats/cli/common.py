@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -111,6 +112,13 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(4) from None
 
     return wrapper
+
+
+def log_line(quiet: bool, text: str, started: float) -> None:
+    """The one line a run leaves on stderr for cron's log: what was done, how long it took.
+    Counts and paths only, never personal data. `--quiet`: nothing."""
+    if not quiet:
+        err.print(f"{text} in {time.monotonic() - started:.1f} s", markup=False)
 
 
 def write_out(text: str) -> None:

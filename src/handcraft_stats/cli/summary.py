@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from ..config import load_settings
+from ..errors import UsageError
+from ..export import SUMMARY_SUFFIXES, ReportSpec, report_title, summary_text, write_summary_file
 from ..metrics import summarize
-from ..report.labels import label
-from ..report.tables import summary_csv_rows, summary_tables
-from ..report.text import to_csv, to_json, to_markdown
+from ..report.labels import set_overrides
+from ..report.tables import summary_tables
 from ..store import Store
 from .common import (
     DEFAULT_DB,
@@ -18,42 +22,94 @@ from .common import (
     DbOpt,
     DebugOpt,
     Format,
-    FormatOpt,
     Lang,
     LangOpt,
     QuietOpt,
     Tier,
     TierOpt,
     guarded,
+    log_line,
     out_console,
     write_out,
 )  # fmt: skip
 from .render import print_tables
 
 
+class By(StrEnum):
+    county = "county"
+    wing = "wing"
+    county_wing = "county-wing"
+
+
+ByOpt = Annotated[
+    By | None, typer.Option("--by", help="Only this breakdown (tables; rows of csv).")
+]
+SinceOpt = Annotated[
+    int | None, typer.Option("--since", help="Also the exits of the years since Y1 (累计脱贫).")
+]
+SummaryOutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Write to FILE (.json .csv .md .xlsx), atomically."),
+]
+DetailOpt = Annotated[
+    bool,
+    typer.Option(
+        "--detail",
+        help="Also the county breakdowns of the report (classes and issues by county); "
+        "always in --out .xlsx and in hcs export.",
+    ),
+]
+SummaryFormatOpt = Annotated[
+    Format | None, typer.Option("--format", "-f", help="Output format [default: table].")
+]
+
+
 @guarded
 def summary_cmd(
     year: Annotated[int, typer.Option("--year", "-y", help="Reporting year (period).")],
-    db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, fmt: FormatOpt = Format.table,
+    db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, fmt: SummaryFormatOpt = None,
+    by: ByOpt = None, since: SinceOpt = None, out: SummaryOutOpt = None, detail: DetailOpt = False,
     link: TierOpt = Tier.probable, lang: LangOpt = Lang.zh, quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """The year's figures by wing, county, class, exit year, and data quality.
 
-    Example: hcs summary --year 2017 --format json
+    Example: hcs summary --year 2017 --since 2016 --out 2017年统计.xlsx
     """
+    started = time.monotonic()
     settings = load_settings(config)
+    set_overrides(settings.labels)
+    chosen = _format(fmt, out)
     with Store(db, read_only=True) as store:
-        result = summarize(store, year, link.value, [d.name for d in settings.divisions])
-    doc = result.to_dict()
-    if fmt is Format.json:
-        write_out(to_json(doc))
-    elif fmt is Format.csv:
-        write_out(to_csv(*summary_csv_rows(doc)))
+        order = [d.name for d in settings.divisions]
+        xlsx = out is not None and out.suffix.lower() == ".xlsx"
+        doc = summarize(store, year, link.value, order, since, detail or xlsx).to_dict()
+    spec = ReportSpec(settings.city, lang.value, None, by.value if by else None)
+    if out is not None:
+        write_summary_file(doc, out, spec)
+        log_line(quiet, f"hcs summary {year}: {_persons(doc)} → {out}", started)
+    elif chosen is Format.table:
+        print_tables(
+            out_console(), summary_tables(doc, lang.value, spec.by), report_title(doc, spec)
+        )
     else:
-        title = label("section", "title", lang.value).format(city=settings.city, year=year)
-        tables = summary_tables(doc, lang.value)
-        if fmt is Format.md:
-            write_out(to_markdown(tables, title))
-        else:
-            print_tables(out_console(), tables, title)
+        write_out(summary_text(doc, chosen.value, spec))
+
+
+def _format(fmt: Format | None, out: Path | None) -> Format:
+    """--format, or the extension of --out; the two must agree."""
+    if out is None:
+        return fmt or Format.table
+    suffix = out.suffix.lower().lstrip(".")
+    if f".{suffix}" not in SUMMARY_SUFFIXES:
+        raise UsageError(
+            f"cannot tell the format of {out.name}: use one of {', '.join(SUMMARY_SUFFIXES)}"
+        )
+    if fmt is not None and fmt.value != suffix:
+        raise UsageError(f"--format {fmt.value} does not match --out {out.name}")
+    return fmt or Format.table
+
+
+def _persons(doc: dict[str, Any]) -> str:
+    src = doc["source"]
+    return f"{src['persons']:,} persons, {src['files']:,} rosters"

@@ -24,24 +24,33 @@ def _metric_row(name: str, m: dict[str, Any]) -> list[Any]:
     return [name, *(m[k] for k in METRICS)]
 
 
-def summary_tables(doc: dict[str, Any], lang: str = "zh") -> list[Table]:
-    """The summary as tables: source, by wing, by county, classes, exit years, quality."""
+BY = ("county", "wing", "county-wing")
+
+
+def summary_tables(doc: dict[str, Any], lang: str = "zh", by: str | None = None) -> list[Table]:
+    """The summary as tables: source, by wing, by county, (exits since), classes, exit
+    years, quality. `by` (county, wing, county-wing): the source and that breakdown only."""
 
     def s(code: str) -> str:
         return label("section", code, lang)
 
     metric_cols = [label("metric", k, lang) for k in METRICS]
     src = doc["source"]
+    source = Table(s("source"), [s("group"), s("count")],
+                   [[s("year"), str(doc["year"])], [s("link_tier"), doc["link_tier"]],
+                    *[[s(k), src[k]] for k in SOURCE_KEYS]])  # fmt: skip
+    by_wing = Table(s("by_wing"), [s("group"), *metric_cols],
+                    [*[_metric_row(label("wing", w, lang), doc["wings"][w]) for w in WINGS],
+                     _metric_row(s("totals"), doc["totals"])])  # fmt: skip
+    by_county = Table(s("by_county"), [s("county"), *metric_cols],
+                      [*[_metric_row(c, m) for c, m in doc["counties"].items()],
+                       _metric_row(s("city_total"), doc["totals"])])  # fmt: skip
+    since = [since_table(doc, lang)] if "exits_since" in doc else []
+    if by is not None:
+        chosen = {"wing": by_wing, "county": by_county}.get(by) or county_wing_table(doc, lang)
+        return [source, chosen, *since]
     tables = [
-        Table(s("source"), [s("group"), s("count")],
-              [[s("year"), str(doc["year"])], [s("link_tier"), doc["link_tier"]],
-               *[[s(k), src[k]] for k in SOURCE_KEYS]]),
-        Table(s("by_wing"), [s("group"), *metric_cols],
-              [*[_metric_row(label("wing", w, lang), doc["wings"][w]) for w in WINGS],
-               _metric_row(s("totals"), doc["totals"])]),
-        Table(s("by_county"), [s("county"), *metric_cols],
-              [*[_metric_row(c, m) for c, m in doc["counties"].items()],
-               _metric_row(s("city_total"), doc["totals"])]),
+        source, by_wing, by_county, *since,
         Table(s("by_class"), [s("group"), s("persons")],
               [[label("class", c, lang), doc["classification"][c]] for c in CLASSES]),
         Table(s("exits_by_year"), [s("year"), label("metric", "exits", lang)],
@@ -59,16 +68,56 @@ def summary_tables(doc: dict[str, Any], lang: str = "zh") -> list[Table]:
     return tables
 
 
-def summary_csv_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """Tidy rows: one per group (total, wing, county, county x wing), metrics as columns."""
+def since_title(doc: dict[str, Any], lang: str = "zh") -> str:
+    return label("report", "exits_since", lang).format(
+        since=doc["exits_since"]["since"], year=doc["year"]
+    )
+
+
+def since_table(doc: dict[str, Any], lang: str = "zh") -> Table:
+    """ "Y1–Y 年累计脱贫": exits of the years since..year by wing and in total."""
+    ex = doc["exits_since"]
+    rows = [[label("wing", w, lang), ex["by_wing"][w]] for w in WINGS]
+    rows.append([label("section", "totals", lang), ex["exits"]])
+    cols = [label("section", "group", lang), label("metric", "exits", lang)]
+    return Table(since_title(doc, lang), cols, rows)
+
+
+def county_wing_table(doc: dict[str, Any], lang: str = "zh") -> Table:
+    """County x wing: per county its six wings and a subtotal; then the city (distinct)."""
+    cols = [label("section", "county", lang), label("column", "wing", lang),
+            *(label("metric", k, lang) for k in METRICS)]  # fmt: skip
+    sub = label("report", "subtotal", lang)
+    rows: list[list[Any]] = []
+    for c, m in doc["counties"].items():
+        rows += [[c, *_metric_row(label("wing", w, lang), m["wings"][w])] for w in WINGS]
+        rows.append([c, *_metric_row(sub, m)])
+    city = label("section", "city_total", lang)
+    rows += [[city, *_metric_row(label("wing", w, lang), doc["wings"][w])] for w in WINGS]
+    rows.append([city, *_metric_row(sub, doc["totals"])])
+    return Table(label("report", "by_county_wing", lang), cols, rows)
+
+
+def summary_csv_rows(
+    doc: dict[str, Any], by: str | None = None
+) -> tuple[list[str], list[list[Any]]]:
+    """Tidy rows, metrics as columns: the total, wings, counties and county x wing cells;
+    `by`: wing (total + wings), county (total + counties), county-wing (the cells only)."""
     header = ["year", "link_tier", "county", "wing", *METRICS]
     y, t = doc["year"], doc["link_tier"]
-    rows = [[y, t, "", "", *(doc["totals"][k] for k in METRICS)]]
-    rows += [[y, t, "", w, *(doc["wings"][w][k] for k in METRICS)] for w in WINGS]
+    total = [[y, t, "", "", *(doc["totals"][k] for k in METRICS)]]
+    wings = [[y, t, "", w, *(doc["wings"][w][k] for k in METRICS)] for w in WINGS]
+    counties: list[list[Any]] = []
+    cells: list[list[Any]] = []
+    nested: list[list[Any]] = []
     for c, m in doc["counties"].items():
-        rows.append([y, t, c, "", *(m[k] for k in METRICS)])
-        rows += [[y, t, c, w, *(m["wings"][w][k] for k in METRICS)] for w in WINGS]
-    return header, rows
+        row = [y, t, c, "", *(m[k] for k in METRICS)]
+        inner = [[y, t, c, w, *(m["wings"][w][k] for k in METRICS)] for w in WINGS]
+        counties.append(row)
+        cells += inner
+        nested += [row, *inner]
+    chosen = {"wing": total + wings, "county": total + counties, "county-wing": cells}
+    return header, chosen.get(by or "", total + wings + nested)
 
 
 CHANGES = ("entered", "left", "exited", "returned", "moved_county", "changed_wing", "changed_class")

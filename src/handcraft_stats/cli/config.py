@@ -1,0 +1,66 @@
+"""hcs config init | show: a commented starter hcs.toml, and the effective settings."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..atomic import atomic_file
+from ..config import load_settings, starter_toml
+from ..errors import UsageError
+from ..report.text import to_json
+from ..tomltext import dumps
+from .common import ConfigOpt, DebugOpt, QuietOpt, err, guarded, write_out
+
+config_app = typer.Typer(
+    help="Write a starter hcs.toml, or show the effective settings.", no_args_is_help=True
+)
+
+
+class ShowFormat(StrEnum):
+    toml = "toml"
+    json = "json"
+
+
+PathArg = Annotated[Path, typer.Argument(help="Where to write the settings file.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
+ShowFormatOpt = Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+@config_app.command("init")
+@guarded
+def init_cmd(
+    path: PathArg = Path("hcs.toml"), force: ForceOpt = False, quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:  # fmt: skip
+    """Write a commented starter hcs.toml (divisions, header and vocabulary extensions,
+    labels, checks, poverty lines); an existing file is kept unless --force.
+
+    Example: hcs config init && hcs config show
+    """
+    if path.exists() and not force:
+        raise UsageError(f"{path} exists; keep it, or overwrite it with --force")
+    with atomic_file(path) as tmp:
+        tmp.write_text(starter_toml(), "utf-8")
+    if not quiet:
+        err.print(f"wrote {path}: edit it, then check with `hcs config show`", markup=False)
+
+
+@config_app.command("show")
+@guarded
+def show_cmd(
+    config: ConfigOpt = None, fmt: ShowFormatOpt = ShowFormat.toml, debug: DebugOpt = False
+) -> None:
+    """Print the effective settings: the packaged defaults overlaid by hcs.toml.
+
+    Example: hcs config show --format json | jq .poverty_lines
+    """
+    doc = load_settings(config).to_dict()
+    if fmt is ShowFormat.json:
+        write_out(to_json(doc))
+        return
+    source = doc.pop("source")
+    write_out(f"# effective settings: packaged defaults overlaid by {source}\n\n" + dumps(doc))
