@@ -75,7 +75,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def out_console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    """stdout: a terminal's width; in a pipe, wide enough that no table is cut."""
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(highlight=False, soft_wrap=False, width=240)
+    return console
 
 
 def guarded(fn: Callable[P, R]) -> Callable[P, R]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table as RichTable
 
@@ -32,16 +33,17 @@ def print_tables(console: Console, tables: Sequence[Table], title: str = "") -> 
     for t in tables:
         rt = RichTable(
             title=t.title, title_justify="left", show_edge=False, pad_edge=False,
-            min_width=len(t.title) * 2,
+            box=box.SIMPLE_HEAD, collapse_padding=True,
         )  # fmt: skip
         for i, c in enumerate(t.columns):
-            if i == 0:
-                rt.add_column(c, justify="left", overflow="fold")
-            else:
-                numeric = all(isinstance(r[i], int | float) or r[i] is None for r in t.rows)
-                rt.add_column(
-                    c, justify="right" if numeric else "left", no_wrap=True, min_width=_width(c)
-                )
+            # cells never wrap (a figure must not break); headers may, so a wide table
+            # still fits an 80-column terminal or a pipe
+            cells = [_width(_cell(r[i])) for r in t.rows] or [0]
+            numeric = all(isinstance(r[i], int | float) or r[i] is None for r in t.rows)
+            rt.add_column(
+                c, justify="right" if numeric and i else "left", no_wrap=False,
+                min_width=min(max(cells), 40), overflow="fold",
+            )  # fmt: skip
         for r in t.rows:
             rt.add_row(*(_cell(v) for v in r))
         console.print(rt)
