@@ -33,7 +33,7 @@ def print_tables(console: Console, tables: Sequence[Table], title: str = "") -> 
     for t in tables:
         rt = RichTable(
             title=t.title, title_justify="left", show_edge=False, pad_edge=False,
-            box=box.SIMPLE_HEAD, collapse_padding=True,
+            box=box.SIMPLE_HEAD, collapse_padding=True, min_width=_width(t.title),
         )  # fmt: skip
         for i, c in enumerate(t.columns):
             # cells never wrap (a figure must not break); headers may, so a wide table
