@@ -128,6 +128,12 @@ class Clusters:
             self.apart.setdefault(keep, set()).update(self.apart.pop(gone))
         return "merged"
 
+    def copy(self) -> Clusters:
+        other = Clusters.__new__(Clusters)
+        other.parent, other.key = dict(self.parent), dict(self.key)
+        other.apart = {k: set(v) for k, v in self.apart.items()}
+        return other
+
     def roots(self, record_ids: pd.Series) -> list[int]:
         return [self.find(int(r)) for r in record_ids]
 
@@ -210,31 +216,33 @@ def _cluster_keys(rec: pd.DataFrame, salt: str) -> dict[int, str]:
     return {int(str(c)): person_key(salt, str(b)) for c, b in basis.items()}
 
 
-def link_period(
-    rec: pd.DataFrame, tier: str, salt: str, decisions: pd.DataFrame | None = None,
-    backend: str = "duckdb",
-) -> Linked:  # fmt: skip
-    """Link one period's active records (ordered by record_id) at `tier`.
+def _decided(
+    cand: pd.DataFrame, clusters: Clusters, decisions: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Apply review decisions: "different" keeps records apart, "same" adds a link first."""
+    if decisions is None or not len(decisions):
+        return cand
+    apart = decisions[decisions["decision"] == "different"]
+    for a, b in zip(apart["record_a"], apart["record_b"], strict=True):
+        clusters.keep_apart(int(a), int(b))
+    same = decisions[decisions["decision"] == "same"]
+    reviewed = pd.DataFrame(
+        {"record_a": same["record_a"], "record_b": same["record_b"], "reason": "review",
+         "link_tier": CERTAIN, "status": ""}
+    ).astype({"record_a": "int64", "record_b": "int64"})  # fmt: skip
+    return pd.concat([reviewed, cand], ignore_index=True)
 
-    `decisions` (record_a, record_b, decision same|different) come from review: a
-    "different" keeps two records apart, a "same" links them (reason `review`).
-    """
-    cand = candidates(rec, tier, backend)
-    clusters = Clusters(rec["record_id"], rec["id_key"])
-    if decisions is not None and len(decisions):
-        apart = decisions[decisions["decision"] == "different"]
-        for a, b in zip(apart["record_a"], apart["record_b"], strict=True):
-            clusters.keep_apart(int(a), int(b))
-        same = decisions[decisions["decision"] == "same"]
-        reviewed = pd.DataFrame(
-            {"record_a": same["record_a"], "record_b": same["record_b"], "reason": "review",
-             "link_tier": CERTAIN, "status": ""}
-        ).astype({"record_a": "int64", "record_b": "int64"})  # fmt: skip
-        cand = pd.concat([reviewed, cand], ignore_index=True)
+
+def _union(cand: pd.DataFrame, clusters: Clusters) -> pd.DataFrame:
+    """Accept candidates in order; the links that merged, or were rejected, with status."""
     rows = zip(cand["record_a"], cand["record_b"], cand["status"].fillna(""), strict=True)
-    cand["status"] = [hint or clusters.union(int(a), int(b)) for a, b, hint in rows]
-    links = cand[cand["status"] != "same"].copy()
-    links["status"] = links["status"].replace({"merged": "accepted"})
+    status = [hint or clusters.union(int(a), int(b)) for a, b, hint in rows]
+    links = cand.assign(status=status)
+    links = links[links["status"] != "same"]
+    return links.assign(status=links["status"].replace({"merged": "accepted"}))
+
+
+def _persons(rec: pd.DataFrame, clusters: Clusters, links: pd.DataFrame, salt: str) -> Linked:
     rec = rec.assign(cluster=clusters.roots(rec["record_id"]))
     keys = _cluster_keys(rec, salt)
     rec["person_key"] = rec["cluster"].map(keys)
@@ -245,6 +253,40 @@ def link_period(
     persons["probable"] = persons["person_key"].isin(probable)
     persons["has_id"] = persons["id_key"].notna()
     return Linked(links.reset_index(drop=True), members, persons, conflicts)
+
+
+def link_period(
+    rec: pd.DataFrame, tier: str, salt: str, decisions: pd.DataFrame | None = None,
+    backend: str = "duckdb",
+) -> Linked:  # fmt: skip
+    """Link one period's active records (ordered by record_id) at `tier`.
+
+    `decisions` (record_a, record_b, decision same|different) come from review: a
+    "different" keeps two records apart, a "same" links them (reason `review`).
+    """
+    clusters = Clusters(rec["record_id"], rec["id_key"])
+    cand = _decided(candidates(rec, tier, backend), clusters, decisions)
+    return _persons(rec, clusters, _union(cand, clusters), salt)
+
+
+def link_tiers(
+    rec: pd.DataFrame, salt: str, decisions: pd.DataFrame | None = None,
+    backend: str = "duckdb",
+) -> dict[str, Linked]:  # fmt: skip
+    """Both tiers at once: the candidates are found once, the certain clusters grow into
+    the probable ones, and when no probable link is accepted the persons are shared."""
+    clusters = Clusters(rec["record_id"], rec["id_key"])
+    cand = _decided(candidates(rec, PROBABLE, backend), clusters, decisions)
+    strong = cand["link_tier"] == CERTAIN
+    certain_links = _union(cand[strong], clusters)
+    certain = _persons(rec, clusters, certain_links, salt)
+    grown = clusters.copy()
+    weak_links = _union(cand[~strong], grown)
+    links = pd.concat([certain_links, weak_links], ignore_index=True)
+    if not (weak_links["status"] == "accepted").any():
+        shared = Linked(links, certain.members, certain.persons, certain.conflicts)
+        return {CERTAIN: certain, PROBABLE: shared}
+    return {CERTAIN: certain, PROBABLE: _persons(rec, grown, links, salt)}
 
 
 def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -17,7 +17,7 @@ import pandas as pd
 from .checks import PERIOD_RULES, Catalogue, period_rules, to_rows
 from .config import Settings
 from .errors import RefusedFile, UsageError
-from .link import TIERS, Linked, link_period
+from .link import TIERS, Linked, link_period, link_tiers
 from .normalize.vocab import Vocabulary
 from .parse import ParsedFile, parse_file
 from .read import KNOWN
@@ -236,8 +236,7 @@ def relink(store: Store, period: int, settings: Settings | None = None) -> dict[
     rec = store.active_records(period)
     decisions = store.decisions_for(period)
     out = {}
-    for tier in TIERS:
-        linked = link_period(rec, tier, store.salt(), decisions)
+    for tier, linked in link_tiers(rec, store.salt(), decisions).items():
         links = linked.links.assign(period=period, tier=tier)
         members = linked.members.assign(period=period, tier=tier)
         persons = linked.persons.assign(period=period, tier=tier)

@@ -36,8 +36,10 @@ class RawIssue:
 
 
 def _map(values: Sequence[object], fn: Callable[[object], Any]) -> list[Any]:
-    """fn over the distinct values only (1, 1.0 and True kept apart), mapped back."""
-    if any(isinstance(v, bool) for v in values):
+    """fn over the distinct values only, mapped back. 1, 1.0 and True hash alike: when a
+    column mixes bools with numbers, fall back to a type-aware cache."""
+    kinds = set(map(type, values))
+    if bool in kinds and len(kinds) > 1:
         cache: dict[Hashable, Any] = {}
         out = []
         for v in values:
