@@ -1,29 +1,47 @@
-"""Ingest speed and memory on the sample and on a large synthetic roster.
+"""Ingest speed and memory against reading the same files.
 
-Prints wall time, records per second and peak memory, each as a ratio against a
-baseline measured in the same run (reading the same files' cells with calamine
-and nothing else), because these machines are shared and noisy.
+Builds a multi-county set of rosters (default 10 files, ~220k records) from the
+sample's rows, then measures side by side in one run:
 
-    .venv/bin/python bench/ingest.py [--rows 100000]
+* baseline A: python-calamine merely reading every sheet, one process;
+* baseline B: pandas.read_excel(engine="openpyxl") merely reading them;
+* hcs ingest end to end (read, layout, normalise, check, store, link), `--jobs` cores.
+
+Figures are ratios against baseline A (the machine is shared and noisy).
+
+    .venv/bin/python bench/ingest.py [--records 220000] [--files 10] [--jobs N] [--skip-openpyxl]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 from python_calamine import CalamineWorkbook
-
-from handcraft_stats import Store, check, ingest, load_settings
-from handcraft_stats.read.csvfile import read_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample" / "rosters"
+COUNTIES = [
+    "鼓楼区",
+    "云龙区",
+    "贾汪区",
+    "泉山区",
+    "铜山区",
+    "丰县",
+    "沛县",
+    "睢宁县",
+    "新沂市",
+    "邳州市",
+]
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -32,71 +50,96 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t
 
 
-def read_cells(files: list[Path]) -> int:
+def calamine_read(files: list[Path]) -> int:
     n = 0
     for f in files:
-        if f.suffix == ".csv":
-            n += len(read_csv(f.read_bytes()))
-            continue
         wb = CalamineWorkbook.from_path(str(f))
         for name in wb.sheet_names:
             n += len(wb.get_sheet_by_name(name).to_python())
     return n
 
 
-def big_roster(folder: Path, rows: int) -> Path:
-    """One large xlsx written from the sample's 丰县 2017 records, IDs made unique."""
+def openpyxl_read(files: list[Path]) -> int:
+    return sum(
+        len(df)
+        for f in files
+        for df in pd.read_excel(f, sheet_name=None, engine="openpyxl").values()
+    )
+
+
+def build(folder: Path, records: int, files: int) -> list[Path]:
+    """`files` county rosters (title row + header) cycling through the sample's 2017 rows."""
     src = next(SAMPLE.glob("2017/丰县*.xlsx"))
-    wb = CalamineWorkbook.from_path(str(src))
-    cells = wb.get_sheet_by_index(0).to_python()
-    header_at = next(i for i, r in enumerate(cells) if "姓名" in [str(c).strip() for c in r])
-    header, data = cells[header_at], [r for r in cells[header_at + 1 :] if r[1] not in ("", None)]
-    out = openpyxl.Workbook(write_only=True)
-    ws = out.create_sheet("Sheet1")
-    ws.append(["徐州市丰县2017年妇女花名册（基准测试）"])
-    ws.append(header)
-    for i in range(rows):
-        ws.append(data[i % len(data)])
-    path = folder / "丰县2017年基准.xlsx"
-    out.save(path)
-    return path
+    cells = CalamineWorkbook.from_path(str(src)).get_sheet_by_index(0).to_python()
+    at = next(i for i, r in enumerate(cells) if "姓名" in [str(c).strip() for c in r])
+    header, data = (
+        cells[at],
+        [r for r in cells[at + 1 :] if r[1] not in ("", None) and r[0] != "合计"],
+    )
+    out = []
+    per = records // files
+    for k in range(files):
+        county = COUNTIES[k % len(COUNTIES)]
+        wb = openpyxl.Workbook(write_only=True)
+        ws = wb.create_sheet("Sheet1")
+        ws.append([f"徐州市{county}2017年妇女花名册（基准测试）"])
+        ws.append(header)
+        for i in range(per):
+            ws.append(data[(i + k * 7) % len(data)])
+        path = folder / f"{county}2017年基准{k}.xlsx"
+        wb.save(path)
+        out.append(path)
+    return out
 
 
-def report(label: str, seconds: float, records: int, base: float) -> None:
-    rate = records / seconds if seconds else 0
-    print(f"{label:<34} {seconds:8.2f} s {rate:10,.0f} rec/s   {seconds / base:5.1f}x baseline")
+def hcs_ingest(folder: Path, db: Path, jobs: int | None) -> float:
+    cmd = [
+        sys.executable,
+        "-m",
+        "handcraft_stats",
+        "ingest",
+        str(folder),
+        "--db",
+        str(db),
+        "--quiet",
+        "--format",
+        "json",
+    ]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--records", type=int, default=220_000)
+    ap.add_argument("--files", type=int, default=10)
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--skip-openpyxl", action="store_true")
     args = ap.parse_args()
-    settings = load_settings(None)
-    files = sorted(p for p in SAMPLE.rglob("*") if p.is_file())
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        base = timed(lambda: read_cells(files))
-        n = check([SAMPLE], settings).to_dict()["records"]
-        print(f"sample: {len(files)} files, {n} records")
-        report("baseline: calamine cells only", base, n, base)
-        report(
-            "hcs check (parse+normalise+link)", timed(lambda: check([SAMPLE], settings)), n, base
+        rosters = tmp / "rosters"
+        rosters.mkdir()
+        files = build(rosters, args.records, args.files)
+        size = sum(f.stat().st_size for f in files) / 2**20
+        print(
+            f"{len(files)} files, {args.records:,} records, {size:.1f} MiB, {os.cpu_count()} cores"
         )
-        with Store(tmp / "a.duckdb") as st:
-            report(
-                "hcs ingest (… + DuckDB store)",
-                timed(lambda: ingest([SAMPLE], st, settings)),
-                n,
-                base,
-            )
-        big = big_roster(tmp, args.rows)
-        base = timed(lambda: read_cells([big]))
-        print(f"\nlarge roster: 1 file, {args.rows} records")
-        report("baseline: calamine cells only", base, args.rows, base)
-        with Store(tmp / "b.duckdb") as st:
-            report("hcs ingest", timed(lambda: ingest([big], st, settings)), args.rows, base)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak memory (whole run): {peak:,.0f} MiB")
+        base = timed(lambda: calamine_read(files))
+        print(f"{'calamine read (1 process)':<36} {base:7.2f} s   1.00x")
+        if not args.skip_openpyxl:
+            slow = timed(lambda: openpyxl_read(files))
+            print(f"{'pandas read_excel openpyxl':<36} {slow:7.2f} s   {slow / base:5.2f}x")
+        t = hcs_ingest(rosters, tmp / "h.duckdb", args.jobs)
+        rate = args.records / t
+        print(f"{'hcs ingest (end to end)':<36} {t:7.2f} s   {t / base:5.2f}x   {rate:,.0f} rec/s")
+        if not args.skip_openpyxl:
+            print(f"hcs ingest is {slow / t:.1f}x faster than reading with openpyxl")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory of the hcs process: {peak:,.0f} MiB")
 
 
 if __name__ == "__main__":
