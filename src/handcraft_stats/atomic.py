@@ -17,14 +17,13 @@ import secrets
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import IO
 
-from .errors import EnvironmentProblem, UsageError
+from .errors import UsageError
+from .locking import exclusive
 from .versions import fault_point
 
 MARKER = ".hcs-export"
@@ -140,31 +139,9 @@ def _swap(tmp: Path, out_dir: Path) -> None:
 @contextmanager
 def _locked(lock: Path, out_dir: Path, wait: float) -> Iterator[None]:
     """An exclusive lock on a file beside out_dir, waited for up to `wait` seconds."""
-    deadline = time.monotonic() + max(wait, 0.0)
-    with lock.open("a+b") as fh:
-        while not _try_lock(fh):
-            if time.monotonic() >= deadline:
-                raise EnvironmentProblem(
-                    f"another hcs export into {out_dir} is running (waited {wait:g} s); "
-                    "try again when it ends, or give it longer with --wait"
-                )
-            time.sleep(0.1)
+    busy = (
+        f"another hcs export into {out_dir} is running (waited {wait:g} s); "
+        "try again when it ends, or give it longer with --wait"
+    )
+    with exclusive(lock, wait, busy):
         yield
-
-
-def _try_lock(fh: IO[bytes]) -> bool:
-    if sys.platform == "win32":
-        import msvcrt
-
-        try:
-            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    import fcntl
-
-    try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True

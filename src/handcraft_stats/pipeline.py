@@ -22,7 +22,7 @@ from .normalize.vocab import Vocabulary
 from .parse import ParsedFile, parse_file
 from .read import KNOWN
 from .store import Store
-from .versions import store_files
+from .versions import clear_pending, fault_point, pending_periods, store_files
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -86,27 +86,61 @@ class IngestReport:
 
 
 def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
-    """Expand folders recursively (skipping ~$ lock files, hidden files, symlink loops)."""
+    """Expand folders recursively (skipping ~$ lock files and hidden files). Linked folders
+    are followed once: a link to a folder that contains it (a symlink loop) is not
+    followed, a folder already walked is not walked again, and a file reached twice is
+    read once."""
     found: list[Path] = []
     ignored: list[str] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    seen_files: set[tuple[int, int]] = set()
     for p in paths:
         if p.is_dir():
-            for root, dirs, files in os.walk(p, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for root, dirs, files in os.walk(p, followlinks=True):
+                here = _identity(Path(root))
+                if here in seen_dirs:
+                    dirs[:] = []
+                    continue
+                seen_dirs.add(here)
+                dirs[:] = sorted(
+                    d for d in dirs if not d.startswith(".") and not _loops(Path(root), d)
+                )
                 for f in files:
                     fp = Path(root) / f
                     if f.startswith((".", "~$")):
                         continue
-                    (found if fp.suffix.lower() in KNOWN else ignored).append(fp)  # type: ignore[arg-type]
+                    if fp.suffix.lower() not in KNOWN:
+                        ignored.append(str(fp))
+                    elif (key := _identity(fp)) not in seen_files:
+                        seen_files.add(key)
+                        found.append(fp)
         elif p.exists():
             found.append(p)
         else:
             raise UsageError(f"no such file or folder: {p}")
     if not found:
         raise UsageError("no roster files found (looked for .xlsx .xlsm .xls .ods .csv .txt)")
-    return sorted(dict.fromkeys(found), key=lambda x: x.as_posix()), [
-        str(i) for i in sorted(ignored)
-    ]
+    return sorted(dict.fromkeys(found), key=lambda x: x.as_posix()), sorted(ignored)
+
+
+def _loops(root: Path, name: str) -> bool:
+    """A linked folder that is `root` itself or one of its parents."""
+    link = root / name
+    if not link.is_symlink():
+        return False
+    try:
+        return root.resolve().is_relative_to(link.resolve())
+    except (OSError, RuntimeError):
+        return True
+
+
+def _identity(p: Path) -> tuple[int, int]:
+    """(device, inode) of what the path leads to; a broken or looping link is itself."""
+    try:
+        st = p.stat()
+    except OSError:
+        st = p.lstat()
+    return st.st_dev, st.st_ino
 
 
 def _outcome(pf: ParsedFile, status: str) -> FileOutcome:
@@ -243,6 +277,7 @@ def relink(store: Store, period: int, settings: Settings | None = None) -> dict[
         found = linked.conflicts.assign(code="conflict")
         conflicts = _with_provenance(rec, found, cat).assign(period=period, tier=tier)
         store.replace_links(period, tier, links, members, persons, conflicts)
+        fault_point("relink-tier")
         out[tier] = linked
     found = to_rows(period_rules(rec.reset_index(drop=True), cat), cat, period)
     found["record_id"] = rec["record_id"].to_numpy()[found["index"].to_numpy(dtype=int)]
@@ -279,9 +314,10 @@ def ingest(
     """
     files, ignored = find_files(paths)
     outcomes: list[FileOutcome] = []
-    touched: set[int] = set()
+    touched: set[int] = pending_periods(store)  # left by a run that was killed
     groups: dict[tuple[str, int], list[ParsedFile]] = {}
     names: dict[tuple[str, int], set[str]] = {}
+    run: set[int] = set()  # files stored by this run never replace each other
     for res in parse_all(files, settings, county, year, jobs, on_progress):
         if isinstance(res, FileOutcome):
             outcomes.append(res)
@@ -292,10 +328,12 @@ def ingest(
         elif replace:
             groups.setdefault((res.county, res.period), []).append(res)
         else:
-            outcomes.append(_outcome(res, store_files(store, [res])[0]))
+            fault_point("before-store")
+            outcomes.append(_outcome(res, store_files(store, [res], run=run)[0]))
             touched.add(res.period)
     for key, group in groups.items():
-        for pf, status in zip(group, store_files(store, group, names[key]), strict=True):
+        fault_point("before-store")
+        for pf, status in zip(group, store_files(store, group, names[key], run), strict=True):
             outcomes.append(_outcome(pf, status))
         touched.add(key[1])
     links: Counter[str] = Counter()
@@ -303,7 +341,10 @@ def ingest(
     for i, period in enumerate(sorted(touched), 1):
         if on_progress:
             on_progress("link", i, len(touched), str(period))
+        fault_point("before-link")
         linked = relink(store, period, settings)
+        fault_point("after-link")
+        clear_pending(store, period)
         links.update(_accepted(linked[TIERS[-1]]))
         persons[str(period)] = len(linked[TIERS[-1]].persons)
     return IngestReport(outcomes, dict(links), persons, ignored)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,23 +86,43 @@ class FileRow:
 
 
 class Store:
-    """A DuckDB file holding files, records, issues, links and persons."""
+    """A DuckDB file holding files, records, issues, links and persons.
+
+    Personal data: while a Store is open for writing, the process creates files readable
+    by their owner only (umask 077), so the database, its .wal and DuckDB's temporary
+    files are mode 0600 from their first byte."""
 
     def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
+        self._umask: int | None = None
         if read_only and not path.exists():
             raise EnvironmentProblem(f"database {path} does not exist: run `hcs ingest` first")
+        if not read_only:
+            self._umask = os.umask(0o077)
         try:
             self.con = duckdb.connect(str(path), read_only=read_only)
+            if not read_only:
+                self._migrate()
         except duckdb.IOException as exc:
+            self._restore_umask()
             raise EnvironmentProblem(_io_message(path, exc)) from None
         except duckdb.Error as exc:
+            self._restore_umask()
             raise EnvironmentProblem(f"cannot open database {path}: {_first(exc)}") from None
-        if not read_only:
-            self._migrate()
+        except BaseException:
+            self._restore_umask()
+            raise
 
     def close(self) -> None:
-        self.con.close()
+        try:
+            self.con.close()
+        finally:
+            self._restore_umask()
+
+    def _restore_umask(self) -> None:
+        if self._umask is not None:
+            os.umask(self._umask)
+            self._umask = None
 
     def __enter__(self) -> Store:
         return self
@@ -365,10 +387,26 @@ def _first(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
 
 
+_HOLDER = re.compile(r"held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
+
+
 def _io_message(path: Path, exc: Exception) -> str:
+    """A clear line for the ways a database cannot be opened (exit code 3)."""
     text = str(exc)
-    if "lock" in text.lower():
-        return f"database {path} is locked by another hcs process; try again when it ends"
+    low = text.lower()
+    if "lock" in low:
+        holder = _HOLDER.search(text)
+        who = f" ({Path(holder['program']).name}, PID {holder['pid']})" if holder else ""
+        return (
+            f"database {path} is in use by another program{who}; "
+            "try again when it ends (hcs ingest runs wait for each other: --wait)"
+        )
+    if "permission denied" in low:
+        return f"cannot open database {path}: permission denied (check its owner and mode)"
+    if "not a valid duckdb database" in low:
+        return f"{path} is not an hcs database (not a DuckDB file, or damaged)"
+    if "no space left" in low or "disk is full" in low:
+        return f"disk full: no space left for database {path}; free some space and run again"
     return f"cannot open database {path}: {_first(exc)}"
 
 

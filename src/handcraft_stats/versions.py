@@ -1,8 +1,11 @@
 """Writing parsed files into the store as versions (docs/metrics.md §7).
 
-A file replaces the active file of the same name, county and period; with
-`complete=True` the files of one submission are the county's whole roster for the
-period and replace every other active file of it. Each call is one transaction.
+A file replaces the active files of the same name, county and period stored by earlier
+runs (files of one run never replace each other: two folders may each hold a
+`花名册.xlsx`); with `complete` the files of one submission are the county's whole roster
+for the period and replace every other active file of it. Each call is one transaction,
+which also marks the period for relinking; the mark goes when the relink is done, so a
+run killed in between is finished by the next one.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,15 +23,22 @@ import pandas as pd
 from .parse import ParsedFile
 from .store import Store
 
-FAULT_ENV = "HCS_FAULT_PAUSE"  # test-only: "<point>:<marker file>" pauses at a fault point
+FAULT_ENV = "HCS_FAULT_PAUSE"  # test-only: "<point>[#n]:<marker file>" pauses at a point
+_HITS: Counter[str] = Counter()
+PENDING = "relink_pending:"  # meta key prefix: periods whose links are not yet recomputed
 
 
 def fault_point(name: str) -> None:
-    """For crash tests: when HCS_FAULT_PAUSE names this point, write the marker file and
-    stop the process until it is killed (SIGKILL from the test)."""
+    """For crash tests: when HCS_FAULT_PAUSE names this point (`point:marker`, or
+    `point#n:marker` for its n-th hit in the process), write the marker file and stop
+    the process until it is killed (SIGKILL from the test)."""
     spec = os.environ.get(FAULT_ENV, "")
-    point, _, marker = spec.partition(":")
-    if point == name and marker:
+    if not spec:
+        return
+    _HITS[name] += 1
+    target, _, marker = spec.partition(":")
+    point, _, nth = target.partition("#")
+    if point == name and marker and (not nth or int(nth) == _HITS[name]):
         Path(marker).write_text(str(os.getpid()), "utf-8")
         while True:  # pragma: no cover - ended by SIGKILL
             time.sleep(0.05)
@@ -63,28 +74,55 @@ def _values(pf: ParsedFile, file_id: int, version: int, records: int) -> dict[st
 
 
 def store_files(
-    store: Store, files: list[ParsedFile], complete: set[str] | None = None
+    store: Store,
+    files: list[ParsedFile],
+    complete: set[str] | None = None,
+    run: set[int] | None = None,
 ) -> list[str]:
     """Store files of one county and period in one transaction; returns each file's status
-    (`ingested` or `replaced`). `complete`: the names of the whole submission."""
+    (`ingested` or `replaced`). `complete`: the names of the whole submission. `run`: the
+    ids of files stored earlier in this run (they are not replaced); the new ids are added."""
     statuses = []
+    run = set() if run is None else run
     with store.transaction():
         new_ids: list[int] = []
         for pf in files:
-            previous = store.previous_version(pf.name, pf.county, pf.period)
+            previous = [
+                f for f in store.active_files(pf.county, pf.period)
+                if f.name == pf.name and f.file_id not in run
+            ]  # fmt: skip
             file_id, first = store.next_ids()
             version = store.next_version(pf.county, pf.period)
             tables = _tables(pf, file_id, first)
             store.insert_file(_values(pf, file_id, version, len(tables["records"])), tables)
-            if previous:
-                store.deactivate(previous.file_id, file_id)
+            for old in previous:
+                store.deactivate(old.file_id, file_id)
             statuses.append("replaced" if previous else "ingested")
             new_ids.append(file_id)
+            run.add(file_id)
             fault_point("file-stored")
         if complete is not None and files:
             for old in store.active_files(files[0].county, files[0].period):
-                if old.name not in complete:
+                if old.name not in complete and old.file_id not in run:
                     store.deactivate(old.file_id, new_ids[0])
                     statuses[0] = "replaced"
+        for period in {pf.period for pf in files}:
+            mark_pending(store, period)
         fault_point("before-commit")
+    fault_point("after-commit")
     return statuses
+
+
+def mark_pending(store: Store, period: int) -> None:
+    """Note (inside the caller's transaction) that the period's links must be recomputed."""
+    store.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"{PENDING}{period}", "1"])
+
+
+def pending_periods(store: Store) -> set[int]:
+    """Periods whose files changed since their last complete relink."""
+    rows = store.con.execute("SELECT key FROM meta WHERE starts_with(key, ?)", [PENDING]).fetchall()
+    return {int(r[0].removeprefix(PENDING)) for r in rows}
+
+
+def clear_pending(store: Store, period: int) -> None:
+    store.con.execute("DELETE FROM meta WHERE key = ?", [f"{PENDING}{period}"])

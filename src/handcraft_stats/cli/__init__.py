@@ -21,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,  # locals hold ID numbers and names
 )
 app.command("ingest")(ingest_cmd)
 app.command("check")(check_cmd)

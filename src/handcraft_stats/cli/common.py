@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import re
 import sys
 import time
 import traceback
@@ -11,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import duckdb
 import typer
@@ -82,8 +84,27 @@ def out_console() -> Console:
     return console
 
 
+_LONG_DIGITS = re.compile(r"\d{11,}[Xx]?")
+
+
+def mask_digits(text: str) -> str:
+    """Mask every run of 11+ digits (ID numbers, phones) in a message or a traceback:
+    `320321198001010024` -> `320***********24`."""
+    return _LONG_DIGITS.sub(lambda m: m[0][:3] + "*" * (len(m[0]) - 5) + m[0][-2:], text)
+
+
+def say(text: str) -> None:
+    """One line to stderr for people and logs: never an ID or phone number."""
+    err.print(mask_digits(text), markup=False)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return getattr(exc, "errno", None) == errno.ENOSPC or "no space left" in str(exc).lower()
+
+
 def guarded(fn: Callable[P, R]) -> Callable[P, R]:
-    """The error boundary: HcsError -> its exit code and one line; a bug -> exit 4."""
+    """The error boundary: HcsError -> its exit code and one line; a bug -> exit 4.
+    Every message and traceback passes through mask_digits."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -93,29 +114,44 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
         except typer.Exit:
             raise
         except HcsError as exc:
-            err.print(f"hcs: {exc.message}", markup=False)
+            say(f"hcs: {exc.message}")
             raise typer.Exit(exc.exit_code) from None
-        except duckdb.IOException as exc:
-            err.print(f"hcs: database problem: {str(exc).splitlines()[0]}", markup=False)
-            raise typer.Exit(3) from None
-        except OSError as exc:
-            err.print(f"hcs: {exc.strerror or exc}: {exc.filename or ''}", markup=False)
+        except (OSError, duckdb.Error) as exc:
+            if _disk_full(exc):
+                where = getattr(exc, "filename", None) or ""
+                say(f"hcs: disk full (No space left on device) {where}: free some space and "
+                    "run again; nothing half-written was kept")  # fmt: skip
+            elif isinstance(exc, OSError):
+                say(f"hcs: {exc.strerror or exc}: {exc.filename or ''}")
+            elif isinstance(exc, duckdb.IOException):
+                say(f"hcs: database problem: {_first_line(exc)}")
+            else:
+                return _internal(exc, debug)
             raise typer.Exit(3) from None
         except KeyboardInterrupt:
             err.print("hcs: interrupted")
             raise typer.Exit(130) from None
         except Exception as exc:
-            if debug:
-                traceback.print_exc()
-            else:
-                err.print(
-                    f"hcs: internal error ({type(exc).__name__}: {str(exc)[:200]}); "
-                    "rerun with --debug for the traceback",
-                    markup=False,
-                )
-            raise typer.Exit(4) from None
+            return _internal(exc, debug)
 
     return wrapper
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _internal(exc: BaseException, debug: bool) -> NoReturn:
+    """A bug: one masked line, or with --debug the masked traceback (never locals)."""
+    if debug:
+        sys.stderr.write(mask_digits("".join(traceback.format_exception(exc))))
+    else:
+        say(
+            f"hcs: internal error ({type(exc).__name__}: {_first_line(exc)}); "
+            "rerun with --debug for the traceback"
+        )
+    raise typer.Exit(4) from None
 
 
 def log_line(quiet: bool, text: str, started: float) -> None:

@@ -10,10 +10,12 @@ import typer
 from ..checks import Catalogue
 from ..config import load_settings
 from ..issues import ISSUE_COLUMNS, localise, mask_issues
+from ..locking import exclusive, lock_path
 from ..pipeline import IngestReport, check, ingest
 from ..report.tables import Table
 from ..report.text import to_csv, to_json, to_markdown
 from ..store import Store
+from . import spark
 from .common import (
     DEFAULT_DB,
     ConfigOpt,
@@ -28,19 +30,23 @@ from .common import (
     QuietOpt,
     StrictOpt,
     YearOpt,
-    err,
     guarded,
+    mask_digits,
     out_console,
     progress,
+    say,
     write_out,
 )  # fmt: skip
 from .issues import OutOpt, UnmaskedOpt, show_issues
 from .render import ingest_tables, print_tables
+from .spark import DEFAULT_MASTER, Engine, IngestEngineOpt, MasterOpt, ParquetOutOpt
 
 
 def show_report(
     report: IngestReport, fmt: Format, quiet: bool, issues: pd.DataFrame | None = None
 ) -> None:
+    for f in report.refused:  # a reason may quote a cell: never an ID or phone number
+        f.reason = mask_digits(f.reason)
     tables: list[Table] = ingest_tables(report)
     if fmt is Format.json:
         doc = report.to_dict()
@@ -55,7 +61,7 @@ def show_report(
         print_tables(out_console(), tables)
     if not quiet:
         for f in report.refused:
-            err.print(f"refused {f.path}: {f.reason}", markup=False)
+            say(f"refused {f.path}: {f.reason}")
 
 
 JobsOpt = Annotated[
@@ -76,6 +82,15 @@ ReplaceOpt = Annotated[
 ]
 
 
+WaitOpt = Annotated[
+    float,
+    typer.Option(
+        "--wait", min=0,
+        help="Seconds to wait for another hcs ingest into the same database (then exit 3).",
+    ),
+]  # fmt: skip
+
+
 def has_errors(report: IngestReport) -> bool:
     """Any error-level issue in the files of this run."""
     return any(f.errors for f in report.files)
@@ -86,14 +101,34 @@ def ingest_cmd(
     paths: PathsArg, db: DbOpt = DEFAULT_DB, config: ConfigOpt = None,
     county: CountyOpt = None, year: YearOpt = None, fmt: FormatOpt = Format.table,
     strict: StrictOpt = False, jobs: JobsOpt = None, replace: ReplaceOpt = False,
-    quiet: QuietOpt = False, debug: DebugOpt = False,
+    wait: WaitOpt = 600.0, quiet: QuietOpt = False, debug: DebugOpt = False,
+    engine: IngestEngineOpt = Engine.duckdb, parquet: ParquetOutOpt = None,
+    master: MasterOpt = DEFAULT_MASTER,
 ) -> None:  # fmt: skip
-    """Read rosters (files or folders), check, normalise, link persons, store.
+    """Read rosters (files or folders), check, normalise, link persons, store. Two runs
+    into one database take turns: the second waits up to --wait seconds (then exit 3).
 
     Example: hcs ingest data/sample/rosters --db hcs.duckdb
     """
+    if spark.check_engine(engine, parquet):  # --engine spark: a Parquet dataset, no database
+        report = spark.spark_ingest(paths, parquet, master, config, county, year, quiet)
+        show_report(report, fmt, quiet)
+        raise typer.Exit(1 if report.refused or (strict and has_errors(report)) else 0)
     settings = load_settings(config)
-    with Store(db) as store, progress(quiet) as on_progress:
+    busy = (
+        f"another hcs ingest into {db} is running (waited {wait:g} s); "
+        "try again when it ends, or give it longer with --wait"
+    )
+
+    def waiting() -> None:
+        if not quiet:
+            say(f"hcs: waiting for another hcs ingest into {db} to end (up to {wait:g} s)")
+
+    with (
+        exclusive(lock_path(db), wait, busy, waiting),
+        Store(db) as store,
+        progress(quiet) as on_progress,
+    ):
         report = ingest(paths, store, settings, county, year, on_progress, jobs, replace)
     show_report(report, fmt, quiet)
     if report.refused or (strict and has_errors(report)):

@@ -14,6 +14,7 @@ from ..errors import UsageError
 from ..issues import list_issues as list_store_issues
 from ..issues import localise, mask_issues
 from ..report.fixlist import write_fix_list
+from ..report.text import to_csv
 from ..store import Store
 from .common import (
     DEFAULT_DB,
@@ -46,7 +47,8 @@ def show_issues(frame: pd.DataFrame, fmt: Format, title: str, lang: str, out: Pa
         if out.suffix.lower() == ".xlsx":
             write_fix_list(frame, out, lang)
         else:
-            out.write_text(frame.to_csv(index=False), "utf-8-sig")
+            rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+            out.write_text(to_csv(list(frame.columns), rows), "utf-8-sig")
         err.print(f"wrote {len(frame)} issues to {out}", markup=False)
     show_frame(frame, fmt, title)
 

@@ -58,6 +58,8 @@ def _to_date(raw: object) -> date | None:
         return raw
     if isinstance(raw, bool):
         return None
+    if isinstance(raw, int) and abs(raw) > 10**15:  # no date; too large for a float
+        return None
     if isinstance(raw, int | float):
         return _from_number(float(raw))
     return _from_text(raw)
@@ -73,6 +75,8 @@ def parse_date(raw: object) -> Parsed[date]:
 
 def _year(raw: object) -> int | None:
     if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int) and abs(raw) > 10**15:
         return None
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         number = float(raw)

@@ -101,6 +101,8 @@ def _from_text(cleaned: str) -> IdResult:
 def _from_number(number: int | float) -> IdResult:
     if isinstance(number, float) and not math.isfinite(number):
         return IdResult(IdStatus.MALFORMED, str(number))
+    if isinstance(number, int) and abs(number) >= 10**40:  # no ID; too large for a float
+        return IdResult(IdStatus.MALFORMED, None)
     whole = isinstance(number, int) or number.is_integer()
     if whole and number >= 0:
         digits = str(int(number))

@@ -10,6 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from handcraft_stats.normalize.text import BAD_VALUE, Parsed, is_blank
 
 CENT = Decimal("0.01")
+MONEY_LIMIT = Decimal(10) ** 12  # the store's DECIMAL(14,2): larger amounts are not money
+COUNT_LIMIT = 100_000  # trainings and the like; the store's column is INTEGER
 _TEN_THOUSAND = Decimal(10000)
 # Placeholders that mean "nothing recorded" (after NFKC and white-space removal).
 MISSING_MARKS = frozenset({"/", "\\", "无", "-", "--", "---", "—", "——", "―", "–", "…", "……"})
@@ -56,7 +58,7 @@ def parse_money(raw: object) -> Parsed[Decimal]:
         amount = _decimal(text)
         if amount is not None:
             amount *= scale
-    if amount is None or not amount.is_finite():
+    if amount is None or not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
         return Parsed(None, BAD_VALUE)
     return Parsed(amount.quantize(CENT, rounding=ROUND_HALF_UP))
 
@@ -82,9 +84,9 @@ def parse_count(raw: object) -> Parsed[int]:
     if isinstance(raw, bool):
         return Parsed(None, BAD_VALUE)
     if isinstance(raw, int):
-        return Parsed(raw) if raw >= 0 else Parsed(None, BAD_VALUE)
+        return Parsed(raw) if 0 <= raw < COUNT_LIMIT else Parsed(None, BAD_VALUE)
     if isinstance(raw, float):
-        ok = math.isfinite(raw) and raw.is_integer() and raw >= 0
+        ok = math.isfinite(raw) and raw.is_integer() and 0 <= raw < COUNT_LIMIT
         return Parsed(int(raw)) if ok else Parsed(None, BAD_VALUE)
     text = _squeeze(raw)
     if text in ("无", "没有"):
@@ -93,7 +95,7 @@ def parse_count(raw: object) -> Parsed[int]:
         return Parsed(None)
     for suffix in _COUNT_SUFFIXES:
         text = text.removesuffix(suffix)
-    if re.fullmatch(r"\+?\d+(?:\.0*)?", text):
+    if re.fullmatch(r"\+?\d{1,5}(?:\.0*)?", text):  # five digits: below COUNT_LIMIT
         return Parsed(int(text.lstrip("+").split(".")[0]))
     value = _chinese_count(text)
     return Parsed(value) if value is not None else Parsed(None, BAD_VALUE)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from ..errors import RefusedFile
 from .csvfile import read_csv
+from .limits import DEFAULT_LIMITS, Limits
 from .workbook import read_workbook
 
 SPREADSHEET = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT = {".csv", ".txt"}
 KNOWN = SPREADSHEET | TEXT
 
-__all__ = ["KNOWN", "RawSheet", "read_file"]
+__all__ = ["DEFAULT_LIMITS", "KNOWN", "Limits", "RawSheet", "read_file"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,13 +26,14 @@ class RawSheet:
     merged: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
 
 
-def read_file(path: Path, data: bytes) -> list[RawSheet]:
-    """Read a roster file's bytes into raw sheets; raise RefusedFile with a one-line reason."""
+def read_file(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[RawSheet]:
+    """Read a roster file's bytes into raw sheets; raise RefusedFile with a one-line reason.
+    Workbook archives are checked against `limits` first (read/limits.py)."""
     suffix = path.suffix.lower()
     if not data:
         raise RefusedFile("empty file (0 bytes)")
     if suffix in TEXT:
         return [RawSheet("", read_csv(data))]
     if suffix in SPREADSHEET:
-        return [RawSheet(n, r, m) for n, r, m in read_workbook(data, suffix)]
+        return [RawSheet(n, r, m) for n, r, m in read_workbook(data, suffix, limits)]
     raise RefusedFile(f"unknown file type {suffix or '(none)'}: expected one of {sorted(KNOWN)}")

@@ -4,28 +4,61 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from ..errors import RefusedFile
+from .workbook import BLANK
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def decode(data: bytes) -> str:
     """Decode text the way county offices write it; GBK is read as gb18030."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
+        return _text(data[3:].decode("utf-8", errors="strict"))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return _text(_utf16(data, "utf-16"))
     if b"\x00" in data[:4096]:
-        raise RefusedFile("not a text file: it contains binary data (NUL bytes)")
+        bare = _bare_utf16(data)
+        if bare is None:
+            raise RefusedFile("not a text file: it contains binary data (NUL bytes)")
+        return _text(_utf16(data, bare))
     try:
-        return data.decode("utf-8")
+        return _text(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("gb18030")
+        return _text(data.decode("gb18030"))
     except UnicodeDecodeError as exc:
         raise RefusedFile(
             f"cannot decode text: neither UTF-8 nor GB18030 (byte {exc.start})"
         ) from None
+
+
+def _utf16(data: bytes, codec: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise RefusedFile(f"cannot decode text as UTF-16 (byte {exc.start})") from None
+
+
+def _bare_utf16(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: every NUL of the start on the same side of a pair
+    (the high bytes of ASCII characters). None when the NULs do not follow that pattern."""
+    head = data[:4096]
+    even = sum(1 for b in head[0::2] if b == 0)
+    odd = sum(1 for b in head[1::2] if b == 0)
+    if len(data) % 2 or (even and odd):
+        return None
+    return "utf-16-le" if odd else "utf-16-be"
+
+
+def _text(text: str) -> str:
+    """Refuse decoded text that is mostly control characters (a binary file)."""
+    sample = text[:65536]
+    if sample and len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
+        raise RefusedFile("not a text file: it is full of control characters (binary data)")
+    return text
 
 
 def read_csv(data: bytes) -> list[list[object]]:
@@ -38,9 +71,9 @@ def read_csv(data: bytes) -> list[list[object]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for row in reader:
-            rows.append(list(row))
+            rows.append(list(row) if "".join(row).strip() else BLANK)
     except csv.Error as exc:
         raise RefusedFile(f"not a readable CSV file: {exc}") from None
-    while rows and not any(str(c).strip() for c in rows[-1]):
+    while rows and rows[-1] is BLANK:
         rows.pop()
     return rows

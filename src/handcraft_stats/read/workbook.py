@@ -8,12 +8,20 @@ from typing import cast
 from python_calamine import CalamineWorkbook
 
 from ..errors import RefusedFile
+from .limits import DEFAULT_LIMITS, Limits, check_archive, check_compound
 
 Merged = tuple[tuple[tuple[int, int], tuple[int, int]], ...]
+ARCHIVES = {".xlsx", ".xlsm", ".ods"}  # zip archives of XML: inspected before calamine
 
 
-def read_workbook(data: bytes, suffix: str) -> list[tuple[str, list[list[object]], Merged]]:
+def read_workbook(
+    data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS
+) -> list[tuple[str, list[list[object]], Merged]]:
     """All worksheets of a workbook: (name, rows from Excel row 1, merged ranges)."""
+    if suffix in ARCHIVES:
+        check_archive(data, suffix, limits)
+    else:
+        check_compound(data)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for bad files
@@ -24,14 +32,57 @@ def read_workbook(data: bytes, suffix: str) -> list[tuple[str, list[list[object]
             continue
         try:
             sheet = wb.get_sheet_by_name(meta.name)
+            _check_size(meta.name, sheet.height, sheet.width, limits)
             rows = cast("list[list[object]]", sheet.to_python(skip_empty_area=False))
             merged = tuple(sheet.merged_cell_ranges or ())
+        except RefusedFile:
+            raise
         except Exception as exc:
             raise RefusedFile(f"cannot read sheet {meta.name!r}: {_short(exc)}") from None
-        out.append((meta.name, rows, merged))
+        out.append((meta.name, _trimmed(meta.name, rows, limits), merged))
     if not out:
         raise RefusedFile("the workbook has no worksheets")
     return out
+
+
+def _check_size(name: str, height: int, width: int, limits: Limits) -> None:
+    if height * width > limits.max_cells:
+        raise RefusedFile(
+            f"sheet {name!r} spans {height:,} rows x {width:,} columns "
+            f"(over {limits.max_cells:,} cells): not a roster"
+        )
+
+
+BLANK: list[object] = []  # shared by every blank row: a million blank rows cost 8 MB
+
+
+def _trimmed(name: str, rows: list[list[object]], limits: Limits) -> list[list[object]]:
+    """Trailing blank rows dropped, blank rows shared, and columns past the last one with
+    data cut; more than `max_columns` columns with data refuse the sheet."""
+    while rows and not _filled(rows[-1]):
+        rows.pop()
+    rows = [r if _filled(r) else BLANK for r in rows]
+    if rows and max(map(len, rows)) > limits.max_columns:
+        width = max((_last(r) for r in rows), default=0)
+        if width > limits.max_columns:
+            raise RefusedFile(
+                f"sheet {name!r} has data in {width:,} columns (limit {limits.max_columns:,}): "
+                "not a roster"
+            )
+        rows = [r[:width] for r in rows]
+    return rows
+
+
+def _filled(row: list[object]) -> bool:
+    return any(c not in ("", None) and not (isinstance(c, str) and not c.strip()) for c in row)
+
+
+def _last(row: list[object]) -> int:
+    for j in range(len(row) - 1, -1, -1):
+        c = row[j]
+        if c not in ("", None) and not (isinstance(c, str) and not c.strip()):
+            return j + 1
+    return 0
 
 
 def _short(exc: Exception) -> str:

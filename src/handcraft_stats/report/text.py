@@ -15,11 +15,25 @@ def to_json(doc: Any) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"
 
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A cell as a spreadsheet may read it: text starting with = + - @ (or a tab or
+    carriage return) is prefixed with ' so that it is never run as a formula. Numbers stay
+    numbers (a negative number is not text)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA):
+        return "'" + value
+    return value
+
+
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(["" if v is None else v for v in r] for r in rows)
+    w.writerow([csv_safe(h) for h in header])
+    w.writerows([csv_safe(v) for v in r] for r in rows)
     return buf.getvalue()
 
 

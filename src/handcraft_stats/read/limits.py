@@ -1,0 +1,284 @@
+"""Limits on what a roster file may make hcs do, checked before a parser sees the file.
+
+An xlsx/xlsm/ods file is a zip archive of XML. Before calamine opens one, its zip
+directory is inspected and every member is decompressed once, counting bytes and keeping
+none: too many members, too many bytes in all, a member that expands more than
+`max_ratio` times, a member larger than its directory entry says, or XML with a
+DOCTYPE/ENTITY declaration (entity expansion, "billion laughs") refuse the file.
+docs/reliability.md lists the limits and why.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from io import BytesIO
+
+from ..errors import RefusedFile
+
+MB = 1024 * 1024
+ZIP_MAGIC = b"PK\x03\x04"
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2 compound file (.xls, encrypted OOXML)
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+_ROOT = re.compile(r"<[A-Za-z_]")  # the first element: the XML prolog ends there
+_DECL = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_CHUNK = 1 * MB
+_SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+# cells with content (not self-closing): their column, and their row from 10,000 on
+_CELL_COL = re.compile(rb' r="([A-Z]{1,3})[0-9]+"[^>/]*>')
+_CELL_ROW = re.compile(rb' r="[A-Z]{1,3}([0-9]{5,})"[^>/]*>')
+_ROW = re.compile(rb'<row r="([0-9]{5,})"[^>/]*>')
+_NO_REF = re.compile(rb"<c(?:>|\s(?![^>]*\br=)[^>]*[^/]>)")  # a cell placed by position
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one input file may contain (defaults are far above any real roster)."""
+
+    max_uncompressed: int = 200 * MB  # all members of a workbook archive together
+    max_ratio: float = 100.0  # uncompressed : compressed, for members above ratio_from
+    ratio_from: int = 1 * MB
+    max_members: int = 10_000
+    max_prolog: int = 64 * 1024  # bytes of an XML member before its first element
+    max_columns: int = 1_000  # columns holding data in one sheet
+    max_cells: int = 10_000_000  # rows x columns of a worksheet's used range (calamine is dense)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> Limits:
+        """Limits from a settings table (e.g. `[limits]` of hcs.toml); unknown keys ignored."""
+        known = {f.name: f.type for f in fields(cls)}
+        picked: dict[str, object] = {}
+        for k, v in values.items():
+            if k in known and isinstance(v, int | float) and not isinstance(v, bool) and v > 0:
+                picked[k] = float(v) if k == "max_ratio" else int(v)
+        return replace(cls(), **picked)  # type: ignore[arg-type]
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def sniff(data: bytes) -> str:
+    """What the bytes look like, for a refusal reason."""
+    head = data[:512].lstrip()
+    if head.startswith(ZIP_MAGIC):
+        return "a zip archive"
+    if head.startswith(CFB_MAGIC):
+        return "an OLE2 compound file"
+    if head[:5].lower() in (b"<html", b"<!doc") or b"<table" in head.lower():
+        return "an HTML page"
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head.startswith(b"<?xml"):
+        return "an XML file"
+    if b"\x00" in head:
+        return "binary data"
+    return "text"
+
+
+def check_compound(data: bytes) -> None:
+    """An OLE2 file holding an EncryptedPackage stream is a password-protected workbook."""
+    if data.startswith(CFB_MAGIC) and _ENCRYPTED in data:
+        raise RefusedFile(
+            "password-protected workbook: remove the password (file → info → protect) "
+            "and send it again"
+        )
+
+
+def check_archive(data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a workbook archive that is damaged or would expand beyond the limits."""
+    if not data.startswith(ZIP_MAGIC):
+        check_compound(data)
+        if data.startswith(CFB_MAGIC):
+            return  # an .xls saved with another extension: calamine reads it
+        raise RefusedFile(
+            f"cannot open as {suffix} workbook: the file is {sniff(data)}, not a zip archive"
+        )
+    try:
+        zf = zipfile.ZipFile(BytesIO(data))
+        members = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise RefusedFile(
+            f"cannot open as {suffix} workbook: damaged or truncated ({_short(exc)})"
+        ) from None
+    if len(members) > limits.max_members:
+        raise RefusedFile(
+            f"the workbook archive has {len(members):,} members (limit {limits.max_members:,})"
+        )
+    declared = sum(m.file_size for m in members)
+    if declared > limits.max_uncompressed:
+        raise RefusedFile(_too_big(declared, limits))
+    total = 0
+    for m in members:
+        total += _member_size(data, m, limits, total)
+        if total > limits.max_uncompressed:
+            raise RefusedFile(_too_big(total, limits))
+
+
+def _too_big(size: int, limits: Limits) -> str:
+    return (
+        f"the workbook expands to more than {size / MB:,.0f} MB "
+        f"(limit {limits.max_uncompressed / MB:,.0f} MB; a zip bomb or not a roster)"
+    )
+
+
+def _member_size(data: bytes, m: zipfile.ZipInfo, limits: Limits, before: int) -> int:
+    """The member's real uncompressed size (never trusting the directory), checking its
+    ratio and, for XML, its prolog; stops as soon as a limit is passed."""
+    if m.is_dir():
+        return 0
+    ratio_cap = max(limits.ratio_from, int(m.compress_size * limits.max_ratio))
+    cap = min(limits.max_uncompressed - before, ratio_cap, m.file_size)
+    xml = m.filename.lower().endswith((".xml", ".rels", ".vml"))
+    size, head = 0, b""
+    extent = _Extent(m.filename) if _SHEET.match(m.filename) else None
+    for chunk in _inflate(data, m, cap + 1):
+        size += len(chunk)
+        if size > m.file_size:
+            raise RefusedFile(
+                f"member {m.filename} holds more than the {m.file_size:,} bytes its directory "
+                "says (a zip bomb, or a damaged workbook)"
+            )
+        if size > ratio_cap:
+            raise RefusedFile(
+                f"member {m.filename} expands more than {limits.max_ratio:g} "
+                f"times ({m.compress_size:,} bytes packed; a zip bomb)"
+            )
+        if before + size > limits.max_uncompressed:
+            raise RefusedFile(_too_big(before + size, limits))
+        if extent is not None:
+            extent.scan(chunk, limits)
+        if xml and len(head) <= limits.max_prolog:
+            head += chunk[: limits.max_prolog + 1 - len(head)]
+            _check_prolog(m.filename, head, limits)
+    if size != m.file_size:
+        raise RefusedFile(
+            f"damaged workbook: member {m.filename} holds {size:,} bytes, "
+            f"its directory says {m.file_size:,}"
+        )
+    return size
+
+
+class _Extent:
+    """A worksheet's used range, from the references of its cells with content: calamine
+    allocates rows x columns cells, so two cells at A1 and XFD1048576 would take ~500 GB.
+    Cells placed by position (no `r`) count by their row and their place in it."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.cols, self.rows = name, 1, 9_999
+        self.row_tags, self.row_count, self.widest, self.by_position = 0, 0, 0, False
+        self.carry = b""
+
+    def scan(self, chunk: bytes, limits: Limits) -> None:
+        text = self.carry + chunk
+        self.carry = text[-64:]
+        letters = set(_CELL_COL.findall(text))
+        if letters:
+            self.cols = max(self.cols, *(_column(c) for c in letters))
+        self.rows = max(self.rows, *(int(r) for r in _CELL_ROW.findall(text)), 0)
+        self.row_tags = max(self.row_tags, *(int(r) for r in _ROW.findall(text)), 0)
+        self.row_count += chunk.count(b"<row")
+        self.by_position = self.by_position or _NO_REF.search(text) is not None
+        rows, cols = self.rows, self.cols
+        if self.by_position:
+            self.widest = max(self.widest, *(s.count(b"<c") for s in text.split(b"<row")))
+            rows = max(rows, self.row_tags, self.row_count)
+            cols = max(cols, self.widest)
+        if cols > limits.max_columns:
+            raise RefusedFile(
+                f"{self.name}: a sheet with data in {cols:,} columns "
+                f"(limit {limits.max_columns:,}): not a roster"
+            )
+        if rows * cols > limits.max_cells:
+            raise RefusedFile(
+                f"{self.name}: the sheet's used range reaches row {rows:,} and column "
+                f"{cols:,} (over {limits.max_cells:,} cells): not a roster"
+            )
+
+
+def _column(letters: bytes) -> int:
+    n = 0
+    for b in letters:
+        n = n * 26 + b - 64
+    return n
+
+
+def _check_prolog(name: str, head: bytes, limits: Limits) -> None:
+    """Refuse DOCTYPE/ENTITY before the first element, and over-long prologs."""
+    text = _text(head)
+    root = _ROOT.search(text)
+    prolog = text[: root.start()] if root else text
+    if _DECL.search(prolog):
+        raise RefusedFile(
+            f"{name} declares a DOCTYPE or ENTITY (XML entity expansion is not "
+            "allowed in a workbook)"
+        )
+    if root is None and len(head) > limits.max_prolog:
+        raise RefusedFile(f"{name} has no XML element in its first {limits.max_prolog:,} bytes")
+
+
+def _text(head: bytes) -> str:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head[: len(head) // 2 * 2].decode("utf-16", errors="replace")
+    return head.decode("utf-8", errors="replace")
+
+
+def _inflate(data: bytes, m: zipfile.ZipInfo, cap: int) -> Iterable[bytes]:
+    """The member's uncompressed bytes in chunks, at most about `cap` of them."""
+    start = _data_offset(data, m)
+    packed = memoryview(data)[start : start + m.compress_size]
+    if m.compress_type == zipfile.ZIP_STORED:
+        return [bytes(packed[i : i + _CHUNK]) for i in range(0, min(len(packed), cap), _CHUNK)]
+    if m.compress_type != zipfile.ZIP_DEFLATED:
+        raise RefusedFile(
+            f"damaged workbook: member {m.filename} uses compression method "
+            f"{m.compress_type}, which spreadsheet programs do not write"
+        )
+    return _Inflater(packed, cap, m.filename)
+
+
+class _Inflater:
+    """Raw deflate in bounded chunks: memory stays about one chunk whatever the ratio."""
+
+    def __init__(self, packed: memoryview, cap: int, name: str) -> None:
+        self.packed, self.cap, self.name = packed, cap, name
+
+    def __iter__(self) -> _Inflater:
+        self.d = zlib.decompressobj(-15)
+        self.pos, self.tail, self.out = 0, b"", 0
+        return self
+
+    def __next__(self) -> bytes:
+        while self.out <= self.cap:
+            if not self.tail:
+                if self.pos >= len(self.packed) or self.d.eof:
+                    raise StopIteration
+                self.tail = bytes(self.packed[self.pos : self.pos + _CHUNK])
+                self.pos += _CHUNK
+            try:
+                chunk = self.d.decompress(self.tail, _CHUNK)
+            except zlib.error as exc:
+                raise RefusedFile(f"damaged workbook: member {self.name}: {exc}") from None
+            self.tail = self.d.unconsumed_tail
+            if chunk:
+                self.out += len(chunk)
+                return chunk
+            if self.d.eof:
+                raise StopIteration
+        raise StopIteration
+
+
+def _data_offset(data: bytes, m: zipfile.ZipInfo) -> int:
+    at = m.header_offset
+    if data[at : at + 4] != ZIP_MAGIC or len(data) < at + 30:
+        raise RefusedFile(f"damaged workbook: member {m.filename} has no local header")
+    name_len, extra_len = struct.unpack("<HH", data[at + 26 : at + 30])
+    return int(at + 30 + name_len + extra_len)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]

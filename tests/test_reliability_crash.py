@@ -1,0 +1,129 @@
+"""Crash safety: `hcs ingest` killed with SIGKILL at 24 positions of a run over four
+files in two periods (one of them replacing an older version). After each kill the
+database opens, holds only whole files, and a rerun ends with the same summary as an
+uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ID_A, ID_B, ID_C, write_xlsx
+from handcraft_stats.cli import app
+from handcraft_stats.versions import FAULT_ENV
+
+HEADER = ["姓名", "身份证号码", "从业产业", "脱贫年度"]
+# 4 files stored one by one, then 2 periods linked at 2 tiers
+POINTS = [f"{p}#{n}" for p in ("before-store", "file-stored", "before-commit", "after-commit")
+          for n in range(1, 5)]  # fmt: skip
+POINTS += [f"{p}#{n}" for p in ("before-link", "after-link") for n in (1, 2)]
+POINTS += [f"relink-tier#{n}" for n in range(1, 5)]
+BATCH = 6  # processes paused at once
+
+
+def run(*args: object) -> object:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def summaries(db: Path) -> dict[int, object]:
+    out = {}
+    for year in (2016, 2017):
+        res = run("summary", "--year", year, "--db", db, "--format", "json")
+        assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+        out[year] = json.loads(res.stdout)  # type: ignore[attr-defined]
+    return out
+
+
+def whole_files_only(db: Path) -> None:
+    """Every file row has all its records, sheets are there, replacements point at files."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        broken = con.execute(
+            """SELECT f.name FROM files f LEFT JOIN (SELECT file_id, count(*) AS n FROM records
+                 GROUP BY file_id) r USING (file_id)
+               WHERE coalesce(r.n, 0) <> f.records"""
+        ).fetchall()
+        assert broken == []
+        orphans = con.execute(
+            "SELECT count(*) FROM records WHERE file_id NOT IN (SELECT file_id FROM files)"
+        ).fetchone()
+        assert orphans == (0,)
+        dangling = con.execute(
+            "SELECT count(*) FROM files WHERE replaced_by IS NOT NULL "
+            "AND replaced_by NOT IN (SELECT file_id FROM files)"
+        ).fetchone()
+        assert dangling == (0,)
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[int, object]]:
+    """(base database with an old 丰县2017, folder of the run, reference summaries)."""
+    root = tmp_path_factory.mktemp("crash")
+    old, new = root / "old", root / "new"
+    old.mkdir()
+    new.mkdir()
+    write_xlsx(old / "丰县2017.xlsx", {"S": [HEADER, ["张丽", ID_A, "手工", ""]]})
+    write_xlsx(new / "丰县2016.xlsx", {"S": [HEADER, ["张丽", ID_A, "手工", ""],
+                                             ["王芳", ID_B, "家政", 2016]]})  # fmt: skip
+    write_xlsx(new / "沛县2016.xlsx", {"S": [HEADER, ["陈梅", ID_C, "电商", ""]]})
+    write_xlsx(new / "丰县2017.xlsx", {"S": [HEADER, ["张丽", ID_A, "电商", 2017],
+                                             ["王芳", ID_B, "家政", 2016]]})  # fmt: skip
+    write_xlsx(new / "沛县2017.xlsx", {"S": [HEADER, ["陈梅", ID_C, "电商", 2017],
+                                             ["张莉", "", "农业", ""]]})  # fmt: skip
+    base = root / "base.duckdb"
+    assert run("ingest", old, "--db", base).exit_code == 0  # type: ignore[attr-defined]
+    ref = root / "ref.duckdb"
+    shutil.copy(base, ref)
+    assert run("ingest", new, "--db", ref).exit_code == 0  # type: ignore[attr-defined]
+    return base, new, summaries(ref)
+
+
+def _start(point: str, db: Path, folder: Path, marker: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, FAULT_ENV: f"{point}:{marker}"}
+    args = ["ingest", str(folder), "--db", str(db), "--quiet", "--jobs", "1"]
+    return subprocess.Popen([sys.executable, "-m", "handcraft_stats", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+def test_killed_anywhere_the_database_holds_whole_files_and_a_rerun_finishes(
+    setup: tuple[Path, Path, dict[int, object]], tmp_path: Path
+) -> None:
+    base, folder, reference = setup
+    assert len(POINTS) >= 20
+    survived = []
+    for i in range(0, len(POINTS), BATCH):
+        batch = POINTS[i : i + BATCH]
+        procs = {}
+        for point in batch:
+            db = tmp_path / f"{point.replace('#', '-')}.duckdb"
+            shutil.copy(base, db)
+            marker = tmp_path / f"{point.replace('#', '-')}.pid"
+            procs[point] = (_start(point, db, folder, marker), db, marker)
+        deadline = time.monotonic() + 60
+        for point, (proc, _, marker) in procs.items():
+            while not marker.exists():
+                assert proc.poll() is None, f"hcs ended before reaching {point}"
+                assert time.monotonic() < deadline, point
+                time.sleep(0.02)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        for point, (_, db, _) in procs.items():
+            whole_files_only(db)
+            res = run("ingest", folder, "--db", db, "--quiet")
+            assert res.exit_code == 0, (point, res.output)  # type: ignore[attr-defined]
+            whole_files_only(db)
+            assert summaries(db) == reference, point
+            survived.append(point)
+    assert survived == POINTS

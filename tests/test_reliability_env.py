@@ -1,0 +1,218 @@
+"""Environment: concurrent runs, a database locked/unreadable/full, file modes, masked
+errors and tracebacks, CSV formula injection."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ID_A, ID_B, ID_C, write_xlsx
+from handcraft_stats import Store
+from handcraft_stats.cli import app
+from handcraft_stats.report.text import to_csv
+from handcraft_stats.versions import FAULT_ENV
+
+HEADER = ["姓名", "身份证号码", "从业产业", "联系电话"]
+PHONE = "13812345678"
+
+
+def run(*args: object) -> Any:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def folder(root: Path, name: str, county: str, *ids: str) -> Path:
+    d = root / name
+    d.mkdir()
+    for i, ident in enumerate(ids):
+        row = [f"张{name}{i}", ident, "手工", PHONE]
+        write_xlsx(d / f"{county}2017_{i}.xlsx", {"S": [HEADER, row]})
+    return d
+
+
+def hcs(*args: object, fault: str = "", marker: Path | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, FAULT_ENV: f"{fault}:{marker}"} if fault else dict(os.environ)
+    return subprocess.Popen([sys.executable, "-m", "handcraft_stats", *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def paused(proc: subprocess.Popen[str], marker: Path) -> None:
+    deadline = time.monotonic() + 30
+    while not marker.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def active(db: Path) -> list[tuple[str, int]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT f.name, (SELECT count(*) FROM records r WHERE r.file_id = f.file_id) "
+            "FROM files f WHERE active ORDER BY name"
+        ).fetchall()
+    finally:
+        con.close()
+    return [(str(n), int(c)) for n, c in rows]
+
+
+def test_two_ingests_at_once_take_turns_and_both_land(tmp_path: Path) -> None:
+    a = folder(tmp_path, "a", "丰县", ID_A, ID_B)
+    b = folder(tmp_path, "b", "沛县", ID_C, ID_A)
+    db = tmp_path / "t.duckdb"
+    procs = [hcs("ingest", d, "--db", db, "--jobs", "1") for d in (a, b)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert "Traceback" not in "".join(r[1] for r in results)
+    assert [n for n, c in active(db)] == ["丰县2017_0.xlsx", "丰县2017_1.xlsx", "沛县2017_0.xlsx",
+                                          "沛县2017_1.xlsx"]  # fmt: skip
+
+
+def test_the_second_run_waits_with_a_message_or_gives_up_with_exit_3(tmp_path: Path) -> None:
+    a = folder(tmp_path, "a", "丰县", ID_A)
+    b = folder(tmp_path, "b", "沛县", ID_C)
+    db, marker = tmp_path / "t.duckdb", tmp_path / "first.pid"
+    first = hcs("ingest", a, "--db", db, fault="after-commit", marker=marker)
+    paused(first, marker)
+    gave_up = hcs("ingest", b, "--db", db, "--wait", "0.5")
+    _, err = gave_up.communicate(timeout=60)
+    assert gave_up.returncode == 3, err
+    assert "another hcs ingest" in err.splitlines()[-1] and "--wait" in err
+    waiting = hcs("ingest", b, "--db", db, "--wait", "60")
+    time.sleep(2.5)
+    assert waiting.poll() is None  # still waiting for the first run
+    first.send_signal(signal.SIGKILL)  # the lock ends with its process
+    first.communicate()
+    _, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    assert "waiting for another hcs ingest" in err
+    assert active(db) == [("丰县2017_0.xlsx", 1), ("沛县2017_0.xlsx", 1)]
+
+
+def test_database_in_use_by_another_program_is_exit_3(tmp_path: Path) -> None:
+    db = tmp_path / "t.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(db)!r}); "
+         "print('open', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        res = run("ingest", folder(tmp_path, "a", "丰县", ID_A), "--db", db)
+        assert res.exit_code == 3
+        assert "in use by another program" in res.stderr and f"PID {holder.pid}" in res.stderr
+        res = run("summary", "--year", 2017, "--db", db)
+        assert res.exit_code == 3 and "in use" in res.stderr
+    finally:
+        holder.kill()
+        holder.communicate()
+
+
+def test_unreadable_database_is_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "t.duckdb"
+    db.write_bytes(b"not a database" * 500)
+    res = run("ingest", folder(tmp_path, "a", "丰县", ID_A), "--db", db)
+    assert res.exit_code == 3 and "is not an hcs database" in res.stderr, res.stderr
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise duckdb.IOException(f'IO Error: Cannot open file "{db}": Permission denied')
+
+    monkeypatch.setattr(duckdb, "connect", denied)
+    res = run("summary", "--year", 2017, "--db", db)
+    assert res.exit_code == 3 and "permission denied" in res.stderr
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
+def test_database_without_read_permission_is_exit_3(tmp_path: Path) -> None:
+    db = tmp_path / "t.duckdb"
+    assert run("ingest", folder(tmp_path, "a", "丰县", ID_A), "--db", db).exit_code == 0
+    db.chmod(0)
+    res = run("summary", "--year", 2017, "--db", db)
+    assert res.exit_code == 3 and "permission denied" in res.stderr
+
+
+def test_disk_full_is_exit_3_and_keeps_whole_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = Store.insert_file
+    calls = []
+
+    def full(self: Store, *args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        original(self, *args)
+
+    monkeypatch.setattr(Store, "insert_file", full)
+    db = tmp_path / "t.duckdb"
+    res = run("ingest", folder(tmp_path, "a", "丰县", ID_A, ID_B), "--db", db)
+    assert res.exit_code == 3 and "disk full" in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+    assert active(db) == [("丰县2017_0.xlsx", 1)]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes")
+def test_database_and_wal_are_created_owner_only(tmp_path: Path) -> None:
+    db, marker = tmp_path / "t.duckdb", tmp_path / "p.pid"
+    proc = hcs("ingest", folder(tmp_path, "a", "丰县", ID_A), "--db", db, fault="after-commit",
+               marker=marker)  # fmt: skip
+    try:
+        paused(proc, marker)
+        wal = db.with_name(db.name + ".wal")
+        assert wal.exists()
+        for p in (db, wal):
+            assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert run("ingest", db.parent / "a", "--db", db).exit_code == 0
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_errors_and_tracebacks_never_show_id_or_phone_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, debug: bool
+) -> None:
+    import handcraft_stats.cli.ingest as cli_ingest
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise ValueError(f"cannot store row: {ID_A} {ID_C} phone {PHONE}")
+
+    monkeypatch.setattr(cli_ingest, "ingest", boom)
+    args = ["ingest", folder(tmp_path, "a", "丰县", ID_A), "--db", tmp_path / "t.duckdb"]
+    res = run(*args, *(["--debug"] if debug else []))
+    assert res.exit_code == 4
+    text = res.stderr + res.stdout
+    for secret in (ID_A, ID_C, PHONE, ID_A[:15]):
+        assert secret not in text
+    assert ("Traceback" in text) is debug and "320*************24" in text
+
+
+def test_csv_outputs_neutralise_formulas(tmp_path: Path) -> None:
+    text = to_csv(["a", "b", "c"], [["=1+1", -5, "+86 138"], ["@SUM(A1)", None, "-x"]])
+    assert text.splitlines() == ["a,b,c", "'=1+1,-5,'+86 138", "'@SUM(A1),,'-x"]
+    d = tmp_path / "in"
+    d.mkdir()
+    write_xlsx(d / "=HYPERLINK 丰县2017.xlsx", {"S": [HEADER, ["张丽", ID_A, "手工", ""]]})
+    res = run("ingest", d, "--db", tmp_path / "t.duckdb", "--format", "csv")
+    assert res.exit_code == 0 and "\n'=HYPERLINK" in res.stdout
+    out = tmp_path / "issues.csv"
+    write_xlsx(d / "沛县2017.xlsx", {"S": [HEADER, ["=cmd|' /C calc'!A0", "12", "手工", ""]]})
+    run("ingest", d, "--db", tmp_path / "t.duckdb")
+    res = run("issues", "--year", 2017, "--db", tmp_path / "t.duckdb", "--out", out,
+              "--format", "json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    lines = out.read_text("utf-8-sig").splitlines()
+    assert not any(cell.startswith(("=", "+", "-", "@")) for ln in lines for cell in ln.split(","))
+    assert json.loads(res.stdout)

@@ -1,0 +1,145 @@
+"""The corpus of bad inputs (tools/make_bad_inputs.py): each file ends with a one-line
+reason or lands, the others still land, no traceback, bombs refused fast and small."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from handcraft_stats.cli import app
+from handcraft_stats.errors import RefusedFile
+from handcraft_stats.read import read_file
+from handcraft_stats.read.limits import Limits, check_archive
+
+sys.path.insert(0, str(ROOT / "tools"))
+import make_bad_inputs as bad
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[bad.Case]]:
+    out = tmp_path_factory.mktemp("bad inputs 坏文件")
+    return out, bad.make(out)
+
+
+@pytest.fixture(scope="module")
+def ingested(
+    corpus: tuple[Path, list[bad.Case]], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Any, dict[str, Any], Path]:
+    out, _ = corpus
+    db = tmp_path_factory.mktemp("db") / "hcs.duckdb"
+    started = time.monotonic()
+    res = CliRunner().invoke(app, ["ingest", str(out), "--db", str(db), "--format", "json"])
+    res.elapsed = time.monotonic() - started  # type: ignore[attr-defined]
+    return res, json.loads(res.stdout), db
+
+
+def _by_path(doc: dict[str, Any], out: Path) -> dict[str, dict[str, Any]]:
+    return {str(Path(d["path"]).relative_to(out)): d for d in doc["detail"]}
+
+
+def test_a_folder_of_bad_inputs_ends_with_exit_1_and_every_good_file_landed(
+    corpus: tuple[Path, list[bad.Case]], ingested: tuple[Any, dict[str, Any], Path]
+) -> None:
+    out, cases = corpus
+    res, doc, db = ingested
+    assert res.exit_code == 1, res.stderr
+    assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
+    assert res.elapsed < 60
+    detail = _by_path(doc, out)
+    for case in cases:
+        d = detail[case.path]
+        if case.landed:
+            assert d["status"] == "ingested" and d["records"] == 3, (case.path, d)
+        else:
+            assert d["status"] == "refused", (case.path, d)
+            assert case.reason in d["reason"] and "\n" not in d["reason"], (case.path, d)
+    refused_lines = [ln for ln in res.stderr.splitlines() if ln.startswith("refused ")]
+    assert len(refused_lines) == sum(not c.landed for c in cases)
+    con = duckdb.connect(str(db), read_only=True)
+    landed = sum(c.landed for c in cases)
+    assert con.execute("SELECT count(*), sum(records) FROM files WHERE active").fetchone() == (
+        landed, 3 * landed,
+    )  # fmt: skip
+
+
+def test_same_named_files_of_one_run_both_land_a_later_run_replaces_them(
+    corpus: tuple[Path, list[bad.Case]], tmp_path: Path
+) -> None:
+    out, _ = corpus
+    db = tmp_path / "t.duckdb"
+    res = CliRunner().invoke(app, ["ingest", str(out / "甲镇"), str(out / "乙镇"), "--db", str(db)])
+    assert res.exit_code == 0, res.stderr
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "丰县2017年花名册.xlsx").write_bytes(bad.xlsx_bytes({"花名册": bad.roster_rows(5)}))
+    res = CliRunner().invoke(app, ["ingest", str(later), "--db", str(db), "--format", "json"])
+    assert json.loads(res.stdout)["detail"][0]["status"] == "replaced"
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT active, replaced_by FROM files ORDER BY file_id").fetchall()
+    assert rows == [(False, 3), (False, 3), (True, None)]
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("丰县2017_gb18030.csv", 0), ("丰县2017_utf16_nobom.csv", 0), ("丰县2017_encrypted.xlsx", 1),
+     ("丰县2017_not_zip.xlsx", 1), ("县 报送 材料/丰县 2017 年 妇女 花名册.xlsx", 0)],
+)  # fmt: skip
+def test_one_file_alone_exits_0_or_1_with_one_line(
+    corpus: tuple[Path, list[bad.Case]], tmp_path: Path, name: str, code: int
+) -> None:
+    out, _ = corpus
+    res = CliRunner().invoke(app, ["ingest", str(out / name), "--db", str(tmp_path / "t.duckdb")])
+    assert res.exit_code == code, res.stderr
+    assert len(res.stderr.strip().splitlines()) <= 1 and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("name", ["丰县2017_zip_bomb.xlsx", "丰县2017_zip_bomb_lying.xlsx",
+                                  "丰县2017_billion_laughs.xlsx", "丰县2017_far_cells.xlsx"])  # fmt: skip
+def test_bombs_are_refused_before_calamine_fast_and_in_little_memory(
+    corpus: tuple[Path, list[bad.Case]], name: str
+) -> None:
+    out, _ = corpus
+    data = (out / name).read_bytes()
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(RefusedFile):
+            check_archive(data, ".xlsx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 5
+    assert peak < 16 * bad.GB // 1024  # 16 MB: one inflated chunk at a time
+
+
+def test_limits_are_settings(corpus: tuple[Path, list[bad.Case]]) -> None:
+    out, _ = corpus
+    data = (out / "丰县2017_10000_columns.xlsx").read_bytes()
+    check_archive(data, ".xlsx", Limits(max_columns=20_000, max_cells=10**9))
+    tight = Limits.from_mapping({"max_uncompressed": 1000, "unknown": 1, "max_ratio": True})
+    assert tight.max_uncompressed == 1000 and tight.max_ratio == Limits().max_ratio
+    with pytest.raises(RefusedFile, match="limit"):
+        read_file(out / "x.xlsx", bad.xlsx_bytes({"S": bad.roster_rows(1)}), tight)
+
+
+def test_linked_folders_are_followed_once_and_loops_not_at_all(tmp_path: Path) -> None:
+    from handcraft_stats.pipeline import find_files
+
+    outside, inbox = tmp_path / "usb", tmp_path / "inbox"
+    outside.mkdir()
+    inbox.mkdir()
+    (outside / "丰县2017.xlsx").write_bytes(bad.xlsx_bytes({"S": bad.roster_rows(1)}))
+    (inbox / "a").symlink_to(outside, target_is_directory=True)
+    (inbox / "b").symlink_to(outside, target_is_directory=True)
+    (inbox / "up").symlink_to(tmp_path, target_is_directory=True)
+    found, _ = find_files([inbox])
+    assert len(found) == 1 and found[0].name == "丰县2017.xlsx"
