@@ -41,3 +41,17 @@ def test_broken_config_is_a_usage_error(tmp_path: Path) -> None:
         load_settings(cfg)
     with pytest.raises(UsageError, match="not found"):
         load_settings(tmp_path / "missing.toml")
+
+
+def test_limits_come_from_hcs_toml(tmp_path: Path) -> None:
+    from handcraft_stats.errors import RefusedFile
+
+    cfg = tmp_path / "hcs.toml"
+    cfg.write_text("[limits]\nmax_columns = 3\n", "utf-8")
+    settings = load_settings(cfg)
+    p = tmp_path / "丰县2017.xlsx"
+    from conftest import write_xlsx
+
+    write_xlsx(p, {"S": [["姓名", "身份证号", "村(社区)", "备注"], ["张丽", ID_A, "东村", "x"]]})
+    with pytest.raises(RefusedFile, match="columns"):
+        parse_file(p, p.read_bytes(), settings, Vocabulary(settings.vocab_extra))

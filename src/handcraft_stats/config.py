@@ -35,6 +35,7 @@ class Settings:
     checks: Mapping[str, Any] = field(default_factory=dict)  # [checks] of hcs.toml (checks.py)
     labels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # [labels.section]
     poverty_lines: Mapping[str, Mapping[int, float]] = field(default_factory=dict)  # yuan/year
+    limits: Mapping[str, Any] = field(default_factory=dict)  # [limits]: read/limits.py
 
     def to_dict(self) -> dict[str, Any]:
         """The effective settings as plain data (`hcs config show`), in hcs.toml's shape."""
@@ -46,6 +47,7 @@ class Settings:
             "vocab": {k: dict(v) for k, v in self.vocab_extra.items()},
             "labels": {k: dict(v) for k, v in self.labels.items()},
             "checks": dict(self.checks),
+            "limits": dict(self.limits),
             "poverty_lines": {
                 k: {
                     str(y): int(v) if float(v).is_integer() else v for y, v in sorted(years.items())
@@ -149,7 +151,8 @@ def load_settings(path: Path | None = None) -> Settings:
     checks = dict(user.get("checks", {}))
     labels = {k: dict(v) for k, v in user.get("labels", {}).items()}
     lines = _poverty_lines(user, checks)
-    return Settings(city, divisions, headers, vocab_extra, source, checks, labels, lines)
+    limits = dict(user.get("limits", {}))
+    return Settings(city, divisions, headers, vocab_extra, source, checks, labels, lines, limits)
 
 
 STARTER = """\

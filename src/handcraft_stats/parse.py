@@ -24,6 +24,7 @@ from .normalize.frame import RawIssue, normalize_frame
 from .normalize.text import clean_text, is_blank, squash
 from .normalize.vocab import Vocabulary
 from .read import RawSheet, read_file
+from .read.limits import Limits
 
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
@@ -115,7 +116,7 @@ def parse_file(
     county: str | None = None, year: int | None = None,
 ) -> ParsedFile:  # fmt: skip
     """Parse one file; raise RefusedFile (one-line reason) when nothing of it can be used."""
-    raw_sheets = read_file(path, data)
+    raw_sheets = read_file(path, data, Limits.from_mapping(settings.limits))
     matcher = HeaderMatcher(settings.headers)
     infos: list[SheetInfo] = []
     frames: list[pd.DataFrame] = []
