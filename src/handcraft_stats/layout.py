@@ -40,9 +40,10 @@ class SheetLayout:
 class NotARoster(Exception):
     """The sheet has no header row naming a name or ID column."""
 
-    def __init__(self, found: list[str]) -> None:
+    def __init__(self, found: list[str], empty: bool = False) -> None:
         super().__init__("no header row with a name or ID column")
-        self.found = found
+        self.found = found  # the best header candidate's texts (never data rows)
+        self.empty = empty
 
 
 @lru_cache(maxsize=200_000, typed=True)
@@ -86,7 +87,7 @@ def find_header(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> tup
         if s > best_score:
             best, best_score = i, s
     if best < 0:
-        raise NotARoster([t for r in rows[:HEADER_SEARCH_ROWS] for t in _texts(r) if t][:12])
+        raise NotARoster([])  # no cell names a roster column: quote nothing (could be data)
     options: list[tuple[int, ...]] = [(best,)]
     above = rows[best - 1] if best > 0 else []
     if any(not is_blank(c) for c in above) and _is_group_row(matcher, rows[best], above):
@@ -110,7 +111,7 @@ def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetL
     while last > 0 and all(is_blank(c) for c in rows[last - 1]):
         last -= 1
     if last == 0:
-        raise NotARoster([])
+        raise NotARoster([], empty=True)
     hdr = find_header(matcher, rows[:last])
     group = rows[hdr[0]] if len(hdr) == 2 else None
     cmap = map_columns(matcher, rows[hdr[-1]], group)

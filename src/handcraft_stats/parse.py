@@ -131,13 +131,11 @@ def parse_file(
         try:
             lay = classify(matcher, sheet.rows)
         except NotARoster as exc:
-            reason = "empty sheet" if not exc.found else "no name or ID column"
+            reason = "empty sheet" if exc.empty else "no name or ID column"
             infos.append(SheetInfo(sheet.name, False, reason, (), 0))
-            if exc.found and not refusal:
-                refusal = (
-                    f"no name or ID column in sheet {sheet.name!r}; headers found: "
-                    + ", ".join(exc.found[:12])
-                )
+            if not exc.empty and not refusal:
+                found = ", ".join(exc.found[:12]) or "none that hcs knows in the first 40 rows"
+                refusal = f"no name or ID column in sheet {sheet.name!r}; headers found: {found}"
             continue
         have = set(lay.columns.fields.values())
         if not {"name", "id_number"} <= have:
