@@ -67,6 +67,15 @@ def openpyxl_read(files: list[Path]) -> int:
     )
 
 
+def unique_id(n: int) -> str:
+    """A valid women's ID number, different for every n."""
+    year, month, day, seq = 1950 + n % 50, 1 + n // 50 % 12, 1 + n // 600 % 28, n // 16800 % 50
+    body = f"320321{year}{month:02d}{day:02d}{seq * 2:03d}"  # unique below 840,000
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
+    return body + check
+
+
 def build(folder: Path, records: int, files: int) -> list[Path]:
     """`files` county rosters (title row + header) cycling through the sample's 2017 rows."""
     src = next(SAMPLE.glob("2017/丰县*.xlsx"))
@@ -84,8 +93,11 @@ def build(folder: Path, records: int, files: int) -> list[Path]:
         ws = wb.create_sheet("Sheet1")
         ws.append([f"徐州市{county}2017年妇女花名册（基准测试）"])
         ws.append(header)
+        id_col = next(j for j, h in enumerate(header) if "身份证" in str(h))
         for i in range(per):
-            ws.append(data[(i + k * 7) % len(data)])
+            row = list(data[(i + k * 7) % len(data)])
+            row[id_col] = unique_id(k * per + i)  # one woman per row, as in real rosters
+            ws.append(row)
         path = folder / f"{county}2017年基准{k}.xlsx"
         wb.save(path)
         out.append(path)

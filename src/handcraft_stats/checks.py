@@ -187,24 +187,14 @@ def period_rules(rec: pd.DataFrame, cat: Catalogue) -> list[Found]:
     out.append(_found("phone_shared", crowded, "phone", phone.map(spread).astype("Int64")))
     # a broker named like a beneficiary of the same county, in the same town when both
     # rows name one
-    towns: dict[tuple[str, str], set[str | None]] = {}
-    for name, county, town in zip(rec["name"], rec["county"], rec["town"], strict=True):
-        if isinstance(name, str):
-            towns.setdefault((name, str(county)), set()).add(
-                town if isinstance(town, str) else None
-            )
     broker = rec["broker"].astype("string").str.replace(r"\s+", "", regex=True)
-
-    def named(b: object, county: object, town: object) -> bool:
-        seen = towns.get((str(b), str(county))) if isinstance(b, str) else None
-        if not seen:
-            return False
-        return not isinstance(town, str) or None in seen or town in seen
-
-    listed = pd.Series(
-        [named(b, c, t) for b, c, t in zip(broker, rec["county"], rec["town"], strict=True)],
-        index=rec.index,
-    )
+    women = pd.DataFrame({"b": rec["name"], "county": rec["county"], "wtown": rec["town"]})
+    rows = pd.DataFrame({"b": broker, "county": rec["county"], "town": rec["town"]})
+    rows = rows[rows["b"].notna()].reset_index()
+    hits = rows.merge(women.dropna(subset=["b"]).drop_duplicates(), on=["b", "county"])
+    same_place = hits["town"].isna() | hits["wtown"].isna() | (hits["town"] == hits["wtown"])
+    listed = rec.index.isin(hits.loc[same_place.to_numpy(), "index"])
+    listed = pd.Series(listed, index=rec.index)
     out.append(_found("broker_is_beneficiary", broker.notna() & listed, "broker", broker))
     return [f for f in out if f.rows and f.code not in cat.off]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pandas as pd
 
 CLASSES = (
@@ -27,10 +25,11 @@ def person_class(capacity: str, willing: str) -> str:
     return f"{group}_{suffix}"
 
 
-def _cents(v: object) -> int | None:
-    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-        return None
-    return int(Decimal(str(v)) * 100)
+def cents(values: pd.Series) -> pd.Series:
+    """Yuan (Decimal, float or text with 2 decimals) -> integer cents; missing stays missing.
+    Amounts are below 10^12 yuan (normalize/numbers.py), so float cents are exact."""
+    number = pd.to_numeric(values.astype("string"), errors="coerce")
+    return (number * 100).round().astype("Int64")
 
 
 def classify_frame(persons: pd.DataFrame) -> pd.DataFrame:
@@ -42,9 +41,9 @@ def classify_frame(persons: pd.DataFrame) -> pd.DataFrame:
     p["new_practitioner"] = p["new_practitioner"].astype("boolean").fillna(False).astype(bool)
     derived = p["exit_year"].notna().map({True: "exited", False: "not_exited"})
     p["status"] = p["status"].fillna(derived)
-    p["class"] = [
-        person_class(c, w) for c, w in zip(p["labor_capacity"], p["willing"], strict=True)
-    ]
-    p["income_before_cents"] = pd.array([_cents(v) for v in p["income_before"]], dtype="Int64")
-    p["income_after_cents"] = pd.array([_cents(v) for v in p["income_after"]], dtype="Int64")
+    pair = p["labor_capacity"].astype(str) + "|" + p["willing"].astype(str)
+    classes = {k: person_class(*k.split("|", 1)) for k in pair.unique()}
+    p["class"] = pair.map(classes)
+    p["income_before_cents"] = cents(p["income_before"])
+    p["income_after_cents"] = cents(p["income_after"])
     return p

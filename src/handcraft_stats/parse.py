@@ -134,8 +134,8 @@ def parse_file(
             reason = "empty sheet" if exc.empty else "no name or ID column"
             infos.append(SheetInfo(sheet.name, False, reason, (), 0))
             if not exc.empty and not refusal:
-                found = ", ".join(exc.found[:12]) or "none that hcs knows in the first 40 rows"
-                refusal = f"no name or ID column in sheet {sheet.name!r}; headers found: {found}"
+                seen = ", ".join(exc.found[:12]) or "none that hcs knows in the first 40 rows"
+                refusal = f"no name or ID column in sheet {sheet.name!r}; headers found: {seen}"
             continue
         have = set(lay.columns.fields.values())
         if not {"name", "id_number"} <= have:
