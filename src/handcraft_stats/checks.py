@@ -193,8 +193,7 @@ def period_rules(rec: pd.DataFrame, cat: Catalogue) -> list[Found]:
     rows = rows[rows["b"].notna()].reset_index()
     hits = rows.merge(women.dropna(subset=["b"]).drop_duplicates(), on=["b", "county"])
     same_place = hits["town"].isna() | hits["wtown"].isna() | (hits["town"] == hits["wtown"])
-    listed = rec.index.isin(hits.loc[same_place.to_numpy(), "index"])
-    listed = pd.Series(listed, index=rec.index)
+    listed = pd.Series(rec.index.isin(hits.loc[same_place.to_numpy(), "index"]), index=rec.index)
     out.append(_found("broker_is_beneficiary", broker.notna() & listed, "broker", broker))
     return [f for f in out if f.rows and f.code not in cat.off]
 
