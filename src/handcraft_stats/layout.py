@@ -55,6 +55,20 @@ def _texts(row: Sequence[object]) -> list[str]:
     return [_squash_cell(c) for c in row]
 
 
+def _head_texts(row: Sequence[object], k: int = 4) -> list[str]:
+    """The squashed texts of a row's first k non-blank cells."""
+    out: list[str] = []
+    for c in row:
+        if c == "" or c is None:
+            continue
+        t = _squash_cell(c)
+        if t:
+            out.append(t)
+            if len(out) == k:
+                break
+    return out
+
+
 def _score(matcher: HeaderMatcher, row: Sequence[object]) -> set[str]:
     return {f for c in row if (f := matcher.match(c)) is not None and f != SERIAL}
 
@@ -122,7 +136,8 @@ def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetL
     above: list[str] = []
     for i in range(last):
         row = rows[i]
-        texts = _texts(row)
+        # below the header only the first cells can mark a non-record row (合计, 填表人, 注…)
+        texts = _texts(row) if i <= hdr[-1] else _head_texts(row)
         if i in hdr:
             skipped[i] = "header"
         elif not any(texts):
@@ -167,7 +182,7 @@ def _row_kind(
     keyless = is_blank(name) and is_blank(ident)
     if keyless and len(_score(matcher, row)) * 2 >= max(len(header_fields), 1):
         return "repeated_header"
-    special = _SPECIAL.search("\x1f".join(t for t in texts if t))
+    special = _SPECIAL.search("\x1f".join(texts))
     if special:
         return "totals" if special["totals"] else "signature"
     first = next(t for t in texts if t)

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from operator import mul
 
 from handcraft_stats.normalize.text import is_blank
 
@@ -50,7 +51,7 @@ def check_character(body17: str) -> str:
     """ISO 7064 MOD 11-2 check character ("0".."9" or "X") of the first 17 digits."""
     if len(body17) != 17 or not body17.isdigit():
         raise ValueError(f"need 17 digits, got {body17!r}")
-    total = sum(int(d) * w for d, w in zip(body17, _WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, body17), _WEIGHTS))
     return _CHECK_CHARS[total % 11]
 
 

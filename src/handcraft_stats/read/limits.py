@@ -29,7 +29,10 @@ _DECL = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _CHUNK = 1 * MB
 _SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 # cells with content (not self-closing): their column, and their row from 10,000 on
-_CELL_COL = re.compile(rb' r="([A-Z]{1,3})[0-9]+"[^>/]*>')
+_WIDE_COL = re.compile(rb' r="([A-Z]{2,3})[0-9]+"[^>/]*>')
+_ONE_LETTER = [
+    (n, re.compile(rb' r="' + bytes([64 + n]) + rb'[0-9]+"[^>/]*>')) for n in range(26, 0, -1)
+]
 _CELL_ROW = re.compile(rb' r="[A-Z]{1,3}([0-9]{5,})"[^>/]*>')
 _ROW = re.compile(rb'<row r="([0-9]{5,})"[^>/]*>')
 _NO_REF = re.compile(rb"<c(?:>|\s(?![^>]*\br=)[^>]*[^/]>)")  # a cell placed by position
@@ -175,9 +178,15 @@ class _Extent:
     def scan(self, chunk: bytes, limits: Limits) -> None:
         text = self.carry + chunk
         self.carry = text[-64:]
-        letters = set(_CELL_COL.findall(text))
+        letters = set(_WIDE_COL.findall(text))  # rare: columns AA and beyond
         if letters:
             self.cols = max(self.cols, *(_column(c) for c in letters))
+        for n, pattern in _ONE_LETTER:  # the widest single-letter column, from Z down
+            if n <= self.cols:
+                break
+            if pattern.search(text):
+                self.cols = n
+                break
         self.rows = max(self.rows, *(int(r) for r in _CELL_ROW.findall(text)), 0)
         self.row_tags = max(self.row_tags, *(int(r) for r in _ROW.findall(text)), 0)
         self.row_count += chunk.count(b"<row")
