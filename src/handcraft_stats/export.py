@@ -17,7 +17,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute
+
 from .atomic import MARKER, atomic_file, export_folder
+from .engine import arrow, masked, write_dataset
 from .errors import UsageError
 from .metrics import summarize
 from .normalize.idnumber import mask_id
@@ -33,6 +37,8 @@ __all__ = [
     "MARKER",
     "ExportResult",
     "ReportSpec",
+    "dataset_tables",
+    "export_parquet",
     "export_records",
     "export_report",
     "write_summary_file",
@@ -216,3 +222,75 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) 
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows([cell_text(v) for v in r] for r in rows)
+
+
+def dataset_tables(
+    store: Store, years: Sequence[int], unmasked: bool = False
+) -> dict[str, pa.Table]:
+    """The periods' active files as the tables of the Parquet dataset (engine.py): records
+    with the store's columns, persons of both tiers (one row per person and roster
+    county), person_records, files, issues, skipped rows and links. IDs and phones are
+    masked (records, persons, issue values) and long digit runs in free text, unless
+    `unmasked`."""
+    periods = ", ".join(str(int(y)) for y in years) or "NULL"
+    active = f"SELECT file_id FROM files WHERE active AND period IN ({periods})"
+    sql = {
+        "records": f"SELECT * FROM records WHERE file_id IN ({active}) ORDER BY record_id",
+        "persons": (
+            "SELECT DISTINCT p.*, m.county FROM persons p JOIN person_records m "
+            "ON p.person_key = m.person_key AND m.period = p.period AND m.tier = p.tier "
+            f"WHERE p.period IN ({periods}) ORDER BY p.period, p.tier, p.person_key, m.county"
+        ),
+        "person_records": (
+            f"SELECT * FROM person_records WHERE period IN ({periods}) "
+            "ORDER BY period, tier, record_id"
+        ),
+        "files": f"SELECT * FROM files WHERE file_id IN ({active}) ORDER BY file_id",
+        "issues": (
+            f"SELECT * FROM issues WHERE file_id IN ({active}) "
+            'ORDER BY file_id, record_id NULLS FIRST, source_row, code, "column"'
+        ),
+        "skipped": (
+            "SELECT s.*, f.county, f.period FROM skipped_rows s JOIN files f USING (file_id) "
+            f"WHERE f.file_id IN ({active}) ORDER BY s.file_id, s.sheet, s.source_row"
+        ),
+        "links": (
+            f"SELECT * FROM links WHERE period IN ({periods}) ORDER BY period, tier, record_a"
+        ),
+    }
+    tables = {name: arrow(store.rel(q)) for name, q in sql.items()}
+    if not unmasked:
+        ids = {"id_number": mask_id, "id_key": mask_id, "phone": mask_phone}
+        tables["records"] = masked(tables["records"], {**ids, "note": scrub, "extras": scrub})
+        tables["persons"] = masked(tables["persons"], ids)
+        tables["issues"] = _masked_issues(tables["issues"])
+    return tables
+
+
+def _masked_issues(table: pa.Table) -> pa.Table:
+    """Issue values masked as in issues.csv: by column for IDs and phones, else scrubbed."""
+    rows = zip(table["column"].to_pylist(), table["value"].to_pylist(), strict=True)
+    values = [
+        None if v is None
+        else mask_id(v) if c == "id_number" else mask_phone(v) if c == "phone" else scrub(v)
+        for c, v in rows
+    ]  # fmt: skip
+    table = masked(table, {"message": scrub})
+    at = table.column_names.index("value")
+    return table.set_column(at, "value", pa.array(values, pa.string()))
+
+
+def export_parquet(
+    store: Store, year: int, out_dir: Path, tier: str = "probable", unmasked: bool = False,
+    wait: float = 0.0,
+) -> ExportResult:  # fmt: skip
+    """The year's clean records and persons (and the small tables the summary needs) as a
+    Parquet dataset partitioned by period and county, swapped into out_dir in one step.
+    Both tiers are written; `tier` only chooses the persons counted in the result."""
+    check_period(store, year, tier)
+    tables = dataset_tables(store, [year], unmasked)
+    with export_folder(out_dir, wait) as tmp:
+        write_dataset(tmp, tables)
+    persons = tables["persons"].filter(pa.compute.equal(tables["persons"]["tier"], tier))
+    keys = len(set(persons["person_key"].to_pylist()))
+    return ExportResult(out_dir, tuple(tables), keys, tables["files"].num_rows)

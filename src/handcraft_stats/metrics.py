@@ -1,16 +1,18 @@
-"""The figures of METRICS.md §7, written once in narwhals (the portable dataframe
-layer): DuckDB evaluates them here, Spark can evaluate the same expressions."""
+"""The figures of METRICS.md §7, the classification counts and the quality block, written
+once in narwhals (the portable dataframe layer). DuckDB evaluates them on the store or on a
+Parquet dataset, Spark on a Parquet dataset (engine.py): the same expressions everywhere."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import narwhals as nw
 
 from .classify import CLASSES, WINGS
+from .engine import StoreTables
 from .errors import UsageError
 from .link import require_tier
 from .store import Store
@@ -76,25 +78,31 @@ class Summary:
         return self.document
 
 
-def summarize(store: Store, year: int, tier: str = "probable",
+class Tables(Protocol):
+    """Where the figures read from: lazy frames of one period (engine.py: the store, or a
+    Parquet dataset on DuckDB or Spark). Frames: persons, placed (person × roster county),
+    files, records, issues, links, skipped; only the period's active files."""
+
+    def require_period(self, year: int) -> None: ...
+
+    def frame(self, name: str, year: int) -> nw.LazyFrame[Any]: ...
+
+
+def summarize(source: Store | Tables, year: int, tier: str = "probable",
               county_order: Sequence[str] = (), since: int | None = None,
               details: bool = False) -> Summary:  # fmt: skip
-    """The year's figures (METRICS.md §7) from the store. `since`: add `exits_since`, the
-    exits of the years since..year by wing; `details`: add the county breakdowns of the
-    report (`classification_by_county`, `quality.issues_by_county`; docs/metrics.md §8)."""
+    """The year's figures (METRICS.md §7) from the store or another source. `since`: add
+    `exits_since`, the exits of the years since..year by wing; `details`: add the county
+    breakdowns of the report (`classification_by_county`, `quality.issues_by_county`;
+    docs/metrics.md §8)."""
     require_tier(tier)
     if since is not None and not 2000 <= since <= year:
         raise UsageError(f"--since {since} must be a year from 2000 to {year}")
-    store.require_periods(year)
-    where = f"period = {int(year)} AND tier = '{tier}'"
-    persons = nw.from_native(store.rel(f"SELECT * FROM persons WHERE {where}"))
-    placed = nw.from_native(
-        store.rel(
-            f"SELECT DISTINCT p.*, m.county AS roster_county FROM persons p JOIN person_records m "
-            f"ON p.person_key = m.person_key AND m.period = p.period AND m.tier = p.tier "
-            f"WHERE p.{where.replace(' AND ', ' AND p.')}"
-        )
-    )
+    tables = StoreTables(source) if isinstance(source, Store) else source
+    tables.require_period(year)
+    at_tier = nw.col("tier") == tier
+    persons = tables.frame("persons", year).filter(at_tier)
+    placed = tables.frame("placed", year).filter(at_tier)
     totals = grouped(persons, [], year)[0]
     wings = {w: empty_metrics() for w in WINGS}
     for r in grouped(persons, ["wing"], year):
@@ -109,29 +117,70 @@ def summarize(store: Store, year: int, tier: str = "probable",
     order = {c: i for i, c in enumerate(county_order)}
     counties = dict(sorted(counties.items(), key=lambda kv: (order.get(kv[0], 999), kv[0])))
     classes = dict.fromkeys(CLASSES, 0)
-    counted = persons.group_by("class").agg(nw.len().alias("n")).collect().rows(named=True)
-    classes.update({r["class"]: int(r["n"]) for r in counted})
+    classes.update(_count(persons, "class"))
     exited = persons.filter(nw.col("status") == "exited", ~nw.col("exit_year").is_null())
-    by_year = exited.group_by("exit_year").agg(nw.len().alias("n")).collect().rows(named=True)
+    by_year = _count(exited, "exit_year")
     doc: dict[str, Any] = {
         "year": year,
         "link_tier": tier,
-        "source": store.source_counts(year, tier),
+        "source": source_counts(tables, year, persons),
         "totals": totals,
         "wings": wings,
         "counties": counties,
         "classification": classes,
-        "exits_by_year": {
-            str(r["exit_year"]): int(r["n"]) for r in sorted(by_year, key=lambda r: r["exit_year"])
-        },
-        "quality": store.quality(year, tier),
+        "exits_by_year": {k: by_year[k] for k in sorted(by_year, key=int)},
+        "quality": quality(tables, year, tier, persons),
     }
     if details:
         doc["classification_by_county"] = _classes_by_county(placed, tuple(counties))
-        doc["quality"]["issues_by_county"] = _issues_by_county(store, year, tier, tuple(counties))
+        doc["quality"]["issues_by_county"] = _issues_by_county(tables, year, tier, tuple(counties))
     if since is not None:
         doc["exits_since"] = _exits_since(persons, since, year)
     return Summary(doc, tuple(counties))
+
+
+def _count(frame: nw.LazyFrame[Any], key: str) -> dict[str, int]:
+    """Rows per value of `key` (as text), in the order of the keys' text."""
+    rows = frame.group_by(key).agg(nw.len().alias("n")).collect().rows()
+    return {str(k): int(n) for k, n in sorted(rows, key=lambda r: str(r[0])) if n}
+
+
+def _size(frame: nw.LazyFrame[Any]) -> int:
+    return int(frame.select(nw.len()).collect().item())
+
+
+def source_counts(tables: Tables, year: int, persons: nw.LazyFrame[Any]) -> dict[str, int]:
+    """`source`: the period's active files, their records, persons and how many of them
+    rest on a probable link (`persons` already at the tier)."""
+    row = persons.select(
+        nw.len().alias("persons"), nw.col("probable").cast(nw.Int64).sum().alias("probable")
+    ).collect().row(0)  # fmt: skip
+    return {
+        "files": _size(tables.frame("files", year)),
+        "records": _size(tables.frame("records", year)),
+        "persons": int(row[0] or 0),
+        "persons_on_probable_links": int(row[1] or 0),
+    }
+
+
+def _issues_at(tables: Tables, year: int, tier: str) -> nw.LazyFrame[Any]:
+    """Issues of the period's active files: record and file issues, conflicts of `tier`."""
+    issues = tables.frame("issues", year)
+    return issues.filter(nw.col("tier").is_null() | (nw.col("tier") == tier))
+
+
+def quality(tables: Tables, year: int, tier: str, persons: nw.LazyFrame[Any]) -> dict[str, Any]:
+    """`quality`: issues by code, accepted links by reason, persons on two or more counties'
+    rosters, skipped rows by kind."""
+    links = tables.frame("links", year).filter(
+        nw.col("tier") == tier, nw.col("status") == "accepted"
+    )
+    return {
+        "issues_by_code": _count(_issues_at(tables, year, tier), "code"),
+        "links_by_reason": _count(links, "reason"),
+        "cross_county_persons": _size(persons.filter(nw.col("counties") > 1)),
+        "rows_skipped_by_kind": _count(tables.frame("skipped", year), "kind"),
+    }
 
 
 def _classes_by_county(placed: nw.LazyFrame[Any], order: Sequence[str]) -> dict[str, Any]:
@@ -143,16 +192,14 @@ def _classes_by_county(placed: nw.LazyFrame[Any], order: Sequence[str]) -> dict[
     return out
 
 
-def _issues_by_county(store: Store, year: int, tier: str, order: Sequence[str]) -> dict[str, Any]:
+def _issues_by_county(tables: Tables, year: int, tier: str, order: Sequence[str]) -> dict[str, Any]:
     """Issues of the period's active files by county and code (counties in report order)."""
-    frame = store.df(
-        "SELECT county, code, count(*) AS n FROM issues WHERE file_id IN "
-        "(SELECT file_id FROM files WHERE active AND period = $year) "
-        "AND (tier IS NULL OR tier = $tier) GROUP BY county, code ORDER BY county, code",
-        {"year": year, "tier": tier},
-    )
+    rows = (
+        _issues_at(tables, year, tier).group_by("county", "code").agg(nw.len().alias("n"))
+        .collect().rows()
+    )  # fmt: skip
     out: dict[str, dict[str, int]] = {c: {} for c in order}
-    for county, code, n in frame.itertuples(index=False):
+    for county, code, n in sorted(rows, key=lambda r: (str(r[0]), str(r[1]))):
         out.setdefault(str(county), {})[str(code)] = int(n)
     return out
 

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from ..config import load_settings
-from ..export import ReportSpec, export_report
+from ..errors import UsageError
+from ..export import ReportSpec, export_parquet, export_report
 from ..report.labels import set_overrides
 from ..store import Store
 from .common import (
@@ -29,7 +30,16 @@ from .common import (
 from .summary import SinceOpt
 
 OutOpt = Annotated[
-    Path, typer.Option("--out", "-o", help="Export folder (replaced whole; hcs's own folder).")
+    Path | None,
+    typer.Option("--out", "-o", help="Export folder (replaced whole; hcs's own folder)."),
+]
+ParquetOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--parquet",
+        help="Also (or only) the records and persons as a Parquet dataset in DIR, "
+        "partitioned by period and county (replaced whole).",
+    ),
 ]
 UnmaskedOpt = Annotated[
     bool, typer.Option("--unmasked", help="Full ID and phone numbers (only when really needed).")
@@ -44,25 +54,41 @@ WaitOpt = Annotated[
 
 @guarded
 def export_cmd(
-    year: PeriodOpt, out: OutOpt, link: TierOpt = Tier.probable, unmasked: UnmaskedOpt = False,
+    year: PeriodOpt, out: OutOpt = None, parquet: ParquetOpt = None,
+    link: TierOpt = Tier.probable, unmasked: UnmaskedOpt = False,
     since: SinceOpt = None, lang: LangOpt = Lang.zh, wait: WaitOpt = 60.0,
     db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Write the year's report files into DIR atomically: summary.json, report.xlsx,
     report.md, records.csv and issues.csv (UTF-8 with BOM); IDs and phones masked.
+    --parquet DIR: the clean records and persons as a Parquet dataset (for Spark).
 
     Example: hcs export --year 2017 --out 报送/2017 --quiet
+
+    Example: hcs export --year 2017 --parquet lake/hcs-2017
     """
     started = time.monotonic()
+    if out is None and parquet is None:
+        raise UsageError("nothing to export: pass --out DIR, --parquet DIR, or both")
     settings = load_settings(config)
     set_overrides(settings.labels)
     spec = ReportSpec(settings.city, lang.value)
     order = [d.name for d in settings.divisions]
+    results = []
     with Store(db, read_only=True) as store:
-        result = export_report(store, year, out, spec, link.value, unmasked, since, wait, order)
+        if out is not None:
+            results.append(
+                export_report(store, year, out, spec, link.value, unmasked, since, wait, order)
+            )
+        if parquet is not None:
+            results.append(export_parquet(store, year, parquet, link.value, unmasked, wait))
+    first = results[0]
+    files = " + ".join(f"{len(r.files)} {'tables' if r.out_dir == parquet else 'files'}"
+                       for r in results)  # fmt: skip
+    places = " and ".join(str(r.out_dir) for r in results)
     text = (
-        f"hcs export {year}: {result.persons:,} persons, {result.rosters:,} rosters, "
-        f"{len(result.files)} files → {out}"
+        f"hcs export {year}: {first.persons:,} persons, {first.rosters:,} rosters, "
+        f"{files} → {places}"
     )
     log_line(quiet, text, started)

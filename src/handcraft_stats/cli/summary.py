@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from ..config import load_settings
+from ..engine import DEFAULT_MASTER, open_tables
 from ..errors import UsageError
 from ..export import SUMMARY_SUFFIXES, ReportSpec, report_title, summary_text, write_summary_file
 from ..metrics import summarize
@@ -33,6 +35,7 @@ from .common import (
     write_out,
 )  # fmt: skip
 from .render import print_tables
+from .spark import Engine, MasterOpt
 
 
 class By(StrEnum):
@@ -59,6 +62,20 @@ DetailOpt = Annotated[
         "always in --out .xlsx and in hcs export.",
     ),
 ]
+
+
+EngineOpt = Annotated[
+    Engine,
+    typer.Option("--engine", help="Who computes the figures: DuckDB, or Spark (hcs[spark])."),
+]
+SourceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="A Parquet dataset (hcs export --parquet, hcs ingest --engine spark) "
+        "instead of the database: a folder, or for Spark an hdfs:// or s3a:// URI.",
+    ),
+]
 SummaryFormatOpt = Annotated[
     Format | None, typer.Option("--format", "-f", help="Output format [default: table].")
 ]
@@ -70,20 +87,25 @@ def summary_cmd(
     db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, fmt: SummaryFormatOpt = None,
     by: ByOpt = None, since: SinceOpt = None, out: SummaryOutOpt = None, detail: DetailOpt = False,
     link: TierOpt = Tier.probable, lang: LangOpt = Lang.zh, quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    engine: EngineOpt = Engine.duckdb, source: SourceOpt = None,
+    master: MasterOpt = DEFAULT_MASTER, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """The year's figures by wing, county, class, exit year, and data quality.
 
     Example: hcs summary --year 2017 --since 2016 --out 2017年统计.xlsx
+
+    Example: hcs summary --year 2017 --engine spark --source 2017.parquet --format json
     """
     started = time.monotonic()
     settings = load_settings(config)
     set_overrides(settings.labels)
     chosen = _format(fmt, out)
-    with Store(db, read_only=True) as store:
-        order = [d.name for d in settings.divisions]
-        xlsx = out is not None and out.suffix.lower() == ".xlsx"
-        doc = summarize(store, year, link.value, order, since, detail or xlsx).to_dict()
+    order = [d.name for d in settings.divisions]
+    xlsx = out is not None and out.suffix.lower() == ".xlsx"
+    with contextlib.ExitStack() as stack:
+        store = None if source else stack.enter_context(Store(db, read_only=True))
+        tables = open_tables(store, source, engine.value, master)
+        doc = summarize(tables, year, link.value, order, since, detail or xlsx).to_dict()
     spec = ReportSpec(settings.city, lang.value, None, by.value if by else None)
     if out is not None:
         write_summary_file(doc, out, spec)

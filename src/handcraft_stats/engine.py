@@ -1,0 +1,284 @@
+"""Engines: where the figures of metrics.py are evaluated, and the Parquet dataset.
+
+The figures are narwhals expressions (metrics.py); a *source* hands them lazy frames:
+
+* `StoreTables`: the DuckDB store (the default engine).
+* `ParquetTables`: a Parquet dataset (`hcs export --parquet`, `hcs ingest --engine
+  spark`), read by DuckDB (`engine="duckdb"`) or by Spark (`engine="spark"`).
+
+The dataset is a folder of tables, each a Hive-partitioned Parquet dataset
+(`records/period=2017/county=丰县/part-0.parquet`): `records`, `persons` (one row per
+person and county whose rosters list her, both tiers), `person_records`, `files`,
+`issues`, `skipped` (partitioned by period and county) and `links` (by period).
+Partition folder names are written as Spark writes them (UTF-8, a few ASCII
+characters %-escaped), so Spark, DuckDB and pyarrow read the same values.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import sys
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import duckdb
+import narwhals as nw
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import EnvironmentProblem, UsageError
+from .store import Store
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+ENGINES = ("duckdb", "spark")
+DEFAULT_MASTER = "local[2]"
+SPARK_HINT = "pip install 'handcraft-stats[spark]'"
+TABLES: dict[str, tuple[str, ...]] = {
+    "records": ("period", "county"),
+    "persons": ("period", "county"),
+    "person_records": ("period", "county"),
+    "files": ("period", "county"),
+    "issues": ("period", "county"),
+    "skipped": ("period", "county"),
+    "links": ("period",),
+}
+_KEY_TYPES = {"period": "INTEGER", "county": "VARCHAR"}
+_ESCAPE = set("\"#%'*/:=?\\{[]^\x7f") | {chr(c) for c in range(1, 32)}
+
+Lazy = nw.LazyFrame[Any]
+
+
+# -- Spark -----------------------------------------------------------------
+_SESSIONS: dict[str, SparkSession] = {}
+
+
+def spark_session(master: str = DEFAULT_MASTER, conf: Mapping[str, str] | None = None) -> Any:
+    """The one Spark session of this process for `master` (`local[N]`, `spark://…`,
+    `yarn`, or Spark Connect `sc://…`). UsageError (exit 2) without pyspark."""
+    if master in _SESSIONS:
+        return _SESSIONS[master]
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UsageError(f"--engine spark needs pyspark: {SPARK_HINT}") from None
+    # pyspark 4.x under pandas 3: noise on every conversion, the conversions themselves work
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
+    warnings.filterwarnings(
+        "ignore", "The copy keyword is deprecated", DeprecationWarning, module="pyspark"
+    )
+    if master.startswith("sc://"):
+        session = SparkSession.builder.remote(master).getOrCreate()
+    else:
+        _require_java()
+        builder = SparkSession.builder.master(master).appName("hcs")
+        settings = {
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+            "spark.sql.session.timeZone": "UTC",
+            "spark.sql.execution.arrow.pyspark.enabled": "true",
+        }
+        if master.startswith("local"):
+            cores = master.partition("[")[2].rstrip("]")
+            settings["spark.sql.shuffle.partitions"] = cores if cores.isdigit() else "2"
+            settings["spark.pyspark.python"] = sys.executable  # executors import hcs
+            quiet = Path(__file__).parent / "defaults" / "log4j2.properties"
+            settings["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile={quiet}"
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        for key, value in {**settings, **(conf or {})}.items():
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()
+        session.sparkContext.setLogLevel("ERROR")
+    _SESSIONS[master] = session
+    return session
+
+
+def _require_java() -> None:
+    home = os.environ.get("JAVA_HOME")
+    if not (home and Path(home, "bin", "java").exists()) and shutil.which("java") is None:
+        raise EnvironmentProblem(
+            "Spark in local mode needs Java 17 or newer: install it or set JAVA_HOME"
+        )
+
+
+def spark_available() -> str | None:
+    """None when a local Spark can start here, else why not (for tests and --help)."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return f"pyspark is not installed ({SPARK_HINT})"
+    try:
+        _require_java()
+    except EnvironmentProblem as exc:
+        return exc.message
+    return None
+
+
+# -- sources -----------------------------------------------------------------
+class StoreTables:
+    """The store's tables of one period, as DuckDB relations (only active files count)."""
+
+    ACTIVE = "SELECT file_id FROM files WHERE active AND period = {y}"
+    SQL: ClassVar[dict[str, str]] = {
+        "persons": "SELECT * FROM persons WHERE period = {y}",
+        "placed": (
+            "SELECT DISTINCT p.*, m.county AS roster_county FROM persons p JOIN person_records m "
+            "ON p.person_key = m.person_key AND m.period = p.period AND m.tier = p.tier "
+            "WHERE p.period = {y}"
+        ),
+        "files": "SELECT * FROM files WHERE active AND period = {y}",
+        "records": f"SELECT * FROM records WHERE file_id IN ({ACTIVE})",
+        "issues": f"SELECT * FROM issues WHERE file_id IN ({ACTIVE})",
+        "links": "SELECT * FROM links WHERE period = {y}",
+        "skipped": (
+            "SELECT s.*, f.county, f.period FROM skipped_rows s JOIN files f USING (file_id) "
+            "WHERE f.active AND f.period = {y}"
+        ),
+    }
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def require_period(self, year: int) -> None:
+        self.store.require_periods(year)
+
+    def frame(self, name: str, year: int) -> Lazy:
+        return nw.from_native(self.store.rel(self.SQL[name].format(y=int(year))))
+
+
+class ParquetTables:
+    """A Parquet dataset read by DuckDB or Spark; `persons` is one row per person (the
+    county memberships folded), `placed` one per person and roster county."""
+
+    def __init__(self, root: str | Path, engine: str = "duckdb", master: str = DEFAULT_MASTER):
+        if engine not in ENGINES:
+            raise UsageError(f"unknown engine {engine!r}: use duckdb or spark")
+        self.session = spark_session(master) if engine == "spark" else None
+        self.root = str(root).rstrip("/")
+        if "://" not in self.root and not Path(self.root, "files").is_dir():
+            raise UsageError(
+                f"{root} is not an hcs Parquet dataset (no files/ table): write one with "
+                "`hcs export --year Y --parquet DIR`"
+            )
+        self.engine = engine
+        self.con = duckdb.connect() if engine == "duckdb" else None
+        self._frames: dict[tuple[str, int], Lazy] = {}
+
+    def _read(self, name: str) -> Lazy:
+        path = f"{self.root}/{name}"
+        if self.session is not None:  # listed once; read and cached on first use
+            frame: Lazy = nw.from_native(self.session.read.parquet(path))
+            return frame
+        assert self.con is not None
+        types = ", ".join(f"'{k}': {_KEY_TYPES[k]}" for k in TABLES[name])
+        glob = f"{path}/**/*.parquet".replace("'", "''")
+        return nw.from_native(
+            self.con.sql(
+                f"SELECT * FROM read_parquet('{glob}', hive_partitioning = true, "
+                f"hive_types = {{{types}}})"
+            )
+        )
+
+    def periods(self) -> list[int]:
+        rows = self._read("files").select("period").unique().collect().rows()
+        return sorted(int(r[0]) for r in rows)
+
+    def require_period(self, year: int) -> None:
+        have = self.periods()
+        if year not in have:
+            held = ", ".join(map(str, have)) or "none"
+            raise UsageError(f"no rosters for {year} in the dataset {self.root} (periods: {held})")
+
+    def frame(self, name: str, year: int) -> Lazy:
+        if (name, year) not in self._frames:
+            table = "persons" if name in ("persons", "placed") else name
+            lf = self._read(table).filter(nw.col("period") == year)
+            if name == "persons":  # one row per county of her rosters: `counties` rows
+                lf = lf.drop("county")
+                one = nw.col("counties") == 1
+                lf = nw.concat([lf.filter(one), lf.filter(~one).unique()])
+            elif name == "placed":
+                lf = lf.rename({"county": "roster_county"})
+            # many small aggregations follow: read the files once, keep the rows in memory
+            if self.session is not None:
+                lf = nw.from_native(lf.to_native().cache())
+            else:
+                assert self.con is not None
+                lf.to_native().create(f"hcs_{name}_{int(year)}")
+                lf = nw.from_native(self.con.table(f"hcs_{name}_{int(year)}"))
+            self._frames[name, year] = lf
+        return self._frames[name, year]
+
+
+def open_tables(
+    store: Store | None, source: str | Path | None, engine: str, master: str = DEFAULT_MASTER
+) -> StoreTables | ParquetTables:
+    """The store (engine duckdb, no source), or a Parquet dataset on DuckDB or Spark."""
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}: use duckdb or spark")
+    if source is not None:
+        return ParquetTables(source, engine, master)
+    if engine == "spark":
+        raise UsageError(
+            "--engine spark reads a Parquet dataset: pass --source DIR (written by "
+            "`hcs export --year Y --parquet DIR` or `hcs ingest --engine spark`)"
+        )
+    assert store is not None
+    return StoreTables(store)
+
+
+# -- writing ------------------------------------------------------------------
+def partition_dir(key: str, value: object) -> str:
+    """`key=value` as Spark writes it: UTF-8 kept, a few ASCII characters %-escaped."""
+    text = str(value)
+    return key + "=" + "".join(f"%{ord(c):02X}" if c in _ESCAPE else c for c in text)
+
+
+def write_table(root: Path, name: str, table: pa.Table) -> None:
+    """One table of the dataset, partitioned by its keys (TABLES), one file per partition.
+    An empty table is one file of zero rows (so every reader finds its columns)."""
+    keys = list(TABLES[name])
+    base = root / name
+    if table.num_rows == 0:
+        folder = base.joinpath(*(partition_dir(k, "0" if k == "period" else "-") for k in keys))
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.drop_columns(keys), folder / "part-0.parquet")
+        return
+    table = table.sort_by([(k, "ascending") for k in keys])
+    frame = table.select(keys).to_pandas()
+    change = (frame != frame.shift()).any(axis=1).to_numpy()
+    starts = [int(i) for i in change.nonzero()[0]] + [table.num_rows]
+    for start, end in itertools.pairwise(starts):
+        part = table.slice(start, end - start)
+        values = [frame[k].iloc[start] for k in keys]
+        folder = base.joinpath(*(partition_dir(k, v) for k, v in zip(keys, values, strict=True)))
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(part.drop_columns(keys), folder / "part-0.parquet")
+
+
+def write_dataset(root: Path, tables: Mapping[str, pa.Table]) -> None:
+    for name, table in tables.items():
+        write_table(root, name, table)
+
+
+def arrow(rel: duckdb.DuckDBPyRelation) -> pa.Table:
+    """A DuckDB relation as one Arrow table (declared types kept: DECIMAL, DATE …)."""
+    out = rel.arrow()
+    return out if isinstance(out, pa.Table) else out.read_all()
+
+
+def masked(table: pa.Table, columns: Mapping[str, Any]) -> pa.Table:
+    """The table with each named string column passed through its function."""
+    for name, fn in columns.items():
+        if name in table.column_names:
+            values = [fn(v) if v is not None else None for v in table[name].to_pylist()]
+            at = table.column_names.index(name)
+            table = table.set_column(at, name, pa.array(values, type=pa.string()))
+    return table

@@ -1,0 +1,270 @@
+"""Every figure on every engine (DuckDB on the store, DuckDB on a Parquet dataset, Spark on
+the same dataset), each compared with a pandas reference computed here from the store's
+tables, independently of metrics.py."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from handcraft_stats import Store, load_settings, summarize
+from handcraft_stats.classify import CLASSES, WINGS
+from handcraft_stats.cli import app
+from handcraft_stats.engine import ParquetTables, open_tables, spark_available, spark_session
+from handcraft_stats.errors import UsageError
+from handcraft_stats.export import export_parquet
+
+SPARK_MISSING = spark_available()
+needs_spark = pytest.mark.skipif(
+    SPARK_MISSING is not None, reason=f"Spark tests need pyspark and Java 17: {SPARK_MISSING}"
+)
+ENGINES = [
+    "duckdb-store",
+    "duckdb-parquet",
+    pytest.param("spark-parquet", marks=[pytest.mark.spark, needs_spark]),
+]
+ORDER = [d.name for d in load_settings(None).divisions]
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    """The one Spark session of the test run (local[2], 2 shuffle partitions, no UI)."""
+    if SPARK_MISSING is not None:
+        pytest.skip(f"Spark tests need pyspark and Java 17: {SPARK_MISSING}")
+    return spark_session("local[2]")
+
+
+@pytest.fixture(scope="module")
+def datasets(sample_db: tuple[Path, Any, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both sample periods exported as Parquet datasets (unmasked), one folder per year."""
+    root = tmp_path_factory.mktemp("parquet")
+    with Store(sample_db[0], read_only=True) as store:
+        for year in (2016, 2017):
+            export_parquet(store, year, root / str(year), unmasked=True)
+    return root
+
+
+_TABLES: dict[str, Any] = {}
+
+
+def tables_for(engine: str, db: Path, datasets: Path, year: int, request: Any) -> Any:
+    if engine == "duckdb-store":
+        return Store(db, read_only=True)
+    key = f"{engine}:{year}"
+    if key not in _TABLES:  # one source per engine and year: Spark caches what it read
+        if engine.startswith("spark"):
+            request.getfixturevalue("spark")
+        _TABLES[key] = ParquetTables(datasets / str(year), engine.split("-")[0])
+    return _TABLES[key]
+
+
+# -- the pandas reference ----------------------------------------------------------
+def _mean(cents: pd.Series) -> float | None:
+    if cents.empty:
+        return None
+    value = Decimal(int(cents.sum())) / Decimal(len(cents)) / 100
+    return float(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def _figures(g: pd.DataFrame, year: int) -> dict[str, Any]:
+    trainings = g["trainings"].fillna(0)
+    both = g["income_before_cents"].notna() & g["income_after_cents"].notna()
+    return {
+        "persons": len(g),
+        "trained": int((trainings >= 1).sum()),
+        "training_person_times": int(trainings.sum()),
+        "new_practitioners": int(g["new_practitioner"].sum()),
+        "income_increase_mean": _mean((g["income_after_cents"] - g["income_before_cents"])[both]),
+        "exits": int(((g["status"] == "exited") & (g["exit_year"] == year)).sum()),
+        "returned_to_poverty": int((g["status"] == "returned").sum()),
+    }
+
+
+def _by(values: pd.Series) -> dict[str, int]:
+    counts = values.value_counts()
+    return {str(k): int(counts[k]) for k in sorted(counts.index, key=str)}
+
+
+def reference(store: Store, year: int, tier: str, since: int) -> dict[str, Any]:
+    """METRICS.md §7 and docs/metrics.md §6 in pandas, from the store's raw tables."""
+    persons = store.df("SELECT * FROM persons WHERE period = ? AND tier = ?", [year, tier])
+    members = store.df("SELECT * FROM person_records WHERE period = ? AND tier = ?", [year, tier])
+    files = store.df("SELECT * FROM files WHERE active AND period = ?", [year])
+    records = store.df("SELECT file_id FROM records")
+    issues = store.df("SELECT * FROM issues")
+    links = store.df("SELECT * FROM links WHERE period = ? AND tier = ?", [year, tier])
+    skipped = store.df("SELECT * FROM skipped_rows")
+    placed = members[["person_key", "county"]].drop_duplicates().merge(persons, on="person_key")
+    issues = issues[issues["file_id"].isin(files["file_id"])]
+    issues = issues[issues["tier"].isna() | (issues["tier"] == tier)]
+    counties = {}
+    for county in sorted(placed["county"].unique(), key=lambda c: (ORDER.index(c), c)):
+        mine = placed[placed["county"] == county]
+        counties[county] = {
+            **_figures(mine, year),
+            "wings": {w: _figures(mine[mine["wing"] == w], year) for w in WINGS},
+        }
+    exited = persons[persons["status"] == "exited"]
+    by_year = _by(exited["exit_year"].dropna().astype(int))
+    since_rows = exited[exited["exit_year"].between(since, year)]
+    return {
+        "year": year,
+        "link_tier": tier,
+        "source": {
+            "files": len(files),
+            "records": int(records["file_id"].isin(files["file_id"]).sum()),
+            "persons": len(persons),
+            "persons_on_probable_links": int(persons["probable"].sum()),
+        },
+        "totals": _figures(persons, year),
+        "wings": {w: _figures(persons[persons["wing"] == w], year) for w in WINGS},
+        "counties": counties,
+        "classification": {c: int((persons["class"] == c).sum()) for c in CLASSES},
+        "exits_by_year": {k: by_year[k] for k in sorted(by_year, key=int)},
+        "quality": {
+            "issues_by_code": _by(issues["code"]),
+            "links_by_reason": _by(links.loc[links["status"] == "accepted", "reason"]),
+            "cross_county_persons": int((persons["counties"] > 1).sum()),
+            "rows_skipped_by_kind": _by(
+                skipped.loc[skipped["file_id"].isin(files["file_id"]), "kind"]
+            ),
+            "issues_by_county": {
+                c: _by(issues.loc[issues["county"] == c, "code"]) for c in counties
+            },
+        },
+        "classification_by_county": {
+            c: {k: int(((placed["county"] == c) & (placed["class"] == k)).sum()) for k in CLASSES}
+            for c in counties
+        },
+        "exits_since": {
+            "since": since,
+            "exits": len(since_rows),
+            "by_wing": {w: int((since_rows["wing"] == w).sum()) for w in WINGS},
+        },
+    }
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("year", "tier"), [(2017, "probable"), (2017, "certain"), (2016, "probable")]
+)
+def test_every_figure_equals_the_pandas_reference(
+    engine: str, year: int, tier: str, sample_db: tuple[Path, Any, Any], datasets: Path,
+    request: pytest.FixtureRequest,
+) -> None:  # fmt: skip
+    db = sample_db[0]
+    with Store(db, read_only=True) as store:
+        expected = reference(store, year, tier, since=2016)
+    source = tables_for(engine, db, datasets, year, request)
+    try:
+        doc = summarize(source, year, tier, ORDER, since=2016, details=True).to_dict()
+    finally:
+        if isinstance(source, Store):
+            source.close()
+    assert set(doc) == set(expected)
+    for key, value in expected.items():
+        if key == "quality":
+            for part, counts in value.items():
+                assert doc[key][part] == counts, (engine, part)
+                assert json.dumps(doc[key][part]) == json.dumps(counts), (engine, part, "order")
+        else:
+            assert doc[key] == value, (engine, key)
+    assert list(doc["counties"]) == list(expected["counties"])
+    assert expected["totals"]["persons"] > 2000 and expected["quality"]["links_by_reason"]
+
+
+def test_parquet_dataset_layout_and_masking(
+    sample_db: tuple[Path, Any, Any], tmp_path: Path
+) -> None:
+    with Store(sample_db[0], read_only=True) as store:
+        result = export_parquet(store, 2017, tmp_path / "ds")
+        record_columns = list(store.df("SELECT * FROM records LIMIT 0").columns)
+    root = tmp_path / "ds"
+    assert result.persons == 2240 and result.rosters == 15
+    counties = sorted(p.name for p in (root / "records" / "period=2017").iterdir())
+    assert "county=丰县" in counties and len(counties) == 10
+    assert (root / ".hcs-export").exists()
+    records = pq.read_table(root / "records" / "period=2017" / "county=丰县").to_pandas()
+    assert set(record_columns) - {"period", "county"} == set(records.columns)
+    ids = records["id_number"].dropna()
+    assert len(ids) and ids.str.contains(r"\*").all()
+    persons = pq.read_table(root / "persons").to_pandas()
+    assert set(persons["tier"]) == {"certain", "probable"}
+    assert persons.groupby(["tier", "person_key"]).size().max() >= 2  # county membership
+    for name in ("files", "issues", "skipped", "links", "person_records"):
+        assert (root / name).is_dir(), name
+
+
+def test_summary_json_is_the_same_from_the_database_and_a_dataset(
+    sample_db: tuple[Path, Any, Any], tmp_path: Path
+) -> None:
+    db = str(sample_db[0])
+    runner = CliRunner()
+    res = runner.invoke(app, ["export", "--year", "2017", "--db", db, "--parquet",
+                              str(tmp_path / "ds"), "--quiet"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    base = ["summary", "--year", "2017", "--format", "json", "--since", "2016"]
+    from_db = runner.invoke(app, [*base, "--db", db])
+    from_ds = runner.invoke(app, [*base, "--engine", "duckdb", "--source", str(tmp_path / "ds")])
+    assert from_db.exit_code == 0 and from_ds.exit_code == 0, from_ds.output
+    assert from_db.stdout == from_ds.stdout
+    assert json.loads(from_ds.stdout)["source"]["persons"] == 2240
+
+
+def test_export_parquet_beside_out_and_neither(
+    sample_db: tuple[Path, Any, Any], tmp_path: Path
+) -> None:
+    db = str(sample_db[0])
+    runner = CliRunner()
+    res = runner.invoke(app, ["export", "-y", "2017", "--db", db, "--out", str(tmp_path / "r"),
+                              "--parquet", str(tmp_path / "p")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "r" / "summary.json").exists() and (tmp_path / "p" / "persons").is_dir()
+    assert "2,240 persons" in res.stderr and "7 tables" in res.stderr
+    res = runner.invoke(app, ["export", "-y", "2017", "--db", db])
+    assert res.exit_code == 2 and "--parquet" in res.stderr
+
+
+def test_source_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["summary", "-y", "2017", "--source", str(tmp_path)])
+    assert res.exit_code == 2 and "not an hcs Parquet dataset" in res.stderr
+    with pytest.raises(UsageError, match="--source"):
+        open_tables(None, None, "spark")
+
+
+def test_spark_without_pyspark_exits_2_naming_the_extra(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("pyspark", "pyspark.sql"):
+        monkeypatch.setitem(sys.modules, name, None)
+    res = CliRunner().invoke(
+        app, ["summary", "-y", "2017", "--engine", "spark", "--master", "local[1]",
+              "--source", str(tmp_path)],
+    )  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "pip install 'handcraft-stats[spark]'" in res.stderr
+
+
+def test_ingest_parquet_needs_the_spark_engine(tmp_path: Path) -> None:
+    res = CliRunner().invoke(
+        app, ["ingest", str(tmp_path), "--parquet", str(tmp_path / "p"), "--db",
+              str(tmp_path / "x.duckdb")],
+    )  # fmt: skip
+    assert res.exit_code == 2 and "--engine spark" in res.stderr
+
+
+def test_partition_folders_are_named_as_spark_names_them() -> None:
+    from handcraft_stats.engine import partition_dir
+
+    assert partition_dir("county", "丰县") == "county=丰县"
+    assert partition_dir("county", "a/b=c%") == "county=a%2Fb%3Dc%25"
+    assert partition_dir("period", 2017) == "period=2017"
