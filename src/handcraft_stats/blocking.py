@@ -14,10 +14,14 @@ KEYED = ("valid", "upgraded15")
 PAIR_COLUMNS = ["record_a", "record_b", "reason"]
 
 Lazy = nw.LazyFrame[Any]
+Backend = Any  # "duckdb" (default) or a pyspark SparkSession
 
 
-def _lazy(frame: pd.DataFrame, backend: str) -> Lazy:
-    return nw.from_native(frame).lazy(backend=cast(Any, backend))
+def _lazy(frame: pd.DataFrame, backend: Backend) -> Lazy:
+    """A lazy frame on `backend`: a narwhals backend name ("duckdb"), or a Spark session."""
+    if isinstance(backend, str):
+        return nw.from_native(frame).lazy(backend=cast(Any, backend))
+    return nw.from_native(frame).lazy(backend="pyspark", session=backend)
 
 
 def _names_agree() -> nw.Expr:
@@ -47,7 +51,7 @@ def _side(lf: Lazy) -> Lazy:
     )  # fmt: skip
 
 
-def precision_lost_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataFrame:
+def precision_lost_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.DataFrame:
     """A numeric-cell ID's 15 trustworthy digits agree with another ID's first 15; names agree."""
     ids = rec[["record_id", "name", "name_key", "id_number", "id_key", "id_status"]].copy()
     text = ids["id_key"].fillna(ids["id_number"]).astype("string")
@@ -61,7 +65,7 @@ def precision_lost_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataF
     return _pairs(joined, "id_precision_lost")
 
 
-def typo_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataFrame:
+def typo_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.DataFrame:
     """IDs differ by one character or one swap of adjacent characters, at least one of them
     invalid, and the names agree."""
     ids = rec[["record_id", "name", "name_key", "id_number", "id_key", "id_status"]].copy()
@@ -113,7 +117,7 @@ def typo_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataFrame:
     return pairs.drop_duplicates().sort_values(["record_a", "record_b"], ignore_index=True)
 
 
-def name_birth_pairs(rec: pd.DataFrame, backend: str = "duckdb") -> pd.DataFrame:
+def name_birth_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.DataFrame:
     """No usable ID on one side; same name (characters or pinyin), same birth date, and the
     same village (of the same town when both are known) or the same phone."""
     cols = ["record_id", "name", "name_key", "id_key", "birth", "town", "village", "phone"]

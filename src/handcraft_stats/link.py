@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import blocking
+from .blocking import Backend
 from .classify import classify_frame
 from .errors import UsageError
 
@@ -188,7 +189,7 @@ def _unambiguous(pairs: pd.DataFrame, rec: pd.DataFrame) -> pd.DataFrame:
     return df[[*LINK_COLUMNS, "status"]]
 
 
-def candidates(rec: pd.DataFrame, tier: str, backend: str = "duckdb") -> pd.DataFrame:
+def candidates(rec: pd.DataFrame, tier: str, backend: Backend = "duckdb") -> pd.DataFrame:
     """Candidate links, strongest first: certain reasons, then the probable ones in order.
     `status` is "ambiguous" for a pair that must not be merged, else empty."""
     parts = [_id_links(rec), _same_row_links(rec)]
@@ -258,7 +259,7 @@ def _persons(rec: pd.DataFrame, clusters: Clusters, links: pd.DataFrame, salt: s
 
 def link_period(
     rec: pd.DataFrame, tier: str, salt: str, decisions: pd.DataFrame | None = None,
-    backend: str = "duckdb",
+    backend: Backend = "duckdb",
 ) -> Linked:  # fmt: skip
     """Link one period's active records (ordered by record_id) at `tier`.
 
@@ -272,7 +273,7 @@ def link_period(
 
 def link_tiers(
     rec: pd.DataFrame, salt: str, decisions: pd.DataFrame | None = None,
-    backend: str = "duckdb",
+    backend: Backend = "duckdb",
 ) -> dict[str, Linked]:  # fmt: skip
     """Both tiers at once: the candidates are found once, the certain clusters grow into
     the probable ones, and when no probable link is accepted the persons are shared."""

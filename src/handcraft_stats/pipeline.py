@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from .blocking import Backend
 from .checks import PERIOD_RULES, Catalogue, period_rules, to_rows
 from .config import Settings
 from .errors import RefusedFile, UsageError
@@ -264,13 +265,15 @@ def _accepted(linked: Linked) -> Counter[str]:
     return Counter(linked.links.loc[linked.links["status"] == "accepted", "reason"])
 
 
-def relink(store: Store, period: int, settings: Settings | None = None) -> dict[str, Linked]:
+def relink(
+    store: Store, period: int, settings: Settings | None = None, backend: Backend = "duckdb"
+) -> dict[str, Linked]:
     """Link one period's active records at every tier, rerun the period rules, store."""
     cat = Catalogue.load(settings.checks if settings else None)
     rec = store.active_records(period)
     decisions = store.decisions_for(period)
     out = {}
-    for tier, linked in link_tiers(rec, store.salt(), decisions).items():
+    for tier, linked in link_tiers(rec, store.salt(), decisions, backend).items():
         links = linked.links.assign(period=period, tier=tier)
         members = linked.members.assign(period=period, tier=tier)
         persons = linked.persons.assign(period=period, tier=tier)

@@ -21,15 +21,12 @@ from __future__ import annotations
 import pickle
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-import narwhals as nw
 import pandas as pd
 
-from . import blocking
 from .atomic import export_folder
 from .config import Settings
 from .engine import DEFAULT_MASTER, spark_session, write_dataset
@@ -96,22 +93,6 @@ def parse_on_spark(
     return results
 
 
-@contextmanager
-def spark_blocking(session: Any) -> Iterator[None]:
-    """Run blocking.py's joins on Spark: its frames become Spark DataFrames of `session`.
-    (blocking.py takes a backend name, and narwhals needs the session for Spark.)"""
-    original = blocking._lazy
-
-    def on_spark(frame: pd.DataFrame, backend: str) -> Any:
-        return nw.from_native(frame).lazy(backend="pyspark", session=session)
-
-    blocking._lazy = on_spark
-    try:
-        yield
-    finally:
-        blocking._lazy = original
-
-
 def _salt(store: Store, out_dir: Path) -> str:
     previous = out_dir / SALT_FILE
     if previous.is_file():
@@ -145,8 +126,7 @@ def ingest_spark(
         for i, period in enumerate(periods, 1):
             if on_progress:
                 on_progress("link", i, len(periods), str(period))
-            with spark_blocking(session):
-                linked = relink(store, period, settings)["probable"]
+            linked = relink(store, period, settings, backend=session)["probable"]
             accepted = linked.links.loc[linked.links["status"] == "accepted", "reason"]
             links.update(Counter(accepted))
             persons[str(period)] = len(linked.persons)

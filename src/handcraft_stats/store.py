@@ -340,48 +340,6 @@ class Store:
                 if len(frame):
                     self.append(table, frame)
 
-    def source_counts(self, year: int, tier: str) -> dict[str, int]:
-        q = self.con.execute(
-            """SELECT (SELECT count(*) FROM files WHERE active AND period = $1),
-                      (SELECT count(*) FROM records r JOIN files f USING (file_id)
-                        WHERE f.active AND r.period = $1),
-                      (SELECT count(*) FROM persons WHERE period = $1 AND tier = $2),
-                      (SELECT count(*) FROM persons
-                        WHERE period = $1 AND tier = $2 AND probable)""",
-            [year, tier],
-        ).fetchone()
-        assert q is not None
-        keys = ("files", "records", "persons", "persons_on_probable_links")
-        return {k: int(v) for k, v in zip(keys, q, strict=True)}
-
-    def quality(self, year: int, tier: str) -> dict[str, Any]:
-        active = "file_id IN (SELECT file_id FROM files WHERE active AND period = $1)"
-        issues = self.con.execute(
-            f"SELECT code, count(*) FROM issues WHERE {active} AND (tier IS NULL OR tier = $2) "
-            "GROUP BY code ORDER BY code",
-            [year, tier],
-        ).fetchall()
-        links = self.con.execute(
-            "SELECT reason, count(*) FROM links WHERE period = $1 AND tier = $2 "
-            "AND status = 'accepted' "
-            "GROUP BY reason ORDER BY reason",
-            [year, tier],
-        ).fetchall()
-        cross = self.con.execute(
-            "SELECT count(*) FROM persons WHERE period = $1 AND tier = $2 AND counties > 1",
-            [year, tier],
-        ).fetchone()
-        skipped = self.con.execute(
-            f"SELECT kind, count(*) FROM skipped_rows WHERE {active} GROUP BY kind ORDER BY kind",
-            [year],
-        ).fetchall()
-        return {
-            "issues_by_code": _counts(issues),
-            "links_by_reason": _counts(links),
-            "cross_county_persons": int(cross[0]) if cross else 0,
-            "rows_skipped_by_kind": _counts(skipped),
-        }
-
 
 def _first(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
@@ -408,7 +366,3 @@ def _io_message(path: Path, exc: Exception) -> str:
     if "no space left" in low or "disk is full" in low:
         return f"disk full: no space left for database {path}; free some space and run again"
     return f"cannot open database {path}: {_first(exc)}"
-
-
-def _counts(rows: list[tuple[Any, ...]]) -> dict[str, int]:
-    return {str(k): int(n) for k, n in rows if n}
