@@ -314,3 +314,11 @@ def test_broker_on_a_roster_without_towns_matches_a_woman_of_the_county(tmp_path
         },
     ]
     assert "broker_is_beneficiary" in issues_of(tmp_path, rows)[2]
+
+
+def test_every_rule_has_a_short_label_in_both_languages() -> None:
+    from handcraft_stats.report.labels import label
+
+    for code in Catalogue.load().rules:
+        assert label("issue", code, "zh") != code, code
+        assert label("issue", code, "en") != code, code
