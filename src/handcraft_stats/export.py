@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -91,18 +91,33 @@ def export_report(
     store: Store, year: int, out_dir: Path, spec: ReportSpec, tier: str = "probable",
     unmasked: bool = False, since: int | None = None, wait: float = 0.0,
     county_order: Sequence[str] = (),
+    on_progress: Callable[[str, int, int, str], None] | None = None,
 ) -> ExportResult:  # fmt: skip
     """The five files of CLI.md (summary.json, report.xlsx, report.md, records.csv,
-    issues.csv), read from the store first, then written into out_dir in one swap."""
+    issues.csv), read from the store first, then written into out_dir in one swap.
+    `on_progress(stage, done, total, item)` is called per stage and per file."""
+
+    def step(stage: str, n: int, total: int, item: str) -> None:
+        if on_progress is not None:
+            on_progress(stage, n, total, item)
+
+    step("read", 1, 3, "summary")
     doc = summarize(store, year, tier, county_order, since, details=True).to_dict()
+    step("read", 2, 3, "records")
     records = record_rows(store, year, tier, unmasked)
+    step("read", 3, 3, "issues")
     issues = issue_rows(store, year, tier, unmasked)
+    writers: list[tuple[str, Callable[[Path], object]]] = [
+        ("summary.json", lambda p: p.write_text(to_json(doc), "utf-8")),
+        ("report.xlsx", lambda p: write_workbook(doc, p, spec.city, spec.lang, spec.made)),
+        ("report.md", lambda p: p.write_text(summary_text(doc, "md", spec), "utf-8")),
+        ("records.csv", lambda p: write_csv(p, RECORD_COLUMNS, records)),
+        ("issues.csv", lambda p: write_csv(p, ISSUE_COLUMNS, issues)),
+    ]
     with export_folder(out_dir, wait) as tmp:
-        (tmp / "summary.json").write_text(to_json(doc), "utf-8")
-        write_workbook(doc, tmp / "report.xlsx", spec.city, spec.lang, spec.made)
-        (tmp / "report.md").write_text(summary_text(doc, "md", spec), "utf-8")
-        write_csv(tmp / "records.csv", RECORD_COLUMNS, records)
-        write_csv(tmp / "issues.csv", ISSUE_COLUMNS, issues)
+        for n, (name, write) in enumerate(writers, 1):
+            step("write", n, len(writers), name)
+            write(tmp / name)
     return ExportResult(out_dir, FILES, doc["source"]["persons"], doc["source"]["files"])
 
 

@@ -26,6 +26,7 @@ from .common import (
     TierOpt,
     guarded,
     log_line,
+    progress,
 )  # fmt: skip
 from .summary import SinceOpt
 
@@ -76,10 +77,12 @@ def export_cmd(
     spec = ReportSpec(settings.city, lang.value)
     order = [d.name for d in settings.divisions]
     results = []
-    with Store(db, read_only=True) as store:
+    with Store(db, read_only=True) as store, progress(quiet) as on_progress:
         if out is not None:
             results.append(
-                export_report(store, year, out, spec, link.value, unmasked, since, wait, order)
+                export_report(
+                    store, year, out, spec, link.value, unmasked, since, wait, order, on_progress
+                )
             )
         if parquet is not None:
             results.append(export_parquet(store, year, parquet, link.value, unmasked, wait))
