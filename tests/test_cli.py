@@ -132,7 +132,7 @@ def test_small_roster_figures(roster_dir: Path, tmp_path: Path) -> None:
 def test_a_bug_exits_4_with_one_line_and_debug_shows_the_traceback(
     roster_dir: Path, tmp_path: Path, monkeypatch: object
 ) -> None:
-    import handcraft_stats.cli.summary as cmd
+    import handcraft_stats.metrics as cmd  # the command imports it when it runs
 
     db = tmp_path / "t.duckdb"
     run("ingest", roster_dir, "--db", db)

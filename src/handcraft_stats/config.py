@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import UsageError
 
+DEFAULT_MASTER = "local[2]"  # Spark master for --engine spark (engine.py)
 NON_ROSTER_SHEETS = ("填表说明", "说明", "汇总", "统计表", "统计", "目录")
 GENERIC_SHEETS = ("sheet", "花名册", "台账", "名册", "表", "数据")
 

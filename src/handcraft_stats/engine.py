@@ -30,6 +30,7 @@ import narwhals as nw
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .config import DEFAULT_MASTER
 from .errors import EnvironmentProblem, UsageError
 from .store import Store
 
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 ENGINES = ("duckdb", "spark")
-DEFAULT_MASTER = "local[2]"
 SPARK_HINT = "pip install 'handcraft-stats[spark]'"
 TABLES: dict[str, tuple[str, ...]] = {
     "records": ("period", "county"),

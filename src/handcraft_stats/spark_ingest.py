@@ -28,8 +28,8 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 
 from .atomic import export_folder
-from .config import Settings
-from .engine import DEFAULT_MASTER, spark_session, write_dataset
+from .config import DEFAULT_MASTER, Settings
+from .engine import spark_session, write_dataset
 from .errors import RefusedFile
 from .export import dataset_tables
 from .normalize.vocab import Vocabulary

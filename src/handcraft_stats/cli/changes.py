@@ -6,10 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ..changes import changes
-from ..report.tables import change_tables
-from ..report.text import to_csv, to_json, to_markdown
-from ..store import Store
 from .common import (
     DEFAULT_DB,
     DbOpt,
@@ -40,6 +36,11 @@ def changes_cmd(
 
     Example: hcs changes --from 2016 --to 2017 --format md > 变化.md
     """
+    from ..changes import changes
+    from ..report.tables import change_tables
+    from ..report.text import to_csv, to_json, to_markdown
+    from ..store import Store
+
     with Store(db, read_only=True) as store:
         result = changes(store, y1, y2, link.value)
     doc, rows = result.to_dict(), result.persons

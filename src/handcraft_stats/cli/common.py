@@ -15,7 +15,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -116,23 +115,24 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
         except HcsError as exc:
             say(f"hcs: {exc.message}")
             raise typer.Exit(exc.exit_code) from None
-        except (OSError, duckdb.Error) as exc:
+        except KeyboardInterrupt:
+            err.print("hcs: interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            duck = sys.modules.get("duckdb")  # imported by then if it raised; not at start-up
+            if not isinstance(exc, OSError) and not (duck and isinstance(exc, duck.Error)):
+                return _internal(exc, debug)
             if _disk_full(exc):
                 where = getattr(exc, "filename", None) or ""
                 say(f"hcs: disk full (No space left on device) {where}: free some space and "
                     "run again; nothing half-written was kept")  # fmt: skip
             elif isinstance(exc, OSError):
                 say(f"hcs: {exc.strerror or exc}: {exc.filename or ''}")
-            elif isinstance(exc, duckdb.IOException):
+            elif duck and isinstance(exc, duck.IOException):
                 say(f"hcs: database problem: {_first_line(exc)}")
             else:
                 return _internal(exc, debug)
             raise typer.Exit(3) from None
-        except KeyboardInterrupt:
-            err.print("hcs: interrupted")
-            raise typer.Exit(130) from None
-        except Exception as exc:
-            return _internal(exc, debug)
 
     return wrapper
 

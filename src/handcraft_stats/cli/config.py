@@ -8,11 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..atomic import atomic_file
 from ..config import load_settings, starter_toml
 from ..errors import UsageError
-from ..report.text import to_json
-from ..tomltext import dumps
 from .common import ConfigOpt, DebugOpt, QuietOpt, err, guarded, write_out
 
 config_app = typer.Typer(
@@ -41,6 +38,8 @@ def init_cmd(
 
     Example: hcs config init && hcs config show
     """
+    from ..atomic import atomic_file
+
     if path.exists() and not force:
         raise UsageError(f"{path} exists; keep it, or overwrite it with --force")
     with atomic_file(path) as tmp:
@@ -58,6 +57,9 @@ def show_cmd(
 
     Example: hcs config show --format json | jq .poverty_lines
     """
+    from ..report.text import to_json
+    from ..tomltext import dumps
+
     doc = load_settings(config).to_dict()
     if fmt is ShowFormat.json:
         write_out(to_json(doc))

@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 
 from ..config import load_settings
-from ..review import dupes
-from ..store import Store
 from .common import (
     DEFAULT_DB,
     ConfigOpt,
@@ -52,6 +50,9 @@ def dupes_cmd(
 
     Example: hcs dupes --year 2017 --tier probable --format csv > dupes.csv
     """
+    from ..review import dupes
+    from ..store import Store
+
     load_settings(config)
     with Store(db, read_only=True) as store:
         frame = dupes(store, year, link.value, county, reason, tier.value if tier else None,

@@ -10,9 +10,6 @@ import typer
 
 from ..config import load_settings
 from ..errors import UsageError
-from ..export import ReportSpec, export_parquet, export_report
-from ..report.labels import set_overrides
-from ..store import Store
 from .common import (
     DEFAULT_DB,
     ConfigOpt,
@@ -69,6 +66,10 @@ def export_cmd(
 
     Example: hcs export --year 2017 --parquet lake/hcs-2017
     """
+    from ..export import ReportSpec, export_parquet, export_report
+    from ..report.labels import set_overrides
+    from ..store import Store
+
     started = time.monotonic()
     if out is None and parquet is None:
         raise UsageError("nothing to export: pass --out DIR, --parquet DIR, or both")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..store import Store
 from .common import (
     DEFAULT_DB,
     CountyFilterOpt,
@@ -29,6 +28,8 @@ def history_cmd(
 
     Example: hcs history --county 丰县 --format csv
     """
+    from ..store import Store
+
     with Store(db, read_only=True) as store:
         frame = store.history(county, year)
     frame["ingested_at"] = frame["ingested_at"].dt.strftime("%Y-%m-%d %H:%M:%S")

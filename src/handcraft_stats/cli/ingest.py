@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from ..checks import Catalogue
 from ..config import load_settings
-from ..issues import ISSUE_COLUMNS, localise, mask_issues
-from ..locking import exclusive, lock_path
-from ..pipeline import IngestReport, check, ingest
-from ..report.tables import Table
-from ..report.text import to_csv, to_json, to_markdown
-from ..store import Store
 from . import spark
 from .common import (
     DEFAULT_DB,
@@ -41,10 +33,18 @@ from .issues import OutOpt, UnmaskedOpt, show_issues
 from .render import ingest_tables, print_tables
 from .spark import DEFAULT_MASTER, Engine, IngestEngineOpt, MasterOpt, ParquetOutOpt
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..pipeline import IngestReport
+
 
 def show_report(
     report: IngestReport, fmt: Format, quiet: bool, issues: pd.DataFrame | None = None
 ) -> None:
+    from ..report.tables import Table
+    from ..report.text import to_csv, to_json, to_markdown
+
     for f in report.refused:  # a reason may quote a cell: never an ID or phone number
         f.reason = mask_digits(f.reason)
     tables: list[Table] = ingest_tables(report)
@@ -110,6 +110,10 @@ def ingest_cmd(
 
     Example: hcs ingest data/sample/rosters --db hcs.duckdb
     """
+    from ..locking import exclusive, lock_path
+    from ..pipeline import ingest
+    from ..store import Store
+
     if spark.check_engine(engine, parquet):  # --engine spark: a Parquet dataset, no database
         report = spark.spark_ingest(paths, parquet, master, config, county, year, quiet)
         show_report(report, fmt, quiet)
@@ -148,6 +152,12 @@ def check_cmd(
 
     Example: hcs check 丰县2017年花名册.xlsx --strict --out 丰县问题清单.xlsx
     """
+    import pandas as pd
+
+    from ..checks import Catalogue
+    from ..issues import ISSUE_COLUMNS, localise, mask_issues
+    from ..pipeline import check
+
     settings = load_settings(config)
     with progress(quiet) as on_progress:
         report = check(paths, settings, county, year, on_progress, jobs)

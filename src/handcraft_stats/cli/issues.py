@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from ..checks import SEVERITIES, Catalogue
 from ..config import load_settings
 from ..errors import UsageError
-from ..issues import list_issues as list_store_issues
-from ..issues import localise, mask_issues
-from ..report.fixlist import write_fix_list
-from ..report.text import to_csv
-from ..store import Store
 from .common import (
     DEFAULT_DB,
     ConfigOpt,
@@ -35,6 +28,10 @@ from .common import (
 )  # fmt: skip
 from .listing import show_frame
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+
 CodeOpt = Annotated[str | None, typer.Option("--code", help="Only this issue code.")]
 SeverityOpt = Annotated[str | None, typer.Option("--severity", help="error, warning or info.")]
 UnmaskedOpt = Annotated[bool, typer.Option("--unmasked", help="Show full ID and phone numbers.")]
@@ -43,6 +40,9 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Also write the list:
 
 def show_issues(frame: pd.DataFrame, fmt: Format, title: str, lang: str, out: Path | None) -> None:
     """Render an issue list (ISSUE_COLUMNS); `out` writes it as a fix list too."""
+    from ..report.fixlist import write_fix_list
+    from ..report.text import to_csv
+
     if out is not None:
         if out.suffix.lower() == ".xlsx":
             write_fix_list(frame, out, lang)
@@ -65,6 +65,11 @@ def issues_cmd(
 
     Example: hcs issues --year 2017 --county 丰县 --severity error --out 丰县问题清单.xlsx
     """
+    from ..checks import SEVERITIES, Catalogue
+    from ..issues import list_issues as list_store_issues
+    from ..issues import localise, mask_issues
+    from ..store import Store
+
     if severity is not None and severity not in SEVERITIES:
         raise UsageError(f"--severity {severity}: use one of {', '.join(SEVERITIES)}")
     cat = Catalogue.load(load_settings(config).checks)

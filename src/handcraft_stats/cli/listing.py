@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.table import Table as RichTable
 
-from ..report.frames import frame_records, frame_table
-from ..report.tables import Table
-from ..report.text import to_csv, to_json, to_markdown
 from .common import Format, out_console, write_out
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..report.tables import Table
+
 
 NO_WRAP = ("record_a", "record_b", "record_id", "source_row", "person_key", "id_number",
            "records", "name", "birth_date")  # fmt: skip
@@ -21,6 +24,9 @@ def show_frame(
 ) -> None:
     """json/csv: every column, English codes, plain stdout. table: the chosen columns with
     Chinese labels, long text wrapped (a terminal is narrow). md: every column, labelled."""
+    from ..report.frames import frame_records, frame_table
+    from ..report.text import to_csv, to_json, to_markdown
+
     rows = frame_records(frame)
     if fmt is Format.json:
         write_out(to_json(rows))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from ..config import load_settings
-from ..review import persons
-from ..store import Store
 from .common import (
     DEFAULT_DB,
     ConfigOpt,
@@ -35,6 +33,9 @@ def persons_cmd(
 
     Example: hcs persons --year 2017 --county 丰县 --format csv > 丰县.csv
     """
+    from ..review import persons
+    from ..store import Store
+
     load_settings(config)
     with Store(db, read_only=True) as store:
         frame = persons(store, year, link.value, county)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from ..pipeline import IngestReport
-from ..report.labels import label
-from ..report.tables import Table
+if TYPE_CHECKING:
+    from ..pipeline import IngestReport
+    from ..report.tables import Table
 
 
 def _cell(v: Any) -> str:
@@ -51,6 +51,9 @@ def print_tables(console: Console, tables: Sequence[Table], title: str = "") -> 
 
 
 def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
+    from ..report.labels import label
+    from ..report.tables import Table
+
     d = report.to_dict()
     files = Table(
         "files", ["file", "county", "year", "status", "sheets", "records", "skipped", "issues"],

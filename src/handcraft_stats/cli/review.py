@@ -6,13 +6,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from ..errors import EnvironmentProblem, UsageError
-from ..pipeline import relink
-from ..review import read_decisions, record_decisions
-from ..store import Store
 from .common import DEFAULT_DB, ConfigOpt, DbOpt, DebugOpt, QuietOpt, guarded, write_out
 
 
@@ -45,6 +41,12 @@ def review_cmd(
 
     Example: hcs review different 3301 3308   (or: hcs review --file dupes.csv)
     """
+    import pandas as pd
+
+    from ..pipeline import relink
+    from ..review import read_decisions, record_decisions
+    from ..store import Store
+
     if file is not None and decision is None:
         pairs, source = read_decisions(file), file.name
     elif file is None and decision is not None and a is not None and b is not None:

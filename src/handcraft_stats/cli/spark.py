@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import load_settings
-from ..engine import DEFAULT_MASTER
+from ..config import DEFAULT_MASTER, load_settings
 from ..errors import UsageError
 from .common import progress
 

@@ -10,14 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ..config import load_settings
-from ..engine import DEFAULT_MASTER, open_tables
+from ..config import DEFAULT_MASTER, load_settings
 from ..errors import UsageError
-from ..export import SUMMARY_SUFFIXES, ReportSpec, report_title, summary_text, write_summary_file
-from ..metrics import summarize
-from ..report.labels import set_overrides
-from ..report.tables import summary_tables
-from ..store import Store
 from .common import (
     DEFAULT_DB,
     ConfigOpt,
@@ -96,6 +90,13 @@ def summary_cmd(
 
     Example: hcs summary --year 2017 --engine spark --source 2017.parquet --format json
     """
+    from ..engine import open_tables
+    from ..export import ReportSpec, report_title, summary_text, write_summary_file
+    from ..metrics import summarize
+    from ..report.labels import set_overrides
+    from ..report.tables import summary_tables
+    from ..store import Store
+
     started = time.monotonic()
     settings = load_settings(config)
     set_overrides(settings.labels)
@@ -120,6 +121,8 @@ def summary_cmd(
 
 def _format(fmt: Format | None, out: Path | None) -> Format:
     """--format, or the extension of --out; the two must agree."""
+    from ..export import SUMMARY_SUFFIXES
+
     if out is None:
         return fmt or Format.table
     suffix = out.suffix.lower().lstrip(".")

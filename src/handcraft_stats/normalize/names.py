@@ -7,7 +7,6 @@ from functools import cache
 from importlib.resources import files
 
 import zhconv
-from pypinyin import lazy_pinyin
 
 from handcraft_stats.normalize.text import is_blank
 
@@ -32,5 +31,7 @@ def normalize_name(raw: object) -> str | None:
 
 def pinyin_key(name: str) -> str:
     """Toneless pinyin of the name joined without separators ("张丽", "张莉" → "zhangli")."""
+    from pypinyin import lazy_pinyin  # 0.2 s to import: only when names are linked
+
     syllables: list[str] = lazy_pinyin(name, errors="default")
     return "".join(syllables).lower()
