@@ -35,29 +35,8 @@ FIELDS = (
     "broker",
     "visit_date",
 )
-CANONICAL = (
-    "name",
-    "id_number",
-    "birth_date",
-    "county",
-    "town",
-    "village",
-    "household_head",
-    "relation_to_head",
-    "phone",
-    "labor_capacity",
-    "willing",
-    "wing",
-    "trainings",
-    "new_practitioner",
-    "income_before",
-    "income_after",
-    "exit_year",
-    "status",
-    "broker",
-    "visit_date",
-    "note",
-)
+# the columns a roster may hold for them (completeness counts these cells)
+CANONICAL = ("name", "id_number", "birth_date", "county", *FIELDS[4:], "note")
 EXCEL_EPOCH = date(1899, 12, 30)
 MALFORMED = {"malformed": "id_length", "chars": "id_chars", "bad_birth": "id_birth_date"}
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")

@@ -9,51 +9,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sample import config as C
-from sample.cells import Record
+from sample.cells import FIELDS, Record
 from sample.people import class_of, toneless
 from sample.rosters import RosterFile
 
 KEYED = ("valid", "upgraded15")
-COMPARED = (
-    "name",
-    "birth_date",
-    "household_head",
-    "relation_to_head",
-    "phone",
-    "labor_capacity",
-    "willing",
-    "wing",
-    "trainings",
-    "new_practitioner",
-    "income_before",
-    "income_after",
-    "exit_year",
-    "status",
-    "broker",
-    "visit_date",
-)
-SAME_ROW = (
-    "name",
-    "id_number",
-    "id_status",
-    "birth_date",
-    "town",
-    "village",
-    "household_head",
-    "relation_to_head",
-    "phone",
-    "labor_capacity",
-    "willing",
-    "wing",
-    "trainings",
-    "new_practitioner",
-    "income_before",
-    "income_after",
-    "exit_year",
-    "status",
-    "broker",
-    "visit_date",
-)
+# docs/metrics.md §5: same_row compares every normalised field; conflicts skip the ID and
+# the location fields, which differ legitimately between rosters
+SAME_ROW = FIELDS
+COMPARED = tuple(f for f in FIELDS if f not in ("id_number", "id_status", "town", "village"))
 PROBABLE_ORDER = ("id_precision_lost", "id_typo", "name_birth")
 CLASSES = (
     "able_willing",
