@@ -130,12 +130,15 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=10)
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--skip-openpyxl", action="store_true")
+    ap.add_argument("--keep", type=Path, help="build the rosters here and keep them (reused)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        rosters = tmp / "rosters"
-        rosters.mkdir()
-        files = build(rosters, args.records, args.files)
+        rosters = args.keep or tmp / "rosters"
+        files = sorted(rosters.glob("*.xlsx")) if rosters.is_dir() else []
+        if not files:
+            rosters.mkdir(parents=True, exist_ok=True)
+            files = build(rosters, args.records, args.files)
         size = sum(f.stat().st_size for f in files) / 2**20
         print(
             f"{len(files)} files, {args.records:,} records, {size:.1f} MiB, {os.cpu_count()} cores"

@@ -17,6 +17,7 @@ from handcraft_stats.normalize.idnumber import (
     check_character,
     mask_id,
     normalize_id,
+    normalize_ids,
     upgrade15,
 )
 
@@ -264,3 +265,49 @@ def test_mask_never_shows_the_full_value(value: str) -> None:
     assert len(masked) == len(value)
     assert masked != value or set(value) == {"*"}
     assert "*" in masked
+
+
+# --- many at once (the array fast path) -------------------------------------------------------
+@st.composite
+def id_like_cells(draw: st.DrawFn) -> object:
+    """18-character texts near valid IDs (bad check, impossible dates, letters, full-width)
+    and the other cell kinds, so both the array path and the one-by-one path run."""
+    base = draw(valid_ids(first=date(1890, 1, 1), last=date(2099, 12, 31)))
+    kind = draw(st.integers(0, 6))
+    if kind == 0:
+        return base
+    if kind == 1:  # any 17 digits + any check character
+        return draw(st.from_regex(r"\A[0-9]{17}[0-9Xx]\Z"))
+    if kind == 2:  # impossible month/day, years outside 1900-2099
+        return base[:6] + draw(st.from_regex(r"\A[0-9]{8}\Z")) + base[14:]
+    if kind == 3:  # one non-digit or full-width character
+        at = draw(st.integers(0, 17))
+        return base[:at] + draw(st.sampled_from(["a", "X", "９", " ", "-"])) + base[at + 1 :]
+    if kind == 4:
+        return draw(messy(base))
+    if kind == 5:
+        return float(base[:17])
+    return draw(st.one_of(st.none(), st.integers(), st.text(max_size=20)))
+
+
+@given(st.lists(id_like_cells(), max_size=40))
+def test_many_at_once_equals_one_by_one(cells: list[object]) -> None:
+    got = normalize_ids(cells)
+    want = [normalize_id(c) for c in cells]
+    assert got.value == [r.value for r in want]
+    assert got.status == [r.status for r in want]
+    assert got.birth_date == [r.birth_date for r in want]
+
+
+def test_many_at_once_leap_days_and_century_bounds() -> None:
+    cells = [
+        make_id("320321", date(2000, 2, 29), "002"),
+        "320321190002290021",  # 1900 was not a leap year
+        "320321189912310021",  # before 1900
+        make_id("320321", date(2099, 12, 31), "002"),
+    ]
+    got = normalize_ids(cells)
+    assert got.status[0] is IdStatus.VALID and got.birth_date[0] == date(2000, 2, 29)
+    assert got.status[1] is got.status[2] is IdStatus.MALFORMED
+    assert got.birth_date[3] == date(2099, 12, 31)
+    assert got.status == [normalize_id(c).status for c in cells]

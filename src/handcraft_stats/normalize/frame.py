@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .dates import parse_date, parse_year
-from .idnumber import ISSUE_CODE, IdStatus, malformed_code, normalize_id
+from .idnumber import ISSUE_CODE, IdStatus, malformed_code, normalize_ids
 from .names import normalize_name, pinyin_key
 from .numbers import parse_count, parse_money
 from .phone import normalize_phone
@@ -35,25 +35,58 @@ class RawIssue:
     value: str
 
 
-def _map(values: Sequence[object], fn: Callable[[object], Any]) -> list[Any]:
-    """fn over the distinct values only, mapped back. 1, 1.0 and True hash alike: when a
-    column mixes bools with numbers, fall back to a type-aware cache."""
-    kinds = set(map(type, values))
-    if bool in kinds and len(kinds) > 1:
-        cache: dict[Hashable, Any] = {}
-        out = []
-        for v in values:
-            k = (type(v).__name__, v)
-            if k not in cache:
-                cache[k] = fn(v)
-            out.append(cache[k])
-        return out
-    array = np.empty(len(values), dtype=object)
-    array[:] = list(values)
-    codes, uniques = pd.factorize(array, use_na_sentinel=True)
-    results = [fn(u) for u in uniques]
-    missing = fn(None) if (codes < 0).any() else None
-    return [results[c] if c >= 0 else missing for c in codes.tolist()]
+class _Distinct:
+    """A column as codes into its distinct values (rosters repeat values heavily): a
+    function runs once per distinct value and its results are spread back with numpy.
+    1, 1.0 and True hash alike: a column mixing bools with numbers is keyed by type too.
+    Blank-like missing values (None, NaN, NA) share one code whose value is None."""
+
+    def __init__(self, values: Sequence[object]) -> None:
+        kinds = set(map(type, values))
+        if bool in kinds and len(kinds) > 1:
+            index: dict[Hashable, int] = {}
+            uniq: list[object] = []
+            codes = np.empty(len(values), dtype=np.intp)
+            for i, v in enumerate(values):
+                c = index.setdefault((type(v).__name__, v), len(uniq))
+                if c == len(uniq):
+                    uniq.append(v)
+                codes[i] = c
+        else:
+            array = np.empty(len(values), dtype=object)
+            array[:] = list(values)
+            codes, uniques = pd.factorize(array, use_na_sentinel=True)
+            uniq = list(uniques)
+            if (codes < 0).any():
+                codes = np.where(codes < 0, len(uniq), codes)
+                uniq.append(None)
+        self.codes, self.uniq = codes, uniq
+
+    def spread(self, per_value: Sequence[Any]) -> np.ndarray[Any, Any]:
+        """Values given per distinct value -> one per row (an object array)."""
+        return _objects(per_value)[self.codes]
+
+    def map(self, fn: Callable[[object], Any]) -> np.ndarray[Any, Any]:
+        return self.spread([fn(u) for u in self.uniq])
+
+    def rows_where(self, flags: Sequence[bool]) -> np.ndarray[Any, Any]:
+        """Row positions whose distinct value is flagged."""
+        return np.flatnonzero(np.asarray(flags, dtype=bool)[self.codes])
+
+
+def _objects(items: Sequence[Any]) -> np.ndarray[Any, Any]:
+    out = np.empty(len(items), dtype=object)
+    for i, x in enumerate(items):  # element-wise: tuples must not become rows
+        out[i] = x
+    return out
+
+
+_NONE = np.array(None, dtype=object)
+
+
+def _none(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    out: np.ndarray[Any, Any] = np.equal(values, _NONE)
+    return out
 
 
 def _text(raw: object) -> str | None:
@@ -63,46 +96,60 @@ def _text(raw: object) -> str | None:
 def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame, list[RawIssue]]:
     """`raw` holds object columns named by canonical field (absent ones allowed)."""
     n = len(raw)
-    out: dict[str, list[Any]] = {}
+    out: dict[str, Any] = {}
     issues: list[RawIssue] = []
-    blank: list[object] = [""] * n
+    cols: dict[str, _Distinct] = {}
+    blanks: dict[str, np.ndarray[Any, Any]] = {}
 
-    def col(name: str) -> list[object]:
-        return list(raw[name]) if name in raw.columns else blank
+    def col(name: str) -> _Distinct:
+        if name not in cols:
+            cols[name] = _Distinct(list(raw[name]) if name in raw.columns else [""] * n)
+        return cols[name]
 
-    def parsed(name: str, fn: Callable[[object], Parsed[Any]]) -> list[Any]:
-        values = col(name)
-        results = _map(values, fn)
-        for i, r in enumerate(results):
-            if r.problem is not None:
-                issues.append(RawIssue(i, r.problem, name, clean_text(values[i])))
-        return [r.value for r in results]
+    def blank(name: str) -> np.ndarray[Any, Any]:
+        if name not in blanks:
+            d = col(name)
+            blanks[name] = np.array([is_blank(u) for u in d.uniq], dtype=bool)[d.codes]
+        return blanks[name]
+
+    def parsed(name: str, fn: Callable[[object], Parsed[Any]]) -> np.ndarray[Any, Any]:
+        d = col(name)
+        results = [fn(u) for u in d.uniq]
+        for i in d.rows_where([r.problem is not None for r in results]).tolist():
+            u = d.codes[i]
+            issues.append(RawIssue(i, results[u].problem, name, clean_text(d.uniq[u])))
+        return d.spread([r.value for r in results])
 
     names = col("name")
-    out["name"] = _map(names, normalize_name)
-    out["name_raw"] = _map(names, _text)
-    out["name_key"] = _map(out["name"], lambda s: pinyin_key(str(s)) if s else None)
+    out["name"] = names.map(normalize_name)
+    out["name_raw"] = names.map(_text)
+    name_keys = {u: pinyin_key(str(u)) if u else None for u in dict.fromkeys(out["name"])}
+    out["name_key"] = [name_keys[u] for u in out["name"]]
     ids = col("id_number")
-    id_results = _map(ids, normalize_id)
-    out["id_number"] = [r.value for r in id_results]
-    out["id_status"] = [str(r.status) for r in id_results]
-    out["id_key"] = [r.value if r.status in KEYED else None for r in id_results]
-    for i, r in enumerate(id_results):
-        code = ISSUE_CODE[r.status]
-        if r.status is IdStatus.MALFORMED:
-            code = malformed_code(r.value or "")
-        if code is not None:
-            issues.append(RawIssue(i, code, "id_number", r.value or clean_text(ids[i])))
-        if out["name"][i] is None and r.status is not IdStatus.MISSING:
-            issues.append(RawIssue(i, "name_missing", "name", ""))
-    births = parsed("birth_date", parse_date)
-    out["birth_date"] = [
-        b if b is not None else (r.birth_date if r.status in ID_BIRTH else None)
-        for b, r in zip(births, id_results, strict=True)
+    found = normalize_ids(ids.uniq)
+    id_status = ids.spread(found.status)
+    out["id_number"] = ids.spread(found.value)
+    out["id_status"] = ids.spread([str(s) for s in found.status])
+    out["id_key"] = ids.spread(
+        [v if s in KEYED else None for v, s in zip(found.value, found.status, strict=True)]
+    )
+    codes = [
+        malformed_code(v or "") if s is IdStatus.MALFORMED else ISSUE_CODE[s]
+        for v, s in zip(found.value, found.status, strict=True)
     ]
+    for i in ids.rows_where([c is not None for c in codes]).tolist():
+        u = ids.codes[i]
+        issues.append(RawIssue(i, codes[u], "id_number", found.value[u] or clean_text(ids.uniq[u])))
+    no_name = _none(out["name"]) & (id_status != IdStatus.MISSING)
+    issues += [RawIssue(i, "name_missing", "name", "") for i in np.flatnonzero(no_name).tolist()]
+    births = parsed("birth_date", parse_date)
+    from_id = ids.spread(
+        [b if s in ID_BIRTH else None for b, s in zip(found.birth_date, found.status, strict=True)]
+    )
+    out["birth_date"] = np.where(_none(births), from_id, births)
     for name in TEXT_FIELDS:
-        out[name] = _map(col(name), _text)
-    out["phone"] = _map(col("phone"), normalize_phone)
+        out[name] = col(name).map(_text)
+    out["phone"] = col("phone").map(normalize_phone)
     for name in VOCAB_FIELDS:
         out[name] = parsed(name, lambda v, f=name: vocab.lookup(f, v))  # type: ignore[misc]
     out["new_practitioner"] = parsed("new_practitioner", vocab.parse_flag)
@@ -112,18 +159,16 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
     out["exit_year"] = parsed("exit_year", parse_year)
     out["visit_date"] = parsed("visit_date", parse_date)
     for name in (*VOCAB_FIELDS, "new_practitioner"):  # blank is missing, not a default
-        out[name] = [None if is_blank(r) else v for r, v in zip(col(name), out[name], strict=True)]
-    out["status"] = [
-        "exited" if s is None and y is not None else s
-        for s, y in zip(out["status"], out["exit_year"], strict=True)
-    ]
-    present = [c for c in raw.columns if c in _CANONICAL_SET]
-    filled = [0] * n
-    for c in present:
-        for i, blank_cell in enumerate(_map(list(raw[c]), is_blank)):
-            filled[i] += not blank_cell
+        out[name] = np.where(blank(name), None, out[name])
+    exited = _none(out["status"]) & ~_none(out["exit_year"])
+    out["status"] = np.where(exited, "exited", out["status"])
+    filled = np.zeros(n, dtype=np.int64)
+    for c in raw.columns:
+        if c in _CANONICAL_SET:
+            filled += ~blank(c)
     out["filled"] = filled
-    frame = pd.DataFrame(out, index=raw.index)
+    frame = pd.DataFrame({k: list(v) if isinstance(v, np.ndarray) and v.dtype == object else v
+                          for k, v in out.items()}, index=raw.index)  # fmt: skip
     frame["trainings"] = frame["trainings"].astype("Int64")
     frame["exit_year"] = frame["exit_year"].astype("Int64")
     frame["new_practitioner"] = frame["new_practitioner"].astype("boolean")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from operator import mul
+
+import numpy as np
 
 from handcraft_stats.normalize.text import is_blank
 
@@ -129,6 +132,58 @@ def normalize_id(raw: object) -> IdResult:
     if isinstance(raw, int | float):
         return _from_number(raw)
     return _from_text(_clean(str(raw)))
+
+
+_W = np.array(_WEIGHTS, dtype=np.int64)
+_CHECK_CODES = np.frombuffer(_CHECK_CHARS.encode(), dtype=np.uint8).astype(np.uint32)
+
+
+@dataclass(frozen=True, slots=True)
+class IdColumns:
+    """normalize_id over many cells, as columns: value, status, birth date."""
+
+    value: list[str | None]
+    status: list[IdStatus]
+    birth_date: list[date | None]
+
+
+def normalize_ids(values: Sequence[object]) -> IdColumns:
+    """normalize_id over many cells at once. The usual cell, a clean 18-character text,
+    is checked with array arithmetic (check character and birth date); the rest one by
+    one. Equal to `[normalize_id(v) for v in values]`, column by column."""
+    n = len(values)
+    value: list[str | None] = [None] * n
+    status: list[IdStatus | None] = [None] * n
+    birth: list[date | None] = [None] * n
+    at = [i for i, v in enumerate(values) if type(v) is str and len(v) == 18]
+    if at:
+        cps = np.array([values[i] for i in at], dtype="<U18").view(np.uint32).reshape(-1, 18)
+        digit = (cps >= 48) & (cps <= 57)
+        fast = digit[:, :17].all(axis=1) & (digit[:, 17] | (cps[:, 17] == 88))
+        d = cps[:, :17].astype(np.int64) - 48
+        check_ok = _CHECK_CODES[(d @ _W) % 11] == cps[:, 17]
+        year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
+        month, day = d[:, 10] * 10 + d[:, 11], d[:, 12] * 10 + d[:, 13]
+        ok_month = (month >= 1) & (month <= 12)
+        ym = ((year - 1970) * 12 + np.where(ok_month, month, 1) - 1).astype("datetime64[M]")
+        first = ym.astype("datetime64[D]")
+        days = ((ym + 1).astype("datetime64[D]") - first).astype(np.int64)
+        born_ok = (year >= 1900) & (year <= 2099) & ok_month & (day >= 1) & (day <= days)
+        born = (first + np.where(born_ok, day - 1, 0)).astype(object).tolist()
+        kind = np.where(
+            ~born_ok, 0, np.where(check_ok, 1, 2)
+        ).tolist()  # 0 malformed, 1 valid, 2 bad check
+        statuses = (IdStatus.MALFORMED, IdStatus.VALID, IdStatus.BAD_CHECK)
+        for i, f, k, b in zip(at, fast.tolist(), kind, born, strict=True):
+            if f:
+                value[i], status[i] = str(values[i]), statuses[k]
+                if k:
+                    birth[i] = b
+    for i, s in enumerate(status):
+        if s is None:
+            r = normalize_id(values[i])
+            value[i], status[i], birth[i] = r.value, r.status, r.birth_date
+    return IdColumns(value, status, birth)  # type: ignore[arg-type]
 
 
 def malformed_code(cleaned: str) -> str:

@@ -9,6 +9,8 @@ from handcraft_stats.normalize.text import is_blank
 
 def normalize_phone(raw: object) -> str | None:
     """NFKC and digits only ("138-1234-5678", 13812345678.0 → "13812345678"); blank → None."""
+    if type(raw) is str and raw.isascii() and raw.isdigit():
+        return raw  # the usual cell: already digits only
     if is_blank(raw) or isinstance(raw, bool):
         return None
     if isinstance(raw, float) and raw.is_integer():

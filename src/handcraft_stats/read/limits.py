@@ -30,12 +30,14 @@ _CHUNK = 1 * MB
 _SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 # cells with content (not self-closing): their column, and their row from 10,000 on
 _WIDE_COL = re.compile(rb' r="([A-Z]{2,3})[0-9]+"[^>/]*>')
-_ONE_LETTER = [
-    (n, re.compile(rb' r="' + bytes([64 + n]) + rb'[0-9]+"[^>/]*>')) for n in range(26, 0, -1)
+# a single-letter column beyond the n-th (n < 26): one scan per chunk, rarely matching
+_BEYOND = [
+    re.compile(rb' r="([' + bytes([65 + n]) + rb'-Z])[0-9]+"[^>/]*>') for n in range(26)
 ]
 _CELL_ROW = re.compile(rb' r="[A-Z]{1,3}([0-9]{5,})"[^>/]*>')
 _ROW = re.compile(rb'<row r="([0-9]{5,})"[^>/]*>')
-_NO_REF = re.compile(rb"<c(?:>|\s(?![^>]*\br=)[^>]*[^/]>)")  # a cell placed by position
+# a cell placed by position; `(?!r=")` first rejects the usual `<c r="` at once
+_NO_REF = re.compile(rb'<c(?:>|\s(?!r=")(?![^>]*\br=)[^>]*[^/]>)')
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,14 +183,10 @@ class _Extent:
         letters = set(_WIDE_COL.findall(text))  # rare: columns AA and beyond
         if letters:
             self.cols = max(self.cols, *(_column(c) for c in letters))
-        for n, pattern in _ONE_LETTER:  # the widest single-letter column, from Z down
-            if n <= self.cols:
-                break
-            if pattern.search(text):
-                self.cols = n
-                break
-        self.rows = max(self.rows, *(int(r) for r in _CELL_ROW.findall(text)), 0)
-        self.row_tags = max(self.row_tags, *(int(r) for r in _ROW.findall(text)), 0)
+        if self.cols < 26 and (beyond := _BEYOND[self.cols].findall(text)):
+            self.cols = max(beyond)[0] - 64  # the widest single-letter column
+        self.rows = max(self.rows, max(map(int, _CELL_ROW.findall(text)), default=0))
+        self.row_tags = max(self.row_tags, max(map(int, _ROW.findall(text)), default=0))
         self.row_count += chunk.count(b"<row")
         self.by_position = self.by_position or _NO_REF.search(text) is not None
         rows, cols = self.rows, self.cols
