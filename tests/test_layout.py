@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from handcraft_stats.columns import HeaderMatcher
 from handcraft_stats.config import load_settings
@@ -67,3 +69,26 @@ def test_sheet_without_name_or_id_is_not_a_roster() -> None:
 def test_empty_sheet_is_not_a_roster() -> None:
     with pytest.raises(NotARoster):
         classify(M, [["", ""], ["", ""]])
+
+
+# --- the column-wise fast path decides exactly as the row-by-row rules ---------------------
+CELLS = [
+    "", " ", "\u3000", None, 1, 2.0, 3.5, True, "张丽", "王 芳", "３２０３２１", "320321198001010022",
+    "合计", "合 计", " 小计：3人", "填表人：王某", "签字", "注：见说明", "说明", "备注:无",
+    "备注：无", "㊟", "姓名", "身份证号码", "序号", "从业产业", "手工", "（元）", "【注】", "ｘ",
+]  # fmt: skip
+
+
+@given(st.lists(st.lists(st.sampled_from(CELLS), min_size=0, max_size=6), max_size=25))
+def test_fast_path_classifies_like_the_row_rules(body: list[list[object]]) -> None:
+    import handcraft_stats.layout as layout
+
+    rows: list[list[object]] = [["序号", "姓名", "身份证号码", "从业产业"], *body]
+    fast = classify(M, rows)
+    slow_path = pytest.MonkeyPatch()
+    slow_path.setattr(layout, "_plain_records", lambda m, r, n, i: [False] * len(r))
+    try:
+        slow = classify(M, rows)
+    finally:
+        slow_path.undo()
+    assert (fast.records, fast.skipped) == (slow.records, slow.skipped)

@@ -209,3 +209,46 @@ def test_review_decisions_survive_reingest(tmp_path: Path) -> None:
         assert n == 4
         files = store.df("SELECT active FROM files ORDER BY file_id")["active"].tolist()
         assert files == [False, True]
+
+
+def _survive_reference(rec: pd.DataFrame) -> pd.DataFrame:
+    """Survivorship written the plain way (sort everything, first non-null per person)."""
+    from handcraft_stats.link import VALUE_FIELDS
+
+    fields = [*VALUE_FIELDS, "id_key", "id_number"]
+    ordered = rec.sort_values(["person_key", "filled", "record_id"], ascending=[True, False, True])
+    survivor = ordered.drop_duplicates("person_key").set_index("person_key")["record_id"]
+    ordered = ordered.assign(is_survivor=ordered["record_id"].isin(survivor)).sort_values(
+        ["person_key", "is_survivor", "record_id"], ascending=[True, False, True]
+    )
+    values = ordered.groupby("person_key", sort=False)[fields].first()
+    stats = rec.groupby("person_key").agg(
+        records=("record_id", "size"), counties=("county", "nunique")
+    )
+    from handcraft_stats.classify import classify_frame
+
+    return classify_frame(values.join(stats).join(survivor.rename("survivor")).reset_index())
+
+
+def test_survivorship_equals_the_plain_definition_on_the_sample(
+    sample_db: tuple[Path, object],
+) -> None:
+    from handcraft_stats.link import survive
+
+    with Store(sample_db[0], read_only=True) as store:
+        for period in store.periods():
+            rec = store.active_records(period)
+            members = store.df(
+                "SELECT record_id, person_key FROM person_records WHERE period = ? "
+                "AND tier = 'probable'",
+                [period],
+            )
+            rec = rec.merge(members, on="record_id")
+            assert (rec.groupby("person_key").size() > 1).sum() > 30  # real duplicates
+            persons, _ = survive(rec)
+            want = _survive_reference(rec)
+            got = persons[want.columns]
+            for c in want.columns:
+                assert got[c].astype(object).where(got[c].notna(), None).tolist() == (
+                    want[c].astype(object).where(want[c].notna(), None).tolist()
+                ), c

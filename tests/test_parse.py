@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import ID_A, ID_B, ID_C, small_roster, write_xlsx
 from handcraft_stats.config import load_settings
@@ -108,3 +110,26 @@ def test_county_and_year_options_override_detection(tmp_path: Path) -> None:
     p.write_bytes(f"姓名,身份证号\n张丽,{ID_A}\n".encode())
     pf = parse(p, county="沛县", year=2016)
     assert (pf.county, pf.period) == ("沛县", 2016)  # type: ignore[attr-defined]
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["", " ", None, 1, 2.5, "备注", "ａ\"b", "x\ny", "\\", "无"]),
+                 min_size=3, max_size=3),
+        max_size=20,
+    )
+)  # fmt: skip
+def test_extras_json_equals_json_dumps_of_the_non_blank_cells(rows: list[list[object]]) -> None:
+    import json
+
+    from handcraft_stats.normalize.distinct import transpose
+    from handcraft_stats.normalize.text import clean_text, is_blank
+    from handcraft_stats.parse import _extras
+
+    labels = {0: "备注", 2: '家庭"情况'}
+    got = _extras(transpose(rows, 3), labels, len(rows))
+    want = []
+    for r in rows:
+        kept = {lab: clean_text(r[j]) for j, lab in labels.items() if not is_blank(r[j])}
+        want.append(json.dumps(kept, ensure_ascii=False) if kept else None)
+    assert got == want

@@ -28,9 +28,16 @@ class HeaderMatcher:
         for field, names in headers.items():
             for n in names:
                 self._exact.setdefault(squash(n), field)
+        # Numbers and ASCII texts stay ASCII when squashed: with no ASCII synonym (the
+        # default table has none) they never name a column, without a lookup.
+        self._ascii = any(k.isascii() for k in self._exact)
 
     def match(self, text: object) -> str | None:
         """The canonical field (or "_serial") a header cell names, else None."""
+        if not self._ascii and (
+            isinstance(text, int | float) or (isinstance(text, str) and text.isascii())
+        ):
+            return None
         ck = (type(text), text)
         try:
             return self._cache[ck]

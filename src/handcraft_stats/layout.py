@@ -12,11 +12,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
 from .columns import SERIAL, ColumnMap, HeaderMatcher, map_columns
+from .normalize.distinct import Distinct, transpose
 from .normalize.text import is_blank, squash
 
 HEADER_SEARCH_ROWS = 40
-_NOTE = re.compile(r"^(注|说明|填表说明|备注:)")
+TOTALS = ("合计", "总计", "小计", "共计")
+SIGNATURES = (
+    "填表人",
+    "审核人",
+    "负责人",
+    "填报人",
+    "制表人",
+    "联系电话",
+    "审批人",
+    "签字",
+    "盖章",
+)
+NOTES = ("注", "说明", "填表说明", "备注:")
+_NOTE = re.compile(f"^({'|'.join(NOTES)})")
+# the first characters of every marker word: a cell without one can never mark a row
+_MARKER_STARTS = frozenset(w[0] for w in (*TOTALS, *SIGNATURES, *NOTES))
 _INFO = re.compile(r"[:]")
 
 SKIP_KINDS = (
@@ -134,7 +152,12 @@ def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetL
     skipped: dict[int, str] = {}
     records: list[int] = []
     above: list[str] = []
+    first_data = hdr[-1] + 1
+    plain = _plain_records(matcher, rows[first_data:last], name_col, id_col)
     for i in range(last):
+        if i >= first_data and plain[i - first_data]:
+            records.append(i)
+            continue
         row = rows[i]
         # below the header only the first cells can mark a non-record row (合计, 填表人, 注…)
         texts = _texts(row) if i <= hdr[-1] else _head_texts(row)
@@ -155,13 +178,49 @@ def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetL
     return SheetLayout(hdr, cmap, records, skipped, " ".join(above), kinds)
 
 
+def _plain_records(
+    matcher: HeaderMatcher, rows: Sequence[Sequence[object]], name_col: int | None,
+    id_col: int | None,
+) -> list[bool]:  # fmt: skip
+    """Rows below the header that are certainly records, found column by column over
+    distinct values: a name or an ID that is not a header text, and no cell that could
+    start a marker word (合计, 填表人, 注 …). The others go through `_row_kind`."""
+    if not rows:
+        return []
+    width = max(map(len, rows))
+    columns = transpose(rows, width)
+    doubt = np.zeros(len(rows), dtype=bool)
+    for column in columns:
+        d = Distinct(column)
+        doubt |= d.spread([_may_mark(u) for u in d.uniq]).astype(bool)
+    keyless = np.ones(len(rows), dtype=bool)
+    for j in (name_col, id_col):
+        if j is None or j >= width:
+            continue
+        d = Distinct(columns[j])
+        flags = [is_blank(u) for u in d.uniq]
+        keyless &= d.spread(flags).astype(bool)
+        headerish = [matcher.match(u) in ("name", "id_number") for u in d.uniq]
+        doubt |= d.spread(headerish).astype(bool)
+    plain: list[bool] = (~(doubt | keyless)).tolist()
+    return plain
+
+
+def _may_mark(cell: object) -> bool:
+    """Could the cell start a marker word (or squash to nothing)? Numbers and ASCII texts
+    stay ASCII when squashed, and marker words are not ASCII."""
+    if not isinstance(cell, str) or cell.isascii():
+        return False
+    text = squash(cell)
+    return not text or text[0] in _MARKER_STARTS
+
+
 def _cell(row: Sequence[object], j: int | None) -> object:
     return row[j] if j is not None and j < len(row) else None
 
 
 _SPECIAL = re.compile(
-    r"(?:^|\x1f)(?:(?P<totals>合计|总计|小计|共计)"
-    r"|(?P<signature>填表人|审核人|负责人|填报人|制表人|联系电话|审批人|签字|盖章))"
+    f"(?:^|\x1f)(?:(?P<totals>{'|'.join(TOTALS)})|(?P<signature>{'|'.join(SIGNATURES)}))"
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from . import blocking
@@ -208,7 +209,8 @@ def candidates(rec: pd.DataFrame, tier: str, backend: Backend = "duckdb") -> pd.
 
 
 def _cluster_keys(rec: pd.DataFrame, salt: str) -> dict[int, str]:
-    first = rec.drop_duplicates("cluster").set_index("cluster")
+    basis_of = ["cluster", "name", "source_file", "source_sheet", "source_row"]
+    first = rec.loc[~rec["cluster"].duplicated(), basis_of].set_index("cluster")
     id_keys = rec.groupby("cluster")["id_key"].min()
     row_basis = (
         "row:" + first["name"].astype("string").fillna("") + ":" + first["source_file"]
@@ -292,30 +294,47 @@ def link_tiers(
 
 
 def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Person values by survivorship, and one conflict per disagreeing record field."""
-    ordered = rec.sort_values(["person_key", "filled", "record_id"], ascending=[True, False, True])
-    survivor = ordered.drop_duplicates("person_key").set_index("person_key")["record_id"]
-    ordered = ordered.assign(is_survivor=ordered["record_id"].isin(survivor))
-    ordered = ordered.sort_values(["person_key", "is_survivor", "record_id"],
-                                  ascending=[True, False, True])  # fmt: skip
+    """Person values by survivorship, and one conflict per disagreeing record field.
+
+    The survivor is the most-filled record, then the lowest record_id; a value the
+    survivor lacks comes from the person's other records in record_id order. One row copy
+    per person: only the records of persons with several records (few) are sorted and
+    combined, which keeps a million-record period's memory low."""
     fields = [*VALUE_FIELDS, "id_key", "id_number"]
-    values = ordered.groupby("person_key", sort=False)[fields].first()
-    stats = rec.groupby("person_key").agg(
-        records=("record_id", "size"), counties=("county", "nunique")
-    )
-    persons = values.join(stats).join(survivor.rename("survivor")).reset_index()
-    multi = rec[rec["person_key"].isin(stats.index[stats["records"] > 1])]
-    conflicts = _conflicts(multi, values)
-    return classify_frame(persons), conflicts
+    codes, keys = pd.factorize(rec["person_key"], sort=True)
+    record_id = rec["record_id"].to_numpy(dtype=np.int64)
+    order = np.lexsort((record_id, -rec["filled"].to_numpy(dtype=np.int64), codes))
+    firsts = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1]])
+    at = order[firsts]  # the survivor's row, person by person (in person_key order)
+    sizes = np.bincount(codes, minlength=len(keys))
+    persons = rec.iloc[at][fields].reset_index(drop=True)
+    persons.insert(0, "person_key", np.asarray(keys, dtype=object))
+    several = sizes[codes] > 1
+    multi = rec.loc[several, ["person_key", "record_id", "county", *fields]]
+    multi = multi.assign(
+        survivor=np.isin(record_id[several], record_id[at]), code=codes[several]
+    ).sort_values(["code", "survivor", "record_id"], ascending=[True, False, True])
+    values = multi.groupby("code", sort=True)[fields].first()
+    counties = np.ones(len(keys), dtype=np.int64)
+    counties[values.index] = multi.groupby("code", sort=True)["county"].nunique().to_numpy()
+    for f in fields:  # a value the survivor lacks, from the other records
+        persons.loc[values.index, f] = values[f].to_numpy()
+    persons["records"], persons["counties"], persons["survivor"] = sizes, counties, record_id[at]
+    values.index = keys[values.index]
+    return classify_frame(persons), _conflicts(multi, values)
 
 
 def _conflicts(multi: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """Records whose value of a field differs from their person's (field by field, so
+    only one field's copy is held at a time)."""
     rows = []
     if not multi.empty:
-        joined = multi.merge(values.add_suffix("__p"), left_on="person_key", right_index=True)
+        at = values.index.get_indexer(pd.Index(multi["person_key"]))
+        record_ids = multi["record_id"].to_numpy()
         for f in VALUE_FIELDS:
-            mine, theirs = joined[f], joined[f"{f}__p"]
+            mine = multi[f].reset_index(drop=True)
+            theirs = values[f].iloc[at].reset_index(drop=True)
             diff = mine.notna() & (mine.astype("string") != theirs.astype("string")).fillna(True)
-            for rid, v in zip(joined["record_id"][diff], mine[diff], strict=True):
+            for rid, v in zip(record_ids[diff.to_numpy()], mine[diff], strict=True):
                 rows.append((int(rid), f, str(v)))
     return pd.DataFrame(rows, columns=["record_id", "column", "value"])

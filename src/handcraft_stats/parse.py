@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .checks import Catalogue, record_rules, to_rows
@@ -20,6 +21,7 @@ from .columns import HeaderMatcher
 from .config import GENERIC_SHEETS, NON_ROSTER_SHEETS, Settings
 from .errors import RefusedFile
 from .layout import NotARoster, SheetLayout, classify
+from .normalize.distinct import NONE, Distinct, transpose
 from .normalize.frame import RawIssue, normalize_frame
 from .normalize.text import clean_text, is_blank, squash
 from .normalize.vocab import Vocabulary
@@ -79,21 +81,35 @@ def _is_town_sheet(settings: Settings, sheet: str) -> bool:
 
 def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
     rows = [sheet.rows[i] for i in lay.records]
-
-    def column(j: int) -> list[object]:
-        return [r[j] if j < len(r) else "" for r in rows]
-
-    frame = pd.DataFrame({f: column(j) for j, f in lay.columns.fields.items()}, dtype=object)
-    extras: list[str | None] = [None] * len(rows)
-    if lay.columns.extras:
-        cells = {label: column(j) for j, label in lay.columns.extras.items()}
-        for n in range(len(rows)):
-            kept = {k: clean_text(v[n]) for k, v in cells.items() if not is_blank(v[n])}
-            extras[n] = json.dumps(kept, ensure_ascii=False) if kept else None
+    used = [*lay.columns.fields, *lay.columns.extras]
+    columns = transpose(rows, max(used) + 1 if used else 0)
+    frame = pd.DataFrame({f: list(columns[j]) for j, f in lay.columns.fields.items()}, dtype=object)
     frame["source_sheet"] = sheet.name
     frame["source_row"] = [i + 1 for i in lay.records]
-    frame["extras"] = extras
+    frame["extras"] = _extras(columns, lay.columns.extras, len(rows))
     return frame
+
+
+def _extras(columns: list[tuple[object, ...]], labels: dict[int, str], n: int) -> list[str | None]:
+    """The kept columns hcs does not know, per row as a JSON object of the non-blank ones
+    (exactly what json.dumps of the dict writes), built over distinct values."""
+    joined = np.full(n, None, dtype=object)
+    for j, label in labels.items():
+        d = Distinct(columns[j])
+        key = json.dumps(label, ensure_ascii=False) + ": "
+        parts = d.spread(
+            [None if is_blank(u) else key + json.dumps(clean_text(u), ensure_ascii=False)
+             for u in d.uniq]
+        )  # fmt: skip
+        has, before = ~np.equal(parts, NONE), ~np.equal(joined, NONE)
+        both = has & before
+        joined[both] = joined[both] + ", " + parts[both]
+        only = has & ~before
+        joined[only] = parts[only]
+    filled = ~np.equal(joined, NONE)
+    joined[filled] = "{" + joined[filled] + "}"
+    out: list[str | None] = joined.tolist()
+    return out
 
 
 def file_issues(

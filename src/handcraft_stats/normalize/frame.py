@@ -3,7 +3,7 @@ distinct values once (rosters repeat values heavily)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .dates import parse_date, parse_year
+from .distinct import NONE, Distinct
 from .idnumber import ISSUE_CODE, IdStatus, malformed_code, normalize_ids
 from .names import normalize_name, pinyin_key
 from .numbers import parse_count, parse_money
@@ -35,57 +36,8 @@ class RawIssue:
     value: str
 
 
-class _Distinct:
-    """A column as codes into its distinct values (rosters repeat values heavily): a
-    function runs once per distinct value and its results are spread back with numpy.
-    1, 1.0 and True hash alike: a column mixing bools with numbers is keyed by type too.
-    Blank-like missing values (None, NaN, NA) share one code whose value is None."""
-
-    def __init__(self, values: Sequence[object]) -> None:
-        kinds = set(map(type, values))
-        if bool in kinds and len(kinds) > 1:
-            index: dict[Hashable, int] = {}
-            uniq: list[object] = []
-            codes = np.empty(len(values), dtype=np.intp)
-            for i, v in enumerate(values):
-                c = index.setdefault((type(v).__name__, v), len(uniq))
-                if c == len(uniq):
-                    uniq.append(v)
-                codes[i] = c
-        else:
-            array = np.empty(len(values), dtype=object)
-            array[:] = list(values)
-            codes, uniques = pd.factorize(array, use_na_sentinel=True)
-            uniq = list(uniques)
-            if (codes < 0).any():
-                codes = np.where(codes < 0, len(uniq), codes)
-                uniq.append(None)
-        self.codes, self.uniq = codes, uniq
-
-    def spread(self, per_value: Sequence[Any]) -> np.ndarray[Any, Any]:
-        """Values given per distinct value -> one per row (an object array)."""
-        return _objects(per_value)[self.codes]
-
-    def map(self, fn: Callable[[object], Any]) -> np.ndarray[Any, Any]:
-        return self.spread([fn(u) for u in self.uniq])
-
-    def rows_where(self, flags: Sequence[bool]) -> np.ndarray[Any, Any]:
-        """Row positions whose distinct value is flagged."""
-        return np.flatnonzero(np.asarray(flags, dtype=bool)[self.codes])
-
-
-def _objects(items: Sequence[Any]) -> np.ndarray[Any, Any]:
-    out = np.empty(len(items), dtype=object)
-    for i, x in enumerate(items):  # element-wise: tuples must not become rows
-        out[i] = x
-    return out
-
-
-_NONE = np.array(None, dtype=object)
-
-
 def _none(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    out: np.ndarray[Any, Any] = np.equal(values, _NONE)
+    out: np.ndarray[Any, Any] = np.equal(values, NONE)
     return out
 
 
@@ -98,12 +50,12 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
     n = len(raw)
     out: dict[str, Any] = {}
     issues: list[RawIssue] = []
-    cols: dict[str, _Distinct] = {}
+    cols: dict[str, Distinct] = {}
     blanks: dict[str, np.ndarray[Any, Any]] = {}
 
-    def col(name: str) -> _Distinct:
+    def col(name: str) -> Distinct:
         if name not in cols:
-            cols[name] = _Distinct(list(raw[name]) if name in raw.columns else [""] * n)
+            cols[name] = Distinct(list(raw[name]) if name in raw.columns else [""] * n)
         return cols[name]
 
     def blank(name: str) -> np.ndarray[Any, Any]:
