@@ -208,16 +208,18 @@ def candidates(rec: pd.DataFrame, tier: str, backend: Backend = "duckdb") -> pd.
     return out.astype({"record_a": "int64", "record_b": "int64"})
 
 
-def _cluster_keys(rec: pd.DataFrame, salt: str) -> dict[int, str]:
+def _cluster_keys(rec: pd.DataFrame, salt: str) -> pd.Series:
+    """Each cluster's person key (a Series indexed by cluster root), from its smallest
+    valid ID key, else from its first record's name and place in the roster."""
     basis_of = ["cluster", "name", "source_file", "source_sheet", "source_row"]
     first = rec.loc[~rec["cluster"].duplicated(), basis_of].set_index("cluster")
-    id_keys = rec.groupby("cluster")["id_key"].min()
+    id_keys = rec.loc[rec["id_key"].notna(), ["cluster", "id_key"]].groupby("cluster")["id_key"]
     row_basis = (
         "row:" + first["name"].astype("string").fillna("") + ":" + first["source_file"]
         + ":" + first["source_sheet"].astype("string") + ":" + first["source_row"].astype("string")
     )  # fmt: skip
-    basis = ("id:" + id_keys.astype("string")).fillna(row_basis)
-    return {int(str(c)): person_key(salt, str(b)) for c, b in basis.items()}
+    basis = ("id:" + id_keys.min().astype("string")).reindex(first.index).fillna(row_basis)
+    return pd.Series([person_key(salt, b) for b in basis.tolist()], index=basis.index, dtype="str")
 
 
 def _decided(
@@ -253,7 +255,7 @@ def _persons(rec: pd.DataFrame, clusters: Clusters, links: pd.DataFrame, salt: s
     members = rec[["record_id", "person_key", "county"]]
     persons, conflicts = survive(rec)
     accepted = links[(links["status"] == "accepted") & (links["link_tier"] == PROBABLE)]
-    probable = {keys[clusters.find(int(a))] for a in accepted["record_a"]}
+    probable = keys.loc[[clusters.find(int(a)) for a in accepted["record_a"]]]
     persons["probable"] = persons["person_key"].isin(probable)
     persons["has_id"] = persons["id_key"].notna()
     return Linked(links.reset_index(drop=True), members, persons, conflicts)
