@@ -69,8 +69,8 @@ def openpyxl_read(files: list[Path]) -> int:
 
 def unique_id(n: int) -> str:
     """A valid women's ID number, different for every n."""
-    year, month, day, seq = 1950 + n % 50, 1 + n // 50 % 12, 1 + n // 600 % 28, n // 16800 % 50
-    body = f"320321{year}{month:02d}{day:02d}{seq * 2:03d}"  # unique below 840,000
+    year, month, day, seq = 1950 + n % 50, 1 + n // 50 % 12, 1 + n // 600 % 28, n // 16800 % 500
+    body = f"320321{year}{month:02d}{day:02d}{seq * 2:03d}"  # unique below 8,400,000
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     check = "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
     return body + check

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,7 +89,11 @@ def _same_row_links(rec: pd.DataFrame) -> pd.DataFrame:
 
 
 class Clusters:
-    """Union-find over record ids; each cluster holds at most one valid ID (cannot-link)."""
+    """Union-find over record ids; each cluster holds at most one valid ID (cannot-link).
+
+    Only the records that some link or decision names are held (`of`): every other
+    record is a cluster of its own, so a million-record period costs a few dicts of the
+    linked records, not of all."""
 
     def __init__(self, record_ids: pd.Series, id_keys: pd.Series) -> None:
         self.parent = {int(r): int(r) for r in record_ids}
@@ -97,12 +102,21 @@ class Clusters:
         }
         self.apart: dict[int, set[int]] = {}  # root -> records it must never join (review)
 
+    @classmethod
+    def of(cls, rec: pd.DataFrame, *pairs: pd.DataFrame | None) -> Clusters:
+        """Clusters over the records of `rec` that the pairs (record_a, record_b) name."""
+        named = [p[c].to_numpy(dtype=np.int64) for p in pairs if p is not None and len(p)
+                 for c in ("record_a", "record_b")]  # fmt: skip
+        ids = np.unique(np.concatenate(named)) if named else np.empty(0, dtype=np.int64)
+        held = rec["record_id"].isin(ids)
+        return cls(rec.loc[held, "record_id"], rec.loc[held, "id_key"])
+
     def find(self, x: int) -> int:
         parent = self.parent
         root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
+        while (up := parent.get(root, root)) != root:
+            root = up
+        while x != root:
             parent[x], x = root, parent[x]
         return root
 
@@ -135,8 +149,14 @@ class Clusters:
         other.apart = {k: set(v) for k, v in self.apart.items()}
         return other
 
-    def roots(self, record_ids: pd.Series) -> list[int]:
-        return [self.find(int(r)) for r in record_ids]
+    def roots(self, record_ids: pd.Series) -> np.ndarray[Any, Any]:
+        ids = record_ids.to_numpy(dtype=np.int64)
+        moved = {r: root for r in list(self.parent) if (root := self.find(r)) != r}
+        if not moved:
+            return ids.copy()
+        mapped = pd.Series(ids).map(moved)
+        out: np.ndarray[Any, Any] = np.where(mapped.isna(), ids, mapped).astype(np.int64)
+        return out
 
 
 def require_tier(tier: str) -> None:
@@ -270,8 +290,9 @@ def link_period(
     `decisions` (record_a, record_b, decision same|different) come from review: a
     "different" keeps two records apart, a "same" links them (reason `review`).
     """
-    clusters = Clusters(rec["record_id"], rec["id_key"])
-    cand = _decided(candidates(rec, tier, backend), clusters, decisions)
+    cand = candidates(rec, tier, backend)
+    clusters = Clusters.of(rec, cand, decisions)
+    cand = _decided(cand, clusters, decisions)
     return _persons(rec, clusters, _union(cand, clusters), salt)
 
 
@@ -281,8 +302,9 @@ def link_tiers(
 ) -> dict[str, Linked]:  # fmt: skip
     """Both tiers at once: the candidates are found once, the certain clusters grow into
     the probable ones, and when no probable link is accepted the persons are shared."""
-    clusters = Clusters(rec["record_id"], rec["id_key"])
-    cand = _decided(candidates(rec, PROBABLE, backend), clusters, decisions)
+    cand = candidates(rec, PROBABLE, backend)
+    clusters = Clusters.of(rec, cand, decisions)
+    cand = _decided(cand, clusters, decisions)
     strong = cand["link_tier"] == CERTAIN
     certain_links = _union(cand[strong], clusters)
     certain = _persons(rec, clusters, certain_links, salt)

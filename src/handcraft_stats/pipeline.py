@@ -270,7 +270,7 @@ def relink(
 ) -> dict[str, Linked]:
     """Link one period's active records at every tier, rerun the period rules, store."""
     cat = Catalogue.load(settings.checks if settings else None)
-    rec = store.active_records(period)
+    rec = store.active_records(period, leave_out=("name_raw", "extras"))  # not used here
     decisions = store.decisions_for(period)
     out = {}
     for tier, linked in link_tiers(rec, store.salt(), decisions, backend).items():
@@ -291,7 +291,7 @@ def relink(
 def _with_provenance(rec: pd.DataFrame, found: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
     """Issues on records (record_id, code, column, value) with provenance and messages."""
     cols = ["file_id", "period", "county", "source_file", "source_sheet", "source_row"]
-    iss = found.join(rec.set_index("record_id")[cols], on="record_id")
+    iss = found.join(rec[["record_id", *cols]].set_index("record_id"), on="record_id")
     iss["severity"] = iss["code"].map(cat.severity)
     made = pd.Series([cat.message(c, v) for c, v in zip(iss["code"], iss["column"], strict=True)],
                      index=iss.index, dtype=object)  # fmt: skip
