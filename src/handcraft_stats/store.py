@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .errors import EnvironmentProblem, UsageError
 
@@ -228,8 +229,17 @@ class Store:
     def append(self, table: str, frame: pd.DataFrame) -> None:
         """Bulk insert the frame's columns that the table has (by name)."""
         have = self._columns(table)
-        cols = ", ".join(f'"{c}"' for c in frame.columns if c in have)
-        self.con.execute(f"INSERT INTO {table} BY NAME SELECT {cols} FROM frame")
+        names = [c for c in frame.columns if c in have]
+        cols = ", ".join(f'"{c}"' for c in names)
+        try:  # DuckDB reads Arrow faster than pandas' arrow-backed strings (~1.7x)
+            source: Any = pa.Table.from_pandas(frame[names], preserve_index=False)
+        except (pa.ArrowException, ValueError, TypeError):  # mixed object column
+            source = frame
+        self.con.register("_hcs_append", source)
+        try:
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT {cols} FROM _hcs_append")
+        finally:
+            self.con.unregister("_hcs_append")
 
     def _columns(self, table: str) -> set[str]:
         rows = self.con.execute(
