@@ -28,7 +28,10 @@ def person_class(capacity: str, willing: str) -> str:
 def cents(values: pd.Series) -> pd.Series:
     """Yuan (Decimal, float or text with 2 decimals) -> integer cents; missing stays missing.
     Amounts are below 10^12 yuan (normalize/numbers.py), so float cents are exact."""
-    number = pd.to_numeric(values.astype("string"), errors="coerce")
+    if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
+        number = values.astype("float64")  # the store's DECIMAL arrives as float64
+    else:
+        number = pd.to_numeric(values.astype("string"), errors="coerce")
     return (number * 100).round().astype("Int64")
 
 

@@ -31,9 +31,7 @@ _SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 # cells with content (not self-closing): their column, and their row from 10,000 on
 _WIDE_COL = re.compile(rb' r="([A-Z]{2,3})[0-9]+"[^>/]*>')
 # a single-letter column beyond the n-th (n < 26): one scan per chunk, rarely matching
-_BEYOND = [
-    re.compile(rb' r="([' + bytes([65 + n]) + rb'-Z])[0-9]+"[^>/]*>') for n in range(26)
-]
+_BEYOND = [re.compile(rb' r="([' + bytes([65 + n]) + rb'-Z])[0-9]+"[^>/]*>') for n in range(26)]
 _CELL_ROW = re.compile(rb' r="[A-Z]{1,3}([0-9]{5,})"[^>/]*>')
 _ROW = re.compile(rb'<row r="([0-9]{5,})"[^>/]*>')
 # a cell placed by position; `(?!r=")` first rejects the usual `<c r="` at once
