@@ -9,14 +9,14 @@ sample's rows, then measures side by side in one run:
 
 Figures are ratios against baseline A (the machine is shared and noisy).
 
-    .venv/bin/python bench/ingest.py [--records 220000] [--files 10] [--jobs N] [--skip-openpyxl]
+    .venv/bin/python bench/ingest.py [--records 220000 | --sizes 10000,100000,220000,1000000]
+        [--files 10] [--jobs N] [--skip-openpyxl] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -104,57 +104,70 @@ def build(folder: Path, records: int, files: int) -> list[Path]:
     return out
 
 
-def hcs_ingest(folder: Path, db: Path, jobs: int | None) -> float:
-    cmd = [
-        sys.executable,
-        "-m",
-        "handcraft_stats",
-        "ingest",
-        str(folder),
-        "--db",
-        str(db),
-        "--quiet",
-        "--format",
-        "json",
-    ]
+def hcs_ingest(folder: Path, db: Path, jobs: int | None) -> tuple[float, float]:
+    """Seconds and peak resident memory (MiB, the largest hcs process) of one ingest."""
+    cmd = [sys.executable, "-m", "handcraft_stats", "ingest", str(folder), "--db", str(db),
+           "--quiet", "--format", "json"]  # fmt: skip
     if jobs:
         cmd += ["--jobs", str(jobs)]
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"hcs ingest failed with exit code {proc.returncode}")
+    return took, usage.ru_maxrss / 1024
+
+
+def measure(folder: Path, records: int, files: int, args: argparse.Namespace) -> dict[str, float]:
+    paths = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
+    if not paths:
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = build(folder, records, files)
+    out = {"records": records, "mib": sum(f.stat().st_size for f in paths) / 2**20}
+    out["calamine"] = timed(lambda: calamine_read(paths))
+    if not args.skip_openpyxl and records <= args.openpyxl_max:
+        out["openpyxl"] = timed(lambda: openpyxl_read(paths))
+    with tempfile.TemporaryDirectory() as d:
+        out["hcs"], out["peak"] = hcs_ingest(folder, Path(d) / "h.duckdb", args.jobs)
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=220_000)
+    ap.add_argument("--sizes", help="several record counts, e.g. 10000,100000,220000,1000000")
     ap.add_argument("--files", type=int, default=10)
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--skip-openpyxl", action="store_true")
-    ap.add_argument("--keep", type=Path, help="build the rosters here and keep them (reused)")
+    ap.add_argument(
+        "--openpyxl-max",
+        type=int,
+        default=220_000,
+        help="read with openpyxl only up to this many records (it is slow)",
+    )
+    ap.add_argument("--keep", type=Path, help="build the rosters under here and keep them")
     args = ap.parse_args()
+    sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else [args.records]
+    print(f"{args.files} files per size, {os.cpu_count()} cores; ratios to calamine reading "
+          "every sheet in one process, measured in the same run")  # fmt: skip
+    print("| records | MiB | calamine read | openpyxl read | hcs ingest | hcs / calamine "
+          "| openpyxl / hcs | records/s | peak memory |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as d:
-        tmp = Path(d)
-        rosters = args.keep or tmp / "rosters"
-        files = sorted(rosters.glob("*.xlsx")) if rosters.is_dir() else []
-        if not files:
-            rosters.mkdir(parents=True, exist_ok=True)
-            files = build(rosters, args.records, args.files)
-        size = sum(f.stat().st_size for f in files) / 2**20
-        print(
-            f"{len(files)} files, {args.records:,} records, {size:.1f} MiB, {os.cpu_count()} cores"
-        )
-        base = timed(lambda: calamine_read(files))
-        print(f"{'calamine read (1 process)':<36} {base:7.2f} s   1.00x")
-        if not args.skip_openpyxl:
-            slow = timed(lambda: openpyxl_read(files))
-            print(f"{'pandas read_excel openpyxl':<36} {slow:7.2f} s   {slow / base:5.2f}x")
-        t = hcs_ingest(rosters, tmp / "h.duckdb", args.jobs)
-        rate = args.records / t
-        print(f"{'hcs ingest (end to end)':<36} {t:7.2f} s   {t / base:5.2f}x   {rate:,.0f} rec/s")
-        if not args.skip_openpyxl:
-            print(f"hcs ingest is {slow / t:.1f}x faster than reading with openpyxl")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak memory of the hcs process: {peak:,.0f} MiB")
+        for n in sizes:
+            where = (args.keep / str(n)) if args.keep else Path(d) / str(n)
+            r = measure(where, n, args.files, args)
+            slow, hcs = r.get("openpyxl"), r["hcs"]
+            slow_s = f"{slow:.1f} s" if slow else "—"
+            faster = f"{slow / hcs:.1f}x" if slow else "—"
+            print(
+                f"| {n:,} | {r['mib']:.1f} | {r['calamine']:.2f} s | {slow_s} | {hcs:.2f} s "
+                f"| {hcs / r['calamine']:.2f}x | {faster} | {n / hcs:,.0f} "
+                f"| {r['peak']:,.0f} MiB |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -96,6 +96,7 @@ class Store:
     def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
         self._umask: int | None = None
+        self._known: dict[str, set[str]] = {}
         if read_only and not path.exists():
             raise EnvironmentProblem(f"database {path} does not exist: run `hcs ingest` first")
         if not read_only:
@@ -242,10 +243,14 @@ class Store:
             self.con.unregister("_hcs_append")
 
     def _columns(self, table: str) -> set[str]:
-        rows = self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-        ).fetchall()
-        return {r[0] for r in rows}
+        """A table's column names (the schema changes only in migrations: asked once)."""
+        if table not in self._known:
+            rows = self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                [table],
+            ).fetchall()
+            self._known[table] = {r[0] for r in rows}
+        return self._known[table]
 
     def deactivate(self, file_id: int, replaced_by: int) -> None:
         self.con.execute(

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from functools import cache
 from importlib.resources import files
-
-import zhconv
+from types import ModuleType
 
 from handcraft_stats.normalize.text import is_blank
+
+
+def _import_zhconv() -> ModuleType:
+    """zhconv imports pkg_resources (70 ms) only to find its table, which we load
+    ourselves: hide it for the import, so zhconv takes its plain-file fallback."""
+    hidden = "pkg_resources" not in sys.modules
+    if hidden:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+    try:
+        import zhconv as module
+    finally:
+        if hidden:
+            del sys.modules["pkg_resources"]
+    loaded: ModuleType = module
+    return loaded
+
+
+zhconv = _import_zhconv()
 
 
 @cache
