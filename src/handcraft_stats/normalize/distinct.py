@@ -17,7 +17,7 @@ class Distinct:
     mixing bools with numbers is keyed by type too. Blank-like missing values (None, NaN,
     NA) share one code whose value is None."""
 
-    def __init__(self, values: Sequence[object]) -> None:
+    def __init__(self, values: Sequence[object] | np.ndarray[Any, Any]) -> None:
         kinds = set(map(type, values))
         if bool in kinds and len(kinds) > 1:
             index: dict[Hashable, int] = {}
@@ -29,8 +29,11 @@ class Distinct:
                     uniq.append(v)
                 codes[i] = c
         else:
-            array = np.empty(len(values), dtype=object)
-            array[:] = list(values)
+            if isinstance(values, np.ndarray) and values.dtype == object:
+                array = values
+            else:
+                array = np.empty(len(values), dtype=object)
+                array[:] = list(values)
             codes, uniques = pd.factorize(array, use_na_sentinel=True)
             uniq = list(uniques)
             if (codes < 0).any():

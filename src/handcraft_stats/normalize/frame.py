@@ -55,7 +55,8 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
 
     def col(name: str) -> Distinct:
         if name not in cols:
-            cols[name] = Distinct(list(raw[name]) if name in raw.columns else [""] * n)
+            cells = raw[name].to_numpy(dtype=object) if name in raw.columns else [""] * n
+            cols[name] = Distinct(cells)
         return cols[name]
 
     def blank(name: str) -> np.ndarray[Any, Any]:
