@@ -252,3 +252,13 @@ def test_survivorship_equals_the_plain_definition_on_the_sample(
                 assert got[c].astype(object).where(got[c].notna(), None).tolist() == (
                     want[c].astype(object).where(want[c].notna(), None).tolist()
                 ), c
+
+
+def test_person_keys_are_the_keyed_hash_of_the_id_or_of_the_first_row(tmp_path: Path) -> None:
+    from handcraft_stats.link import person_key
+
+    rec = records(tmp_path, f"张丽,{ID_A},,王庄村,,,,", "李芳,,1980-01-01,王庄村,,,,")
+    members = link_period(rec, "probable", "salt").members.set_index("record_id")
+    assert members.loc[1, "person_key"] == person_key("salt", f"id:{ID_A}")
+    row = "row:李芳:丰县2017.csv::3"
+    assert members.loc[2, "person_key"] == person_key("salt", row)

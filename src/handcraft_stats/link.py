@@ -239,7 +239,13 @@ def _cluster_keys(rec: pd.DataFrame, salt: str) -> pd.Series:
         + ":" + first["source_sheet"].astype("string") + ":" + first["source_row"].astype("string")
     )  # fmt: skip
     basis = ("id:" + id_keys.min().astype("string")).reindex(first.index).fillna(row_basis)
-    return pd.Series([person_key(salt, b) for b in basis.tolist()], index=basis.index, dtype="str")
+    mac = hashlib.blake2b(key=salt.encode()[:64], digest_size=6)  # = person_key, keyed once
+    made = []
+    for b in basis.tolist():
+        h = mac.copy()
+        h.update(b.encode())
+        made.append("P" + h.hexdigest())
+    return pd.Series(made, index=basis.index, dtype="str")
 
 
 def _decided(
