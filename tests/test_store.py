@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from conftest import ID_A, ID_B, write_xlsx
@@ -44,3 +45,18 @@ def test_schema_is_migrated_once_and_reopened(tmp_path: Path) -> None:
         assert s.salt() == salt
         row = s.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         assert row == (str(len(MIGRATIONS)),)
+
+
+def test_large_reads_give_the_same_frame_as_duckdbs_df(sample_db: tuple[Path, object]) -> None:
+    """Store.frame (Arrow batches) must equal DuckDB's df(): dtypes and values, NULLs too."""
+    with Store(sample_db[0], read_only=True) as store:
+        for sql in (
+            "SELECT * FROM records ORDER BY record_id",
+            "SELECT * FROM persons ORDER BY period, tier, person_key",
+            "SELECT * FROM issues ORDER BY ALL",
+            "SELECT * FROM records WHERE false",
+        ):
+            got, want = store.frame(sql), store.df(sql)
+            assert list(got.columns) == list(want.columns)
+            assert got.dtypes.to_dict() == want.dtypes.to_dict(), sql
+            pd.testing.assert_frame_equal(got, want)

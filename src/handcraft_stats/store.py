@@ -334,13 +334,12 @@ class Store:
         return rec.sort_values("record_id", ignore_index=True)
 
     def frame(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-        """`df` for large results, fetched in chunks of ~20k rows (a whole-result fetch
-        of a million records peaked at 7x the frame's size, chunks at 2x)."""
-        result = self.con.execute(sql, params or [])
-        parts = [result.fetch_df_chunk(10)]  # the first, even empty, has the columns' types
-        while len(part := result.fetch_df_chunk(10)):
-            parts.append(part)
-        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        """`df` for large results: read as Arrow record batches and converted once to the
+        dtypes `df` gives (2.6-5.7x faster for records; a whole-result `df` of a million
+        records peaked at 7x the frame's size, this at 2x)."""
+        reader = self.con.sql(sql, params=params or []).to_arrow_reader(100_000)
+        table = pa.Table.from_batches(list(reader), schema=reader.schema)
+        return arrow_frame(table) if table.num_rows else self.df(sql, params)
 
     def replace_period_issues(
         self, period: int, codes: tuple[str, ...], frame: pd.DataFrame
@@ -373,6 +372,33 @@ class Store:
             ):  # fmt: skip
                 if len(frame):
                     self.append(table, frame)
+
+
+def arrow_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table from DuckDB as the pandas frame DuckDB's `df` would give: DECIMAL as
+    float64, DATE as datetime64[us], integers and booleans with a NULL as pandas'
+    nullable types (numpy ones otherwise), text as pandas' arrow-backed strings."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_decimal(column.type):
+            column = column.cast(pa.float64())
+        elif pa.types.is_date(column.type):
+            column = column.cast(pa.timestamp("us"))
+        columns.append(column)
+    table = pa.table(columns, names=table.column_names)
+    frame: pd.DataFrame = table.to_pandas(types_mapper=_MASKED.get)  # exact, NULLs as NA
+    plain = {
+        name: column.type.to_pandas_dtype()
+        for name, column in zip(table.column_names, table.columns, strict=True)
+        if column.type in _MASKED and not column.null_count
+    }
+    return frame.astype(plain) if plain else frame
+
+
+_MASKED: dict[pa.DataType, Any] = {
+    pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(),
+}  # fmt: skip
 
 
 def _exclude(columns: tuple[str, ...]) -> str:
