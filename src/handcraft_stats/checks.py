@@ -104,10 +104,18 @@ def _text(v: object) -> str:
     return str(v)
 
 
-def _found(code: str, mask: pd.Series, column: str, values: pd.Series) -> Found:
+Values = pd.Series | Callable[[pd.Series], pd.Series]
+
+
+def _found(code: str, mask: pd.Series, column: str, values: Values) -> Found:
+    """The rows a rule hit and their values; `values` may be a function of the rows' mask,
+    so that formatting (money, labels) runs for the few hits, not every record."""
     hit = mask.fillna(False).astype(bool).to_numpy()
     rows = [int(i) for i in hit.nonzero()[0]]
-    return Found(code, rows, column, [_text(v) for v in values.to_numpy()[hit]])
+    if not rows:
+        return Found(code, rows, column, [])
+    shown = values(pd.Series(hit, index=mask.index)) if callable(values) else values[hit]
+    return Found(code, rows, column, [_text(v) for v in shown.to_numpy()])
 
 
 @cache
@@ -126,7 +134,8 @@ def id_rules(rec: pd.DataFrame) -> list[Found]:
     keyed = rec["id_status"].isin(["valid", "upgraded15", "bad_check"])
     male = keyed & (ids.str.slice(16, 17).isin(list("13579")))
     areas = ids.str.slice(0, 6)
-    unknown = keyed & ~areas.map(lambda a: _area_known(a) if isinstance(a, str) else True)
+    known = {a: _area_known(a) for a in areas.dropna().unique()}  # a few hundred areas
+    unknown = keyed & ~areas.map(known).fillna(True).astype(bool)
     return [
         _found("id_male", male, "id_number", ids),
         _found("id_area_unknown", unknown, "id_number", ids),
@@ -141,7 +150,13 @@ def record_rules(rec: pd.DataFrame, period: int, cat: Catalogue) -> list[Found]:
     unable = cap.isin(["none", "lost"])
     after = pd.to_numeric(rec["income_after"], errors="coerce")
     before = pd.to_numeric(rec["income_before"], errors="coerce")
-    money = after.map(lambda v: f"{v:,.2f}")
+
+    def money(hit: pd.Series) -> pd.Series:
+        return after[hit].map(lambda v: f"{v:,.2f}")
+
+    def wing_label(hit: pd.Series) -> pd.Series:
+        return rec["wing"][hit].map(lambda w: label("wing", w) if isinstance(w, str) else w)
+
     exited = rec["status"] == "exited"
     line = cat.line(period)
     below = exited & (after < line) if line is not None else pd.Series(False, index=rec.index)
@@ -153,11 +168,10 @@ def record_rules(rec: pd.DataFrame, period: int, cat: Catalogue) -> list[Found]:
     contra = ((status == "exited") & year.isna()) | ((status == "not_exited") & year.notna())
     young_or_old = (age < p["adult_age"]) | (age > p["retire_age"])
     working_age = (age >= p["adult_age"]) & (age <= p["working_age_max"])
-    rules = [
+    rules: list[tuple[str, pd.Series, str, Values]] = [
         ("capacity_age_able", cap.isin(["able", "skilled"]) & young_or_old, "labor_capacity", age),
         ("capacity_age_none", unable & working_age, "labor_capacity", age),
-        ("unable_working", unable & rec["wing"].isin(WINGS_AT_WORK), "wing",
-         rec["wing"].map(lambda w: label("wing", w) if isinstance(w, str) else w)),
+        ("unable_working", unable & rec["wing"].isin(WINGS_AT_WORK), "wing", wing_label),
         ("exit_below_line", below, "income_after", money),
         ("income_implausible", (before < 0) | (before > p["income_max"]), "income_before", before),
         ("income_implausible", (after < 0) | (after > p["income_max"]), "income_after", after),
