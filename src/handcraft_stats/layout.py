@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -191,8 +192,7 @@ def _plain_records(
     columns = transpose(rows, width)
     doubt = np.zeros(len(rows), dtype=bool)
     for column in columns:
-        d = Distinct(column)
-        doubt |= d.spread([_may_mark(u) for u in d.uniq]).astype(bool)
+        doubt |= _marked(column)
     keyless = np.ones(len(rows), dtype=bool)
     for j in (name_col, id_col):
         if j is None or j >= width:
@@ -204,6 +204,18 @@ def _plain_records(
         doubt |= d.spread(headerish).astype(bool)
     plain: list[bool] = (~(doubt | keyless)).tolist()
     return plain
+
+
+def _marked(column: Sequence[object]) -> np.ndarray[Any, Any]:
+    """Rows whose cell in this column could start a marker word."""
+    try:
+        marks = {v for v in set(column) if _may_mark(v)}  # usually none: nothing to spread
+    except TypeError:  # an unhashable cell (no reader returns one)
+        d = Distinct(column)
+        return d.spread([_may_mark(u) for u in d.uniq]).astype(bool)
+    if not marks:
+        return np.zeros(len(column), dtype=bool)
+    return np.fromiter((v in marks for v in column), dtype=bool, count=len(column))
 
 
 def _may_mark(cell: object) -> bool:
