@@ -60,3 +60,18 @@ def test_large_reads_give_the_same_frame_as_duckdbs_df(sample_db: tuple[Path, ob
             assert list(got.columns) == list(want.columns)
             assert got.dtypes.to_dict() == want.dtypes.to_dict(), sql
             pd.testing.assert_frame_equal(got, want)
+
+
+def test_append_takes_a_mixed_object_column_that_arrow_refuses(tmp_path: Path) -> None:
+    """Inserts go through Arrow; a column Arrow cannot type (numbers and text mixed, as a
+    raw value column can be) falls back to DuckDB's pandas scan and still lands."""
+    with Store(tmp_path / "h.duckdb") as store:
+        frame = pd.DataFrame({
+            "file_id": [1, 1], "period": [2017, 2017], "county": ["丰县", "丰县"],
+            "source_file": ["a.xlsx", "a.xlsx"], "source_sheet": ["S", "S"],
+            "source_row": [3, 4], "code": ["bad_value", "bad_value"],
+            "severity": ["warning", "warning"], "value": pd.array([1.5, "x"], dtype=object),
+            "message": ["m", "m"],
+        })  # fmt: skip
+        store.append("issues", frame)
+        assert sorted(store.df("SELECT value FROM issues")["value"]) == ["1.5", "x"]
