@@ -75,3 +75,11 @@ def test_append_takes_a_mixed_object_column_that_arrow_refuses(tmp_path: Path) -
         })  # fmt: skip
         store.append("issues", frame)
         assert sorted(store.df("SELECT value FROM issues")["value"]) == ["1.5", "x"]
+
+
+def test_a_large_read_after_a_single_row_lookup(sample_db: tuple[Path, object]) -> None:
+    """DuckDB 2 refuses a relation while an execute() result is unfinished (fetchone)."""
+    with Store(sample_db[0], read_only=True) as store:
+        assert store.find_file("0" * 64) is None
+        store.con.execute("SELECT record_id FROM records").fetchone()  # left unfinished
+        assert len(store.frame("SELECT record_id FROM records")) > 4000
