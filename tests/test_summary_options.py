@@ -175,7 +175,7 @@ def test_out_usage_errors(small_db: Path, tmp_path: Path) -> None:
 def test_a_failed_out_leaves_the_previous_file(
     small_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import handcraft_stats.export as export_module
+    import handcraft_stats.report.summary as summary_module
 
     target = tmp_path / "s.md"
     target.write_text("previous", "utf-8")
@@ -183,7 +183,7 @@ def test_a_failed_out_leaves_the_previous_file(
     def broken(*args: Any) -> str:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export_module, "summary_text", broken)
+    monkeypatch.setattr(summary_module, "summary_text", broken)
     res = run("summary", "--year", "2017", "--db", small_db, "--out", target)
     assert res.exit_code == 3 and "No space left" in res.stderr
     assert target.read_text("utf-8") == "previous"

@@ -123,16 +123,45 @@ def spark_available() -> str | None:
 
 # -- sources -----------------------------------------------------------------
 class StoreTables:
-    """The store's tables of one period, as DuckDB relations (only active files count)."""
+    """The store's tables of one period, as DuckDB relations (only active files count):
+    `placed`, one row per person and roster county, and the files, records, issues,
+    links, skipped rows."""
 
     ACTIVE = "SELECT file_id FROM files WHERE active AND period = {y}"
+    # Blocks of BLOCK record ids and how many counties their records come from: a block of
+    # one county (nearly every block: a roster's records have consecutive ids) names the
+    # county of each survivor record in it without joining millions of rows.
+    BLOCK = 4096
+    BLOCKS = (
+        "SELECT tier, block, min(county) AS county, count(*) AS counties FROM (SELECT DISTINCT "
+        "tier, record_id // {b} AS block, county FROM person_records WHERE period = {y}) "
+        "GROUP BY tier, block"
+    )
+    # One row per person and county of her rosters (the persons' columns, `roster_county`,
+    # and `first_county`, true in the row that counts her for the city). A woman on one
+    # county's rosters is in the county of her survivor record (found by its block, or by
+    # the record itself in a block of two counties); a woman on two or more is in each
+    # county of her records, counted in the first by name.
+    PLACED = f"""
+        SELECT p.*, b.county AS roster_county, true AS first_county FROM persons p
+        JOIN ({BLOCKS}) b ON b.tier = p.tier AND b.block = p.survivor // {{b}} AND b.counties = 1
+        WHERE p.period = {{y}} AND p.counties = 1
+        UNION ALL
+        SELECT p.*, m.county, true FROM persons p JOIN ({BLOCKS}) b
+          ON b.tier = p.tier AND b.block = p.survivor // {{b}} AND b.counties > 1
+        JOIN person_records m
+          ON m.period = p.period AND m.tier = p.tier AND m.record_id = p.survivor
+        WHERE p.period = {{y}} AND p.counties = 1
+        UNION ALL
+        SELECT p.*, m.county, m.county = min(m.county) OVER (PARTITION BY p.tier, p.person_key)
+        FROM persons p JOIN (
+            SELECT DISTINCT m.tier, m.person_key, m.county FROM person_records m JOIN persons q
+              ON q.period = m.period AND q.tier = m.tier AND q.person_key = m.person_key
+            WHERE m.period = {{y}} AND q.counties > 1) m
+          ON m.tier = p.tier AND m.person_key = p.person_key
+        WHERE p.period = {{y}} AND p.counties > 1"""
     SQL: ClassVar[dict[str, str]] = {
-        "persons": "SELECT * FROM persons WHERE period = {y}",
-        "placed": (
-            "SELECT DISTINCT p.*, m.county AS roster_county FROM persons p JOIN person_records m "
-            "ON p.person_key = m.person_key AND m.period = p.period AND m.tier = p.tier "
-            "WHERE p.period = {y}"
-        ),
+        "placed": PLACED,
         "files": "SELECT * FROM files WHERE active AND period = {y}",
         "records": f"SELECT * FROM records WHERE file_id IN ({ACTIVE})",
         "issues": f"SELECT * FROM issues WHERE file_id IN ({ACTIVE})",
@@ -143,19 +172,20 @@ class StoreTables:
         ),
     }
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection | None = None) -> None:
         self.store = store
+        self.con = con if con is not None else store.con  # a cursor: for another thread
 
     def require_period(self, year: int) -> None:
         self.store.require_periods(year)
 
     def frame(self, name: str, year: int) -> Lazy:
-        return nw.from_native(self.store.rel(self.SQL[name].format(y=int(year))))
+        return nw.from_native(self.con.sql(self.SQL[name].format(y=int(year), b=self.BLOCK)))
 
 
 class ParquetTables:
-    """A Parquet dataset read by DuckDB or Spark; `persons` is one row per person (the
-    county memberships folded), `placed` one per person and roster county."""
+    """A Parquet dataset read by DuckDB or Spark; `placed` is one row per person and
+    roster county (the persons table), with `first_county`."""
 
     def __init__(self, root: str | Path, engine: str = "duckdb", master: str = DEFAULT_MASTER):
         if engine not in ENGINES:
@@ -197,24 +227,34 @@ class ParquetTables:
             raise UsageError(f"no rosters for {year} in the dataset {self.root} (periods: {held})")
 
     def frame(self, name: str, year: int) -> Lazy:
-        if (name, year) not in self._frames:
-            table = "persons" if name in ("persons", "placed") else name
-            lf = self._read(table).filter(nw.col("period") == year)
-            if name == "persons":  # one row per county of her rosters: `counties` rows
-                lf = lf.drop("county")
-                one = nw.col("counties") == 1
-                lf = nw.concat([lf.filter(one), lf.filter(~one).unique()])
-            elif name == "placed":
-                lf = lf.rename({"county": "roster_county"})
-            # many small aggregations follow: read the files once, keep the rows in memory
+        if name != "placed":
+            return self._read(name).filter(nw.col("period") == year)
+        # the persons table has a row per person and county of her rosters; the first
+        # county by name counts her for the city
+        rows = self._persons(year).rename({"county": "roster_county"})
+        one = nw.col("counties") == 1
+        single = rows.filter(one).with_columns(nw.lit(True).alias("first_county"))
+        shared = rows.filter(~one)
+        by = ["tier", "person_key"]
+        first = shared.group_by(*by).agg(nw.col("roster_county").min().alias("_first"))
+        shared = shared.join(first, on=by).with_columns(
+            (nw.col("roster_county") == nw.col("_first")).alias("first_county")
+        )
+        return nw.concat([single, shared.select(single.collect_schema().names())])
+
+    def _persons(self, year: int) -> Lazy:
+        """The period's rows of the persons table, read once and kept in memory (read
+        twice: the women listed by one county, and by two or more)."""
+        if ("persons", year) not in self._frames:
+            lf = self._read("persons").filter(nw.col("period") == year)
             if self.session is not None:
                 lf = nw.from_native(lf.to_native().cache())
             else:
                 assert self.con is not None
-                lf.to_native().create(f"hcs_{name}_{int(year)}")
-                lf = nw.from_native(self.con.table(f"hcs_{name}_{int(year)}"))
-            self._frames[name, year] = lf
-        return self._frames[name, year]
+                lf.to_native().create(f"hcs_persons_{int(year)}")
+                lf = nw.from_native(self.con.table(f"hcs_persons_{int(year)}"))
+            self._frames["persons", year] = lf
+        return self._frames["persons", year]
 
 
 def open_tables(

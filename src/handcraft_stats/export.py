@@ -4,43 +4,57 @@ The folder is hcs's: it is built beside DIR in a temporary folder, marked with a
 `.hcs-export` file, and swapped with DIR (the previous export is replaced whole; atomic.py).
 A DIR that exists, is not empty and holds no marker is refused. Two exports into one DIR
 at once: the second waits for the first (up to `wait` seconds), then fails clearly.
+
+records.csv and issues.csv stream from DuckDB as Arrow batches (IDs and phones masked in
+SQL, free text scrubbed in Python where it holds a digit run) into report/csvfile.py, so a
+year of ten million records is written in seconds without holding it as Python rows.
 """
 
 from __future__ import annotations
 
-import csv
+import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute
+import pyarrow.compute as pc
 
-from .atomic import MARKER, atomic_file, export_folder
-from .engine import arrow, masked, write_dataset
-from .errors import UsageError
-from .metrics import summarize
+from .atomic import MARKER, export_folder
+from .engine import StoreTables, arrow, masked, write_dataset
+from .metrics import check_since, summarize
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
-from .report.labels import label
-from .report.tables import summary_csv_rows, summary_tables
-from .report.text import to_csv, to_json, to_markdown
+from .report.csvfile import cell_text, write_csv_file
+from .report.summary import (
+    SUMMARY_SUFFIXES,
+    ReportSpec,
+    report_title,
+    summary_text,
+    write_summary_file,
+)
+from .report.text import to_json
 from .report.xlsx import write_workbook
 from .review import check_period
 from .store import Store
 
 __all__ = [
     "MARKER",
+    "SUMMARY_SUFFIXES",
     "ExportResult",
     "ReportSpec",
+    "cell_text",
     "dataset_tables",
     "export_parquet",
     "export_records",
     "export_report",
+    "report_title",
+    "summary_text",
     "write_summary_file",
 ]
 FIELDS = (
@@ -55,18 +69,9 @@ ISSUE_COLUMNS = ("code", "severity", "county", "source_file", "source_sheet", "s
                  "column", "value", "message")  # fmt: skip
 PERSONAL = ("id_number", "phone")  # issue columns whose values are masked
 FILES = ("summary.json", "report.xlsx", "report.md", "records.csv", "issues.csv")
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _DIGITS = re.compile(r"\d{11,}[\dXx]?")
-
-
-@dataclass(frozen=True)
-class ReportSpec:
-    """How the human files look: city for the title, language, date of the title row."""
-
-    city: str = ""
-    lang: str = "zh"
-    made: date | None = None
-    by: str | None = None
+_DIGIT_RUN = r"\p{Nd}{11}"  # what scrub() could mask, in RE2 (\p{Nd} is Python's \d)
+_CHUNK = 1 << 19  # records per query of records.csv
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,10 @@ def export_records(
     store: Store, year: int, out_dir: Path, tier: str = "probable", unmasked: bool = False
 ) -> Path:
     """Write `records.csv` (one row per record of the period) into out_dir; its path."""
-    rows = record_rows(store, year, tier, unmasked)
+    check_period(store, year, tier)
+    batches = record_batches(store, year, tier, unmasked)
     with export_folder(out_dir) as tmp:
-        write_csv(tmp / "records.csv", RECORD_COLUMNS, rows)
+        write_csv(tmp / "records.csv", RECORD_COLUMNS, batches)
     return out_dir / "records.csv"
 
 
@@ -94,88 +100,62 @@ def export_report(
     on_progress: Callable[[str, int, int, str], None] | None = None,
 ) -> ExportResult:  # fmt: skip
     """The five files of CLI.md (summary.json, report.xlsx, report.md, records.csv,
-    issues.csv), read from the store first, then written into out_dir in one swap.
-    `on_progress(stage, done, total, item)` is called per stage and per file."""
+    issues.csv), written into out_dir in one swap. While records.csv streams from the
+    store, a second thread (on a cursor of its own) computes the summary, writes the
+    summary files and reads the issues. `on_progress(stage, done, total, item)` is
+    called per stage and per file."""
 
     def step(stage: str, n: int, total: int, item: str) -> None:
         if on_progress is not None:
             on_progress(stage, n, total, item)
 
-    step("read", 1, 3, "summary")
-    doc = summarize(store, year, tier, county_order, since, details=True).to_dict()
-    step("read", 2, 3, "records")
-    records = record_rows(store, year, tier, unmasked)
-    step("read", 3, 3, "issues")
-    issues = issue_rows(store, year, tier, unmasked)
-    writers: list[tuple[str, Callable[[Path], object]]] = [
-        ("summary.json", lambda p: p.write_text(to_json(doc), "utf-8")),
-        ("report.xlsx", lambda p: write_workbook(doc, p, spec.city, spec.lang, spec.made)),
-        ("report.md", lambda p: p.write_text(summary_text(doc, "md", spec), "utf-8")),
-        ("records.csv", lambda p: write_csv(p, RECORD_COLUMNS, records)),
-        ("issues.csv", lambda p: write_csv(p, ISSUE_COLUMNS, issues)),
-    ]
-    with export_folder(out_dir, wait) as tmp:
-        for n, (name, write) in enumerate(writers, 1):
-            step("write", n, len(writers), name)
-            write(tmp / name)
+    check_period(store, year, tier)
+    check_since(since, year)
+    with export_folder(out_dir, wait) as tmp, _beside(store) as (pool, cursor):
+
+        def beside() -> tuple[dict[str, Any], pa.Table]:
+            tables = _Checked(store, cursor)
+            doc = summarize(tables, year, tier, county_order, since, details=True).to_dict()
+            (tmp / "summary.json").write_text(to_json(doc), "utf-8")
+            write_workbook(doc, tmp / "report.xlsx", spec.city, spec.lang, spec.made)
+            (tmp / "report.md").write_text(summary_text(doc, "md", spec), "utf-8")
+            return doc, _issues(cursor, year, tier, unmasked)
+
+        step("read", 1, 1, "summary")
+        job = pool.submit(beside)
+        step("write", 1, len(FILES), "records.csv")
+        write_csv(tmp / "records.csv", RECORD_COLUMNS, record_batches(store, year, tier, unmasked))
+        doc, issues = job.result()
+        for n, name in enumerate(("summary.json", "report.xlsx", "report.md"), 2):
+            step("write", n, len(FILES), name)
+        step("write", len(FILES), len(FILES), "issues.csv")
+        write_csv(tmp / "issues.csv", ISSUE_COLUMNS, issues.to_batches(1 << 16))
     return ExportResult(out_dir, FILES, doc["source"]["persons"], doc["source"]["files"])
 
 
-def summary_text(doc: dict[str, Any], fmt: str, spec: ReportSpec) -> str:
-    """The summary as json, csv or md text (md: the human tables with the report title)."""
-    if fmt == "json":
-        return to_json(doc)
-    if fmt == "csv":
-        return to_csv(*summary_csv_rows(doc, spec.by))
-    return to_markdown(summary_tables(doc, spec.lang, spec.by), report_title(doc, spec))
+@contextmanager
+def _beside(store: Store) -> Iterator[tuple[ThreadPoolExecutor, Any]]:
+    """A worker thread and a cursor of its own on the store (DuckDB connections are not
+    shared between threads); on exit the work is waited for and the cursor closed."""
+    cursor = store.con.cursor()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            yield pool, cursor
+    finally:
+        cursor.close()
 
 
-def report_title(doc: dict[str, Any], spec: ReportSpec) -> str:
-    return label("section", "title", spec.lang).format(city=spec.city, year=doc["year"])
+class _Checked(StoreTables):
+    """The store's tables on a cursor of their own (for a second thread); the period was
+    checked on the store itself."""
+
+    def require_period(self, year: int) -> None:
+        pass
 
 
-SUMMARY_SUFFIXES = (".json", ".csv", ".md", ".xlsx")
-
-
-def write_summary_file(doc: dict[str, Any], path: Path, spec: ReportSpec) -> None:
-    """The summary into one file, its format from the extension; written atomically."""
-    fmt = path.suffix.lower().lstrip(".")
-    if f".{fmt}" not in SUMMARY_SUFFIXES:
-        raise UsageError(
-            f"cannot tell the format of {path.name}: use one of {', '.join(SUMMARY_SUFFIXES)}"
-        )
-    with atomic_file(path) as tmp:
-        if fmt == "xlsx":
-            write_workbook(doc, tmp, spec.city, spec.lang, spec.made)
-        else:
-            tmp.write_text(summary_text(doc, fmt, spec), "utf-8")
-
-
-def issue_rows(store: Store, year: int, tier: str, unmasked: bool) -> list[list[Any]]:
-    """Issues of the period's active files (conflicts: of `tier`), in load order; values of
-    ID and phone columns masked, and any long digit run in value or message."""
-    check_period(store, year, tier)
-    cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS)
-    rows = store.df(
-        f"""SELECT {cols} FROM issues i JOIN files f USING (file_id)
-            WHERE f.active AND f.period = $year AND (i.tier IS NULL OR i.tier = $tier)
-            ORDER BY i.file_id, i.record_id NULLS FIRST, i.source_row, i.code, i."column" """,
-        {"year": year, "tier": tier},
-    ).astype(object)
-    rows = rows.where(rows.notna(), None)
-    out = []
-    for cells in rows.values.tolist():
-        if not unmasked:
-            column, value = cells[6], cells[7]
-            if column == "id_number":
-                cells[7] = mask_id(value)
-            elif column == "phone":
-                cells[7] = mask_phone(value)
-            else:
-                cells[7] = scrub(value)
-            cells[8] = scrub(cells[8])
-        out.append(cells)
-    return out
+def write_csv(path: Path, header: Sequence[str], batches: Iterable[pa.RecordBatch]) -> None:
+    """UTF-8 with BOM (Excel reads Chinese correctly), CRLF line ends, neutralised cells."""
+    write_csv_file(path, header, batches)
 
 
 def scrub(text: Any) -> Any:
@@ -186,57 +166,218 @@ def scrub(text: Any) -> Any:
     return _DIGITS.sub(lambda m: mask_id(m[0]) if len(m[0]) > 11 else mask_phone(m[0]), text)
 
 
-def record_rows(store: Store, year: int, tier: str, unmasked: bool) -> list[list[Any]]:
-    """The period's active records in load order, with person key and class at `tier`."""
+def _mask_id_sql(v: str) -> str:
+    """SQL of normalize.idnumber.mask_id: first 6 and last 4 characters, stars between."""
+    return (
+        f"CASE WHEN length({v}) <= 10 THEN repeat('*', length({v})) "
+        f"ELSE left({v}, 6) || repeat('*', length({v}) - 10) || right({v}, 4) END"
+    )
+
+
+def _mask_phone_sql(v: str) -> str:
+    """SQL of normalize.phone.mask_phone."""
+    return (
+        f"CASE WHEN length({v}) = 11 THEN left({v}, 3) || '****' || right({v}, 4) "
+        f"WHEN length({v}) >= 7 THEN left({v}, 3) || repeat('*', length({v}) - 5) "
+        f"|| right({v}, 2) ELSE repeat('*', length({v})) END"
+    )
+
+
+def _fields_sql(unmasked: bool) -> str:
+    """SQL of the records' FIELDS (table r), IDs and phones masked unless `unmasked`."""
+    masks = {} if unmasked else {"id_number": _mask_id_sql, "phone": _mask_phone_sql}
+    return ", ".join(f"{masks[f](f'r.{f}')} AS {f}" if f in masks else f"r.{f}" for f in FIELDS)
+
+
+def record_batches(store: Store, year: int, tier: str, unmasked: bool) -> Iterator[pa.RecordBatch]:
+    """The period's active records in load order (RECORD_COLUMNS), with person key and
+    class at `tier`; IDs and phones masked and digit runs in notes scrubbed unless
+    `unmasked`. Read in slices of record ids on a cursor of their own, the next slice
+    while this one is written."""
     check_period(store, year, tier)
-    fields = ", ".join(f"r.{f}" for f in FIELDS)
-    rows = store.con.execute(
+    with _beside(store) as (pool, cursor):
+        classes = _classes(cursor, year, tier)
+        if classes is None:  # a record in two persons (never written by hcs): as one join
+            yield from _joined_records(cursor, year, tier, unmasked)
+            return
+        read = _SliceReader(cursor, year, tier, unmasked, classes)
+        slices = _slices(cursor, year)
+        # keep memory freed by one slice for the next instead of faulting it in again
+        # (this process's DuckDB; only the speed changes)
+        cursor.execute("SET allocator_flush_threshold = '4GB'")
+        try:
+            ahead = [pool.submit(read, *s) for s in slices[:1]]
+            for i in range(len(slices)):
+                table = ahead.pop().result()
+                ahead += [pool.submit(read, *s) for s in slices[i + 1 : i + 2]]
+                yield from table.to_batches(1 << 16)
+        finally:
+            cursor.execute("RESET allocator_flush_threshold")
+
+
+class _SliceReader:
+    """Reads one slice of record ids: the records (masked), their person keys and classes,
+    in RECORD_COLUMNS, notes scrubbed. The queries are plain range scans (no join), so
+    DuckDB returns the rows in the store's order, which is record id order unless records
+    were rewritten; a slice that comes otherwise is sorted here."""
+
+    def __init__(self, con: Any, year: int, tier: str, unmasked: bool,
+                 classes: tuple[np.ndarray, pa.Array, pa.Array]) -> None:  # fmt: skip
+        fields = _fields_sql(unmasked)
+        active = con.execute("SELECT file_id FROM files WHERE active").fetchall()
+        self.active = np.array([r[0] for r in active], dtype=np.int64)
+        y, where = int(year), "record_id >= {lo} AND record_id < {hi}"
+        self.records = (  # (records of replaced files are dropped here: a filter on file_id
+            # in the query would cost the rows their order)
+            f"SELECT record_id, file_id, county, source_file, source_sheet, source_row, {fields} "
+            f"FROM records r WHERE period = {y} AND {where}"
+        )
+        self.keys = (
+            f"SELECT record_id, person_key FROM person_records WHERE period = {y} "
+            f"AND tier = '{tier}' AND {where}"
+        )
+        self.con, self.unmasked, self.classes = con, unmasked, classes
+
+    def __call__(self, lo: int, hi: int) -> pa.Table:
+        chunk = arrow(self.con.sql(self.records.format(lo=lo, hi=hi)))
+        active = np.isin(chunk["file_id"].to_numpy(), self.active)
+        if not active.all():
+            chunk = chunk.filter(pa.array(active))
+        chunk, got = _in_order(chunk.drop_columns(["file_id"]))
+        people, known = _in_order(arrow(self.con.sql(self.keys.format(lo=lo, hi=hi))))
+        ids, codes, names = self.classes
+        chunk = chunk.drop_columns(["record_id"])
+        chunk = chunk.add_column(0, "person_key", people["person_key"].take(_at(known, got)))
+        chunk = chunk.append_column("class", names.take(codes.take(_at(ids, got))))
+        if not self.unmasked:
+            chunk = _scrubbed(chunk, "note")
+        return chunk.select(list(RECORD_COLUMNS))
+
+
+def _in_order(table: pa.Table) -> tuple[pa.Table, np.ndarray]:
+    """The table sorted by record id (unless it already is), and its record ids."""
+    ids = table["record_id"].to_numpy()
+    if len(ids) > 1 and not bool((np.diff(ids) > 0).all()):
+        order = np.argsort(ids, kind="stable")
+        table, ids = table.take(order), ids[order]
+    return table, ids
+
+
+def _sorted_ids(table: pa.Table) -> np.ndarray | None:
+    """The table's record ids, or None unless they increase strictly."""
+    ids = table["record_id"].to_numpy()
+    return ids if len(ids) < 2 or bool((np.diff(ids) > 0).all()) else None
+
+
+def _at(ids: np.ndarray, wanted: np.ndarray) -> pa.Array:
+    """Where each wanted id is in the sorted `ids` (null where it is not)."""
+    if not len(ids):
+        return pa.nulls(len(wanted), pa.int64())
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    return pa.array(at, mask=ids[at] != wanted)
+
+
+def _classes(con: Any, year: int, tier: str) -> tuple[np.ndarray, pa.Array, pa.Array] | None:
+    """Record id (sorted) -> the class of her person at `tier`, as codes into a list of
+    class names (null: none); None when a record belongs to two persons."""
+    y = int(year)
+    names = [r[0] for r in con.execute(
+        f"SELECT DISTINCT class FROM persons WHERE period = {y} AND tier = '{tier}' "
+        "AND class IS NOT NULL ORDER BY class"
+    ).fetchall()]  # fmt: skip
+    listed = ", ".join("'" + n.replace("'", "''") + "'" for n in names) or "NULL"
+    table = arrow(con.sql(
+        f"SELECT pr.record_id, coalesce(list_position([{listed}], p.class) - 1, -1)::SMALLINT "
+        "AS code FROM person_records pr LEFT JOIN persons p ON p.person_key = pr.person_key "
+        f"AND p.period = {y} AND p.tier = '{tier}' WHERE pr.period = {y} AND pr.tier = '{tier}' "
+        "ORDER BY pr.record_id"
+    ))  # fmt: skip
+    ids = _sorted_ids(table)
+    if ids is None:
+        return None
+    codes = table["code"].to_numpy()
+    return ids, pa.array(codes, mask=codes < 0), pa.array(names, pa.string())
+
+
+def _slices(con: Any, year: int) -> list[tuple[int, int]]:
+    """Ranges of record ids holding about _CHUNK of the period's active records each."""
+    where = f"period = {int(year)} AND file_id IN (SELECT file_id FROM files WHERE active)"
+    n, lo, hi = con.execute(
+        f"SELECT count(*), min(record_id), max(record_id) FROM records WHERE {where}"
+    ).fetchall()[0]
+    if not n:
+        return []
+    parts = max(1, -(-int(n) // _CHUNK))
+    cuts: list[int] = []
+    if parts > 1:
+        points = ", ".join(str(i / parts) for i in range(1, parts))
+        cuts = con.execute(
+            f"SELECT quantile_disc(record_id, [{points}]) FROM records WHERE {where}"
+        ).fetchall()[0][0]
+    edges = sorted({int(lo), *(int(c) for c in cuts), int(hi) + 1})
+    return list(itertools.pairwise(edges))
+
+
+def _scrubbed(table: pa.Table, name: str, where: pa.Array | None = None) -> pa.Table:
+    """The text column `name` with scrub() applied to the values (at the rows of `where`)
+    that hold a run of 11 digits; the others are left as they are."""
+    column = table[name].combine_chunks()
+    hits = pc.fill_null(pc.match_substring_regex(column, _DIGIT_RUN), False)
+    if where is not None:
+        hits = pc.and_(hits, where)
+    if not pc.any(hits).as_py():
+        return table
+    scrubbed = pa.array([scrub(v) for v in column.filter(hits).to_pylist()], pa.string())
+    column = pc.replace_with_mask(column, hits, scrubbed)
+    return table.set_column(table.column_names.index(name), name, column)
+
+
+def _joined_records(con: Any, year: int, tier: str, unmasked: bool) -> Iterator[pa.RecordBatch]:
+    """record_batches as one DuckDB join (for a store where a record is in two persons)."""
+    fields = _fields_sql(unmasked)
+    table = arrow(con.sql(
         f"""SELECT pr.person_key, r.county, r.source_file, r.source_sheet, r.source_row,
                    {fields}, p.class
             FROM records r JOIN files f USING (file_id)
             LEFT JOIN person_records pr
-              ON pr.record_id = r.record_id AND pr.period = $year AND pr.tier = $tier
+              ON pr.record_id = r.record_id AND pr.period = {int(year)} AND pr.tier = '{tier}'
             LEFT JOIN persons p
-              ON p.person_key = pr.person_key AND p.period = $year AND p.tier = $tier
-            WHERE f.active AND r.period = $year ORDER BY r.record_id""",
-        {"year": year, "tier": tier},
-    ).fetchall()
-    id_at, phone_at = RECORD_COLUMNS.index("id_number"), RECORD_COLUMNS.index("phone")
-    note_at = RECORD_COLUMNS.index("note")
-    out = []
-    for row in rows:
-        cells = list(row)
-        if not unmasked:
-            cells[id_at] = mask_id(cells[id_at])
-            cells[phone_at] = mask_phone(cells[phone_at])
-            cells[note_at] = scrub(cells[note_at])
-        out.append(cells)
-    return out
+              ON p.person_key = pr.person_key AND p.period = {int(year)} AND p.tier = '{tier}'
+            WHERE f.active AND r.period = {int(year)} ORDER BY r.record_id"""
+    ))  # fmt: skip
+    if not unmasked:
+        table = _scrubbed(table, "note")
+    yield from table.to_batches(1 << 16)
 
 
-def cell_text(value: Any) -> str:
-    """A value as CSV text; text that a spreadsheet would run as a formula is neutralised."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, Decimal):
-        text = f"{value:.2f}"
-    elif isinstance(value, date):
-        text = value.isoformat()
-    else:
-        text = str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
+def issue_batches(store: Store, year: int, tier: str, unmasked: bool) -> Iterator[pa.RecordBatch]:
+    """Issues of the period's active files (conflicts: of `tier`), in load order; values of
+    ID and phone columns masked, and any long digit run in value or message."""
+    check_period(store, year, tier)
+    yield from _issues(store.con, year, tier, unmasked).to_batches(1 << 16)
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """UTF-8 with BOM (Excel reads Chinese correctly), CRLF line ends, neutralised cells."""
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows([cell_text(v) for v in r] for r in rows)
+def _issues(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
+    """issue_batches as one table (ISSUE_COLUMNS), read on `con`."""
+    cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS if c != "value")
+    value = (
+        "i.value" if unmasked else
+        f"""CASE i."column" WHEN 'id_number' THEN {_mask_id_sql('i.value')}
+            WHEN 'phone' THEN {_mask_phone_sql('i.value')} ELSE i.value END"""
+    )  # fmt: skip
+    personal = "', '".join(PERSONAL)
+    table = arrow(con.sql(
+        f"""SELECT {cols}, {value} AS value,
+                   coalesce(i."column", '') IN ('{personal}') AS _personal
+            FROM issues i JOIN files f USING (file_id)
+            WHERE f.active AND f.period = {int(year)}
+              AND (i.tier IS NULL OR i.tier = '{tier}')
+            ORDER BY i.file_id, i.record_id NULLS FIRST, i.source_row, i.code, i."column" """
+    ))  # fmt: skip
+    if not unmasked:  # the values of other columns are scrubbed like the messages
+        table = _scrubbed(table, "value", pc.invert(table["_personal"].combine_chunks()))
+        table = _scrubbed(table, "message")
+    return table.select(list(ISSUE_COLUMNS))
 
 
 def dataset_tables(

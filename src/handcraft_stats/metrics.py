@@ -41,6 +41,14 @@ def metric_exprs(year: int) -> list[nw.Expr]:
     ]
 
 
+# Every part of metric_exprs is a sum (a count is a sum of ones), so the figures of a group
+# are the sums over any partition of it: one aggregation by fine keys, added up in Python
+# for the coarser groupings, gives every grouping at once (exact: Python integers).
+PARTS = ("persons", "trained", "training_person_times", "new_practitioners", "_inc_cents",
+         "_inc_n", "exits", "returned_to_poverty")  # fmt: skip
+Parts = dict[str, int]
+
+
 def mean_yuan(cents: Any, n: Any) -> float | None:
     """Sum of cents / n, in yuan, rounded half up to 2 decimals."""
     if not n:
@@ -59,12 +67,35 @@ def empty_metrics() -> dict[str, Any]:
     return _finish({})
 
 
-def grouped(frame: nw.LazyFrame[Any], keys: Sequence[str], year: int) -> list[dict[str, Any]]:
-    """Metrics per group of `keys` (no keys: one row for the whole frame)."""
-    exprs = metric_exprs(year)
+def sums(
+    frame: nw.LazyFrame[Any], keys: Sequence[str], year: int,
+    extra: dict[str, nw.Expr] | None = None,
+) -> list[tuple[tuple[Any, ...], Parts]]:  # fmt: skip
+    """One aggregation: per group of `keys`, the key values and the metrics' parts (PARTS,
+    then the `extra` sums), as Python integers (missing sums are 0)."""
+    exprs = [*metric_exprs(year), *(e.alias(name) for name, e in (extra or {}).items())]
+    names = [*PARTS, *(extra or {})]
     lazy = frame.group_by(*keys).agg(*exprs) if keys else frame.select(*exprs)
     rows = lazy.collect().rows(named=True)
-    return [{**{k: r[k] for k in keys}, **_finish(r)} for r in rows]
+    return [(tuple(r[k] for k in keys), {n: int(r[n] or 0) for n in names}) for r in rows]
+
+
+def add_up(rows: Sequence[tuple[tuple[Any, ...], Parts]], key: Any) -> dict[Any, Parts]:
+    """The parts summed by `key(group key values)` (None: left out)."""
+    out: dict[Any, Parts] = {}
+    for values, parts in rows:
+        k = key(values)
+        if k is None:
+            continue
+        into = out.setdefault(k, dict.fromkeys(parts, 0))
+        for name, n in parts.items():
+            into[name] += n
+    return out
+
+
+def _by_text(counts: dict[Any, int]) -> dict[str, int]:
+    """Counts keyed by their key's text, in the order of the texts; zeros left out."""
+    return {str(k): n for k, n in sorted(counts.items(), key=lambda kv: str(kv[0])) if n}
 
 
 @dataclass(frozen=True)
@@ -80,8 +111,9 @@ class Summary:
 
 class Tables(Protocol):
     """Where the figures read from: lazy frames of one period (engine.py: the store, or a
-    Parquet dataset on DuckDB or Spark). Frames: persons, placed (person × roster county),
-    files, records, issues, links, skipped; only the period's active files."""
+    Parquet dataset on DuckDB or Spark). Frames: placed (person × roster county, with
+    `first_county` true in exactly one row of each person), files, records, issues, links,
+    skipped; only the period's active files."""
 
     def require_period(self, year: int) -> None: ...
 
@@ -96,71 +128,123 @@ def summarize(source: Store | Tables, year: int, tier: str = "probable",
     breakdowns of the report (`classification_by_county`, `quality.issues_by_county`;
     docs/metrics.md §8)."""
     require_tier(tier)
-    if since is not None and not 2000 <= since <= year:
-        raise UsageError(f"--since {since} must be a year from 2000 to {year}")
+    check_since(since, year)
     tables = StoreTables(source) if isinstance(source, Store) else source
     tables.require_period(year)
     at_tier = nw.col("tier") == tier
-    persons = tables.frame("persons", year).filter(at_tier)
-    placed = tables.frame("placed", year).filter(at_tier)
-    totals = grouped(persons, [], year)[0]
-    wings = {w: empty_metrics() for w in WINGS}
-    for r in grouped(persons, ["wing"], year):
-        wings[r.pop("wing")] = r
-    counties: dict[str, dict[str, Any]] = {}
-    for r in grouped(placed, ["roster_county"], year):
-        name = r.pop("roster_county")
-        counties[name] = {**r, "wings": {w: empty_metrics() for w in WINGS}}
-    for r in grouped(placed, ["roster_county", "wing"], year):
-        name, wing = r.pop("roster_county"), r.pop("wing")
-        counties[name]["wings"][wing] = r
-    order = {c: i for i, c in enumerate(county_order)}
-    counties = dict(sorted(counties.items(), key=lambda kv: (order.get(kv[0], 999), kv[0])))
-    classes = dict.fromkeys(CLASSES, 0)
-    classes.update(_count(persons, "class"))
-    exited = persons.filter(nw.col("status") == "exited", ~nw.col("exit_year").is_null())
-    by_year = _count(exited, "exit_year")
+    # One aggregation holds every person figure: the persons on each county's rosters by
+    # county, wing, class, exit year and whether the row is the one that counts her for
+    # the city (a woman on two counties' rosters has a row in each).
+    keys = ["roster_county", "wing", "class", "exit_year", "first_county"]
+    rows = sums(tables.frame("placed", year).filter(at_tier), keys, year, PERSON_SUMS)
+    cells = [(k[1:4], parts) for k, parts in rows if k[4]]  # wing, class, exit year
+    placed = [(k[:3], parts) for k, parts in rows]  # county, wing, class
+    city = add_up(cells, lambda k: ()).get((), dict.fromkeys(PARTS + tuple(PERSON_SUMS), 0))
+    counties = _counties(placed, county_order)
+    issues = _counts(_issues_at(tables, year, tier), ["county", "code"])
     doc: dict[str, Any] = {
         "year": year,
         "link_tier": tier,
-        "source": source_counts(tables, year, persons),
-        "totals": totals,
-        "wings": wings,
+        "source": {
+            "files": _size(tables.frame("files", year)),
+            "records": _size(tables.frame("records", year)),
+            "persons": city["persons"],
+            "persons_on_probable_links": city["probable"],
+        },
+        "totals": _finish(city),
+        "wings": _by_wing(cells),
         "counties": counties,
-        "classification": classes,
-        "exits_by_year": {k: by_year[k] for k in sorted(by_year, key=int)},
-        "quality": quality(tables, year, tier, persons),
+        "classification": _classes(cells),
+        "exits_by_year": _exits_by_year(cells),
+        "quality": {
+            "issues_by_code": _by_text(_sum_by(issues, 1)),
+            "links_by_reason": _count(_accepted(tables, year, tier), "reason"),
+            "cross_county_persons": city["cross_county"],
+            "rows_skipped_by_kind": _count(tables.frame("skipped", year), "kind"),
+        },
     }
     if details:
         doc["classification_by_county"] = _classes_by_county(placed, tuple(counties))
-        doc["quality"]["issues_by_county"] = _issues_by_county(tables, year, tier, tuple(counties))
+        doc["quality"]["issues_by_county"] = _issues_by_county(issues, tuple(counties))
     if since is not None:
-        doc["exits_since"] = _exits_since(persons, since, year)
+        doc["exits_since"] = _exits_since(cells, since, year)
     return Summary(doc, tuple(counties))
+
+
+def check_since(since: int | None, year: int) -> None:
+    """UsageError (exit 2) unless `since` is None or a year from 2000 to `year`."""
+    if since is not None and not 2000 <= since <= year:
+        raise UsageError(f"--since {since} must be a year from 2000 to {year}")
+
+
+# the person aggregation's sums beside the metrics' parts
+PERSON_SUMS = {
+    "probable": nw.col("probable").cast(nw.Int64).sum(),
+    "cross_county": (nw.col("counties") > 1).cast(nw.Int64).sum(),
+    "exited": (nw.col("status") == "exited").cast(nw.Int64).sum(),
+}
+Cells = Sequence[tuple[tuple[Any, ...], Parts]]
+
+
+def _by_wing(cells: Cells) -> dict[str, Any]:
+    """The metrics of every wing (cells keyed wing, class, exit year)."""
+    wings = {w: empty_metrics() for w in WINGS}
+    for wing, parts in _sorted(add_up(cells, lambda k: k[0])):
+        wings[wing] = _finish(parts)
+    return wings
+
+
+def _counties(placed: Cells, county_order: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The metrics of every county and county × wing (cells keyed county, wing, class), the
+    counties in `county_order`, then by name."""
+    counties: dict[str, dict[str, Any]] = {}
+    for name, parts in _sorted(add_up(placed, lambda k: k[0])):
+        counties[name] = {**_finish(parts), "wings": {w: empty_metrics() for w in WINGS}}
+    for (name, wing), parts in _sorted(add_up(placed, lambda k: k[:2])):
+        counties[name]["wings"][wing] = _finish(parts)
+    order = {c: i for i, c in enumerate(county_order)}
+    return dict(sorted(counties.items(), key=lambda kv: (order.get(kv[0], 999), kv[0])))
+
+
+def _classes(cells: Cells) -> dict[str, int]:
+    """Persons per class: every class of METRICS.md §5, zeros included."""
+    classes = dict.fromkeys(CLASSES, 0)
+    classes.update(_by_text({k: p["persons"] for k, p in add_up(cells, lambda k: k[1]).items()}))
+    return classes
+
+
+def _exits_by_year(cells: Cells) -> dict[str, int]:
+    """Persons with status exited per exit year (years without any left out)."""
+    exited = add_up(cells, lambda k: k[2])
+    by_year = _by_text({y: p["exited"] for y, p in exited.items() if y is not None})
+    return {k: by_year[k] for k in sorted(by_year, key=int)}
+
+
+def _sorted(groups: dict[Any, Parts]) -> list[tuple[Any, Parts]]:
+    """Groups in the order of their keys' text (a fixed order whatever the engine's)."""
+    return sorted(groups.items(), key=lambda kv: str(kv[0]))
+
+
+def _counts(frame: nw.LazyFrame[Any], keys: Sequence[str]) -> dict[tuple[Any, ...], int]:
+    """Rows per group of `keys`, in one aggregation."""
+    rows = frame.group_by(*keys).agg(nw.len().alias("n")).collect().rows()
+    return {tuple(r[:-1]): int(r[-1]) for r in rows}
 
 
 def _count(frame: nw.LazyFrame[Any], key: str) -> dict[str, int]:
     """Rows per value of `key` (as text), in the order of the keys' text."""
-    rows = frame.group_by(key).agg(nw.len().alias("n")).collect().rows()
-    return {str(k): int(n) for k, n in sorted(rows, key=lambda r: str(r[0])) if n}
+    return _by_text(_sum_by(_counts(frame, [key]), 0))
+
+
+def _sum_by(counts: dict[tuple[Any, ...], int], at: int) -> dict[Any, int]:
+    out: dict[Any, int] = {}
+    for key, n in counts.items():
+        out[key[at]] = out.get(key[at], 0) + n
+    return out
 
 
 def _size(frame: nw.LazyFrame[Any]) -> int:
     return int(frame.select(nw.len()).collect().item())
-
-
-def source_counts(tables: Tables, year: int, persons: nw.LazyFrame[Any]) -> dict[str, int]:
-    """`source`: the period's active files, their records, persons and how many of them
-    rest on a probable link (`persons` already at the tier)."""
-    row = persons.select(
-        nw.len().alias("persons"), nw.col("probable").cast(nw.Int64).sum().alias("probable")
-    ).collect().row(0)  # fmt: skip
-    return {
-        "files": _size(tables.frame("files", year)),
-        "records": _size(tables.frame("records", year)),
-        "persons": int(row[0] or 0),
-        "persons_on_probable_links": int(row[1] or 0),
-    }
 
 
 def _issues_at(tables: Tables, year: int, tier: str) -> nw.LazyFrame[Any]:
@@ -169,47 +253,33 @@ def _issues_at(tables: Tables, year: int, tier: str) -> nw.LazyFrame[Any]:
     return issues.filter(nw.col("tier").is_null() | (nw.col("tier") == tier))
 
 
-def quality(tables: Tables, year: int, tier: str, persons: nw.LazyFrame[Any]) -> dict[str, Any]:
-    """`quality`: issues by code, accepted links by reason, persons on two or more counties'
-    rosters, skipped rows by kind."""
-    links = tables.frame("links", year).filter(
-        nw.col("tier") == tier, nw.col("status") == "accepted"
-    )
-    return {
-        "issues_by_code": _count(_issues_at(tables, year, tier), "code"),
-        "links_by_reason": _count(links, "reason"),
-        "cross_county_persons": _size(persons.filter(nw.col("counties") > 1)),
-        "rows_skipped_by_kind": _count(tables.frame("skipped", year), "kind"),
-    }
+def _accepted(tables: Tables, year: int, tier: str) -> nw.LazyFrame[Any]:
+    """The accepted links of `tier`."""
+    links = tables.frame("links", year)
+    return links.filter(nw.col("tier") == tier, nw.col("status") == "accepted")
 
 
-def _classes_by_county(placed: nw.LazyFrame[Any], order: Sequence[str]) -> dict[str, Any]:
+def _classes_by_county(cells: Cells, order: Sequence[str]) -> dict[str, Any]:
     """Persons per class on each county's rosters (every class, zeros included)."""
     out = {c: dict.fromkeys(CLASSES, 0) for c in order}
-    rows = placed.group_by("roster_county", "class").agg(nw.len().alias("n")).collect()
-    for r in rows.rows(named=True):
-        out[r["roster_county"]][r["class"]] = int(r["n"])
+    for (county, klass), parts in _sorted(add_up(cells, lambda k: (k[0], k[2]))):
+        out[county][klass] = parts["persons"]
     return out
 
 
-def _issues_by_county(tables: Tables, year: int, tier: str, order: Sequence[str]) -> dict[str, Any]:
+def _issues_by_county(counts: dict[tuple[Any, ...], int], order: Sequence[str]) -> dict[str, Any]:
     """Issues of the period's active files by county and code (counties in report order)."""
-    rows = (
-        _issues_at(tables, year, tier).group_by("county", "code").agg(nw.len().alias("n"))
-        .collect().rows()
-    )  # fmt: skip
     out: dict[str, dict[str, int]] = {c: {} for c in order}
-    for county, code, n in sorted(rows, key=lambda r: (str(r[0]), str(r[1]))):
-        out.setdefault(str(county), {})[str(code)] = int(n)
+    for (county, code), n in sorted(counts.items(), key=lambda kv: tuple(map(str, kv[0]))):
+        out.setdefault(str(county), {})[str(code)] = n
     return out
 
 
-def _exits_since(persons: nw.LazyFrame[Any], since: int, year: int) -> dict[str, Any]:
+def _exits_since(cells: Cells, since: int, year: int) -> dict[str, Any]:
     """Persons with status exited and an exit year in since..year, in total and by wing."""
-    exited = persons.filter(
-        nw.col("status") == "exited", nw.col("exit_year") >= since, nw.col("exit_year") <= year
-    )
     by_wing = dict.fromkeys(WINGS, 0)
-    for r in exited.group_by("wing").agg(nw.len().alias("n")).collect().rows(named=True):
-        by_wing[r["wing"]] = int(r["n"])
+    inside = add_up(cells, lambda k: k[0] if k[2] is not None and since <= k[2] <= year else None)
+    for wing, parts in _sorted(inside):
+        if parts["exited"]:
+            by_wing[wing] = parts["exited"]
     return {"since": since, "exits": sum(by_wing.values()), "by_wing": by_wing}

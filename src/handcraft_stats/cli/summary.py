@@ -91,9 +91,9 @@ def summary_cmd(
     Example: hcs summary --year 2017 --engine spark --source 2017.parquet --format json
     """
     from ..engine import open_tables
-    from ..export import ReportSpec, report_title, summary_text, write_summary_file
     from ..metrics import summarize
     from ..report.labels import set_overrides
+    from ..report.summary import ReportSpec, report_title, summary_text, write_summary_file
     from ..report.tables import summary_tables
     from ..store import Store
 
@@ -121,7 +121,7 @@ def summary_cmd(
 
 def _format(fmt: Format | None, out: Path | None) -> Format:
     """--format, or the extension of --out; the two must agree."""
-    from ..export import SUMMARY_SUFFIXES
+    from ..report.summary import SUMMARY_SUFFIXES
 
     if out is None:
         return fmt or Format.table

@@ -1,0 +1,205 @@
+"""records.csv and issues.csv streamed from Arrow batches (report/csvfile.py, export.py):
+the same bytes as the row-by-row writer they replaced (kept here as the reference: Python's
+csv.writer over cell_text, masks and scrub in Python), on the sample and on awkward values."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import handcraft_stats.export as export_module
+from handcraft_stats import Store
+from handcraft_stats.export import (
+    FIELDS,
+    ISSUE_COLUMNS,
+    RECORD_COLUMNS,
+    _mask_id_sql,
+    _mask_phone_sql,
+    _scrubbed,
+    cell_text,
+    export_records,
+    issue_batches,
+    scrub,
+    write_csv,
+)
+from handcraft_stats.normalize.idnumber import mask_id
+from handcraft_stats.normalize.phone import mask_phone
+from handcraft_stats.report.csvfile import csv_batch, csv_lines
+
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# -- the reference: the row-by-row writer of before -------------------------------------
+def reference_csv(header: tuple[str, ...], rows: list[list[Any]]) -> bytes:
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows([cell_text(v) for v in r] for r in rows)
+    return ("\ufeff" + buf.getvalue()).encode()
+
+
+def reference_records(store: Store, year: int, tier: str, unmasked: bool) -> bytes:
+    fields = ", ".join(f"r.{f}" for f in FIELDS)
+    rows = store.con.execute(
+        f"""SELECT pr.person_key, r.county, r.source_file, r.source_sheet, r.source_row,
+                   {fields}, p.class
+            FROM records r JOIN files f USING (file_id)
+            LEFT JOIN person_records pr
+              ON pr.record_id = r.record_id AND pr.period = $year AND pr.tier = $tier
+            LEFT JOIN persons p
+              ON p.person_key = pr.person_key AND p.period = $year AND p.tier = $tier
+            WHERE f.active AND r.period = $year ORDER BY r.record_id""",
+        {"year": year, "tier": tier},
+    ).fetchall()
+    at = {c: RECORD_COLUMNS.index(c) for c in ("id_number", "phone", "note")}
+    out = []
+    for row in rows:
+        cells = list(row)
+        if not unmasked:
+            cells[at["id_number"]] = mask_id(cells[at["id_number"]])
+            cells[at["phone"]] = mask_phone(cells[at["phone"]])
+            cells[at["note"]] = scrub(cells[at["note"]])
+        out.append(cells)
+    return reference_csv(RECORD_COLUMNS, out)
+
+
+def reference_issues(store: Store, year: int, tier: str, unmasked: bool) -> bytes:
+    cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS)
+    rows = store.con.execute(
+        f"""SELECT {cols} FROM issues i JOIN files f USING (file_id)
+            WHERE f.active AND f.period = $year AND (i.tier IS NULL OR i.tier = $tier)
+            ORDER BY i.file_id, i.record_id NULLS FIRST, i.source_row, i.code, i."column" """,
+        {"year": year, "tier": tier},
+    ).fetchall()
+    out = []
+    for row in rows:
+        cells = list(row)
+        if not unmasked:
+            column, value = cells[6], cells[7]
+            masker = {"id_number": mask_id, "phone": mask_phone}.get(column, scrub)
+            cells[7] = masker(value)
+            cells[8] = scrub(cells[8])
+        out.append(cells)
+    return reference_csv(ISSUE_COLUMNS, out)
+
+
+@pytest.fixture
+def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slices of ~100 records: many queries, each read while the previous one is written."""
+    monkeypatch.setattr(export_module, "_CHUNK", 97)
+
+
+@pytest.mark.parametrize("unmasked", [False, True])
+@pytest.mark.parametrize(
+    ("year", "tier"), [(2017, "probable"), (2017, "certain"), (2016, "probable")]
+)
+def test_records_and_issues_csv_are_the_bytes_of_the_row_writer(
+    sample_db: tuple[Path, Any, Any], tmp_path: Path, small_slices: None,
+    year: int, tier: str, unmasked: bool,
+) -> None:  # fmt: skip
+    with Store(sample_db[0], read_only=True) as store:
+        path = export_records(store, year, tmp_path / "out", tier, unmasked)
+        assert path.read_bytes() == reference_records(store, year, tier, unmasked)
+        write_csv(
+            tmp_path / "issues.csv", ISSUE_COLUMNS, issue_batches(store, year, tier, unmasked)
+        )
+        assert (tmp_path / "issues.csv").read_bytes() == reference_issues(
+            store, year, tier, unmasked
+        )
+
+
+def test_a_record_in_two_persons_is_written_as_the_join_writes_it(
+    sample_db: tuple[Path, Any, Any], tmp_path: Path
+) -> None:
+    """Never written by hcs; a damaged store still exports what the plain join gives."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(sample_db[0], db)
+    con = duckdb.connect(str(db))
+    con.execute(
+        "INSERT INTO person_records SELECT period, tier, record_id, 'Pdouble', county "
+        "FROM person_records WHERE period = 2017 AND tier = 'probable' ORDER BY record_id LIMIT 1"
+    )
+    con.close()
+    with Store(db, read_only=True) as store:
+        path = export_records(store, 2017, tmp_path / "out")
+        assert path.read_bytes() == reference_records(store, 2017, "probable", False)
+
+
+# -- the pieces ---------------------------------------------------------------------------
+AWKWARD = st.text(
+    alphabet=st.sampled_from(list("ab,\"\r\n=+-@\t '#张丽\x02\x03\x04\x05\u2028\x8501١٢३X")),
+    max_size=8,
+)
+TEXT = st.none() | AWKWARD
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> pa.RecordBatch:
+    n = draw(st.integers(0, 6))
+    col = lambda s: draw(st.lists(s, min_size=n, max_size=n))  # noqa: E731
+    clean = draw(st.booleans())
+    text = st.none() | st.sampled_from(["abc", "张丽", ""]) if clean else TEXT
+    batch = pa.RecordBatch.from_pydict({
+        "a": pa.array(col(text), pa.string()),
+        "b": pa.array(col(text), pa.string()),
+        "i": pa.array(col(st.none() | st.integers(-9, 9)), pa.int32()),
+        "m": pa.array(col(st.none() | st.decimals(-99, 99, places=2)), pa.decimal128(14, 2)),
+        "t": pa.array(col(st.none() | st.booleans()), pa.bool_()),
+        "d": pa.array(col(st.none() | st.dates(date(1, 1, 1), date(9999, 12, 31))), pa.date32()),
+    })  # fmt: skip
+    start = draw(st.integers(0, n))
+    return batch.slice(start, draw(st.integers(0, n - start)))
+
+
+@FUZZ
+@given(batches())
+def test_csv_batch_writes_what_csv_writer_writes(batch: pa.RecordBatch) -> None:
+    want = csv_lines(zip(*(c.to_pylist() for c in batch.columns), strict=True)).encode()
+    assert bytes(csv_batch(batch)) == want
+
+
+def test_cells_are_neutralised_and_quoted_like_cell_text() -> None:
+    columns = {
+        "s": ["=A1", "-1", "x,y", 'say "hi"', "a\r\nb", "\r", "", None],
+        "n": [-5, 5, None, 0, -1, 1, 2, 3],
+        "m": [Decimal("-0.50"), Decimal("1.00"), None, None, None, None, None, None],
+    }
+    types = {"s": pa.string(), "n": pa.int32(), "m": pa.decimal128(14, 2)}
+    batch = pa.RecordBatch.from_pydict({k: pa.array(v, types[k]) for k, v in columns.items()})
+    text = bytes(csv_batch(batch)).decode()
+    assert text.splitlines()[:2] == ["'=A1,'-5,'-0.50", "'-1,5,1.00"]
+    assert '"x,y"' in text and '"say ""hi"""' in text and '"a\r\nb"' in text
+    assert text == csv_lines(zip(*columns.values(), strict=True))
+
+
+@FUZZ
+@given(st.lists(st.none() | st.text(max_size=24), max_size=8))
+def test_the_sql_masks_are_the_python_masks(values: list[str | None]) -> None:
+    con = duckdb.connect()
+    given_values = pa.table({"v": pa.array(values, pa.string())})  # noqa: F841 (read by DuckDB)
+    got = con.execute(
+        f"SELECT {_mask_id_sql('v')}, {_mask_phone_sql('v')} FROM given_values"
+    ).fetchall()
+    assert [a or "" for a, _ in got] == [mask_id(v) for v in values]
+    assert [b or "" for _, b in got] == [mask_phone(v) for v in values]
+
+
+DIGITS = st.text(alphabet=st.sampled_from(list("0123456789Xx ab-٠١٢٣٤٥٦٧٨٩०१२३")), max_size=30)
+
+
+@FUZZ
+@given(st.lists(st.none() | DIGITS, max_size=8))
+def test_scrub_reaches_every_value_it_would_change(values: list[str | None]) -> None:
+    table = pa.table({"note": pa.array(values, pa.string())})
+    assert _scrubbed(table, "note")["note"].to_pylist() == [scrub(v) for v in values]
