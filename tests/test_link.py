@@ -262,3 +262,31 @@ def test_person_keys_are_the_keyed_hash_of_the_id_or_of_the_first_row(tmp_path: 
     assert members.loc[1, "person_key"] == person_key("salt", f"id:{ID_A}")
     row = "row:李芳:丰县2017.csv::3"
     assert members.loc[2, "person_key"] == person_key("salt", row)
+
+
+def test_person_keys_of_clusters_of_several_records_on_the_sample(
+    sample_db: tuple[Path, object],
+) -> None:
+    """Every person's key is the keyed hash of its smallest ID key, else of its first
+    record's row (the plain definition, against the grouped fast path)."""
+    from handcraft_stats.link import person_key
+
+    with Store(sample_db[0], read_only=True) as store:
+        rec = store.active_records(2017)
+        salt = store.salt()
+        members = store.df(
+            "SELECT record_id, person_key FROM person_records WHERE period = 2017 "
+            "AND tier = 'probable'"
+        )
+    rec = rec.merge(members, on="record_id").sort_values("record_id")
+    sizes = rec.groupby("person_key")["record_id"].transform("size")
+    assert (sizes > 1).sum() > 60 and rec["id_key"].isna().sum() > 5  # both kinds occur
+    for key, group in rec.groupby("person_key"):
+        ids = group["id_key"].dropna()
+        first = group.iloc[0]
+        basis = (
+            f"id:{ids.min()}" if len(ids) else
+            f"row:{first['name'] if pd.notna(first['name']) else ''}:{first['source_file']}"
+            f":{first['source_sheet']}:{first['source_row']}"
+        )  # fmt: skip
+        assert key == person_key(salt, basis)

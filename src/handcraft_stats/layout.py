@@ -34,8 +34,9 @@ SIGNATURES = (
 )
 NOTES = ("注", "说明", "填表说明", "备注:")
 _NOTE = re.compile(f"^({'|'.join(NOTES)})")
-# the first characters of every marker word: a cell without one can never mark a row
-_MARKER_STARTS = frozenset(w[0] for w in (*TOTALS, *SIGNATURES, *NOTES))
+# every marker word: a cell whose text starts with none can never mark a row
+_MARKERS = (*TOTALS, *SIGNATURES, *NOTES)
+_MARKER_STARTS = frozenset(w[0] for w in _MARKERS)
 _INFO = re.compile(r"[:]")
 
 SKIP_KINDS = (
@@ -219,12 +220,13 @@ def _marked(column: Sequence[object]) -> np.ndarray[Any, Any]:
 
 
 def _may_mark(cell: object) -> bool:
-    """Could the cell start a marker word (or squash to nothing)? Numbers and ASCII texts
-    stay ASCII when squashed, and marker words are not ASCII."""
+    """Does the cell start with a marker word (or squash to nothing)? Numbers and ASCII
+    texts stay ASCII when squashed, and marker words are not ASCII. 小学 (an education
+    column) starts like 小计 but is no marker: only whole marker words count."""
     if not isinstance(cell, str) or cell.isascii():
         return False
     text = squash(cell)
-    return not text or text[0] in _MARKER_STARTS
+    return not text or (text[0] in _MARKER_STARTS and text.startswith(_MARKERS))
 
 
 def _cell(row: Sequence[object], j: int | None) -> object:

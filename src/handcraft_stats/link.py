@@ -56,6 +56,7 @@ class Linked:
 def _id_links(rec: pd.DataFrame) -> pd.DataFrame:
     """same_id / id_upgraded: every record of an ID group links to the group's anchor."""
     keyed = rec[rec["id_key"].notna()][["record_id", "id_key", "id_status"]]
+    keyed = keyed[keyed["id_key"].duplicated(keep=False)]  # only IDs held by several records
     keyed = keyed.assign(rank=(keyed["id_status"] != "valid").astype(int))
     anchors = keyed.sort_values(["rank", "record_id"]).drop_duplicates("id_key")
     anchors = anchors[["id_key", "record_id", "id_status"]].rename(
@@ -230,22 +231,36 @@ def candidates(rec: pd.DataFrame, tier: str, backend: Backend = "duckdb") -> pd.
 
 def _cluster_keys(rec: pd.DataFrame, salt: str) -> pd.Series:
     """Each cluster's person key (a Series indexed by cluster root), from its smallest
-    valid ID key, else from its first record's name and place in the roster."""
-    basis_of = ["cluster", "name", "source_file", "source_sheet", "source_row"]
-    first = rec.loc[~rec["cluster"].duplicated(), basis_of].set_index("cluster")
-    id_keys = rec.loc[rec["id_key"].notna(), ["cluster", "id_key"]].groupby("cluster")["id_key"]
-    row_basis = (
-        "row:" + first["name"].astype("string").fillna("") + ":" + first["source_file"]
-        + ":" + first["source_sheet"].astype("string") + ":" + first["source_row"].astype("string")
-    )  # fmt: skip
-    basis = ("id:" + id_keys.min().astype("string")).reindex(first.index).fillna(row_basis)
+    valid ID key, else from its first record's name and place in the roster. Most
+    clusters are one record: only the clusters of several are grouped, and the row basis
+    is built only for the clusters without an ID."""
+    cluster = rec["cluster"]
+    first = ~cluster.duplicated().to_numpy()
+    several = cluster.duplicated(keep=False).to_numpy()
+    keyed = several & rec["id_key"].notna().to_numpy()
+    smallest = rec.loc[keyed, ["cluster", "id_key"]].groupby("cluster")["id_key"].min()
+    firsts = rec.loc[first, ["cluster", "id_key", "name", "source_file", "source_sheet",
+                             "source_row"]].set_index("cluster")  # fmt: skip
+    id_key = firsts["id_key"].astype(object).to_numpy().copy()
+    grouped = several[first]
+    id_key[grouped] = smallest.reindex(firsts.index[grouped]).astype(object).to_numpy()
+    basis = np.empty(len(firsts), dtype=object)
+    has_id = pd.notna(id_key)
+    basis[has_id] = [f"id:{k}" for k in id_key[has_id]]
+    if not has_id.all():
+        rows = firsts.loc[~has_id]
+        basis[~has_id] = (
+            "row:" + rows["name"].astype("string").fillna("") + ":" + rows["source_file"]
+            + ":" + rows["source_sheet"].astype("string") + ":"
+            + rows["source_row"].astype("string")
+        ).to_numpy(dtype=object)  # fmt: skip
     mac = hashlib.blake2b(key=salt.encode()[:64], digest_size=6)  # = person_key, keyed once
     made = []
     for b in basis.tolist():
         h = mac.copy()
         h.update(b.encode())
         made.append("P" + h.hexdigest())
-    return pd.Series(made, index=basis.index, dtype="str")
+    return pd.Series(made, index=firsts.index, dtype="str")
 
 
 def _decided(
@@ -337,7 +352,7 @@ def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     firsts = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1]])
     at = order[firsts]  # the survivor's row, person by person (in person_key order)
     sizes = np.bincount(codes, minlength=len(keys))
-    persons = rec.iloc[at][fields].reset_index(drop=True)
+    persons = rec[fields].iloc[at].reset_index(drop=True)
     persons.insert(0, "person_key", np.asarray(keys, dtype=object))
     several = sizes[codes] > 1
     multi = rec.loc[several, ["person_key", "record_id", "county", *fields]]

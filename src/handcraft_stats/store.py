@@ -355,9 +355,13 @@ class Store:
                 self.append("issues", frame)
 
     def replace_links(
-        self, period: int, tier: str, links: pd.DataFrame, members: pd.DataFrame,
-        persons: pd.DataFrame, conflicts: pd.DataFrame,
+        self, period: int, tier: str, links: pd.DataFrame, members: pd.DataFrame | None,
+        persons: pd.DataFrame | None, conflicts: pd.DataFrame | None, same_as: str | None = None,
     ) -> None:  # fmt: skip
+        """Replace a tier's links, persons, their records and conflicts. With `same_as`
+        (another tier, stored first) and no frames, the persons, their records and the
+        conflicts are copied from that tier inside the database: a tier that accepted no
+        link of its own has the same persons (saves converting them twice)."""
         with self.transaction():
             for table in ("links", "person_records", "persons"):
                 self.con.execute(
@@ -371,8 +375,16 @@ class Store:
                 ("links", links), ("person_records", members), ("persons", persons),
                 ("issues", conflicts),
             ):  # fmt: skip
-                if len(frame):
+                if frame is not None and len(frame):
                     self.append(table, frame)
+            if same_as is not None:
+                for table, only in (("person_records", ""), ("persons", ""),
+                                    ("issues", " AND code = 'conflict'")):  # fmt: skip
+                    self.con.execute(
+                        f"INSERT INTO {table} SELECT * REPLACE (? AS tier) FROM {table} "
+                        f"WHERE period = ? AND tier = ?{only}",
+                        [tier, period, same_as],
+                    )
 
 
 def arrow_frame(table: pa.Table) -> pd.DataFrame:

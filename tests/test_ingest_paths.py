@@ -1,0 +1,107 @@
+"""The speed paths of ingest store exactly what the plain paths store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ID_A, ID_B, SAMPLE
+from handcraft_stats import Store, ingest, load_settings, pipeline
+
+SETTINGS = load_settings(None)
+TABLES = {
+    "records": "SELECT * EXCLUDE (file_id) FROM records ORDER BY source_file, source_row",
+    "persons": "SELECT * FROM persons ORDER BY tier, person_key",
+    "person_records": "SELECT pr.tier, pr.person_key, pr.county, r.source_file, r.source_row "
+    "FROM person_records pr JOIN records r USING (record_id) ORDER BY ALL",
+    "issues": "SELECT i.* EXCLUDE (file_id, record_id) FROM issues i ORDER BY ALL",
+}
+
+
+def _contents(db: Path) -> dict[str, pd.DataFrame]:
+    with Store(db, read_only=True) as store:
+        return {name: store.df(sql) for name, sql in TABLES.items()}
+
+
+def _ingest(folder: Path, db: Path, jobs: int) -> None:
+    with Store(db) as store:
+        ingest([folder], store, SETTINGS, jobs=jobs)
+
+
+def _without_salt(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Person keys depend on the database's secret salt: name each person by her first
+    record (file, row) instead; record ids depend on the order files landed in."""
+    pr = tables["person_records"].copy()
+    pr["row"] = pr["source_file"] + ":" + pr["source_row"].astype(str)
+    first = pr.groupby(["tier", "person_key"])["row"].transform("min")
+    name = dict(zip(pr["person_key"], first, strict=True))
+    out = {}
+    for table, frame in tables.items():
+        frame = frame.drop(columns=["survivor"], errors="ignore")
+        if "person_key" in frame.columns:
+            frame = frame.assign(person_key=frame["person_key"].map(name))
+        out[table] = frame.sort_values(list(frame.columns), ignore_index=True)
+    return out
+
+
+def test_forked_workers_store_what_one_process_stores(tmp_path: Path) -> None:
+    folder = SAMPLE / "rosters" / "2017"
+    _ingest(folder, tmp_path / "one.duckdb", jobs=1)
+    _ingest(folder, tmp_path / "two.duckdb", jobs=2)
+    one = _without_salt(_contents(tmp_path / "one.duckdb"))
+    two = _without_salt(_contents(tmp_path / "two.duckdb"))
+    assert len(one["records"]) > 1000 and len(one["persons"]) > 1000
+    for name in TABLES:
+        pd.testing.assert_frame_equal(one[name], two[name], obj=name)
+
+
+def test_a_tier_without_links_of_its_own_copies_the_other_tiers_persons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No probable link accepted: the probable persons, their records and conflicts are
+    copied in the database, and equal what storing the frames again gives."""
+    folder = tmp_path / "rosters"
+    folder.mkdir()
+    (folder / "丰县2017.csv").write_text(
+        "姓名,身份证号码,村(社区),从业产业,当年收入(元)\n"
+        f"张丽,{ID_A},王庄村,手工编织,12000\n"
+        f"张丽,{ID_A},李庄村,家政服务,12000\n"  # same woman: a conflicting wing
+        f"王芳,{ID_B},王庄村,电商,9000\n",
+        "utf-8",
+    )
+    _ingest(folder, tmp_path / "copied.duckdb", jobs=1)
+    separate = pipeline.Store.replace_links
+
+    def no_copy(self: Store, period: int, tier: str, links: pd.DataFrame, *rest: object,
+                same_as: str | None = None) -> None:  # fmt: skip
+        if same_as is None:
+            return separate(self, period, tier, links, *rest)  # type: ignore[arg-type]
+        rec = self.active_records(period)
+        linked = pipeline.link_tiers(rec, self.salt())[tier]
+        cat = pipeline.Catalogue.load(None)
+        found = linked.conflicts.assign(code="conflict")
+        return separate(
+            self,
+            period,
+            tier,
+            links,
+            linked.members.assign(period=period, tier=tier),
+            linked.persons.assign(period=period, tier=tier),
+            pipeline._with_provenance(rec, found, cat).assign(period=period, tier=tier),
+        )
+
+    monkeypatch.setattr(pipeline.Store, "replace_links", no_copy)
+    _ingest(folder, tmp_path / "stored.duckdb", jobs=1)
+    copied = _without_salt(_contents(tmp_path / "copied.duckdb"))
+    stored = _without_salt(_contents(tmp_path / "stored.duckdb"))
+    with Store(tmp_path / "copied.duckdb", read_only=True) as store:
+        by_tier = store.df("SELECT tier, count(*) AS n FROM persons GROUP BY tier ORDER BY tier")
+        conflicts = store.df(
+            "SELECT tier, \"column\" FROM issues WHERE code = 'conflict' ORDER BY tier"
+        )
+    assert by_tier["n"].tolist() == [2, 2]  # certain, probable
+    assert conflicts.values.tolist() == [["certain", "wing"], ["probable", "wing"]]
+    for name in ("persons", "person_records", "issues"):
+        pd.testing.assert_frame_equal(copied[name], stored[name], obj=name)
