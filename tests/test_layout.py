@@ -88,7 +88,7 @@ def test_fast_path_classifies_like_the_row_rules(body: list[list[object]]) -> No
     rows: list[list[object]] = [["序号", "姓名", "身份证号码", "从业产业"], *body]
     fast = classify(M, rows)
     slow_path = pytest.MonkeyPatch()
-    slow_path.setattr(layout, "_plain_records", lambda m, r, n, i: [False] * len(r))
+    slow_path.setattr(layout, "_plain_records", lambda m, c, n, i, j: [False] * n)
     try:
         slow = classify(M, rows)
     finally:

@@ -55,6 +55,10 @@ class SheetLayout:
     skipped: dict[int, str]
     above_header_text: str = ""
     kinds: Counter[str] = field(default_factory=Counter)
+    # the rows below the header as columns (row `data_start` first): transposed once,
+    # for classifying and then for the records' cells
+    data_columns: list[tuple[object, ...]] = field(default_factory=list)
+    data_start: int = 0
 
 
 class NotARoster(Exception):
@@ -155,7 +159,9 @@ def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetL
     records: list[int] = []
     above: list[str] = []
     first_data = hdr[-1] + 1
-    plain = _plain_records(matcher, rows[first_data:last], name_col, id_col)
+    below = rows[first_data:last]
+    columns = transpose(below, max(map(len, below))) if below else []
+    plain = _plain_records(matcher, columns, len(below), name_col, id_col)
     for i in range(last):
         if i >= first_data and plain[i - first_data]:
             records.append(i)
@@ -177,26 +183,25 @@ def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetL
             else:
                 skipped[i] = kind
     kinds = Counter(skipped.values())
-    return SheetLayout(hdr, cmap, records, skipped, " ".join(above), kinds)
+    return SheetLayout(hdr, cmap, records, skipped, " ".join(above), kinds, columns, first_data)
 
 
 def _plain_records(
-    matcher: HeaderMatcher, rows: Sequence[Sequence[object]], name_col: int | None,
+    matcher: HeaderMatcher, columns: list[tuple[object, ...]], n: int, name_col: int | None,
     id_col: int | None,
 ) -> list[bool]:  # fmt: skip
-    """Rows below the header that are certainly records, found column by column over
-    distinct values: a name or an ID that is not a header text, and no cell that could
-    start a marker word (合计, 填表人, 注 …). The others go through `_row_kind`."""
-    if not rows:
+    """Which of the `n` rows below the header (given as columns) are certainly records,
+    found column by column over distinct values: a name or an ID that is not a header
+    text, and no cell that could start a marker word (合计, 填表人, 注 …). The others go
+    through `_row_kind`."""
+    if not n:
         return []
-    width = max(map(len, rows))
-    columns = transpose(rows, width)
-    doubt = np.zeros(len(rows), dtype=bool)
+    doubt = np.zeros(n, dtype=bool)
     for column in columns:
         doubt |= _marked(column)
-    keyless = np.ones(len(rows), dtype=bool)
+    keyless = np.ones(n, dtype=bool)
     for j in (name_col, id_col):
-        if j is None or j >= width:
+        if j is None or j >= len(columns):
             continue
         d = Distinct(columns[j])
         flags = [is_blank(u) for u in d.uniq]

@@ -10,8 +10,10 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ from .columns import HeaderMatcher
 from .config import GENERIC_SHEETS, NON_ROSTER_SHEETS, Settings
 from .errors import RefusedFile
 from .layout import NotARoster, SheetLayout, classify
-from .normalize.distinct import NONE, Distinct, transpose
+from .normalize.distinct import NONE, Distinct
 from .normalize.frame import RawIssue, normalize_frame
 from .normalize.text import clean_text, is_blank, squash
 from .normalize.vocab import Vocabulary
@@ -80,17 +82,30 @@ def _is_town_sheet(settings: Settings, sheet: str) -> bool:
 
 
 def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
-    rows = [sheet.rows[i] for i in lay.records]
-    used = [*lay.columns.fields, *lay.columns.extras]
-    columns = transpose(rows, max(used) + 1 if used else 0)
-    frame = pd.DataFrame({f: list(columns[j]) for j, f in lay.columns.fields.items()}, dtype=object)
+    """The record rows' cells of the mapped columns, taken from the columns classifying
+    transposed (cells past a row's end are blank text, as `transpose` pads them)."""
+    n = len(lay.records)
+    below = lay.data_columns
+    every = n == (len(below[0]) if below else 0)  # usually: no row below the header skipped
+    at = np.asarray(lay.records, dtype=np.intp) - lay.data_start
+
+    def column(j: int) -> np.ndarray[Any, Any]:
+        if j >= len(below):
+            return np.full(n, "", dtype=object)
+        cells = np.fromiter(below[j], dtype=object, count=len(below[j]))
+        return cells if every else cells[at]
+
+    used = {j: column(j) for j in (*lay.columns.fields, *lay.columns.extras)}
+    frame = pd.DataFrame({f: used[j] for j, f in lay.columns.fields.items()}, dtype=object)
     frame["source_sheet"] = sheet.name
-    frame["source_row"] = [i + 1 for i in lay.records]
-    frame["extras"] = _extras(columns, lay.columns.extras, len(rows))
+    frame["source_row"] = at + lay.data_start + 1
+    frame["extras"] = _extras(used, lay.columns.extras, n)
     return frame
 
 
-def _extras(columns: list[tuple[object, ...]], labels: dict[int, str], n: int) -> list[str | None]:
+def _extras(
+    columns: Mapping[int, Sequence[object] | np.ndarray[Any, Any]], labels: dict[int, str], n: int
+) -> list[str | None]:
     """The kept columns hcs does not know, per row as a JSON object of the non-blank ones
     (exactly what json.dumps of the dict writes), built over distinct values."""
     joined = np.full(n, None, dtype=object)

@@ -96,7 +96,7 @@ class Store:
     def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
         self._umask: int | None = None
-        self._known: dict[str, set[str]] = {}
+        self._known: dict[str, dict[str, str]] = {}
         if read_only and not path.exists():
             raise EnvironmentProblem(f"database {path} does not exist: run `hcs ingest` first")
         if not read_only:
@@ -233,7 +233,7 @@ class Store:
         names = [c for c in frame.columns if c in have]
         cols = ", ".join(f'"{c}"' for c in names)
         try:  # DuckDB reads Arrow faster than pandas' arrow-backed strings (~1.7x)
-            source: Any = pa.Table.from_pandas(frame[names], preserve_index=False)
+            source: Any = pa.table([self._arrow(table, frame[c]) for c in names], names=names)
         except (pa.ArrowException, ValueError, TypeError):  # mixed object column
             source = frame
         self.con.register("_hcs_append", source)
@@ -242,15 +242,26 @@ class Store:
         finally:
             self.con.unregister("_hcs_append")
 
-    def _columns(self, table: str) -> set[str]:
-        """A table's column names (the schema changes only in migrations: asked once)."""
+    def _columns(self, table: str) -> dict[str, str]:
+        """A table's column names and types (the schema changes only in migrations:
+        asked once)."""
         if table not in self._known:
             rows = self.con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ?",
                 [table],
             ).fetchall()
-            self._known[table] = {r[0] for r in rows}
+            self._known[table] = {r[0]: r[1] for r in rows}
         return self._known[table]
+
+    def _arrow(self, table: str, column: pd.Series) -> pa.Array | pa.ChunkedArray:
+        """A column as Arrow; an object column of decimals or dates is given the table's
+        type, which converts 4-5x faster than letting Arrow infer it value by value."""
+        if column.dtype == object:
+            declared = _arrow_type(self._columns(table)[str(column.name)])
+            if declared is not None:
+                return pa.array(column.to_numpy(), type=declared, from_pandas=True)
+        return pa.Array.from_pandas(column)
 
     def deactivate(self, file_id: int, replaced_by: int) -> None:
         self.con.execute(
@@ -385,6 +396,17 @@ class Store:
                         f"WHERE period = ? AND tier = ?{only}",
                         [tier, period, same_as],
                     )
+
+
+_DECIMAL = re.compile(r"DECIMAL\((\d+),(\d+)\)")
+
+
+def _arrow_type(sql_type: str) -> pa.DataType | None:
+    """The Arrow type of a DATE or DECIMAL column (others: inferred)."""
+    if sql_type == "DATE":
+        return pa.date32()
+    m = _DECIMAL.fullmatch(sql_type)
+    return pa.decimal128(int(m[1]), int(m[2])) if m else None
 
 
 def arrow_frame(table: pa.Table) -> pd.DataFrame:
