@@ -77,6 +77,38 @@ def test_append_takes_a_mixed_object_column_that_arrow_refuses(tmp_path: Path) -
         assert sorted(store.df("SELECT value FROM issues")["value"]) == ["1.5", "x"]
 
 
+def test_append_types_decimal_and_date_columns_as_the_table_declares(tmp_path: Path) -> None:
+    """Object columns of Decimals and dates are converted with the table's Arrow type;
+    a value the type cannot hold exactly (three decimals) falls back and still lands."""
+    from datetime import date
+    from decimal import Decimal
+
+    def persons(income: list[object]) -> pd.DataFrame:
+        return pd.DataFrame({
+            "period": [2017, 2017], "tier": ["certain"] * 2, "person_key": ["Pa", "Pb"],
+            "survivor": [1, 2], "records": [1, 1], "counties": [1, 1], "probable": [False] * 2,
+            "birth_date": pd.array([date(1980, 1, 1), None], dtype=object),
+            "labor_capacity": ["full"] * 2, "willing": ["yes"] * 2, "class": ["A"] * 2,
+            "wing": ["handicraft"] * 2, "new_practitioner": [False] * 2, "status": ["active"] * 2,
+            "income_before_cents": [100, None], "name": pd.array(income, dtype=object),
+        })  # fmt: skip
+
+    with Store(tmp_path / "h.duckdb") as store:
+        store.con.execute("CREATE TABLE money (person_key VARCHAR, amount DECIMAL(14,2))")
+        store.append("persons", persons(["张丽", None]))
+        typed = store._arrow("money", pd.Series([Decimal("12.50"), None], name="amount"))
+        assert str(typed.type) == "decimal128(14, 2)" and typed.null_count == 1
+        store.append("money", pd.DataFrame({
+            "person_key": ["Pa", "Pb", "Pc"],
+            "amount": pd.array([Decimal("12.50"), None, Decimal("1.005")], dtype=object),
+        }))  # fmt: skip
+        got = store.con.execute(
+            "SELECT p.birth_date, m.amount FROM money m LEFT JOIN persons p USING (person_key) "
+            "ORDER BY m.person_key"
+        ).fetchall()
+    assert got == [(date(1980, 1, 1), Decimal("12.50")), (None, None), (None, Decimal("1.01"))]
+
+
 def test_a_large_read_after_a_single_row_lookup(sample_db: tuple[Path, object]) -> None:
     """DuckDB 2 refuses a relation while an execute() result is unfinished (fetchone)."""
     with Store(sample_db[0], read_only=True) as store:
