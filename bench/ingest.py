@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -76,8 +78,65 @@ def unique_id(n: int) -> str:
     return body + check
 
 
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+)
+GIVEN = "秀英华玉兰桂珍凤芳梅丽红霞燕敏静娟艳萍琴云莲翠荣丹洁春雪慧美婷琳娜倩颖月桃菊香淑惠"
+
+
+def _name(rng: random.Random) -> str:
+    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.8 else "")
+    return rng.choice(SURNAMES) + given
+
+
+def _money(cell: object, rng: random.Random) -> object:
+    """A new amount written the way the sample's cell was (number, 万, 1,234, 元)."""
+    yuan = rng.randrange(1_000, 40_000, 10)
+    if isinstance(cell, float):
+        return float(yuan)
+    text = str(cell)
+    if "万" in text:
+        return f"{yuan / 10_000:.2f}万"
+    if "," in text:
+        return f"{yuan:,}"
+    return f"{yuan}元" if "元" in text else cell
+
+
+def _visit(cell: object, rng: random.Random) -> object:
+    """A visit date in 2017, written the way the sample's cell was."""
+    day = date(2017, 1, 1) + timedelta(days=rng.randrange(365))
+    if isinstance(cell, date):
+        return day
+    text = str(cell)
+    if "/" in text:
+        return f"{day.year}/{day.month}/{day.day}"
+    return day.isoformat() if "-" in text else cell
+
+
+def realistic(row: list[object], cols: dict[str, int], n: int, rng: random.Random) -> list[object]:
+    """The sample row with what differs from woman to woman in a real roster made
+    different: serial number, names, phone, incomes, visit date (and a unique ID).
+    Cells keep the sample's formats, so normalisers meet the same variety."""
+    row = list(row)
+    row[cols["序号"]] = float(n % 100_000 + 1)
+    row[cols["身份证"]] = unique_id(n)
+    row[cols["姓名"]] = name = _name(rng)
+    head = cols["户主"]
+    row[head] = name if row[cols["与户主关系"]] == "本人" else _name(rng)
+    phone = f"1{rng.choice('3589')}{n % 1_000_000_000:09d}"
+    if "-" in str(row[cols["电话"]]):
+        phone = f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"
+    row[cols["电话"]] = phone
+    for j in (cols["帮扶前"], cols["当年收入"]):
+        row[j] = _money(row[j], rng)
+    row[cols["回访"]] = _visit(row[cols["回访"]], rng)
+    return row
+
+
 def build(folder: Path, records: int, files: int) -> list[Path]:
-    """`files` county rosters (title row + header) cycling through the sample's 2017 rows."""
+    """`files` county rosters (title row + header) from the sample's 2017 rows, with
+    each woman's own name, ID, phone, incomes and visit date (see `realistic`)."""
     src = next(SAMPLE.glob("2017/丰县*.xlsx"))
     cells = CalamineWorkbook.from_path(str(src)).get_sheet_by_index(0).to_python()
     at = next(i for i, r in enumerate(cells) if "姓名" in [str(c).strip() for c in r])
@@ -85,19 +144,22 @@ def build(folder: Path, records: int, files: int) -> list[Path]:
         cells[at],
         [r for r in cells[at + 1 :] if r[1] not in ("", None) and r[0] != "合计"],
     )
+    cols = {
+        key: next(j for j, h in enumerate(header) if key in str(h))
+        for key in ("序号", "姓名", "身份证", "户主", "与户主关系", "电话", "帮扶前", "当年收入",
+                    "回访")
+    }  # fmt: skip
     out = []
     per = records // files
     for k in range(files):
         county = COUNTIES[k % len(COUNTIES)]
+        rng = random.Random(k)
         wb = openpyxl.Workbook(write_only=True)
         ws = wb.create_sheet("Sheet1")
         ws.append([f"徐州市{county}2017年妇女花名册（基准测试）"])
         ws.append(header)
-        id_col = next(j for j, h in enumerate(header) if "身份证" in str(h))
         for i in range(per):
-            row = list(data[(i + k * 7) % len(data)])
-            row[id_col] = unique_id(k * per + i)  # one woman per row, as in real rosters
-            ws.append(row)
+            ws.append(realistic(data[(i + k * 7) % len(data)], cols, k * per + i, rng))
         path = folder / f"{county}2017年基准{k}.xlsx"
         wb.save(path)
         out.append(path)

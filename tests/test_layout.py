@@ -94,3 +94,25 @@ def test_fast_path_classifies_like_the_row_rules(body: list[list[object]]) -> No
     finally:
         slow_path.undo()
     assert (fast.records, fast.skipped) == (slow.records, slow.skipped)
+
+
+# --- the header matcher's shortcut: a text starting with an ideograph no synonym starts with
+_SYNONYM_TEXTS = [t for names in load_settings(None).headers.values() for t in names]
+
+
+@given(
+    st.lists(
+        st.sampled_from([*_SYNONYM_TEXTS, "张", "丽", " ", "（元）", "(人)", "【", "姓", "名"]),
+        min_size=1, max_size=3,
+    )
+)  # fmt: skip
+def test_header_matcher_shortcut_matches_like_the_synonym_lookup(parts: list[str]) -> None:
+    from handcraft_stats.columns import _UNIT
+    from handcraft_stats.normalize.text import squash
+
+    text = "".join(parts)
+    exact = {squash(n): f for f, names in reversed(load_settings(None).headers.items())
+             for n in reversed(names)}  # fmt: skip
+    key = squash(text)
+    want = exact.get(key) or exact.get(_UNIT.sub("", key)) if key else None
+    assert HeaderMatcher(load_settings(None).headers).match(text) == want

@@ -69,6 +69,26 @@ def test_pinyin_key() -> None:
     assert pinyin_key("Anna") == "anna"
 
 
+# surnames, given-name characters, heteronyms (曾 单 解 仇 朴 查 区 乐 重 长 行), characters that
+# form words of pypinyin's phrase table when side by side (重庆 长城 银行 音乐 快乐), minority
+# names' middle dots, Latin letters, digits and a rare character
+_NAME_CHARS = list("王李张刘陈杨黄赵吴周徐孙曾单解仇朴查区覃秀英华玉兰丽莉芳梅红霞燕长城重庆"
+                   "银行音乐快阿依古买提·Ab3𠀋")  # fmt: skip
+
+
+@given(st.text(alphabet=_NAME_CHARS, min_size=1, max_size=10))
+def test_pinyin_key_reads_every_name_as_pypinyin_does(name: str) -> None:
+    """The per-character fast path gives exactly pypinyin's reading of the whole name."""
+    from pypinyin import lazy_pinyin
+
+    assert pinyin_key(name) == "".join(lazy_pinyin(name, errors="default")).lower()
+
+
+def test_pinyin_key_reads_phrase_words_as_words() -> None:
+    assert pinyin_key("王重庆") == "wangchongqing"  # 重庆 as a word: chong, not zhong
+    assert pinyin_key("重丽") == "zhongli"  # 重 alone: its first reading
+
+
 @pytest.mark.parametrize(
     "raw", ["138-1234-5678", "138 1234 5678", 13812345678.0, 13812345678, "１３８１２３４５６７８"]
 )

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .normalize.text import is_blank, squash
+from .normalize.text import is_blank, is_ideograph, squash
 
 SERIAL = "_serial"
 _UNIT = re.compile(r"\((元|元/人|人|次|万元|人次)\)$")
@@ -31,6 +31,8 @@ class HeaderMatcher:
         # Numbers and ASCII texts stay ASCII when squashed: with no ASCII synonym (the
         # default table has none) they never name a column, without a lookup.
         self._ascii = any(k.isascii() for k in self._exact)
+        # a text starting with an ideograph no synonym starts with names no column
+        self._starts = frozenset(k[0] for k in self._exact if k)
 
     def match(self, text: object) -> str | None:
         """The canonical field (or "_serial") a header cell names, else None."""
@@ -38,6 +40,8 @@ class HeaderMatcher:
             isinstance(text, int | float) or (isinstance(text, str) and text.isascii())
         ):
             return None
+        if isinstance(text, str) and text and is_ideograph(text[0]) and text[0] not in self._starts:
+            return None  # most data cells (names, places): no squashing, no cache entry
         ck = (type(text), text)
         try:
             return self._cache[ck]

@@ -17,7 +17,7 @@ import numpy as np
 
 from .columns import SERIAL, ColumnMap, HeaderMatcher, map_columns
 from .normalize.distinct import Distinct, transpose
-from .normalize.text import is_blank, squash
+from .normalize.text import is_blank, is_ideograph, squash
 
 HEADER_SEARCH_ROWS = 40
 TOTALS = ("合计", "总计", "小计", "共计")
@@ -230,6 +230,8 @@ def _may_mark(cell: object) -> bool:
     column) starts like 小计 but is no marker: only whole marker words count."""
     if not isinstance(cell, str) or cell.isascii():
         return False
+    if is_ideograph(cell[0]) and cell[0] not in _MARKER_STARTS:
+        return False  # squashing keeps a leading ideograph (most cells: names, places)
     text = squash(cell)
     return not text or (text[0] in _MARKER_STARTS and text.startswith(_MARKERS))
 

@@ -62,7 +62,8 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
     def blank(name: str) -> np.ndarray[Any, Any]:
         if name not in blanks:
             d = col(name)
-            blanks[name] = np.array([is_blank(u) for u in d.uniq], dtype=bool)[d.codes]
+            flags = [not u.strip() if type(u) is str else is_blank(u) for u in d.uniq]
+            blanks[name] = np.array(flags, dtype=bool)[d.codes]
         return blanks[name]
 
     def parsed(name: str, fn: Callable[[object], Parsed[Any]]) -> np.ndarray[Any, Any]:

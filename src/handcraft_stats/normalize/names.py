@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import unicodedata
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib.resources import files
 from types import ModuleType
@@ -48,8 +49,43 @@ def normalize_name(raw: object) -> str | None:
 
 
 def pinyin_key(name: str) -> str:
-    """Toneless pinyin of the name joined without separators ("张丽", "张莉" → "zhangli")."""
-    from pypinyin import lazy_pinyin  # 0.2 s to import: only when names are linked
+    """Toneless pinyin of the name joined without separators ("张丽", "张莉" → "zhangli").
 
-    syllables: list[str] = lazy_pinyin(name, errors="default")
-    return "".join(syllables).lower()
+    Exactly pypinyin's `lazy_pinyin`, joined and lower-cased. A name containing no
+    word of pypinyin's phrase table (most names) is read character by character, which
+    is what pypinyin does for it too: each character's reading is asked once per
+    process and kept (a roster's names are mostly distinct; 15 µs a name becomes ~1)."""
+    if len(name) <= _LONGEST_NAME and not _has_phrase(name):
+        try:
+            return "".join([_CHARS[c] for c in name])
+        except KeyError:
+            for c in name:
+                if c not in _CHARS:
+                    _CHARS[c] = _pinyin(c)
+            return "".join([_CHARS[c] for c in name])
+    return _pinyin(name)
+
+
+_LONGEST_NAME = 8  # longer texts (not names) go to pypinyin whole
+_CHARS: dict[str, str] = {}
+
+
+def _pinyin(text: str) -> str:
+    lazy_pinyin, _ = _pypinyin()
+    return "".join(lazy_pinyin(text, errors="default")).lower()
+
+
+def _has_phrase(name: str) -> bool:
+    """Does a run of two or more of the name's characters form a word of pypinyin's
+    phrase table (which would be read as a word, e.g. 重庆 chong-qing)?"""
+    _, phrases = _pypinyin()
+    n = len(name)
+    return any(name[i:j] in phrases for i in range(n - 1) for j in range(i + 2, n + 1))
+
+
+@cache
+def _pypinyin() -> tuple[Callable[..., list[str]], Mapping[str, object]]:
+    from pypinyin import lazy_pinyin  # 0.2 s to import: only when names are linked
+    from pypinyin.constants import PHRASES_DICT
+
+    return lazy_pinyin, PHRASES_DICT

@@ -33,6 +33,13 @@ def is_blank(raw: object) -> bool:
     return type(raw).__name__ in _NA_TYPES
 
 
+def is_ideograph(char: str) -> bool:
+    """A CJK unified ideograph (U+4E00-U+9FFF): NFKC leaves it as it is and `squash`
+    neither drops nor changes it, so a text starting with one squashes to a text
+    starting with it (a cheap test before squashing)."""
+    return "\u4e00" <= char <= "\u9fff"
+
+
 def _to_str(raw: object) -> str:
     if isinstance(raw, str):
         return raw
