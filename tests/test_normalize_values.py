@@ -84,6 +84,17 @@ def test_pinyin_key_reads_every_name_as_pypinyin_does(name: str) -> None:
     assert pinyin_key(name) == "".join(lazy_pinyin(name, errors="default")).lower()
 
 
+@given(st.text(alphabet=[*_NAME_CHARS, *"楊紅鳳陳劉麗蘭華單幹乾後髮 \u3000"], max_size=8))
+def test_normalize_name_simplifies_exactly_as_zhconv(raw: str) -> None:
+    """The shortcut (no character zhconv converts: the text as it is) equals zhconv."""
+    import unicodedata
+
+    import zhconv
+
+    text = "".join(unicodedata.normalize("NFKC", raw).split())
+    assert normalize_name(raw) == (zhconv.convert(text, "zh-cn") if text else None)
+
+
 def test_pinyin_key_reads_phrase_words_as_words() -> None:
     assert pinyin_key("王重庆") == "wangchongqing"  # 重庆 as a word: chong, not zhong
     assert pinyin_key("重丽") == "zhongli"  # 重 alone: its first reading

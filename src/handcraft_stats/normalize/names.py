@@ -43,9 +43,23 @@ def normalize_name(raw: object) -> str | None:
     text = "".join(unicodedata.normalize("NFKC", str(raw)).split())
     if not text:
         return None
-    _load_dictionary()
+    if _converted_chars().isdisjoint(text):
+        return text  # no character zhconv would look up: convert returns it as it is
     simplified: str = zhconv.convert(text, "zh-cn")
     return simplified
+
+
+@cache
+def _converted_chars() -> frozenset[str]:
+    """The characters zhconv's zh-cn conversion starts a match at (its prefix set's
+    single characters); empty when zhconv keeps them elsewhere (then always convert)."""
+    _load_dictionary()
+    try:
+        zhconv.zhconv.getdict("zh-cn")
+        prefixes: frozenset[str] = zhconv.zhconv.pfsdict["zh-cn"]
+    except (AttributeError, KeyError, TypeError):
+        return frozenset()
+    return frozenset(p for p in prefixes if len(p) == 1)
 
 
 def pinyin_key(name: str) -> str:
@@ -71,21 +85,24 @@ _CHARS: dict[str, str] = {}
 
 
 def _pinyin(text: str) -> str:
-    lazy_pinyin, _ = _pypinyin()
+    lazy_pinyin, _, _ = _pypinyin()
     return "".join(lazy_pinyin(text, errors="default")).lower()
 
 
 def _has_phrase(name: str) -> bool:
     """Does a run of two or more of the name's characters form a word of pypinyin's
     phrase table (which would be read as a word, e.g. 重庆 chong-qing)?"""
-    _, phrases = _pypinyin()
+    _, phrases, pairs = _pypinyin()
     n = len(name)
+    if not any(name[i : i + 2] in pairs for i in range(n - 1)):
+        return False  # every phrase word starts with one of `pairs`
     return any(name[i:j] in phrases for i in range(n - 1) for j in range(i + 2, n + 1))
 
 
 @cache
-def _pypinyin() -> tuple[Callable[..., list[str]], Mapping[str, object]]:
+def _pypinyin() -> tuple[Callable[..., list[str]], Mapping[str, object], frozenset[str]]:
+    """lazy_pinyin, its phrase table, and the first two characters of every phrase."""
     from pypinyin import lazy_pinyin  # 0.2 s to import: only when names are linked
     from pypinyin.constants import PHRASES_DICT
 
-    return lazy_pinyin, PHRASES_DICT
+    return lazy_pinyin, PHRASES_DICT, frozenset(p[:2] for p in PHRASES_DICT)
