@@ -105,3 +105,36 @@ def test_a_tier_without_links_of_its_own_copies_the_other_tiers_persons(
     assert conflicts.values.tolist() == [["certain", "wing"], ["probable", "wing"]]
     for name in ("persons", "person_records", "issues"):
         pd.testing.assert_frame_equal(copied[name], stored[name], obj=name)
+
+
+def test_person_keys_made_by_the_parse_equal_those_relinking_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest hashes ID person keys in the parse workers and relinking hashes only the
+    rest; a relink without them (as after a re-ingest) gives every person the same key."""
+    from handcraft_stats import link
+
+    hashed: list[int] = []  # how many keys each relink hashed (both tiers)
+    mac, relink = link._mac, pipeline.relink
+
+    def counted(salt: str, bases: list[str]) -> list[str]:
+        if hashed:
+            hashed[-1] += len(bases)
+        return mac(salt, bases)
+
+    def relinked(*args: object, **kw: object) -> object:
+        hashed.append(0)
+        return relink(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(link, "_mac", counted)
+    monkeypatch.setattr(pipeline, "relink", relinked)
+    db = tmp_path / "h.duckdb"
+    _ingest(SAMPLE / "rosters" / "2017", db, jobs=1)
+    sql = "SELECT tier, record_id, person_key FROM person_records ORDER BY ALL"
+    with Store(db) as store:
+        made = store.df(sql)
+        persons = int(store.df("SELECT count(*) AS n FROM persons")["n"][0])  # both tiers
+        pipeline.relink(store, 2017, SETTINGS)
+        pd.testing.assert_frame_equal(store.df(sql), made)
+    assert 0 < hashed[0] < persons / 5  # at ingest: clusters of several, rows without an ID
+    assert hashed[1] == persons  # without the parse's keys: every person of both tiers

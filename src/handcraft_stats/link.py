@@ -229,11 +229,35 @@ def candidates(rec: pd.DataFrame, tier: str, backend: Backend = "duckdb") -> pd.
     return out.astype({"record_a": "int64", "record_b": "int64"})
 
 
+def id_person_keys(id_keys: pd.Series, salt: str) -> np.ndarray[Any, Any]:
+    """The person key a record's valid ID key gives its person (bytes; b"" without one):
+    computed by the parse workers, so that relinking hashes only the clusters of
+    several records and the records stored earlier (`OWN_KEY`)."""
+    out = np.full(len(id_keys), b"", dtype="S13")
+    has = id_keys.notna().to_numpy()
+    out[has] = _mac(salt, [f"id:{k}" for k in id_keys[has]])
+    return out
+
+
+OWN_KEY = "own_key"  # optional column of `rec`: `id_person_keys` of its records, or b""
+
+
+def _mac(salt: str, bases: list[str]) -> list[str]:
+    """`person_key(salt, b)` for many b, the keyed state set up once."""
+    mac = hashlib.blake2b(key=salt.encode()[:64], digest_size=6)
+    made = []
+    for b in bases:
+        h = mac.copy()
+        h.update(b.encode())
+        made.append("P" + h.hexdigest())
+    return made
+
+
 def _cluster_keys(rec: pd.DataFrame, salt: str) -> pd.Series:
     """Each cluster's person key (a Series indexed by cluster root), from its smallest
     valid ID key, else from its first record's name and place in the roster. Most
-    clusters are one record: only the clusters of several are grouped, and the row basis
-    is built only for the clusters without an ID."""
+    clusters are one record: their key is the record's own (`OWN_KEY`) when the parse
+    made it; only the others are hashed here, and the clusters of several grouped."""
     cluster = rec["cluster"]
     first = ~cluster.duplicated().to_numpy()
     several = cluster.duplicated(keep=False).to_numpy()
@@ -244,23 +268,26 @@ def _cluster_keys(rec: pd.DataFrame, salt: str) -> pd.Series:
     id_key = firsts["id_key"].astype(object).to_numpy().copy()
     grouped = several[first]
     id_key[grouped] = smallest.reindex(firsts.index[grouped]).astype(object).to_numpy()
+    keys = np.empty(len(firsts), dtype=object)
+    todo = np.ones(len(firsts), dtype=bool)
+    if OWN_KEY in rec.columns:  # a single record's own key is its cluster's
+        own = rec[OWN_KEY].to_numpy()[first]
+        done = ~grouped & (own != b"")
+        keys[done] = own[done].astype("U13")
+        todo &= ~done
     basis = np.empty(len(firsts), dtype=object)
-    has_id = pd.notna(id_key)
+    has_id = pd.notna(id_key) & todo
     basis[has_id] = [f"id:{k}" for k in id_key[has_id]]
-    if not has_id.all():
-        rows = firsts.loc[~has_id]
-        basis[~has_id] = (
+    by_row = todo & ~has_id
+    if by_row.any():
+        rows = firsts.loc[by_row]
+        basis[by_row] = (
             "row:" + rows["name"].astype("string").fillna("") + ":" + rows["source_file"]
             + ":" + rows["source_sheet"].astype("string") + ":"
             + rows["source_row"].astype("string")
         ).to_numpy(dtype=object)  # fmt: skip
-    mac = hashlib.blake2b(key=salt.encode()[:64], digest_size=6)  # = person_key, keyed once
-    made = []
-    for b in basis.tolist():
-        h = mac.copy()
-        h.update(b.encode())
-        made.append("P" + h.hexdigest())
-    return pd.Series(made, index=firsts.index, dtype="str")
+    keys[todo] = _mac(salt, basis[todo].tolist())
+    return pd.Series(keys, index=firsts.index, dtype="str")
 
 
 def _decided(

@@ -23,6 +23,7 @@ from .columns import HeaderMatcher
 from .config import GENERIC_SHEETS, NON_ROSTER_SHEETS, Settings
 from .errors import RefusedFile
 from .layout import NotARoster, SheetLayout, classify
+from .link import id_person_keys
 from .normalize.distinct import NONE, Distinct
 from .normalize.frame import RawIssue, normalize_frame
 from .normalize.text import clean_text, is_blank, squash
@@ -58,6 +59,10 @@ class ParsedFile:
     issues: pd.DataFrame
     skipped: pd.DataFrame  # sheet, source_row, kind
     unknown_columns: list[str] = field(default_factory=list)
+    # with a salt: each record's person key from its ID (link.id_person_keys), made here
+    # in the parse workers so relinking need not hash them
+    own_keys: np.ndarray[Any, Any] | None = None
+    first_record_id: int | None = None  # set when stored
 
     @property
     def skipped_by_kind(self) -> Counter[str]:
@@ -144,9 +149,10 @@ def file_issues(
 
 def parse_file(
     path: Path, data: bytes, settings: Settings, vocab: Vocabulary,
-    county: str | None = None, year: int | None = None,
+    county: str | None = None, year: int | None = None, salt: str | None = None,
 ) -> ParsedFile:  # fmt: skip
-    """Parse one file; raise RefusedFile (one-line reason) when nothing of it can be used."""
+    """Parse one file; raise RefusedFile (one-line reason) when nothing of it can be used.
+    `salt`: the database's, to make the records' own person keys (`own_keys`)."""
     raw_sheets = read_file(path, data, Limits.from_mapping(settings.limits))
     matcher = HeaderMatcher(settings.headers)
     infos: list[SheetInfo] = []
@@ -216,4 +222,5 @@ def parse_file(
         records=typed, issues=issues,
         skipped=pd.DataFrame(skipped, columns=["sheet", "source_row", "kind"]),
         unknown_columns=list(unknown),
+        own_keys=None if salt is None else id_person_keys(typed["id_key"], salt),
     )  # fmt: skip

@@ -14,13 +14,14 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .blocking import Backend
 from .checks import PERIOD_RULES, Catalogue, period_rules, to_rows
 from .config import Settings
 from .errors import RefusedFile, UsageError
-from .link import TIERS, Linked, link_period, link_tiers
+from .link import OWN_KEY, TIERS, Linked, link_period, link_tiers
 from .normalize.vocab import Vocabulary
 from .parse import ParsedFile, parse_file
 from .read import KNOWN
@@ -158,14 +159,15 @@ def _outcome(pf: ParsedFile, status: str) -> FileOutcome:
 
 
 def _parse(
-    path: Path, settings: Settings, county: str | None, year: int | None
-) -> ParsedFile | FileOutcome:
+    path: Path, settings: Settings, county: str | None, year: int | None,
+    salt: str | None = None,
+) -> ParsedFile | FileOutcome:  # fmt: skip
     try:
         data = path.read_bytes()
     except OSError as exc:
         return FileOutcome(str(path), path.name, "refused", f"cannot read file: {exc.strerror}")
     try:
-        return parse_file(path, data, settings, _vocabulary(settings), county, year)
+        return parse_file(path, data, settings, _vocabulary(settings), county, year, salt)
     except RefusedFile as exc:
         return FileOutcome(str(path), path.name, "refused", exc.message)
 
@@ -204,20 +206,19 @@ def auto_jobs(files: list[Path]) -> int:
 
 def parse_all(
     files: list[Path], settings: Settings, county: str | None, year: int | None,
-    jobs: int | None = None, on_progress: Progress | None = None,
+    jobs: int | None = None, on_progress: Progress | None = None, salt: str | None = None,
 ) -> Iterator[ParsedFile | FileOutcome]:  # fmt: skip
     """Parse files in order, in `jobs` worker processes (one file per task)."""
     jobs = auto_jobs(files) if jobs is None else jobs
+    parse = partial(_parse, settings=settings, county=county, year=year, salt=salt)
     if jobs <= 1:
-        results: Iterable[ParsedFile | FileOutcome] = (
-            _parse(p, settings, county, year) for p in files
-        )
+        results: Iterable[ParsedFile | FileOutcome] = (parse(p) for p in files)
         pool = None
     else:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context(_START))
         with warnings.catch_warnings():  # Python 3.12+: DuckDB's idle threads (see _START)
             warnings.simplefilter("ignore", DeprecationWarning)
-            results = pool.map(partial(_parse, settings=settings, county=county, year=year), files)
+            results = pool.map(parse, files)
     try:
         for n, (path, res) in enumerate(zip(files, results, strict=True), 1):
             if on_progress:
@@ -281,7 +282,11 @@ def _accepted(linked: Linked) -> Counter[str]:
 
 
 def relink(
-    store: Store, period: int, settings: Settings | None = None, backend: Backend = "duckdb"
+    store: Store,
+    period: int,
+    settings: Settings | None = None,
+    backend: Backend = "duckdb",
+    own_keys: Iterable[tuple[int, np.ndarray[Any, Any]]] = (),
 ) -> dict[str, Linked]:
     """Link one period's active records at every tier, rerun the period rules, store.
 
@@ -291,6 +296,7 @@ def relink(
     time: this one touches it again only after the writes)."""
     cat = Catalogue.load(settings.checks if settings else None)
     rec = store.active_records(period, leave_out=("name_raw", "extras"))  # not used here
+    rec[OWN_KEY] = _own_keys(rec["record_id"].to_numpy(), own_keys)
     decisions = store.decisions_for(period)
     out: dict[str, Linked] = {}
     with ThreadPoolExecutor(1, thread_name_prefix="hcs-relink") as writer:
@@ -315,6 +321,21 @@ def relink(
         if last is not None:
             last.result()  # the writes' error, if any, is raised here
     store.replace_period_issues(period, PERIOD_RULES, issues)
+    return out
+
+
+def _own_keys(
+    record_ids: np.ndarray[Any, Any], parts: Iterable[tuple[int, np.ndarray[Any, Any]]]
+) -> np.ndarray[Any, Any]:
+    """The records' own person keys, from (first record id, keys) of the files this run
+    stored (b"" for the others: relinking hashes those)."""
+    out = np.full(len(record_ids), b"", dtype="S13")
+    for first, keys in parts:
+        at, n = int(np.searchsorted(record_ids, first)), len(keys)
+        # record ids are sorted and unique: the file's records sit at at..at+n-1
+        whole = at + n <= len(record_ids) and record_ids[at + n - 1] - first == n - 1
+        if n and whole and record_ids[at] == first:
+            out[at : at + n] = keys
     return out
 
 
@@ -364,7 +385,8 @@ def ingest(
     groups: dict[tuple[str, int], list[ParsedFile]] = {}
     names: dict[tuple[str, int], set[str]] = {}
     run: set[int] = set()  # files stored by this run never replace each other
-    for res in parse_all(files, settings, county, year, jobs, on_progress):
+    keys: dict[int, list[tuple[int, np.ndarray[Any, Any]]]] = {}  # period: files' own keys
+    for res in parse_all(files, settings, county, year, jobs, on_progress, store.salt()):
         if isinstance(res, FileOutcome):
             outcomes.append(res)
             continue
@@ -377,10 +399,12 @@ def ingest(
             fault_point("before-store")
             outcomes.append(_outcome(res, store_files(store, [res], run=run)[0]))
             touched.add(res.period)
+            _keep_keys(keys, res)
     for key, group in groups.items():
         fault_point("before-store")
         for pf, status in zip(group, store_files(store, group, names[key], run), strict=True):
             outcomes.append(_outcome(pf, status))
+            _keep_keys(keys, pf)
         touched.add(key[1])
     links: Counter[str] = Counter()
     persons: dict[str, int] = {}
@@ -388,9 +412,14 @@ def ingest(
         if on_progress:
             on_progress("link", i, len(touched), str(period))
         fault_point("before-link")
-        linked = relink(store, period, settings)
+        linked = relink(store, period, settings, own_keys=keys.get(period, ()))
         fault_point("after-link")
         clear_pending(store, period)
         links.update(_accepted(linked[TIERS[-1]]))
         persons[str(period)] = len(linked[TIERS[-1]].persons)
     return IngestReport(outcomes, dict(links), persons, ignored)
+
+
+def _keep_keys(keys: dict[int, list[tuple[int, np.ndarray[Any, Any]]]], pf: ParsedFile) -> None:
+    if pf.own_keys is not None and pf.first_record_id is not None:
+        keys.setdefault(pf.period, []).append((pf.first_record_id, pf.own_keys))

@@ -94,6 +94,7 @@ def store_files(
             file_id, first = store.next_ids()
             version = store.next_version(pf.county, pf.period)
             tables = _tables(pf, file_id, first)
+            pf.first_record_id = first
             store.insert_file(_values(pf, file_id, version, len(tables["records"])), tables)
             for old in previous:
                 store.deactivate(old.file_id, file_id)
