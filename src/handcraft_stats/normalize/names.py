@@ -43,23 +43,9 @@ def normalize_name(raw: object) -> str | None:
     text = "".join(unicodedata.normalize("NFKC", str(raw)).split())
     if not text:
         return None
-    if _converted_chars().isdisjoint(text):
-        return text  # no character zhconv would look up: convert returns it as it is
-    simplified: str = zhconv.convert(text, "zh-cn")
-    return simplified
-
-
-@cache
-def _converted_chars() -> frozenset[str]:
-    """The characters zhconv's zh-cn conversion starts a match at (its prefix set's
-    single characters); empty when zhconv keeps them elsewhere (then always convert)."""
     _load_dictionary()
-    try:
-        zhconv.zhconv.getdict("zh-cn")
-        prefixes: frozenset[str] = zhconv.zhconv.pfsdict["zh-cn"]
-    except (AttributeError, KeyError, TypeError):
-        return frozenset()
-    return frozenset(p for p in prefixes if len(p) == 1)
+    simplified: str = zhconv.convert(text, "zh-cn")  # 1 us a name: no shortcut pays
+    return simplified
 
 
 def pinyin_key(name: str) -> str:
