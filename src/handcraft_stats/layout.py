@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
@@ -79,7 +78,10 @@ def _texts(row: Sequence[object]) -> list[str]:
     return [_squash_cell(c) for c in row]
 
 
-def _head_texts(row: Sequence[object], k: int = 4) -> list[str]:
+HEAD_CELLS = 4  # the row rules look at a row's first four non-blank cells
+
+
+def _head_texts(row: Sequence[object], k: int = HEAD_CELLS) -> list[str]:
     """The squashed texts of a row's first k non-blank cells."""
     out: list[str] = []
     for c in row:
@@ -192,13 +194,18 @@ def _plain_records(
 ) -> list[bool]:  # fmt: skip
     """Which of the `n` rows below the header (given as columns) are certainly records,
     found column by column over distinct values: a name or an ID that is not a header
-    text, and no cell that could start a marker word (合计, 填表人, 注 …). The others go
-    through `_row_kind`."""
+    text, and first cells that are neither blank nor could start a marker word (合计,
+    填表人, 注 …). The others go through `_row_kind`.
+
+    The row rules read a row's first `HEAD_CELLS` non-blank cells (`_head_texts`): when
+    its first `HEAD_CELLS` cells are all non-blank, those are the ones, and the cells
+    after them can never mark the row, so only the first columns are looked at."""
     if not n:
         return []
     doubt = np.zeros(n, dtype=bool)
-    for column in columns:
-        doubt |= _marked(column)
+    for column in columns[:HEAD_CELLS]:
+        d = Distinct(column)
+        doubt |= d.spread([is_blank(u) or _may_mark(u) for u in d.uniq]).astype(bool)
     keyless = np.ones(n, dtype=bool)
     for j in (name_col, id_col):
         if j is None or j >= len(columns):
@@ -210,18 +217,6 @@ def _plain_records(
         doubt |= d.spread(headerish).astype(bool)
     plain: list[bool] = (~(doubt | keyless)).tolist()
     return plain
-
-
-def _marked(column: Sequence[object]) -> np.ndarray[Any, Any]:
-    """Rows whose cell in this column could start a marker word."""
-    try:
-        marks = {v for v in set(column) if _may_mark(v)}  # usually none: nothing to spread
-    except TypeError:  # an unhashable cell (no reader returns one)
-        d = Distinct(column)
-        return d.spread([_may_mark(u) for u in d.uniq]).astype(bool)
-    if not marks:
-        return np.zeros(len(column), dtype=bool)
-    return np.fromiter((v in marks for v in column), dtype=bool, count=len(column))
 
 
 def _may_mark(cell: object) -> bool:
