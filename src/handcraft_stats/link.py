@@ -239,9 +239,6 @@ def id_person_keys(id_keys: pd.Series, salt: str) -> np.ndarray[Any, Any]:
     return out
 
 
-OWN_KEY = "own_key"  # optional column of `rec`: `id_person_keys` of its records, or b""
-
-
 def _mac(salt: str, bases: list[str]) -> list[str]:
     """`person_key(salt, b)` for many b, the keyed state set up once."""
     mac = hashlib.blake2b(key=salt.encode()[:64], digest_size=6)
@@ -253,11 +250,14 @@ def _mac(salt: str, bases: list[str]) -> list[str]:
     return made
 
 
-def _cluster_keys(rec: pd.DataFrame, salt: str) -> pd.Series:
+def _cluster_keys(
+    rec: pd.DataFrame, salt: str, own: np.ndarray[Any, Any] | None = None
+) -> pd.Series:
     """Each cluster's person key (a Series indexed by cluster root), from its smallest
     valid ID key, else from its first record's name and place in the roster. Most
-    clusters are one record: their key is the record's own (`OWN_KEY`) when the parse
-    made it; only the others are hashed here, and the clusters of several grouped."""
+    clusters are one record: their key is the record's own (`own`, aligned with `rec`:
+    `id_person_keys` or b"") when the parse made it; only the others are hashed here,
+    and the clusters of several grouped."""
     cluster = rec["cluster"]
     first = ~cluster.duplicated().to_numpy()
     several = cluster.duplicated(keep=False).to_numpy()
@@ -270,10 +270,10 @@ def _cluster_keys(rec: pd.DataFrame, salt: str) -> pd.Series:
     id_key[grouped] = smallest.reindex(firsts.index[grouped]).astype(object).to_numpy()
     keys = np.empty(len(firsts), dtype=object)
     todo = np.ones(len(firsts), dtype=bool)
-    if OWN_KEY in rec.columns:  # a single record's own key is its cluster's
-        own = rec[OWN_KEY].to_numpy()[first]
-        done = ~grouped & (own != b"")
-        keys[done] = own[done].astype("U13")
+    if own is not None:  # a single record's own key is its cluster's
+        mine = own[first]
+        done = ~grouped & (mine != b"")
+        keys[done] = mine[done].astype("U13")
         todo &= ~done
     basis = np.empty(len(firsts), dtype=object)
     has_id = pd.notna(id_key) & todo
@@ -316,9 +316,12 @@ def _union(cand: pd.DataFrame, clusters: Clusters) -> pd.DataFrame:
     return links.assign(status=links["status"].replace({"merged": "accepted"}))
 
 
-def _persons(rec: pd.DataFrame, clusters: Clusters, links: pd.DataFrame, salt: str) -> Linked:
+def _persons(
+    rec: pd.DataFrame, clusters: Clusters, links: pd.DataFrame, salt: str,
+    own: np.ndarray[Any, Any] | None = None,
+) -> Linked:  # fmt: skip
     rec = rec.assign(cluster=clusters.roots(rec["record_id"]))
-    keys = _cluster_keys(rec, salt)
+    keys = _cluster_keys(rec, salt, own)
     rec["person_key"] = rec["cluster"].map(keys)
     members = rec[["record_id", "person_key", "county"]]
     persons, conflicts = survive(rec)
@@ -346,23 +349,24 @@ def link_period(
 
 def link_tiers(
     rec: pd.DataFrame, salt: str, decisions: pd.DataFrame | None = None,
-    backend: Backend = "duckdb",
+    backend: Backend = "duckdb", own_keys: np.ndarray[Any, Any] | None = None,
 ) -> dict[str, Linked]:  # fmt: skip
     """Both tiers at once: the candidates are found once, the certain clusters grow into
-    the probable ones, and when no probable link is accepted the persons are shared."""
+    the probable ones, and when no probable link is accepted the persons are shared.
+    `own_keys`: the records' `id_person_keys` where known (aligned with `rec`)."""
     cand = candidates(rec, PROBABLE, backend)
     clusters = Clusters.of(rec, cand, decisions)
     cand = _decided(cand, clusters, decisions)
     strong = cand["link_tier"] == CERTAIN
     certain_links = _union(cand[strong], clusters)
-    certain = _persons(rec, clusters, certain_links, salt)
+    certain = _persons(rec, clusters, certain_links, salt, own_keys)
     grown = clusters.copy()
     weak_links = _union(cand[~strong], grown)
     links = pd.concat([certain_links, weak_links], ignore_index=True)
     if not (weak_links["status"] == "accepted").any():
         shared = Linked(links, certain.members, certain.persons, certain.conflicts)
         return {CERTAIN: certain, PROBABLE: shared}
-    return {CERTAIN: certain, PROBABLE: _persons(rec, grown, links, salt)}
+    return {CERTAIN: certain, PROBABLE: _persons(rec, grown, links, salt, own_keys)}
 
 
 def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -21,7 +21,7 @@ from .blocking import Backend
 from .checks import PERIOD_RULES, Catalogue, period_rules, to_rows
 from .config import Settings
 from .errors import RefusedFile, UsageError
-from .link import OWN_KEY, TIERS, Linked, link_period, link_tiers
+from .link import TIERS, Linked, link_period, link_tiers
 from .normalize.vocab import Vocabulary
 from .parse import ParsedFile, parse_file
 from .read import KNOWN
@@ -296,12 +296,12 @@ def relink(
     time: this one touches it again only after the writes)."""
     cat = Catalogue.load(settings.checks if settings else None)
     rec = store.active_records(period, leave_out=("name_raw", "extras"))  # not used here
-    rec[OWN_KEY] = _own_keys(rec["record_id"].to_numpy(), own_keys)
+    own = _own_keys(rec["record_id"].to_numpy(), own_keys)
     decisions = store.decisions_for(period)
     out: dict[str, Linked] = {}
     with ThreadPoolExecutor(1, thread_name_prefix="hcs-relink") as writer:
         last: Future[None] | None = None
-        for tier, linked in link_tiers(rec, store.salt(), decisions, backend).items():
+        for tier, linked in link_tiers(rec, store.salt(), decisions, backend, own).items():
             links = linked.links.assign(period=period, tier=tier)
             same = next((t for t, o in out.items() if o.persons is linked.persons), None)
             if same is not None:  # no link of this tier accepted: the same persons
