@@ -7,7 +7,7 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import get_context
@@ -282,45 +282,32 @@ def _accepted(linked: Linked) -> Counter[str]:
 
 
 def relink(
-    store: Store,
-    period: int,
-    settings: Settings | None = None,
-    backend: Backend = "duckdb",
+    store: Store, period: int, settings: Settings | None = None, backend: Backend = "duckdb",
     own_keys: Iterable[tuple[int, np.ndarray[Any, Any]]] = (),
-) -> dict[str, Linked]:
+) -> dict[str, Linked]:  # fmt: skip
     """Link one period's active records at every tier, rerun the period rules, store.
-
-    The tiers are written by one background thread, in order, while this thread builds
-    the next tier's frames and runs the period rules: DuckDB compresses what it writes
-    without holding the GIL, so the two overlap (the database is used by one thread at a
-    time: this one touches it again only after the writes)."""
+    `own_keys`: (first record id, `id_person_keys`) of files this run parsed."""
     cat = Catalogue.load(settings.checks if settings else None)
     rec = store.active_records(period, leave_out=("name_raw", "extras"))  # not used here
     own = _own_keys(rec["record_id"].to_numpy(), own_keys)
     decisions = store.decisions_for(period)
     out: dict[str, Linked] = {}
-    with ThreadPoolExecutor(1, thread_name_prefix="hcs-relink") as writer:
-        last: Future[None] | None = None
-        for tier, linked in link_tiers(rec, store.salt(), decisions, backend, own).items():
-            links = linked.links.assign(period=period, tier=tier)
-            same = next((t for t, o in out.items() if o.persons is linked.persons), None)
-            if same is not None:  # no link of this tier accepted: the same persons
-                frames: tuple[pd.DataFrame | None, ...] = (links, None, None, None)
-            else:
-                found = linked.conflicts.assign(code="conflict")
-                frames = (
-                    links, linked.members.assign(period=period, tier=tier),
-                    linked.persons.assign(period=period, tier=tier),
-                    _with_provenance(rec, found, cat).assign(period=period, tier=tier),
-                )  # fmt: skip
-            last = writer.submit(_store_tier, store, period, tier, frames, same, last)
-            out[tier] = linked
-        found = to_rows(period_rules(rec.reset_index(drop=True), cat), cat, period)
-        found["record_id"] = rec["record_id"].to_numpy()[found["index"].to_numpy(dtype=int)]
-        issues = _with_provenance(rec, found, cat)
-        if last is not None:
-            last.result()  # the writes' error, if any, is raised here
-    store.replace_period_issues(period, PERIOD_RULES, issues)
+    for tier, linked in link_tiers(rec, store.salt(), decisions, backend, own).items():
+        links = linked.links.assign(period=period, tier=tier)
+        same = next((t for t, o in out.items() if o.persons is linked.persons), None)
+        if same is not None:  # no link of this tier accepted: the same persons
+            store.replace_links(period, tier, links, None, None, None, same_as=same)
+        else:
+            members = linked.members.assign(period=period, tier=tier)
+            persons = linked.persons.assign(period=period, tier=tier)
+            found = linked.conflicts.assign(code="conflict")
+            conflicts = _with_provenance(rec, found, cat).assign(period=period, tier=tier)
+            store.replace_links(period, tier, links, members, persons, conflicts)
+        fault_point("relink-tier")
+        out[tier] = linked
+    found = to_rows(period_rules(rec.reset_index(drop=True), cat), cat, period)
+    found["record_id"] = rec["record_id"].to_numpy()[found["index"].to_numpy(dtype=int)]
+    store.replace_period_issues(period, PERIOD_RULES, _with_provenance(rec, found, cat))
     return out
 
 
@@ -337,19 +324,6 @@ def _own_keys(
         if n and whole and record_ids[at] == first:
             out[at : at + n] = keys
     return out
-
-
-def _store_tier(
-    store: Store, period: int, tier: str, frames: tuple[pd.DataFrame | None, ...],
-    same_as: str | None, before: Future[None] | None,
-) -> None:  # fmt: skip
-    """One tier's write, after the tier before it (skipped when that one failed)."""
-    if before is not None:
-        before.result()
-    links, members, persons, conflicts = frames
-    assert links is not None
-    store.replace_links(period, tier, links, members, persons, conflicts, same_as=same_as)
-    fault_point("relink-tier")
 
 
 def _with_provenance(rec: pd.DataFrame, found: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
