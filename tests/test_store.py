@@ -109,6 +109,20 @@ def test_append_types_decimal_and_date_columns_as_the_table_declares(tmp_path: P
     assert got == [(date(1980, 1, 1), Decimal("12.50")), (None, None), (None, Decimal("1.01"))]
 
 
+def test_append_inserts_a_large_frame_in_slices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import handcraft_stats.store as store_module
+
+    monkeypatch.setattr(store_module, "APPEND_ROWS", 2)
+    with Store(tmp_path / "h.duckdb") as store:
+        store.con.execute("CREATE TABLE t (k INTEGER, v VARCHAR)")
+        store.append("t", pd.DataFrame({"k": range(5), "v": list("abcde"), "x": 0}))
+        assert store.con.execute("SELECT * FROM t ORDER BY k").fetchall() == [
+            (0, "a"), (1, "b"), (2, "c"), (3, "d"), (4, "e")
+        ]  # fmt: skip
+
+
 def test_a_large_read_after_a_single_row_lookup(sample_db: tuple[Path, object]) -> None:
     """DuckDB 2 refuses a relation while an execute() result is unfinished (fetchone)."""
     with Store(sample_db[0], read_only=True) as store:

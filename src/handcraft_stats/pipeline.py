@@ -290,6 +290,11 @@ def relink(
     cat = Catalogue.load(settings.checks if settings else None)
     rec = store.active_records(period, leave_out=("name_raw", "extras"))  # not used here
     own = _own_keys(rec["record_id"].to_numpy(), own_keys)
+    # the period rules before linking: their frames are gone when the persons are built
+    found = to_rows(period_rules(rec.reset_index(drop=True), cat), cat, period)
+    found["record_id"] = rec["record_id"].to_numpy()[found["index"].to_numpy(dtype=int)]
+    store.replace_period_issues(period, PERIOD_RULES, _with_provenance(rec, found, cat))
+    del found
     decisions = store.decisions_for(period)
     out: dict[str, Linked] = {}
     for tier, linked in link_tiers(rec, store.salt(), decisions, backend, own).items():
@@ -305,9 +310,6 @@ def relink(
             store.replace_links(period, tier, links, members, persons, conflicts)
         fault_point("relink-tier")
         out[tier] = linked
-    found = to_rows(period_rules(rec.reset_index(drop=True), cat), cat, period)
-    found["record_id"] = rec["record_id"].to_numpy()[found["index"].to_numpy(dtype=int)]
-    store.replace_period_issues(period, PERIOD_RULES, _with_provenance(rec, found, cat))
     return out
 
 

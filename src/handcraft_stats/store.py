@@ -228,7 +228,13 @@ class Store:
                 self.append(table, frame)
 
     def append(self, table: str, frame: pd.DataFrame) -> None:
-        """Bulk insert the frame's columns that the table has (by name)."""
+        """Bulk insert the frame's columns that the table has (by name), in slices of
+        `APPEND_ROWS`: a million persons converted to Arrow at once held ~100 MB more at
+        the peak of a million-record ingest."""
+        for start in range(0, len(frame), APPEND_ROWS):
+            self._append(table, frame.iloc[start : start + APPEND_ROWS])
+
+    def _append(self, table: str, frame: pd.DataFrame) -> None:
         have = self._columns(table)
         names = [c for c in frame.columns if c in have]
         cols = ", ".join(f'"{c}"' for c in names)
@@ -398,6 +404,7 @@ class Store:
                     )
 
 
+APPEND_ROWS = 200_000
 _DECIMAL = re.compile(r"DECIMAL\((\d+),(\d+)\)")
 
 
