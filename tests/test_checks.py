@@ -322,3 +322,61 @@ def test_every_rule_has_a_short_label_in_both_languages() -> None:
     for code in Catalogue.load().rules:
         assert label("issue", code, "zh") != code, code
         assert label("issue", code, "en") != code, code
+
+
+# --- the period rules' grouped paths find what the plain definitions find -----------------
+def _period_rules_reference(rec: Any, cat: Catalogue) -> list[Any]:
+    """The plain definitions: heads per phone over every row, brokers squeezed row by row."""
+    import pandas as pd
+
+    from handcraft_stats.checks import _found
+
+    limit = int(cat.params["phone_shared_max"])
+    phone = rec["phone"].astype("string")
+    head = rec["household_head"].astype("string").fillna(rec["name"].astype("string"))
+    households = pd.DataFrame({"phone": phone, "head": head}).dropna(subset=["phone"])
+    spread = households.groupby("phone")["head"].nunique()
+    out = [_found("phone_shared", phone.map(spread).fillna(0) > limit, "phone",
+                  phone.map(spread).astype("Int64"))]  # fmt: skip
+    broker = rec["broker"].astype("string").str.replace(r"\s+", "", regex=True)
+    women = pd.DataFrame({"b": rec["name"], "county": rec["county"], "wtown": rec["town"]})
+    rows = pd.DataFrame({"b": broker, "county": rec["county"], "town": rec["town"]})
+    rows = rows[rows["b"].notna()].reset_index()
+    hits = rows.merge(women.dropna(subset=["b"]).drop_duplicates(), on=["b", "county"])
+    same_place = hits["town"].isna() | hits["wtown"].isna() | (hits["town"] == hits["wtown"])
+    listed = pd.Series(rec.index.isin(hits.loc[same_place.to_numpy(), "index"]), index=rec.index)
+    out.append(_found("broker_is_beneficiary", broker.notna() & listed, "broker", broker))
+    return [f for f in out if f.rows and f.code not in cat.off]
+
+
+@pytest.mark.parametrize("limit", [0, 1, 3])
+def test_period_rules_equal_their_plain_definitions(
+    sample_db: tuple[Path, object], limit: int
+) -> None:
+    import pandas as pd
+
+    from handcraft_stats.checks import period_rules
+
+    with Store(sample_db[0], read_only=True) as store:
+        rec = store.active_records(2017)
+    # brokers written with spaces (U+3000 too) and named like women; crowded phones
+    first = str(rec["name"].iloc[0])  # a woman of these rows' county and town
+    extra = rec.head(12).assign(
+        broker=[
+            f"{first[0]} {first[1:]}",
+            f"{first[0]}\u3000{first[1:]}",
+            None,
+            " ",
+            *rec["name"].head(8),
+        ],
+        phone=["13800000000"] * 6 + [None] * 2 + ["13900000000"] * 4,
+        household_head=["甲", "乙", "丙", "丁", "戊", None, "甲", "乙", "丙", None, "丁", "戊"],
+    )
+    rec = pd.concat([rec, extra], ignore_index=True)
+    cat = Catalogue.load(None)
+    cat.params["phone_shared_max"] = limit
+    got, want = period_rules(rec, cat), _period_rules_reference(rec, cat)
+    assert {f.code for f in want} == {"phone_shared", "broker_is_beneficiary"}
+    brokers = next(f for f in want if f.code == "broker_is_beneficiary")
+    assert first in brokers.values  # found although written with spaces
+    assert got == want

@@ -7,6 +7,7 @@ the period is relinked. Rules return issues; they never print or raise.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -189,20 +190,29 @@ def record_rules(rec: pd.DataFrame, period: int, cat: Catalogue) -> list[Found]:
     return [f for f in out if f.rows and f.code not in cat.off]
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def period_rules(rec: pd.DataFrame, cat: Catalogue) -> list[Found]:
     """Rules over every active record of one period (positions are rows of `rec`)."""
     out = []
     limit = int(cat.params["phone_shared_max"])
     phone = rec["phone"].astype("string")
+    # a phone of one row has one household head at most: with a limit of one or more,
+    # only phones on several rows are counted
+    shared = phone.notna() & (phone.duplicated(keep=False) if limit >= 1 else True)
     head = rec["household_head"].astype("string").fillna(rec["name"].astype("string"))
-    households = pd.DataFrame({"phone": phone, "head": head}).dropna(subset=["phone"])
-    spread = households.groupby("phone")["head"].nunique()
-    crowded = phone.map(spread).fillna(0) > limit
-    out.append(_found("phone_shared", crowded, "phone", phone.map(spread).astype("Int64")))
+    households = pd.DataFrame({"phone": phone[shared], "head": head[shared]})
+    heads = pd.Series(pd.NA, index=rec.index, dtype="Int64")
+    heads[households.index] = households.groupby("phone")["head"].transform("nunique")
+    out.append(_found("phone_shared", heads.fillna(0) > limit, "phone", heads))
     # a broker named like a beneficiary of the same county, in the same town when both
-    # rows name one
-    broker = rec["broker"].astype("string").str.replace(r"\s+", "", regex=True)
+    # rows name one (white space dropped per distinct broker text: few brokers)
+    codes, texts = pd.factorize(rec["broker"].astype("string"))
+    squeezed = pd.array([_SPACES.sub("", t) for t in texts], dtype="string")
+    broker = pd.Series(squeezed.take(codes, allow_fill=True), index=rec.index)
     women = pd.DataFrame({"b": rec["name"], "county": rec["county"], "wtown": rec["town"]})
+    women = women[women["b"].isin(squeezed)]  # only the women some broker is named like
     rows = pd.DataFrame({"b": broker, "county": rec["county"], "town": rec["town"]})
     rows = rows[rows["b"].notna()].reset_index()
     hits = rows.merge(women.dropna(subset=["b"]).drop_duplicates(), on=["b", "county"])
