@@ -1,4 +1,4 @@
-"""The worksheet used-range scan of read/limits.py refuses exactly what the plain
+"""The worksheet used-range scan of read/extent.py refuses exactly what the plain
 count refuses, with the same reason, at the same chunk, however the sheet XML is cut.
 
 `_Reference` is the scan as it was before the fast path (kept verbatim, module
@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handcraft_stats.errors import RefusedFile
-from handcraft_stats.read import limits
-from handcraft_stats.read.limits import Limits, _Extent, check_archive
+from handcraft_stats.read import extent, limits
+from handcraft_stats.read.extent import SheetExtent
+from handcraft_stats.read.limits import Limits, check_archive
 
 _WIDE_COL = re.compile(rb' r="([A-Z]{2,3})[0-9]+"[^>/]*>')
 _BEYOND = [re.compile(rb' r="([' + bytes([65 + n]) + rb'-Z])[0-9]+"[^>/]*>') for n in range(26)]
@@ -84,7 +85,7 @@ def reference(chunks: Sequence[bytes], lim: Limits) -> Outcome:
 
 
 def fast(chunks: Sequence[bytes], lim: Limits) -> Outcome:
-    ext = _Extent("xl/worksheets/sheet1.xml", lambda: iter(chunks))
+    ext = SheetExtent("xl/worksheets/sheet1.xml", lambda: iter(chunks))
     for i, chunk in enumerate(chunks):
         try:
             ext.scan(chunk, lim)
@@ -104,7 +105,7 @@ def sheet(*rows: str) -> bytes:
 
 
 def roster(rows: int, cols: int, first: int = 1) -> list[str]:
-    names = [limits._letters(c) for c in range(1, cols + 1)]
+    names = [extent._letters(c) for c in range(1, cols + 1)]
     return [
         f'<row r="{r}">' + "".join(f'<c r="{n}{r}" t="n"><v>1</v></c>' for n in names) + "</row>"
         for r in range(first, first + rows)
@@ -148,7 +149,7 @@ PAD = st.sampled_from(["", ' t="s"', ' s="3" t="inlineStr"', ' x="' + "p" * 70 +
 @st.composite
 def palette(draw: st.DrawFn) -> list[str]:
     columns = draw(st.lists(COLUMNS, min_size=1, max_size=3))
-    after = [limits._letters(_column(c.encode()) + 1) for c in columns]
+    after = [extent._letters(_column(c.encode()) + 1) for c in columns]
     return columns + [a for a in after if len(a) <= 3 and draw(st.booleans())]
 
 
@@ -251,7 +252,7 @@ def rosters(draw: st.DrawFn, lim: Limits) -> tuple[bytes, list[int]]:
         kind = draw(st.sampled_from(["deep", "wide", "both"]))
         col = draw(st.integers(1, cols) if kind == "deep" else wide)
         row = first if kind == "wide" else draw(deep)
-        stray = f'<row r="{row}"><c r="{limits._letters(col)}{row}"><v>1</v></c></row>'
+        stray = f'<row r="{row}"><c r="{extent._letters(col)}{row}"><v>1</v></c></row>'
         body.insert(draw(st.integers(0, len(body))), stray)
     xml = sheet(*body)
     step = draw(st.sampled_from([64, 100, 300, 1_000, 1 << 20]))  # chunks of one size
@@ -296,7 +297,7 @@ def test_rows_seen_early_count_when_a_column_comes_late(
     row = data.draw(st.sampled_from([7, deep - 1, deep // 2]))  # the wide cell's
     body = [*filler]
     body.insert(
-        late, f'<row r="{row}"><c r="{limits._letters(max(1, wide))}{row}"><v>1</v></c></row>'
+        late, f'<row r="{row}"><c r="{extent._letters(max(1, wide))}{row}"><v>1</v></c></row>'
     )
     body.insert(early, f'<row r="{deep}"><c r="A{deep}"><v>1</v></c></row>')
     xml = sheet(*roster(1, cols), *body)
@@ -319,10 +320,10 @@ def test_news_finds_every_wider_or_deeper_cell(text: str, cols: int, rows: int) 
     """The lemma the fast path rests on: where the plain count would see a wider column
     or a deeper row, `_news` finds a cell (perhaps another) in the same text."""
     data = text.encode()
-    wider = limits._columns(data, cols) > cols
+    wider = extent._columns(data, cols) > cols
     deeper = max(map(int, _CELL_ROW.findall(data)), default=0) > rows
     if wider or deeper:
-        assert limits._news(cols, rows).search(data), (text, cols, rows)
+        assert extent._news(cols, rows).search(data), (text, cols, rows)
 
 
 @FUZZ
@@ -330,15 +331,15 @@ def test_news_finds_every_wider_or_deeper_cell(text: str, cols: int, rows: int) 
 def test_maybe_no_ref_finds_every_cell_placed_by_position(text: str) -> None:
     data = text.encode()
     if _NO_REF.search(data):
-        assert limits._MAYBE_NO_REF.search(data)
+        assert extent._MAYBE_NO_REF.search(data)
 
 
 def test_names_up_to_is_exact() -> None:
-    names = [limits._letters(n) for n in range(1, 26 * 26 * 26 + 26 * 26 + 27)]
+    names = [extent._letters(n) for n in range(1, 26 * 26 * 26 + 26 * 26 + 27)]
     assert names[:3] == ["A", "B", "C"] and names[26] == "AA" and names[-1] == "ZZZ"
     assert all(_column(n.encode()) == i for i, n in enumerate(names, 1))
     for cols in [1, 8, 9, 25, 26, 27, 30, 52, 53, 702, 703, 1_000, 16_384, 18_278]:
-        known = re.compile(f"(?:{limits._names_up_to(cols)})[0-9]")
+        known = re.compile(f"(?:{extent._names_up_to(cols)})[0-9]")
         assert [bool(known.fullmatch(n + "1")) for n in names] == [
             i <= cols for i in range(1, len(names) + 1)
         ], cols
@@ -348,7 +349,7 @@ def test_names_up_to_is_exact() -> None:
     "rows", [9_999, 19_999, 29_999, 89_999, 99_999, 109_999, 22_999, 22_001, 100_000, 1_048_575]
 )
 def test_rows_up_to_is_exact(rows: int) -> None:
-    known = re.compile(f'(?:{limits._rows_up_to(rows)})"')
+    known = re.compile(f'(?:{extent._rows_up_to(rows)})"')
     near = {n for k in range(1, 9) for n in (10**k - 1, 10**k, 2 * 10**k, 3 * 10**k - 1)}
     near |= {rows + d for d in (-1_001, -1_000, -101, -100, -11, -10, -1, 0, 1, 10, 100)}
     for n in sorted(near | {1, 9_999, 10_000, 21_999, 22_000, 23_000}):
@@ -359,13 +360,13 @@ def test_rows_up_to_is_exact(rows: int) -> None:
 
 def test_bound_is_round_above_the_rows_and_within_the_cells() -> None:
     lim = Limits()  # 10,000,000 cells
-    assert limits._bound(9_999, 0, 1, lim) == 99_999  # headroom: ten times the rows
-    assert limits._bound(99_999, 0, 1, lim) == 99_999  # … seen, not ten times the bound
-    assert limits._bound(9_999, 22_001, 22, lim) == 199_999  # 10M / 22 / 4, rounded up
-    assert limits._bound(9_999, 150_000, 60, lim) == 159_999  # 199,999 x 60 is over 10M
-    assert limits._bound(9_999, 166_600, 60, lim) == 166_609  # the roundest that fits
-    assert limits._bound(166_667, 0, 60, lim) == 166_667  # over: a refusal is near
-    assert limits._bound(9_999, 0, 1, Limits(max_cells=50)) == 9_999
+    assert extent._bound(9_999, 0, 1, lim) == 99_999  # headroom: ten times the rows
+    assert extent._bound(99_999, 0, 1, lim) == 99_999  # … seen, not ten times the bound
+    assert extent._bound(9_999, 22_001, 22, lim) == 199_999  # 10M / 22 / 4, rounded up
+    assert extent._bound(9_999, 150_000, 60, lim) == 159_999  # 199,999 x 60 is over 10M
+    assert extent._bound(9_999, 166_600, 60, lim) == 166_609  # the roundest that fits
+    assert extent._bound(166_667, 0, 60, lim) == 166_667  # over: a refusal is near
+    assert extent._bound(9_999, 0, 1, Limits(max_cells=50)) == 9_999
 
 
 # ---- examples --------------------------------------------------------------------------
