@@ -67,7 +67,11 @@ def show_report(
 JobsOpt = Annotated[
     int | None,
     typer.Option(
-        "--jobs", "-j", min=1, help="Files parsed in parallel (default: cores, for 8+ files)."
+        "--jobs",
+        "-j",
+        min=1,
+        help="Worker processes parsing files (default: one per core, at most 8, for two "
+        "or more files of 512 KB in all; else 1).",
     ),
 ]
 
