@@ -74,24 +74,21 @@ class _Reference:
 Outcome = tuple[int, str] | None  # (chunk index, reason) of the refusal, or None
 
 
-def reference(chunks: Sequence[bytes], lim: Limits) -> Outcome:
-    ref = _Reference("xl/worksheets/sheet1.xml")
+def _outcome(scanner: _Reference | SheetExtent, chunks: Sequence[bytes], lim: Limits) -> Outcome:
     for i, chunk in enumerate(chunks):
         try:
-            ref.scan(chunk, lim)
+            scanner.scan(chunk, lim)
         except RefusedFile as exc:
             return i, str(exc)
     return None
+
+
+def reference(chunks: Sequence[bytes], lim: Limits) -> Outcome:
+    return _outcome(_Reference("xl/worksheets/sheet1.xml"), chunks, lim)
 
 
 def fast(chunks: Sequence[bytes], lim: Limits) -> Outcome:
-    ext = SheetExtent("xl/worksheets/sheet1.xml", lambda: iter(chunks))
-    for i, chunk in enumerate(chunks):
-        try:
-            ext.scan(chunk, lim)
-        except RefusedFile as exc:
-            return i, str(exc)
-    return None
+    return _outcome(SheetExtent("xl/worksheets/sheet1.xml", lambda: iter(chunks)), chunks, lim)
 
 
 def cut(xml: bytes, at: Iterable[int]) -> list[bytes]:
