@@ -232,7 +232,7 @@ def candidates(rec: pd.DataFrame, tier: str, backend: Backend = "duckdb") -> pd.
 def id_person_keys(id_keys: pd.Series, salt: str) -> np.ndarray[Any, Any]:
     """The person key a record's valid ID key gives its person (bytes; b"" without one):
     computed by the parse workers, so that relinking hashes only the clusters of
-    several records and the records stored earlier (`OWN_KEY`)."""
+    several records and the records stored by earlier runs (`_cluster_keys`' `own`)."""
     out = np.full(len(id_keys), b"", dtype="S13")
     has = id_keys.notna().to_numpy()
     out[has] = _mac(salt, [f"id:{k}" for k in id_keys[has]])
