@@ -138,3 +138,73 @@ def test_person_keys_made_by_the_parse_equal_those_relinking_makes(
         pd.testing.assert_frame_equal(store.df(sql), made)
     assert 0 < hashed[0] < persons / 5  # at ingest: clusters of several, rows without an ID
     assert hashed[1] == persons  # without the parse's keys: every person of both tiers
+
+
+def _thresholds_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the collector's young threshold each time a file is parsed (in-process)."""
+    import gc
+
+    seen: list[int] = []
+    real = pipeline.parse_file
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(gc.get_threshold()[0])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "parse_file", spy)
+    return seen
+
+
+def test_ingest_collects_garbage_less_often_and_restores_the_collector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    seen = _thresholds_seen(monkeypatch)
+    _ingest(SAMPLE / "rosters" / "2017", tmp_path / "h.duckdb", jobs=1)
+    assert seen and set(seen) == {max(pipeline.YOUNG_COLLECTION, before[0])}
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), pipeline.fewer_collections():
+        assert gc.get_threshold()[0] >= pipeline.YOUNG_COLLECTION
+        raise RuntimeError("a failed ingest")
+    assert gc.get_threshold() == before  # restored on the way out of a failure too
+
+
+def test_a_spawned_worker_gets_the_collector_setting() -> None:
+    import gc
+
+    before = gc.get_threshold()
+    try:
+        pipeline._young_every(12_345)
+        assert gc.get_threshold() == (12_345, *before[1:])
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_bulk_load_defers_checkpoints_then_writes_the_database_file(tmp_path: Path) -> None:
+    from handcraft_stats.store import BULK_LOG
+
+    db = tmp_path / "h.duckdb"
+    with Store(db) as store:
+        setting = "SELECT current_setting('checkpoint_threshold')"
+        default = store.con.execute(setting).fetchone()
+        with store.bulk_load():
+            inside = store.con.execute(setting).fetchone()
+            store.con.execute("CREATE TABLE t AS SELECT range AS x FROM range(100000)")
+        assert inside is not None and inside[0] == BULK_LOG
+        assert store.con.execute(setting).fetchone() == default
+        wal = db.with_name(db.name + ".wal")
+        assert not wal.exists() or wal.stat().st_size == 0  # checkpointed
+    with Store(db, read_only=True) as store:
+        assert store.df("SELECT count(*) AS n FROM t")["n"].iloc[0] == 100000
+
+
+def test_bulk_load_leaves_no_change_after_a_failure(tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    with Store(db) as store:
+        setting = "SELECT current_setting('checkpoint_threshold')"
+        default = store.con.execute(setting).fetchone()
+        with pytest.raises(ValueError), store.bulk_load():
+            raise ValueError("a refused file")
+        assert store.con.execute(setting).fetchone() == default

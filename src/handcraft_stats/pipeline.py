@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import get_context
@@ -215,7 +217,10 @@ def parse_all(
         results: Iterable[ParsedFile | FileOutcome] = (parse(p) for p in files)
         pool = None
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context(_START))
+        pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=get_context(_START), initializer=_young_every,
+            initargs=(gc.get_threshold()[0],),
+        )  # fmt: skip
         with warnings.catch_warnings():  # Python 3.12+: DuckDB's idle threads (see _START)
             warnings.simplefilter("ignore", DeprecationWarning)
             results = pool.map(parse, files)
@@ -227,6 +232,29 @@ def parse_all(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+YOUNG_COLLECTION = 50_000  # container allocations between collections (Python: 700)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect cyclic garbage less often while ingesting or checking. A roster's rows are
+    tens of thousands of lists, so Python's default (a young collection every 700
+    allocations, a full one as the heap grows by a quarter) ran collections that found
+    nothing and took ~10% of a 220k-record ingest (8.3 s -> 7.5 s with collection off).
+    Nothing is turned off: the collector runs every `YOUNG_COLLECTION` allocations, and
+    forked parse workers inherit the setting (spawned ones get it from `_young_every`)."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(YOUNG_COLLECTION, before[0]), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _young_every(allocations: int) -> None:
+    gc.set_threshold(allocations, *gc.get_threshold()[1:])
 
 
 ISSUE_COLUMNS = ["code", "severity", "county", "source_file", "source_sheet", "source_row",
@@ -242,6 +270,14 @@ def check(
     jobs: int | None = None,
 ) -> IngestReport:
     """Everything ingest does except storing; the report carries every issue found."""
+    with fewer_collections():
+        return _check(paths, settings, county, year, on_progress, jobs)
+
+
+def _check(
+    paths: Iterable[Path], settings: Settings, county: str | None, year: int | None,
+    on_progress: Progress | None, jobs: int | None,
+) -> IngestReport:  # fmt: skip
     files, ignored = find_files(paths)
     cat = Catalogue.load(settings.checks)
     outcomes, frames, issues = [], [], []
@@ -355,6 +391,14 @@ def ingest(
 
     `replace`: the files given are each county's complete roster for their period.
     """
+    with fewer_collections():
+        return _ingest(paths, store, settings, county, year, on_progress, jobs, replace)
+
+
+def _ingest(
+    paths: Iterable[Path], store: Store, settings: Settings, county: str | None,
+    year: int | None, on_progress: Progress | None, jobs: int | None, replace: bool,
+) -> IngestReport:  # fmt: skip
     files, ignored = find_files(paths)
     outcomes: list[FileOutcome] = []
     touched: set[int] = pending_periods(store)  # left by a run that was killed
@@ -362,26 +406,27 @@ def ingest(
     names: dict[tuple[str, int], set[str]] = {}
     run: set[int] = set()  # files stored by this run never replace each other
     keys: dict[int, list[tuple[int, np.ndarray[Any, Any]]]] = {}  # period: files' own keys
-    for res in parse_all(files, settings, county, year, jobs, on_progress, store.salt()):
-        if isinstance(res, FileOutcome):
-            outcomes.append(res)
-            continue
-        names.setdefault((res.county, res.period), set()).add(res.name)
-        if store.find_file(res.sha256) is not None:
-            outcomes.append(_outcome(res, "unchanged"))
-        elif replace:
-            groups.setdefault((res.county, res.period), []).append(res)
-        else:
+    with store.bulk_load():  # one checkpoint after the files, not one every 16 MB
+        for res in parse_all(files, settings, county, year, jobs, on_progress, store.salt()):
+            if isinstance(res, FileOutcome):
+                outcomes.append(res)
+                continue
+            names.setdefault((res.county, res.period), set()).add(res.name)
+            if store.find_file(res.sha256) is not None:
+                outcomes.append(_outcome(res, "unchanged"))
+            elif replace:
+                groups.setdefault((res.county, res.period), []).append(res)
+            else:
+                fault_point("before-store")
+                outcomes.append(_outcome(res, store_files(store, [res], run=run)[0]))
+                touched.add(res.period)
+                _keep_keys(keys, res)
+        for key, group in groups.items():
             fault_point("before-store")
-            outcomes.append(_outcome(res, store_files(store, [res], run=run)[0]))
-            touched.add(res.period)
-            _keep_keys(keys, res)
-    for key, group in groups.items():
-        fault_point("before-store")
-        for pf, status in zip(group, store_files(store, group, names[key], run), strict=True):
-            outcomes.append(_outcome(pf, status))
-            _keep_keys(keys, pf)
-        touched.add(key[1])
+            for pf, status in zip(group, store_files(store, group, names[key], run), strict=True):
+                outcomes.append(_outcome(pf, status))
+                _keep_keys(keys, pf)
+            touched.add(key[1])
     links: Counter[str] = Counter()
     persons: dict[str, int] = {}
     for i, period in enumerate(sorted(touched), 1):

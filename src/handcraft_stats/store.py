@@ -164,6 +164,23 @@ class Store:
             raise
         self.con.execute("COMMIT")
 
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Store many files, then write them into the database file once. DuckDB
+        checkpoints whenever its log passes 16 MB; every checkpoint recompresses the
+        table's last, partly filled row group, so storing ten 22k-record files ran
+        checkpoints of 0.1-0.3 s that grew with the table (~0.9 s of a 220k-record
+        ingest) where one checkpoint at the end takes 0.36 s. Commits stay durable (the
+        log is synced at each commit; a killed run's log is replayed at the next open)."""
+        row = self.con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+        before = str(row[0]) if row else "16.0 MiB"
+        self.con.execute(f"SET checkpoint_threshold = '{BULK_LOG}'")
+        try:
+            yield
+        finally:
+            self.con.execute(f"SET checkpoint_threshold = '{before}'")
+        self.con.execute("CHECKPOINT")
+
     # -- files --------------------------------------------------------------
     def find_file(self, sha256: str) -> FileRow | None:
         row = self.con.execute(
@@ -405,6 +422,7 @@ class Store:
 
 
 APPEND_ROWS = 200_000
+BULK_LOG = "1.0 GiB"  # the log's size before a checkpoint while files are stored (Store.bulk_load)
 _DECIMAL = re.compile(r"DECIMAL\((\d+),(\d+)\)")
 
 
