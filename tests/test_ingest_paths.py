@@ -57,11 +57,12 @@ def test_forked_workers_store_what_one_process_stores(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(one[name], two[name], obj=name)
 
 
-def test_a_tier_without_links_of_its_own_copies_the_other_tiers_persons(
+def test_tiers_written_side_by_side_equal_tiers_written_one_by_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No probable link accepted: the probable persons, their records and conflicts are
-    copied in the database, and equal what storing the frames again gives."""
+    """Both tiers are stored at once on two cursors; the result equals storing them one
+    after the other on the store's connection. No probable link is accepted here: the
+    probable tier holds the same persons and conflicts."""
     folder = tmp_path / "rosters"
     folder.mkdir()
     (folder / "丰县2017.csv").write_text(
@@ -71,40 +72,65 @@ def test_a_tier_without_links_of_its_own_copies_the_other_tiers_persons(
         f"王芳,{ID_B},王庄村,电商,9000\n",
         "utf-8",
     )
-    _ingest(folder, tmp_path / "copied.duckdb", jobs=1)
-    separate = pipeline.Store.replace_links
+    threads: list[str] = []
+    together = Store.replace_links
 
-    def no_copy(self: Store, period: int, tier: str, links: pd.DataFrame, *rest: object,
-                same_as: str | None = None) -> None:  # fmt: skip
-        if same_as is None:
-            return separate(self, period, tier, links, *rest)  # type: ignore[arg-type]
-        rec = self.active_records(period)
-        linked = pipeline.link_tiers(rec, self.salt())[tier]
-        cat = pipeline.Catalogue.load(None)
-        found = linked.conflicts.assign(code="conflict")
-        return separate(
-            self,
-            period,
-            tier,
-            links,
-            linked.members.assign(period=period, tier=tier),
-            linked.persons.assign(period=period, tier=tier),
-            pipeline._with_provenance(rec, found, cat).assign(period=period, tier=tier),
-        )
+    def spy(self: Store, *args: object, **kwargs: object) -> None:
+        import threading
 
-    monkeypatch.setattr(pipeline.Store, "replace_links", no_copy)
-    _ingest(folder, tmp_path / "stored.duckdb", jobs=1)
-    copied = _without_salt(_contents(tmp_path / "copied.duckdb"))
-    stored = _without_salt(_contents(tmp_path / "stored.duckdb"))
-    with Store(tmp_path / "copied.duckdb", read_only=True) as store:
+        threads.append(threading.current_thread().name)
+        together(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "replace_links", spy)
+    _ingest(folder, tmp_path / "together.duckdb", jobs=1)
+    assert len(threads) == 2 and all(t.startswith("hcs-tier") for t in threads)
+
+    def one_by_one(self: Store, period: int, tiers: list[object]) -> None:
+        for t in tiers:
+            together(self, period, *t)  # type: ignore[arg-type,misc]
+
+    monkeypatch.setattr(Store, "replace_tiers", one_by_one)
+    _ingest(folder, tmp_path / "apart.duckdb", jobs=1)
+    side = _without_salt(_contents(tmp_path / "together.duckdb"))
+    apart = _without_salt(_contents(tmp_path / "apart.duckdb"))
+    with Store(tmp_path / "together.duckdb", read_only=True) as store:
         by_tier = store.df("SELECT tier, count(*) AS n FROM persons GROUP BY tier ORDER BY tier")
         conflicts = store.df(
             "SELECT tier, \"column\" FROM issues WHERE code = 'conflict' ORDER BY tier"
         )
     assert by_tier["n"].tolist() == [2, 2]  # certain, probable
     assert conflicts.values.tolist() == [["certain", "wing"], ["probable", "wing"]]
-    for name in ("persons", "person_records", "issues"):
-        pd.testing.assert_frame_equal(copied[name], stored[name], obj=name)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(side[name], apart[name], obj=name)
+
+
+def test_a_tier_that_fails_to_store_leaves_the_period_to_relink(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One tier's write fails (a full disk, say): the error reaches the caller, and the
+    period stays pending so the next ingest relinks it whole."""
+    from handcraft_stats.versions import pending_periods
+
+    folder = SAMPLE / "rosters" / "2017"
+    db = tmp_path / "h.duckdb"
+    real = Store.replace_links
+
+    def failing(self: Store, period: int, tier: str, *rest: object, **kw: object) -> None:
+        if tier == "probable":
+            raise OSError("No space left on device")
+        real(self, period, tier, *rest, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "replace_links", failing)
+    with pytest.raises(OSError), Store(db) as store:
+        ingest([folder], store, SETTINGS, jobs=1)
+    monkeypatch.setattr(Store, "replace_links", real)
+    with Store(db) as store:
+        assert pending_periods(store) == {2017}
+        report = ingest([folder], store, SETTINGS, jobs=1)  # files unchanged: relinks
+        assert pending_periods(store) == set()
+        assert all(f.status == "unchanged" for f in report.files)
+        counts = store.df("SELECT tier, count(*) AS n FROM persons GROUP BY tier ORDER BY tier")
+    assert counts["n"].iloc[0] > 1000 and counts["n"].iloc[1] > 1000
 
 
 def test_person_keys_made_by_the_parse_equal_those_relinking_makes(

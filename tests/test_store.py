@@ -129,3 +129,13 @@ def test_a_large_read_after_a_single_row_lookup(sample_db: tuple[Path, object]) 
         assert store.find_file("0" * 64) is None
         store.con.execute("SELECT record_id FROM records").fetchone()  # left unfinished
         assert len(store.frame("SELECT record_id FROM records")) > 4000
+
+
+def test_single_row_lookups_leave_the_connection_free_for_relations(tmp_path: Path) -> None:
+    """DuckDB refuses `con.sql` while a result is only partly fetched; the store's
+    one-row lookups read theirs to the end (the Spark ingest exports right after them)."""
+    with Store(tmp_path / "h.duckdb") as store:
+        assert store.salt()
+        assert store.find_file("0" * 64) is None
+        assert store.next_ids() == (1, 1)
+        assert store.rel("SELECT 42 AS x").fetchall() == [(42,)]

@@ -27,7 +27,7 @@ from .link import TIERS, Linked, link_period, link_tiers
 from .normalize.vocab import Vocabulary
 from .parse import ParsedFile, parse_file
 from .read import KNOWN
-from .store import Store
+from .store import Store, TierRows
 from .versions import clear_pending, fault_point, pending_periods, store_files
 
 Progress = Callable[[str, int, int, str], None]
@@ -332,20 +332,22 @@ def relink(
     store.replace_period_issues(period, PERIOD_RULES, _with_provenance(rec, found, cat))
     del found
     decisions = store.decisions_for(period)
-    out: dict[str, Linked] = {}
-    for tier, linked in link_tiers(rec, store.salt(), decisions, backend, own).items():
-        links = linked.links.assign(period=period, tier=tier)
-        same = next((t for t, o in out.items() if o.persons is linked.persons), None)
-        if same is not None:  # no link of this tier accepted: the same persons
-            store.replace_links(period, tier, links, None, None, None, same_as=same)
-        else:
-            members = linked.members.assign(period=period, tier=tier)
-            persons = linked.persons.assign(period=period, tier=tier)
+    out = link_tiers(rec, store.salt(), decisions, backend, own)
+    made: dict[int, pd.DataFrame] = {}  # conflicts with provenance, per conflicts frame
+    rows = []
+    for tier, linked in out.items():
+        if id(linked.conflicts) not in made:  # tiers without links of their own share it
             found = linked.conflicts.assign(code="conflict")
-            conflicts = _with_provenance(rec, found, cat).assign(period=period, tier=tier)
-            store.replace_links(period, tier, links, members, persons, conflicts)
+            made[id(linked.conflicts)] = _with_provenance(rec, found, cat)
+        tag: dict[str, Any] = {"period": period, "tier": tier}
+        rows.append(TierRows(
+            tier, linked.links.assign(**tag), linked.members.assign(**tag),
+            linked.persons.assign(**tag), made[id(linked.conflicts)].assign(**tag),
+        ))  # fmt: skip
+    del rec, made
+    store.replace_tiers(period, rows)
+    for _ in rows:
         fault_point("relink-tier")
-        out[tier] = linked
     return out
 
 
