@@ -208,22 +208,74 @@ def test_a_spawned_worker_gets_the_collector_setting() -> None:
         gc.set_threshold(*before)
 
 
-def test_bulk_load_defers_checkpoints_then_writes_the_database_file(tmp_path: Path) -> None:
+def _wal_bytes(db: Path) -> int:
+    wal = db.with_name(db.name + ".wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def test_bulk_load_defers_the_checkpoint_to_writing_back(tmp_path: Path) -> None:
     from handcraft_stats.store import BULK_LOG
 
     db = tmp_path / "h.duckdb"
+    setting = "SELECT current_setting('checkpoint_threshold')"
     with Store(db) as store:
-        setting = "SELECT current_setting('checkpoint_threshold')"
-        default = store.con.execute(setting).fetchone()
+        default = store.con.execute(setting).fetchall()
         with store.bulk_load():
-            inside = store.con.execute(setting).fetchone()
             store.con.execute("CREATE TABLE t AS SELECT range AS x FROM range(100000)")
-        assert inside is not None and inside[0] == BULK_LOG
-        assert store.con.execute(setting).fetchone() == default
-        wal = db.with_name(db.name + ".wal")
-        assert not wal.exists() or wal.stat().st_size == 0  # checkpointed
+        assert store.con.execute(setting).fetchall() == [(BULK_LOG,)]
+        assert _wal_bytes(db) > 0  # committed to the log, not yet to the database file
+        with store.writing_back():
+            total = sum(range(10**6))  # the caller computes meanwhile
+        assert total and _wal_bytes(db) == 0
+        assert store.con.execute(setting).fetchall() == default
     with Store(db, read_only=True) as store:
         assert store.df("SELECT count(*) AS n FROM t")["n"].iloc[0] == 100000
+
+
+def test_writing_back_checkpoints_in_the_foreground_when_the_background_one_fails(
+    tmp_path: Path,
+) -> None:
+    """The background checkpoint fails: it is run again after the block, and the ingest
+    does not fail for it."""
+    import duckdb
+
+    class Refusing:  # the store's connection, whose cursors refuse to checkpoint
+        def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+            self.con = con
+
+        def cursor(self) -> object:
+            class Cursor:
+                def execute(self, sql: str) -> None:
+                    raise duckdb.TransactionException(f"cannot {sql} now")
+
+                def close(self) -> None:
+                    pass
+
+            return Cursor()
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.con, name)
+
+    db = tmp_path / "h.duckdb"
+    with Store(db) as store:
+        with store.bulk_load():
+            store.con.execute("CREATE TABLE t AS SELECT range AS x FROM range(100000)")
+        real, store.con = store.con, Refusing(store.con)  # type: ignore[assignment]
+        with store.writing_back():
+            assert _wal_bytes(db) > 0
+        store.con = real
+        assert _wal_bytes(db) == 0
+    with Store(db, read_only=True) as store:
+        assert store.df("SELECT count(*) AS n FROM t")["n"].iloc[0] == 100000
+
+
+def test_closing_after_a_bulk_load_writes_the_database_file(tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    with Store(db) as store, store.bulk_load():
+        store.con.execute("CREATE TABLE t AS SELECT range AS x FROM range(1000)")
+    assert _wal_bytes(db) == 0
+    with Store(db, read_only=True) as store:
+        assert store.df("SELECT count(*) AS n FROM t")["n"].iloc[0] == 1000
 
 
 def test_bulk_load_leaves_no_change_after_a_failure(tmp_path: Path) -> None:

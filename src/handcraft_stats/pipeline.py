@@ -332,7 +332,9 @@ def relink(
     store.replace_period_issues(period, PERIOD_RULES, _with_provenance(rec, found, cat))
     del found
     decisions = store.decisions_for(period)
-    out = link_tiers(rec, store.salt(), decisions, backend, own)
+    salt = store.salt()
+    with store.writing_back():  # a bulk load's checkpoint, while linking computes
+        out = link_tiers(rec, salt, decisions, backend, own)
     made: dict[int, pd.DataFrame] = {}  # conflicts with provenance, per conflicts frame
     rows = []
     for tier, linked in out.items():
@@ -440,6 +442,8 @@ def _ingest(
         clear_pending(store, period)
         links.update(_accepted(linked[TIERS[-1]]))
         persons[str(period)] = len(linked[TIERS[-1]].persons)
+    with store.writing_back():  # nothing relinked (every file unchanged or refused)
+        pass
     return IngestReport(outcomes, dict(links), persons, ignored)
 
 

@@ -108,6 +108,7 @@ class Store:
         self.path = path
         self._umask: int | None = None
         self._known: dict[str, dict[str, str]] = {}
+        self._unwritten: str | None = None  # bulk_load's checkpoint, not yet run
         if read_only and not path.exists():
             raise EnvironmentProblem(f"database {path} does not exist: run `hcs ingest` first")
         if not read_only:
@@ -128,6 +129,8 @@ class Store:
 
     def close(self) -> None:
         try:
+            if self._unwritten is not None:  # DuckDB checkpoints as it closes
+                self.con.execute(f"SET checkpoint_threshold = '{self._unwritten}'")
             self.con.close()
         finally:
             self._restore_umask()
@@ -185,16 +188,45 @@ class Store:
         checkpoints whenever its log passes 16 MB; every checkpoint recompresses the
         table's last, partly filled row group, so storing ten 22k-record files ran
         checkpoints of 0.1-0.3 s that grew with the table (~0.9 s of a 220k-record
-        ingest) where one checkpoint at the end takes 0.36 s. Commits stay durable (the
-        log is synced at each commit; a killed run's log is replayed at the next open)."""
+        ingest) where one checkpoint at the end takes 0.36 s. That checkpoint is left to
+        `writing_back` (or to closing). Commits stay durable (the log is synced at each
+        commit; a killed run's log is replayed at the next open)."""
         row = _one(self.con.execute("SELECT current_setting('checkpoint_threshold')"))
         before = str(row[0]) if row else "16.0 MiB"
         self.con.execute(f"SET checkpoint_threshold = '{BULK_LOG}'")
         try:
             yield
-        finally:
+        except BaseException:
             self.con.execute(f"SET checkpoint_threshold = '{before}'")
-        self.con.execute("CHECKPOINT")
+            raise
+        self._unwritten = before
+
+    @contextmanager
+    def writing_back(self) -> Iterator[None]:
+        """Run the checkpoint `bulk_load` left to do on a cursor in a thread, while the
+        caller computes without the database (DuckDB checkpoints outside Python's lock).
+        The checkpoint starts before the block and is waited for after it."""
+        before, self._unwritten = self._unwritten, None
+        if before is None:
+            yield
+            return
+        cursor = self.con.cursor()
+        pool = ThreadPoolExecutor(1, thread_name_prefix="hcs-checkpoint")
+        done = pool.submit(cursor.execute, "CHECKPOINT")
+        try:
+            yield
+        finally:
+            try:
+                done.result()
+                written = True
+            except duckdb.Error:  # e.g. the caller held a transaction open meanwhile
+                written = False
+            finally:
+                pool.shutdown()
+                cursor.close()
+            self.con.execute(f"SET checkpoint_threshold = '{before}'")
+            if not written:
+                self.con.execute("CHECKPOINT")
 
     # -- files --------------------------------------------------------------
     def find_file(self, sha256: str) -> FileRow | None:
