@@ -286,3 +286,27 @@ def test_bulk_load_leaves_no_change_after_a_failure(tmp_path: Path) -> None:
         with pytest.raises(ValueError), store.bulk_load():
             raise ValueError("a refused file")
         assert store.con.execute(setting).fetchone() == default
+
+
+def test_a_large_period_writes_back_before_linking_and_stores_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above BESIDE_LINKING records the bulk load's checkpoint runs before linking, not
+    beside it (memory); what is stored is the same either way."""
+    folder = SAMPLE / "rosters" / "2017"
+    _ingest(folder, tmp_path / "beside.duckdb", jobs=1)
+    calls: list[int] = []
+    real = Store.write_back
+
+    def spy(self: Store) -> None:
+        calls.append(self.active_count(2017))
+        real(self)
+
+    monkeypatch.setattr(pipeline, "BESIDE_LINKING", 0)
+    monkeypatch.setattr(Store, "write_back", spy)
+    _ingest(folder, tmp_path / "before.duckdb", jobs=1)
+    beside = _without_salt(_contents(tmp_path / "beside.duckdb"))
+    before = _without_salt(_contents(tmp_path / "before.duckdb"))
+    assert calls == [len(before["records"])]
+    for name in TABLES:
+        pd.testing.assert_frame_equal(beside[name], before[name], obj=name)

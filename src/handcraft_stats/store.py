@@ -201,6 +201,13 @@ class Store:
             raise
         self._unwritten = before
 
+    def write_back(self) -> None:
+        """Run the checkpoint `bulk_load` left to do, now."""
+        before, self._unwritten = self._unwritten, None
+        if before is not None:
+            self.con.execute(f"SET checkpoint_threshold = '{before}'")
+            self.con.execute("CHECKPOINT")
+
     @contextmanager
     def writing_back(self) -> Iterator[None]:
         """Run the checkpoint `bulk_load` left to do on a cursor in a thread, while the
@@ -406,6 +413,13 @@ class Store:
             if y not in have:
                 held = ", ".join(map(str, have)) or "none"
                 raise UsageError(f"no rosters for {y} in the database (periods: {held})")
+
+    def active_count(self, period: int) -> int:
+        """How many records the period's active files hold."""
+        row = _one(self.con.execute(
+            "SELECT coalesce(sum(records), 0) FROM files WHERE active AND period = ?", [period]
+        ))  # fmt: skip
+        return int(row[0]) if row else 0
 
     def active_records(self, period: int, leave_out: tuple[str, ...] = ()) -> pd.DataFrame:
         """The period's records of active files, by record_id (without `leave_out` columns)."""
