@@ -386,7 +386,8 @@ class Store:
         sig = self.SIGNATURE
         return self.df(
             f"""WITH s AS (SELECT r.record_id, {sig} AS sig FROM records r
-                          JOIN files f USING (file_id) WHERE f.active AND r.period = ?)
+                          JOIN files f USING (file_id) WHERE f.active AND r.period = ?
+                          AND EXISTS (SELECT 1 FROM decisions))  -- no signatures without
                 SELECT a.record_id AS record_a, b.record_id AS record_b, d.decision
                 FROM decisions d JOIN s a ON a.sig = d.sig_a JOIN s b ON b.sig = d.sig_b
                 WHERE a.record_id <> b.record_id ORDER BY 1, 2""",
