@@ -18,21 +18,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import handcraft_stats.export as export_module
+import handcraft_stats.export_rows as rows_module
 from handcraft_stats import Store
 from handcraft_stats.export import (
     FIELDS,
     ISSUE_COLUMNS,
     RECORD_COLUMNS,
-    _mask_id_sql,
-    _mask_phone_sql,
-    _scrubbed,
     cell_text,
     export_records,
     issue_batches,
     scrub,
     write_csv,
 )
+from handcraft_stats.export_rows import _mask_id_sql, _mask_phone_sql, _scrubbed
 from handcraft_stats.normalize.idnumber import mask_id
 from handcraft_stats.normalize.phone import mask_phone
 from handcraft_stats.report.csvfile import csv_batch, csv_lines
@@ -97,7 +95,7 @@ def reference_issues(store: Store, year: int, tier: str, unmasked: bool) -> byte
 @pytest.fixture
 def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     """Slices of ~100 records: many queries, each read while the previous one is written."""
-    monkeypatch.setattr(export_module, "_CHUNK", 97)
+    monkeypatch.setattr(rows_module, "_CHUNK", 97)
 
 
 @pytest.mark.parametrize("unmasked", [False, True])

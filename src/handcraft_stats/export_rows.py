@@ -1,0 +1,275 @@
+"""records.csv and issues.csv rows from the store, as Arrow batches in load order.
+
+IDs and phones are masked in SQL; free text (notes, issue values and messages) is
+scrubbed in Python only where it holds a run of 11 digits. Records are read in slices of
+record ids on a cursor of their own, the next slice while this one is written, so a year
+of ten million records streams without being held as Python rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .engine import arrow
+from .normalize.idnumber import mask_id
+from .normalize.phone import mask_phone
+from .review import check_period
+from .store import Store
+
+FIELDS = (
+    "name", "id_number", "id_status", "birth_date", "town", "village", "household_head",
+    "relation_to_head", "phone", "labor_capacity", "willing", "wing", "trainings",
+    "new_practitioner", "income_before", "income_after", "exit_year", "status", "broker",
+    "visit_date", "note",
+)  # fmt: skip
+RECORD_COLUMNS = ("person_key", "county", "source_file", "source_sheet", "source_row",
+                  *FIELDS, "class")  # fmt: skip
+ISSUE_COLUMNS = ("code", "severity", "county", "source_file", "source_sheet", "source_row",
+                 "column", "value", "message")  # fmt: skip
+PERSONAL = ("id_number", "phone")  # issue columns whose values are masked
+_DIGITS = re.compile(r"\d{11,}[\dXx]?")
+_DIGIT_RUN = r"\p{Nd}{11}"  # what scrub() could mask, in RE2 (\p{Nd} is Python's \d)
+_CHUNK = 1 << 19  # records per query of records.csv
+
+
+@contextmanager
+def _beside(store: Store) -> Iterator[tuple[ThreadPoolExecutor, Any]]:
+    """A worker thread and a cursor of its own on the store (DuckDB connections are not
+    shared between threads); on exit the work is waited for and the cursor closed."""
+    cursor = store.con.cursor()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            yield pool, cursor
+    finally:
+        cursor.close()
+
+
+def scrub(text: Any) -> Any:
+    """Free text with every run of 11+ digits masked (an ID or phone number typed into a
+    note or an unreadable cell)."""
+    if not isinstance(text, str):
+        return text
+    return _DIGITS.sub(lambda m: mask_id(m[0]) if len(m[0]) > 11 else mask_phone(m[0]), text)
+
+
+def _mask_id_sql(v: str) -> str:
+    """SQL of normalize.idnumber.mask_id: first 6 and last 4 characters, stars between."""
+    return (
+        f"CASE WHEN length({v}) <= 10 THEN repeat('*', length({v})) "
+        f"ELSE left({v}, 6) || repeat('*', length({v}) - 10) || right({v}, 4) END"
+    )
+
+
+def _mask_phone_sql(v: str) -> str:
+    """SQL of normalize.phone.mask_phone."""
+    return (
+        f"CASE WHEN length({v}) = 11 THEN left({v}, 3) || '****' || right({v}, 4) "
+        f"WHEN length({v}) >= 7 THEN left({v}, 3) || repeat('*', length({v}) - 5) "
+        f"|| right({v}, 2) ELSE repeat('*', length({v})) END"
+    )
+
+
+def _fields_sql(unmasked: bool) -> str:
+    """SQL of the records' FIELDS (table r), IDs and phones masked unless `unmasked`."""
+    masks = {} if unmasked else {"id_number": _mask_id_sql, "phone": _mask_phone_sql}
+    return ", ".join(f"{masks[f](f'r.{f}')} AS {f}" if f in masks else f"r.{f}" for f in FIELDS)
+
+
+def record_batches(store: Store, year: int, tier: str, unmasked: bool) -> Iterator[pa.RecordBatch]:
+    """The period's active records in load order (RECORD_COLUMNS), with person key and
+    class at `tier`; IDs and phones masked and digit runs in notes scrubbed unless
+    `unmasked`. Read in slices of record ids on a cursor of their own, the next slice
+    while this one is written."""
+    check_period(store, year, tier)
+    with _beside(store) as (pool, cursor):
+        classes = _classes(cursor, year, tier)
+        if classes is None:  # a record in two persons (never written by hcs): as one join
+            yield from _joined_records(cursor, year, tier, unmasked)
+            return
+        read = _SliceReader(cursor, year, tier, unmasked, classes)
+        slices = _slices(cursor, year)
+        # keep memory freed by one slice for the next instead of faulting it in again
+        # (this process's DuckDB; only the speed changes)
+        cursor.execute("SET allocator_flush_threshold = '4GB'")
+        try:
+            ahead = [pool.submit(read, *s) for s in slices[:1]]
+            for i in range(len(slices)):
+                table = ahead.pop().result()
+                ahead += [pool.submit(read, *s) for s in slices[i + 1 : i + 2]]
+                yield from table.to_batches(1 << 16)
+        finally:
+            cursor.execute("RESET allocator_flush_threshold")
+
+
+class _SliceReader:
+    """Reads one slice of record ids: the records (masked), their person keys and classes,
+    in RECORD_COLUMNS, notes scrubbed. The queries are plain range scans (no join), so
+    DuckDB returns the rows in the store's order, which is record id order unless records
+    were rewritten; a slice that comes otherwise is sorted here."""
+
+    def __init__(self, con: Any, year: int, tier: str, unmasked: bool,
+                 classes: tuple[np.ndarray, pa.Array, pa.Array]) -> None:  # fmt: skip
+        fields = _fields_sql(unmasked)
+        active = con.execute("SELECT file_id FROM files WHERE active").fetchall()
+        self.active = np.array([r[0] for r in active], dtype=np.int64)
+        y, where = int(year), "record_id >= {lo} AND record_id < {hi}"
+        self.records = (  # (records of replaced files are dropped here: a filter on file_id
+            # in the query would cost the rows their order)
+            f"SELECT record_id, file_id, county, source_file, source_sheet, source_row, {fields} "
+            f"FROM records r WHERE period = {y} AND {where}"
+        )
+        self.keys = (
+            f"SELECT record_id, person_key FROM person_records WHERE period = {y} "
+            f"AND tier = '{tier}' AND {where}"
+        )
+        self.con, self.unmasked, self.classes = con, unmasked, classes
+
+    def __call__(self, lo: int, hi: int) -> pa.Table:
+        chunk = arrow(self.con.sql(self.records.format(lo=lo, hi=hi)))
+        active = np.isin(chunk["file_id"].to_numpy(), self.active)
+        if not active.all():
+            chunk = chunk.filter(pa.array(active))
+        chunk, got = _in_order(chunk.drop_columns(["file_id"]))
+        people, known = _in_order(arrow(self.con.sql(self.keys.format(lo=lo, hi=hi))))
+        ids, codes, names = self.classes
+        chunk = chunk.drop_columns(["record_id"])
+        chunk = chunk.add_column(0, "person_key", people["person_key"].take(_at(known, got)))
+        chunk = chunk.append_column("class", names.take(codes.take(_at(ids, got))))
+        if not self.unmasked:
+            chunk = _scrubbed(chunk, "note")
+        return chunk.select(list(RECORD_COLUMNS))
+
+
+def _in_order(table: pa.Table) -> tuple[pa.Table, np.ndarray]:
+    """The table sorted by record id (unless it already is), and its record ids."""
+    ids = table["record_id"].to_numpy()
+    if len(ids) > 1 and not bool((np.diff(ids) > 0).all()):
+        order = np.argsort(ids, kind="stable")
+        table, ids = table.take(order), ids[order]
+    return table, ids
+
+
+def _sorted_ids(table: pa.Table) -> np.ndarray | None:
+    """The table's record ids, or None unless they increase strictly."""
+    ids = table["record_id"].to_numpy()
+    return ids if len(ids) < 2 or bool((np.diff(ids) > 0).all()) else None
+
+
+def _at(ids: np.ndarray, wanted: np.ndarray) -> pa.Array:
+    """Where each wanted id is in the sorted `ids` (null where it is not)."""
+    if not len(ids):
+        return pa.nulls(len(wanted), pa.int64())
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    return pa.array(at, mask=ids[at] != wanted)
+
+
+def _classes(con: Any, year: int, tier: str) -> tuple[np.ndarray, pa.Array, pa.Array] | None:
+    """Record id (sorted) -> the class of her person at `tier`, as codes into a list of
+    class names (null: none); None when a record belongs to two persons."""
+    y = int(year)
+    names = [r[0] for r in con.execute(
+        f"SELECT DISTINCT class FROM persons WHERE period = {y} AND tier = '{tier}' "
+        "AND class IS NOT NULL ORDER BY class"
+    ).fetchall()]  # fmt: skip
+    listed = ", ".join("'" + n.replace("'", "''") + "'" for n in names) or "NULL"
+    table = arrow(con.sql(
+        f"SELECT pr.record_id, coalesce(list_position([{listed}], p.class) - 1, -1)::SMALLINT "
+        "AS code FROM person_records pr LEFT JOIN persons p ON p.person_key = pr.person_key "
+        f"AND p.period = {y} AND p.tier = '{tier}' WHERE pr.period = {y} AND pr.tier = '{tier}' "
+        "ORDER BY pr.record_id"
+    ))  # fmt: skip
+    ids = _sorted_ids(table)
+    if ids is None:
+        return None
+    codes = table["code"].to_numpy()
+    return ids, pa.array(codes, mask=codes < 0), pa.array(names, pa.string())
+
+
+def _slices(con: Any, year: int) -> list[tuple[int, int]]:
+    """Ranges of record ids holding about _CHUNK of the period's active records each."""
+    where = f"period = {int(year)} AND file_id IN (SELECT file_id FROM files WHERE active)"
+    n, lo, hi = con.execute(
+        f"SELECT count(*), min(record_id), max(record_id) FROM records WHERE {where}"
+    ).fetchall()[0]
+    if not n:
+        return []
+    parts = max(1, -(-int(n) // _CHUNK))
+    cuts: list[int] = []
+    if parts > 1:
+        points = ", ".join(str(i / parts) for i in range(1, parts))
+        cuts = con.execute(
+            f"SELECT quantile_disc(record_id, [{points}]) FROM records WHERE {where}"
+        ).fetchall()[0][0]
+    edges = sorted({int(lo), *(int(c) for c in cuts), int(hi) + 1})
+    return list(itertools.pairwise(edges))
+
+
+def _scrubbed(table: pa.Table, name: str, where: pa.Array | None = None) -> pa.Table:
+    """The text column `name` with scrub() applied to the values (at the rows of `where`)
+    that hold a run of 11 digits; the others are left as they are."""
+    column = table[name].combine_chunks()
+    hits = pc.fill_null(pc.match_substring_regex(column, _DIGIT_RUN), False)
+    if where is not None:
+        hits = pc.and_(hits, where)
+    if not pc.any(hits).as_py():
+        return table
+    scrubbed = pa.array([scrub(v) for v in column.filter(hits).to_pylist()], pa.string())
+    column = pc.replace_with_mask(column, hits, scrubbed)
+    return table.set_column(table.column_names.index(name), name, column)
+
+
+def _joined_records(con: Any, year: int, tier: str, unmasked: bool) -> Iterator[pa.RecordBatch]:
+    """record_batches as one DuckDB join (for a store where a record is in two persons)."""
+    fields = _fields_sql(unmasked)
+    table = arrow(con.sql(
+        f"""SELECT pr.person_key, r.county, r.source_file, r.source_sheet, r.source_row,
+                   {fields}, p.class
+            FROM records r JOIN files f USING (file_id)
+            LEFT JOIN person_records pr
+              ON pr.record_id = r.record_id AND pr.period = {int(year)} AND pr.tier = '{tier}'
+            LEFT JOIN persons p
+              ON p.person_key = pr.person_key AND p.period = {int(year)} AND p.tier = '{tier}'
+            WHERE f.active AND r.period = {int(year)} ORDER BY r.record_id"""
+    ))  # fmt: skip
+    if not unmasked:
+        table = _scrubbed(table, "note")
+    yield from table.to_batches(1 << 16)
+
+
+def issue_batches(store: Store, year: int, tier: str, unmasked: bool) -> Iterator[pa.RecordBatch]:
+    """Issues of the period's active files (conflicts: of `tier`), in load order; values of
+    ID and phone columns masked, and any long digit run in value or message."""
+    check_period(store, year, tier)
+    yield from _issues(store.con, year, tier, unmasked).to_batches(1 << 16)
+
+
+def _issues(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
+    """issue_batches as one table (ISSUE_COLUMNS), read on `con`."""
+    cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS if c != "value")
+    value = (
+        "i.value" if unmasked else
+        f"""CASE i."column" WHEN 'id_number' THEN {_mask_id_sql('i.value')}
+            WHEN 'phone' THEN {_mask_phone_sql('i.value')} ELSE i.value END"""
+    )  # fmt: skip
+    personal = "', '".join(PERSONAL)
+    table = arrow(con.sql(
+        f"""SELECT {cols}, {value} AS value,
+                   coalesce(i."column", '') IN ('{personal}') AS _personal
+            FROM issues i JOIN files f USING (file_id)
+            WHERE f.active AND f.period = {int(year)}
+              AND (i.tier IS NULL OR i.tier = '{tier}')
+            ORDER BY i.file_id, i.record_id NULLS FIRST, i.source_row, i.code, i."column" """
+    ))  # fmt: skip
+    if not unmasked:  # the values of other columns are scrubbed like the messages
+        table = _scrubbed(table, "value", pc.invert(table["_personal"].combine_chunks()))
+        table = _scrubbed(table, "message")
+    return table.select(list(ISSUE_COLUMNS))
