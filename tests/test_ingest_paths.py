@@ -299,7 +299,8 @@ def test_a_large_period_writes_back_before_linking_and_stores_the_same(
     real = Store.write_back
 
     def spy(self: Store) -> None:
-        calls.append(self.active_count(2017))
+        if self._unwritten is not None:  # a checkpoint to run (not the final no-op)
+            calls.append(self.active_count(2017))
         real(self)
 
     monkeypatch.setattr(pipeline, "BESIDE_LINKING", 0)

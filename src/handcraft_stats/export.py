@@ -25,9 +25,9 @@ from .export_rows import (
     FIELDS,
     ISSUE_COLUMNS,
     RECORD_COLUMNS,
-    _beside,
-    _issues,
+    beside_cursor,
     issue_batches,
+    issue_table,
     record_batches,
     scrub,
 )
@@ -107,7 +107,7 @@ def export_report(
 
     check_period(store, year, tier)
     check_since(since, year)
-    with export_folder(out_dir, wait) as tmp, _beside(store) as (pool, cursor):
+    with export_folder(out_dir, wait) as tmp, beside_cursor(store) as (pool, cursor):
 
         def beside() -> tuple[dict[str, Any], pa.Table]:
             tables = _Checked(store, cursor)
@@ -115,7 +115,7 @@ def export_report(
             (tmp / "summary.json").write_text(to_json(doc), "utf-8")
             write_workbook(doc, tmp / "report.xlsx", spec.city, spec.lang, spec.made)
             (tmp / "report.md").write_text(summary_text(doc, "md", spec), "utf-8")
-            return doc, _issues(cursor, year, tier, unmasked)
+            return doc, issue_table(cursor, year, tier, unmasked)
 
         step("read", 1, 1, "summary")
         job = pool.submit(beside)

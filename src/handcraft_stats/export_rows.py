@@ -42,7 +42,7 @@ _CHUNK = 1 << 19  # records per query of records.csv
 
 
 @contextmanager
-def _beside(store: Store) -> Iterator[tuple[ThreadPoolExecutor, Any]]:
+def beside_cursor(store: Store) -> Iterator[tuple[ThreadPoolExecutor, Any]]:
     """A worker thread and a cursor of its own on the store (DuckDB connections are not
     shared between threads); on exit the work is waited for and the cursor closed."""
     cursor = store.con.cursor()
@@ -90,7 +90,7 @@ def record_batches(store: Store, year: int, tier: str, unmasked: bool) -> Iterat
     `unmasked`. Read in slices of record ids on a cursor of their own, the next slice
     while this one is written."""
     check_period(store, year, tier)
-    with _beside(store) as (pool, cursor):
+    with beside_cursor(store) as (pool, cursor):
         classes = _classes(cursor, year, tier)
         if classes is None:  # a record in two persons (never written by hcs): as one join
             yield from _joined_records(cursor, year, tier, unmasked)
@@ -249,10 +249,10 @@ def issue_batches(store: Store, year: int, tier: str, unmasked: bool) -> Iterato
     """Issues of the period's active files (conflicts: of `tier`), in load order; values of
     ID and phone columns masked, and any long digit run in value or message."""
     check_period(store, year, tier)
-    yield from _issues(store.con, year, tier, unmasked).to_batches(1 << 16)
+    yield from issue_table(store.con, year, tier, unmasked).to_batches(1 << 16)
 
 
-def _issues(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
+def issue_table(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
     """issue_batches as one table (ISSUE_COLUMNS), read on `con`."""
     cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS if c != "value")
     value = (

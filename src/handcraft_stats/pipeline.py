@@ -450,8 +450,7 @@ def _ingest(
         clear_pending(store, period)
         links.update(_accepted(linked[TIERS[-1]]))
         persons[str(period)] = len(linked[TIERS[-1]].persons)
-    with store.writing_back():  # nothing relinked (every file unchanged or refused)
-        pass
+    store.write_back()  # when nothing was relinked (every file unchanged or refused)
     return IngestReport(outcomes, dict(links), persons, ignored)
 
 

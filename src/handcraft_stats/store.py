@@ -226,7 +226,7 @@ class Store:
             try:
                 done.result()
                 written = True
-            except duckdb.Error:  # e.g. the caller held a transaction open meanwhile
+            except duckdb.Error:  # run it again below, in the foreground
                 written = False
             finally:
                 pool.shutdown()
