@@ -3,10 +3,13 @@ conflicts, and review decisions that survive re-ingest."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ID_A, ID_B
 from handcraft_stats import Store, ingest, load_settings
@@ -290,3 +293,43 @@ def test_person_keys_of_clusters_of_several_records_on_the_sample(
             f":{first['source_sheet']}:{first['source_row']}"
         )  # fmt: skip
         assert key == person_key(salt, basis)
+
+
+def _birth_by_strftime(rec: pd.DataFrame) -> pd.Series:
+    """link._birth as it was written first (pandas formatting every date): the reference."""
+    column = pd.to_datetime(rec["birth_date"], errors="coerce").dt.strftime("%Y-%m-%d")
+    digits = rec["id_number"].astype("string").str.slice(6, 14)
+    parsed = pd.to_datetime(digits, format="%Y%m%d", errors="coerce").dt.strftime("%Y-%m-%d")
+    readable = rec["id_status"].isin(["precision_lost", "malformed"])
+    return column.fillna(parsed.where(readable))
+
+
+_STATUSES = ["valid", "upgraded15", "bad_check", "precision_lost", "malformed", "missing"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31))),
+            st.sampled_from(_STATUSES),
+            st.one_of(st.none(), st.text("0123456789X", min_size=0, max_size=18)),
+        ),
+        min_size=0,
+        max_size=40,
+    ),
+    st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_birth_text_equals_pandas_formatting(
+    rows: list[tuple[date | None, str, str | None]], as_stored: bool
+) -> None:
+    """Birth dates as ISO text (Arrow's cast) equal pandas' strftime, NaT as NaN, from
+    date objects (a parse) or datetime64 (the store), with readable IDs' digits filling
+    the gaps."""
+    from handcraft_stats.link import _birth
+
+    rec = pd.DataFrame(rows, columns=["birth_date", "id_status", "id_number"])
+    rec["birth_date"] = rec["birth_date"].astype(object)
+    if as_stored:
+        rec["birth_date"] = pd.to_datetime(rec["birth_date"]).astype("datetime64[us]")
+    pd.testing.assert_series_equal(_birth(rec), _birth_by_strftime(rec))

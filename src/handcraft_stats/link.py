@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import blocking
 from .blocking import Backend
@@ -174,12 +175,30 @@ def person_key(salt: str, basis: str) -> str:
 
 
 def _birth(rec: pd.DataFrame) -> pd.Series:
-    """Birth date (ISO text) for name_birth: the birth-date column, else readable ID digits."""
-    column = pd.to_datetime(rec["birth_date"], errors="coerce").dt.strftime("%Y-%m-%d")
-    digits = rec["id_number"].astype("string").str.slice(6, 14)
+    """Birth date (ISO text) for name_birth: the birth-date column, else readable ID digits
+    (parsed only on the rows whose ID is readable: few)."""
+    column = _iso_days(pd.to_datetime(rec["birth_date"], errors="coerce"))
+    readable = rec["id_status"].isin(["precision_lost", "malformed"]).to_numpy()
+    if not readable.any():
+        return column
+    digits = rec.loc[readable, "id_number"].astype("string").str.slice(6, 14)
     parsed = pd.to_datetime(digits, format="%Y%m%d", errors="coerce").dt.strftime("%Y-%m-%d")
-    readable = rec["id_status"].isin(["precision_lost", "malformed"])
-    return column.fillna(parsed.where(readable))
+    return column.fillna(parsed.reindex(column.index))
+
+
+def _iso_days(dates: pd.Series) -> pd.Series:
+    """`dates.dt.strftime("%Y-%m-%d")` (text, NaN where NaT), cast by Arrow: pandas
+    formats date by date in Python (0.12 s for 220k birth dates, a tenth of relinking;
+    Arrow 0.007 s)."""
+    days = dates.to_numpy(dtype="datetime64[D]")
+    years = days[~np.isnat(days)].astype("datetime64[Y]").astype(np.int64) + 1970
+    if ((years < 1000) | (years > 9999)).any():  # strftime's own widths: keep its text
+        out: pd.Series = dates.dt.strftime("%Y-%m-%d")
+        return out
+    text = pa.array(days).cast(pa.string())
+    out = text.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
+    out.index, out.name = dates.index, dates.name
+    return out
 
 
 def _same(a: pd.Series, b: pd.Series) -> pd.Series:
