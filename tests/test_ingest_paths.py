@@ -85,7 +85,7 @@ def test_tiers_written_side_by_side_equal_tiers_written_one_by_one(
     _ingest(folder, tmp_path / "together.duckdb", jobs=1)
     assert len(threads) == 2 and all(t.startswith("hcs-tier") for t in threads)
 
-    def one_by_one(self: Store, period: int, tiers: list[object]) -> None:
+    def one_by_one(self: Store, period: int, tiers: list[object], **kw: object) -> None:
         for t in tiers:
             together(self, period, *t)  # type: ignore[arg-type,misc]
 
@@ -292,7 +292,8 @@ def test_a_large_period_writes_back_before_linking_and_stores_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Above BESIDE_LINKING records the bulk load's checkpoint runs before linking, not
-    beside it (memory); what is stored is the same either way."""
+    beside it, and the tiers are stored one after the other (memory); what is stored is
+    the same either way."""
     folder = SAMPLE / "rosters" / "2017"
     _ingest(folder, tmp_path / "beside.duckdb", jobs=1)
     calls: list[int] = []
@@ -303,11 +304,22 @@ def test_a_large_period_writes_back_before_linking_and_stores_the_same(
             calls.append(self.active_count(2017))
         real(self)
 
+    threads: list[str] = []
+    one = Store.replace_links
+
+    def tier_spy(self: Store, *args: object, **kwargs: object) -> None:
+        import threading
+
+        threads.append(threading.current_thread().name)
+        one(self, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(pipeline, "BESIDE_LINKING", 0)
     monkeypatch.setattr(Store, "write_back", spy)
+    monkeypatch.setattr(Store, "replace_links", tier_spy)
     _ingest(folder, tmp_path / "before.duckdb", jobs=1)
     beside = _without_salt(_contents(tmp_path / "beside.duckdb"))
     before = _without_salt(_contents(tmp_path / "before.duckdb"))
     assert calls == [len(before["records"])]
+    assert threads == ["MainThread", "MainThread"]  # one tier after the other
     for name in TABLES:
         pd.testing.assert_frame_equal(beside[name], before[name], obj=name)
