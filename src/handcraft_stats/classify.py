@@ -37,7 +37,7 @@ def cents(values: pd.Series) -> pd.Series:
 
 def classify_frame(persons: pd.DataFrame) -> pd.DataFrame:
     """Fill the defaults of METRICS.md §4 (blank capacity -> unknown, …) and add `class`."""
-    p = persons.copy()
+    p = persons.copy(deep=False)  # pandas 3 copies on write: the caller's frame stays as it is
     p["labor_capacity"] = p["labor_capacity"].fillna("unknown")
     p["willing"] = p["willing"].fillna("unknown")
     p["wing"] = p["wing"].fillna("none")
