@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from handcraft_stats.errors import UsageError
 from handcraft_stats.normalize.dates import parse_date, parse_year
+from handcraft_stats.normalize.distinct import Distinct
 from handcraft_stats.normalize.names import normalize_name, pinyin_key
 from handcraft_stats.normalize.numbers import parse_count, parse_money
 from handcraft_stats.normalize.phone import mask_phone, normalize_phone
@@ -439,3 +440,44 @@ def test_lookup_cache_keeps_types_apart() -> None:
     assert vocab.lookup("new_practitioner", True) == Parsed("true", None)
     assert vocab.lookup("willing", "是") is vocab.lookup("willing", "是")
     assert vocab.parse_flag(2) == Parsed(False, "unknown_value")
+
+
+# --- distinct values -------------------------------------------------------------------------
+
+CELLS = st.one_of(
+    st.booleans(),
+    st.sampled_from([0, 1, 0.0, 1.0, -0.0, 2, 2.5, math.nan, None, "", "1", "是"]),
+    st.integers(-3, 3),
+    st.floats(allow_nan=True),
+    st.text(max_size=3),
+    st.dates(min_value=date(2016, 1, 1), max_value=date(2017, 12, 31)),
+)
+
+
+@given(st.lists(CELLS, max_size=40))
+def test_distinct_codes_give_back_every_cell(cells: list[object]) -> None:
+    """Each row's code leads back to its own cell (a bool stays a bool next to 1 and 1.0);
+    missing cells share the value None; equal cells share a code."""
+    d = Distinct(cells)
+    typed = any(type(c) is bool for c in cells) and len(set(map(type, cells))) > 1
+    assert len(d.codes) == len(cells)
+    for cell, code in zip(cells, d.codes.tolist(), strict=True):
+        value = d.uniq[code]
+        if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+            assert value is None
+            continue
+        assert value == cell
+        if typed:
+            assert type(value) is type(cell)
+    seen: dict[object, int] = {}
+    for cell, code in zip(cells, d.codes.tolist(), strict=True):
+        if cell is not None and not (isinstance(cell, float) and math.isnan(cell)):
+            key = (type(cell), cell) if typed else cell
+            assert seen.setdefault(key, code) == code
+
+
+def test_distinct_keeps_a_bool_hidden_behind_an_equal_number() -> None:
+    d = Distinct([1.0, True, 1, "1", None, False, 0])
+    assert [type(d.uniq[c]).__name__ for c in d.codes] == [
+        "float", "bool", "int", "str", "NoneType", "bool", "int",
+    ]  # fmt: skip
