@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from handcraft_stats.columns import HeaderMatcher
 from handcraft_stats.config import load_settings
-from handcraft_stats.layout import NotARoster, classify
+from handcraft_stats.layout import _MARKERS, NotARoster, _may_mark, _may_open, classify
+from handcraft_stats.normalize.text import is_blank
 
 M = HeaderMatcher(load_settings(None).headers)
 
@@ -116,3 +117,21 @@ def test_header_matcher_shortcut_matches_like_the_synonym_lookup(parts: list[str
     key = squash(text)
     want = exact.get(key) or exact.get(_UNIT.sub("", key)) if key else None
     assert HeaderMatcher(load_settings(None).headers).match(text) == want
+
+
+FIRST_CELLS = st.one_of(
+    st.sampled_from(["", " ", "\u3000", "合计", " 合 计", "小学", "注：", "填表人", "王丽", "１"]),
+    st.sampled_from(_MARKERS),
+    st.text(max_size=4),
+    st.floats(),
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.dates(),
+)
+
+
+@given(FIRST_CELLS)
+def test_may_open_is_blank_or_may_mark(cell: object) -> None:
+    """The row classifier's shortcut decides each first cell as the two tests do."""
+    assert _may_open(cell) == (is_blank(cell) or _may_mark(cell))
