@@ -47,6 +47,45 @@ def test_schema_is_migrated_once_and_reopened(tmp_path: Path) -> None:
         assert row == (str(len(MIGRATIONS)),)
 
 
+def test_a_version_3_store_loses_the_records_key_and_nothing_else(
+    sample_db: tuple[Path, object], tmp_path: Path
+) -> None:
+    """Migration 4 copies records into a table without the primary key: every row and
+    every other table stay as they were, and the store works on (a re-ingest relinks)."""
+    old = tmp_path / "v3.duckdb"
+    con = duckdb.connect(str(old))
+    first = MIGRATIONS[0].replace("record_id BIGINT NOT NULL", "record_id BIGINT PRIMARY KEY", 1)
+    for sql in (first, *MIGRATIONS[1:3]):
+        con.execute(sql)
+    con.execute(f"ATTACH '{sample_db[0]}' AS s (READ_ONLY)")
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 's' ORDER BY 1"
+    ).fetchall()]  # fmt: skip
+    for t in tables:
+        con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM s.{t}")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+
+    def every(t: str) -> str:
+        but = " WHERE key <> 'schema_version'" if t == "meta" else ""
+        return f"SELECT * FROM {t}{but} ORDER BY ALL"
+
+    want = {t: con.execute(every(t)).df() for t in tables}
+    keyed = "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'records' AND constraint_type = 'PRIMARY KEY'"
+    assert con.execute(keyed).fetchone() == (1,)
+    con.close()
+    with Store(old) as store:
+        assert store.con.execute(keyed).fetchone() == (0,)
+        row = store.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        assert row == ("4",) and len(MIGRATIONS) == 4
+        for t in tables:
+            got = store.con.execute(every(t)).df()
+            pd.testing.assert_frame_equal(got[list(want[t].columns)], want[t])
+        columns = store.con.execute("SELECT * FROM records LIMIT 0").description
+        assert [c[0] for c in columns][:3] == ["record_id", "file_id", "period"]
+        nulls = "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'records' AND column_name = 'record_id'"
+        assert store.con.execute(nulls).fetchone() == ("NO",)
+
+
 def test_large_reads_give_the_same_frame_as_duckdbs_df(sample_db: tuple[Path, object]) -> None:
     """Store.frame (Arrow batches) must equal DuckDB's df(): dtypes and values, NULLs too."""
     with Store(sample_db[0], read_only=True) as store:
