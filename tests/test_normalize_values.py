@@ -6,6 +6,8 @@ import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 from handcraft_stats.errors import UsageError
 from handcraft_stats.normalize.dates import parse_date, parse_year
 from handcraft_stats.normalize.distinct import Distinct
+from handcraft_stats.normalize.frame import _column
 from handcraft_stats.normalize.names import normalize_name, pinyin_key
 from handcraft_stats.normalize.numbers import parse_count, parse_money
 from handcraft_stats.normalize.phone import mask_phone, normalize_phone
@@ -481,3 +484,16 @@ def test_distinct_keeps_a_bool_hidden_behind_an_equal_number() -> None:
     assert [type(d.uniq[c]).__name__ for c in d.codes] == [
         "float", "bool", "int", "str", "NoneType", "bool", "int",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["张丽", None, "王芳"], [None, None], ["a", 1], [], ["x", math.nan], [True, None]],
+)
+def test_frame_columns_have_the_type_pandas_infers_from_the_values(values: list[object]) -> None:
+    """Text columns built through Arrow are what pandas makes of the list, type included."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    got = pd.Series(_column("name", array))
+    want = pd.Series(list(values))
+    pd.testing.assert_series_equal(got, want)

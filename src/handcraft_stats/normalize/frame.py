@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .dates import parse_date, parse_year
 from .distinct import NONE, Distinct
@@ -121,12 +122,34 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
         if c in _CANONICAL_SET:
             filled += ~blank(c)
     out["filled"] = filled
-    frame = pd.DataFrame({k: list(v) if isinstance(v, np.ndarray) and v.dtype == object else v
-                          for k, v in out.items()}, index=raw.index)  # fmt: skip
+    frame = pd.DataFrame({k: _column(k, v) for k, v in out.items()}, index=raw.index)
     frame["trainings"] = frame["trainings"].astype("Int64")
     frame["exit_year"] = frame["exit_year"].astype("Int64")
     frame["new_practitioner"] = frame["new_practitioner"].astype("boolean")
     return frame, issues
+
+
+_TEXT_COLUMNS = frozenset(
+    {"name", "name_raw", "name_key", "id_number", "id_status", "id_key", "phone",
+     *TEXT_FIELDS, *VOCAB_FIELDS}
+)  # fmt: skip
+
+
+def _column(name: str, values: Any) -> Any:
+    """A column for the frame: pandas' inferred type, as a list of the values gives it.
+    Text columns go through Arrow, which builds pandas' str column 3-4x faster than
+    pandas infers one from a list (a tenth of normalising a roster); a column that is
+    not all text (or all missing) falls back to the list."""
+    if not isinstance(values, np.ndarray) or values.dtype != object:
+        return values
+    if name in _TEXT_COLUMNS:
+        try:
+            arrow = pa.array(values, from_pandas=True)
+        except (pa.ArrowException, ValueError, TypeError):
+            arrow = None
+        if arrow is not None and pa.types.is_string(arrow.type):
+            return pd.array(arrow, dtype="str")
+    return list(values)
 
 
 _CANONICAL_SET = {
