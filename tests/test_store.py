@@ -10,7 +10,8 @@ import pytest
 
 from conftest import ID_A, ID_B, write_xlsx
 from handcraft_stats import Store, ingest, load_settings
-from handcraft_stats.store import MIGRATIONS
+from handcraft_stats.link import PROBABLE, candidates
+from handcraft_stats.store import MIGRATIONS, quiet
 
 
 def test_a_failure_inside_a_file_leaves_nothing_of_it(
@@ -178,3 +179,37 @@ def test_single_row_lookups_leave_the_connection_free_for_relations(tmp_path: Pa
         assert store.find_file("0" * 64) is None
         assert store.next_ids() == (1, 1)
         assert store.rel("SELECT 42 AS x").fetchall() == [(42,)]
+
+
+QUERY = "SELECT count(*) FROM range(20000000) t(x) WHERE x % 7 = 3"
+
+
+def test_duckdbs_progress_bar_never_reaches_stdout(capfd: pytest.CaptureFixture[str]) -> None:
+    """DuckDB draws a progress bar on stdout (even into a file or pipe) for slow queries;
+    `quiet` turns it off. The bar is forced here to show at once (progress_bar_time 0)."""
+    loud = duckdb.connect()
+    loud.execute("SET progress_bar_time = 0")
+    loud.execute(QUERY).fetchall()
+    assert "100%" in capfd.readouterr().out  # the control: DuckDB does print it
+    silenced = duckdb.connect()
+    silenced.execute("SET progress_bar_time = 0")
+    quiet(silenced)
+    capfd.readouterr()  # (the SET itself ran under the forced bar)
+    silenced.execute(QUERY).fetchall()
+    silenced.cursor().execute(QUERY).fetchall()
+    assert capfd.readouterr().out == ""
+
+
+def test_every_connection_hcs_makes_has_the_progress_bar_off(
+    sample_db: tuple[Path, object], tmp_path: Path
+) -> None:
+    def off(con: duckdb.DuckDBPyConnection) -> bool:
+        return con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+
+    with Store(tmp_path / "w.duckdb") as store:
+        assert off(store.con) and off(store.con.cursor())
+    with Store(sample_db[0], read_only=True) as store:
+        assert off(store.con)
+        rec = store.active_records(2017)
+    candidates(rec, PROBABLE)  # narwhals' DuckDB backend: DuckDB's default connection
+    assert off(duckdb.default_connection())

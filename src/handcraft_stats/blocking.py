@@ -9,6 +9,8 @@ from typing import Any, cast
 import narwhals as nw
 import pandas as pd
 
+from .store import quiet_default
+
 ID_LEN = 18
 KEYED = ("valid", "upgraded15")
 PAIR_COLUMNS = ["record_a", "record_b", "reason"]
@@ -20,6 +22,8 @@ Backend = Any  # "duckdb" (default) or a pyspark SparkSession
 def _lazy(frame: pd.DataFrame, backend: Backend) -> Lazy:
     """A lazy frame on `backend`: a narwhals backend name ("duckdb"), or a Spark session."""
     if isinstance(backend, str):
+        if backend == "duckdb":
+            quiet_default()
         return nw.from_native(frame).lazy(backend=cast(Any, backend))
     return nw.from_native(frame).lazy(backend="pyspark", session=backend)
 

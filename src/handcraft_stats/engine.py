@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from .config import DEFAULT_MASTER
 from .errors import EnvironmentProblem, UsageError
-from .store import Store
+from .store import Store, quiet
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -198,7 +198,7 @@ class ParquetTables:
                 "`hcs export --year Y --parquet DIR`"
             )
         self.engine = engine
-        self.con = duckdb.connect() if engine == "duckdb" else None
+        self.con = quiet(duckdb.connect()) if engine == "duckdb" else None
         self._frames: dict[tuple[str, int], Lazy] = {}
 
     def _read(self, name: str) -> Lazy:

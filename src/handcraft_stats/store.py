@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -125,7 +126,7 @@ class Store:
         if not read_only:
             self._umask = os.umask(0o077)
         try:
-            self.con = duckdb.connect(str(path), read_only=read_only)
+            self.con = quiet(duckdb.connect(str(path), read_only=read_only))
             if not read_only:
                 self._migrate()
         except duckdb.IOException as exc:
@@ -557,6 +558,21 @@ _MASKED: dict[pa.DataType, Any] = {
     pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
     pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(),
 }  # fmt: skip
+
+
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The connection with DuckDB's progress bar off (its cursors follow). DuckDB draws
+    the bar on stdout for any query running over 2 s, even when stdout is a file or a
+    pipe: `--format json` or csv on a large store, or the long copy of a migration,
+    would put it in the middle of the output a script reads."""
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+@cache
+def quiet_default() -> None:
+    """`quiet` for DuckDB's default connection (narwhals' DuckDB backend runs there)."""
+    quiet(duckdb.default_connection())
 
 
 def _one(result: duckdb.DuckDBPyConnection) -> Any:
