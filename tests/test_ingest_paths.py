@@ -9,6 +9,9 @@ import pytest
 
 from conftest import ID_A, ID_B, SAMPLE
 from handcraft_stats import Store, ingest, load_settings, pipeline
+from handcraft_stats.parse import ParsedFile
+from handcraft_stats.store import record_types
+from handcraft_stats.versions import store_files
 
 SETTINGS = load_settings(None)
 TABLES = {
@@ -323,3 +326,23 @@ def test_a_large_period_writes_back_before_linking_and_stores_the_same(
     assert threads == ["MainThread", "MainThread"]  # one tier after the other
     for name in TABLES:
         pd.testing.assert_frame_equal(beside[name], before[name], obj=name)
+
+
+def test_money_and_dates_handed_over_as_arrow_store_what_python_objects_store(
+    tmp_path: Path,
+) -> None:
+    """Rosters parsed to be stored carry money and dates as Arrow columns of the store's
+    types; stored, every record is what the Python decimals and dates give."""
+    files = sorted(p for p in (SAMPLE / "rosters").rglob("*") if p.is_file())
+    for typed in (False, True):
+        with Store(tmp_path / f"{typed}.duckdb") as store:
+            for path in files:
+                pf = pipeline._parse(path, SETTINGS, None, None, store.salt() if typed else None)
+                assert isinstance(pf, ParsedFile), pf
+                kinds = {str(pf.records[c].dtype) for c in record_types()}
+                assert kinds == ({"decimal128(14, 2)[pyarrow]", "date32[day][pyarrow]"}
+                                 if typed else {"object"})  # fmt: skip
+                store_files(store, [pf])
+    plain, typed = (_contents(tmp_path / f"{t}.duckdb")["records"] for t in (False, True))
+    assert len(plain) == 4424
+    pd.testing.assert_frame_equal(plain, typed)

@@ -204,7 +204,8 @@ def test_every_connection_hcs_makes_has_the_progress_bar_off(
     sample_db: tuple[Path, object], tmp_path: Path
 ) -> None:
     def off(con: duckdb.DuckDBPyConnection) -> bool:
-        return con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+        # fetchall: a result left open (fetchone) makes the connection refuse relations
+        return con.execute("SELECT current_setting('enable_progress_bar')").fetchall() == [(False,)]
 
     with Store(tmp_path / "w.duckdb") as store:
         assert off(store.con) and off(store.con.cursor())

@@ -533,6 +533,13 @@ def _arrow_type(sql_type: str) -> pa.DataType | None:
     return pa.decimal128(int(m[1]), int(m[2])) if m else None
 
 
+@cache
+def record_types() -> dict[str, pa.DataType]:
+    """The records table's DATE and DECIMAL columns and their Arrow types."""
+    pairs = (c.split()[:2] for c in RECORD_COLUMNS.replace("\n", " ").split(", "))
+    return {name: t for name, sql in pairs if (t := _arrow_type(sql)) is not None}
+
+
 def arrow_frame(table: pa.Table) -> pd.DataFrame:
     """An Arrow table from DuckDB as the pandas frame DuckDB's `df` would give: DECIMAL as
     float64, DATE as datetime64[us], integers and booleans with a NULL as pandas'
@@ -565,7 +572,7 @@ def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     the bar on stdout for any query running over 2 s, even when stdout is a file or a
     pipe: `--format json` or csv on a large store, or the long copy of a migration,
     would put it in the middle of the output a script reads."""
-    con.execute("SET enable_progress_bar = false")
+    con.execute("SET enable_progress_bar = false").fetchall()  # no result left open
     return con
 
 
