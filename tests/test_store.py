@@ -163,6 +163,34 @@ def test_append_inserts_a_large_frame_in_slices(
         ]  # fmt: skip
 
 
+@pytest.mark.parametrize("slice_rows", [None, 200_000])
+def test_large_appends_go_straight_to_the_database_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_rows: int | None
+) -> None:
+    """Slices of whole row groups are written into the file at once, not through the log
+    (then written a second time by a checkpoint), a short last slice too. The control:
+    the old 200,000-row slices log 220,000 rows whole (a short second slice)."""
+    import handcraft_stats.store as store_module
+
+    n = 2 * store_module.ROW_GROUP + 20_000  # a short last slice
+    if slice_rows:
+        monkeypatch.setattr(store_module, "APPEND_ROWS", slice_rows)
+        n = slice_rows + 20_000
+    frame = pd.DataFrame({"k": range(n), "v": [f"P{i:012x}" for i in range(n)]})
+    db = tmp_path / "h.duckdb"
+    with Store(db) as store:
+        store.con.execute("CREATE TABLE t (k BIGINT, v VARCHAR)")
+        store.con.execute("CHECKPOINT")
+        with store.transaction():
+            store.append("t", frame)
+        logged = Path(f"{db}.wal").stat().st_size
+        assert store.con.execute("SELECT count(*), max(k) FROM t").fetchone() == (n, n - 1)
+    if slice_rows:
+        assert logged > 2_000_000
+    else:
+        assert logged < 100_000
+
+
 def test_a_large_read_after_a_single_row_lookup(sample_db: tuple[Path, object]) -> None:
     """DuckDB 2 refuses a relation while an execute() result is unfinished (fetchone)."""
     with Store(sample_db[0], read_only=True) as store:
