@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 
 from .classify import WINGS
-from .link import require_tier
 from .normalize.idnumber import mask_id
 from .report.tables import CHANGES, CHECKS
 from .store import Store
+from .tiers import require_tier
 
 FIELDS = ["person_key", "name", "id_number", "birth_date", "has_id", "wing", "class", "status",
           "exit_year"]  # fmt: skip

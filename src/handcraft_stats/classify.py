@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where a frame is classified: `hcs summary` needs only the names
+    import pandas as pd
 
 CLASSES = (
     "able_willing", "able_unwilling", "able_unknown", "weak_willing", "weak_unwilling",
@@ -28,6 +31,8 @@ def person_class(capacity: str, willing: str) -> str:
 def cents(values: pd.Series) -> pd.Series:
     """Yuan (Decimal, float or text with 2 decimals) -> integer cents; missing stays missing.
     Amounts are below 10^12 yuan (normalize/numbers.py), so float cents are exact."""
+    import pandas as pd
+
     if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
         number = values.astype("float64")  # the store's DECIMAL arrives as float64
     else:

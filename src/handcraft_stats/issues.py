@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 
 from .checks import Catalogue
-from .link import require_tier
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .store import Store
+from .tiers import require_tier
 
 ISSUE_COLUMNS = ["code", "severity", "county", "source_file", "source_sheet", "source_row",
                  "column", "value", "message"]  # fmt: skip

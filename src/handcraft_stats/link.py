@@ -18,11 +18,11 @@ import pyarrow as pa
 from . import blocking
 from .blocking import Backend
 from .classify import classify_frame
-from .errors import UsageError
+from .tiers import CERTAIN as CERTAIN  # the tiers live in tiers.py (no pandas there)
+from .tiers import PROBABLE as PROBABLE
+from .tiers import TIERS as TIERS
+from .tiers import require_tier as require_tier
 
-CERTAIN = "certain"
-PROBABLE = "probable"
-TIERS = (CERTAIN, PROBABLE)
 REASON_TIER = {
     "review": CERTAIN, "same_id": CERTAIN, "id_upgraded": CERTAIN, "same_row": CERTAIN,
     "id_precision_lost": PROBABLE, "id_typo": PROBABLE, "name_birth": PROBABLE,
@@ -159,12 +159,6 @@ class Clusters:
         mapped = pd.Series(ids).map(moved)
         out: np.ndarray[Any, Any] = np.where(mapped.isna(), ids, mapped).astype(np.int64)
         return out
-
-
-def require_tier(tier: str) -> None:
-    """UsageError (exit 2) for an unknown link tier."""
-    if tier not in TIERS:
-        raise UsageError(f"unknown link tier {tier!r}: use certain or probable")
 
 
 def person_key(salt: str, basis: str) -> str:

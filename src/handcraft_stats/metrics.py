@@ -14,8 +14,8 @@ import narwhals as nw
 from .classify import CLASSES, WINGS
 from .engine import StoreTables
 from .errors import UsageError
-from .link import require_tier
 from .store import Store
+from .tiers import require_tier
 
 METRICS = (
     "persons", "trained", "training_person_times", "new_practitioners",

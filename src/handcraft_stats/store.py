@@ -11,13 +11,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from .errors import EnvironmentProblem, UsageError
+
+if TYPE_CHECKING:  # pandas (0.14 s to import) only when a frame is asked for: not by summary
+    import pandas as pd
 
 RECORD_COLUMNS = """
     record_id BIGINT NOT NULL, file_id INTEGER NOT NULL, period INTEGER NOT NULL,
@@ -560,19 +562,24 @@ def arrow_frame(table: pa.Table) -> pd.DataFrame:
             column = column.cast(pa.timestamp("us"))
         columns.append(column)
     table = pa.table(columns, names=table.column_names)
-    frame: pd.DataFrame = table.to_pandas(types_mapper=_MASKED.get)  # exact, NULLs as NA
+    masked = _masked()
+    frame: pd.DataFrame = table.to_pandas(types_mapper=masked.get)  # exact, NULLs as NA
     plain = {
         name: column.type.to_pandas_dtype()
         for name, column in zip(table.column_names, table.columns, strict=True)
-        if column.type in _MASKED and not column.null_count
+        if column.type in masked and not column.null_count
     }
     return frame.astype(plain) if plain else frame
 
 
-_MASKED: dict[pa.DataType, Any] = {
-    pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
-    pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(),
-}  # fmt: skip
+@cache
+def _masked() -> dict[pa.DataType, Any]:
+    import pandas as pd
+
+    return {
+        pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+        pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(),
+    }  # fmt: skip
 
 
 def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
