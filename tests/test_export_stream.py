@@ -30,7 +30,7 @@ from handcraft_stats.export import (
     scrub,
     write_csv,
 )
-from handcraft_stats.export_rows import _mask_id_sql, _mask_phone_sql, _scrubbed
+from handcraft_stats.export_rows import mask_id_sql, mask_phone_sql, scrubbed
 from handcraft_stats.normalize.idnumber import mask_id
 from handcraft_stats.normalize.phone import mask_phone
 from handcraft_stats.report.csvfile import csv_batch, csv_lines
@@ -187,7 +187,7 @@ def test_the_sql_masks_are_the_python_masks(values: list[str | None]) -> None:
     con = duckdb.connect()
     given_values = pa.table({"v": pa.array(values, pa.string())})  # noqa: F841 (read by DuckDB)
     got = con.execute(
-        f"SELECT {_mask_id_sql('v')}, {_mask_phone_sql('v')} FROM given_values"
+        f"SELECT {mask_id_sql('v')}, {mask_phone_sql('v')} FROM given_values"
     ).fetchall()
     assert [a or "" for a, _ in got] == [mask_id(v) for v in values]
     assert [b or "" for _, b in got] == [mask_phone(v) for v in values]
@@ -200,4 +200,4 @@ DIGITS = st.text(alphabet=st.sampled_from(list("0123456789Xx ab-٠١٢٣٤٥٦٧
 @given(st.lists(st.none() | DIGITS, max_size=8))
 def test_scrub_reaches_every_value_it_would_change(values: list[str | None]) -> None:
     table = pa.table({"note": pa.array(values, pa.string())})
-    assert _scrubbed(table, "note")["note"].to_pylist() == [scrub(v) for v in values]
+    assert scrubbed(table, "note")["note"].to_pylist() == [scrub(v) for v in values]

@@ -22,6 +22,7 @@ import shutil
 import sys
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -283,7 +284,10 @@ def partition_dir(key: str, value: object) -> str:
 
 def write_table(root: Path, name: str, table: pa.Table) -> None:
     """One table of the dataset, partitioned by its keys (TABLES), one file per partition.
-    An empty table is one file of zero rows (so every reader finds its columns)."""
+    An empty table is one file of zero rows (so every reader finds its columns). Rows
+    keep their order within a partition. A table whose rows already come grouped by its
+    keys (dataset_tables orders them so) is written as it is; another is sorted first
+    (stable). The files are written two at a time (pyarrow writes outside Python's lock)."""
     keys = list(TABLES[name])
     base = root / name
     if table.num_rows == 0:
@@ -291,16 +295,31 @@ def write_table(root: Path, name: str, table: pa.Table) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         pq.write_table(table.drop_columns(keys), folder / "part-0.parquet")
         return
-    table = table.sort_by([(k, "ascending") for k in keys])
-    frame = table.select(keys).to_pandas()
-    change = (frame != frame.shift()).any(axis=1).to_numpy()
-    starts = [int(i) for i in change.nonzero()[0]] + [table.num_rows]
-    for start, end in itertools.pairwise(starts):
+    runs = _runs(table, keys)
+    if len({values for _, _, values in runs}) < len(runs):  # a partition in several runs
+        table = table.sort_by([(k, "ascending") for k in keys])
+        runs = _runs(table, keys)
+
+    def write(start: int, end: int, values: tuple[Any, ...]) -> None:
         part = table.slice(start, end - start)
-        values = [frame[k].iloc[start] for k in keys]
         folder = base.joinpath(*(partition_dir(k, v) for k, v in zip(keys, values, strict=True)))
         folder.mkdir(parents=True, exist_ok=True)
         pq.write_table(part.drop_columns(keys), folder / "part-0.parquet")
+
+    with ThreadPoolExecutor(2, thread_name_prefix="hcs-parquet") as pool:
+        for done in [pool.submit(write, *run) for run in runs]:
+            done.result()
+
+
+def _runs(table: pa.Table, keys: list[str]) -> list[tuple[int, int, tuple[Any, ...]]]:
+    """(start, end, key values) of each run of rows with the same keys, in order."""
+    frame = table.select(keys).to_pandas()
+    change = (frame != frame.shift()).any(axis=1).to_numpy()
+    starts = [int(i) for i in change.nonzero()[0]] + [table.num_rows]
+    return [
+        (start, end, tuple(frame[k].iloc[start] for k in keys))
+        for start, end in itertools.pairwise(starts)
+    ]
 
 
 def write_dataset(root: Path, tables: Mapping[str, pa.Table]) -> None:
@@ -312,13 +331,3 @@ def arrow(rel: duckdb.DuckDBPyRelation) -> pa.Table:
     """A DuckDB relation as one Arrow table (declared types kept: DECIMAL, DATE …)."""
     out = rel.arrow()
     return out if isinstance(out, pa.Table) else out.read_all()
-
-
-def masked(table: pa.Table, columns: Mapping[str, Any]) -> pa.Table:
-    """The table with each named string column passed through its function."""
-    for name, fn in columns.items():
-        if name in table.column_names:
-            values = [fn(v) if v is not None else None for v in table[name].to_pylist()]
-            at = table.column_names.index(name)
-            table = table.set_column(at, name, pa.array(values, type=pa.string()))
-    return table

@@ -61,7 +61,7 @@ def scrub(text: Any) -> Any:
     return _DIGITS.sub(lambda m: mask_id(m[0]) if len(m[0]) > 11 else mask_phone(m[0]), text)
 
 
-def _mask_id_sql(v: str) -> str:
+def mask_id_sql(v: str) -> str:
     """SQL of normalize.idnumber.mask_id: first 6 and last 4 characters, stars between."""
     return (
         f"CASE WHEN length({v}) <= 10 THEN repeat('*', length({v})) "
@@ -69,7 +69,7 @@ def _mask_id_sql(v: str) -> str:
     )
 
 
-def _mask_phone_sql(v: str) -> str:
+def mask_phone_sql(v: str) -> str:
     """SQL of normalize.phone.mask_phone."""
     return (
         f"CASE WHEN length({v}) = 11 THEN left({v}, 3) || '****' || right({v}, 4) "
@@ -80,7 +80,7 @@ def _mask_phone_sql(v: str) -> str:
 
 def _fields_sql(unmasked: bool) -> str:
     """SQL of the records' FIELDS (table r), IDs and phones masked unless `unmasked`."""
-    masks = {} if unmasked else {"id_number": _mask_id_sql, "phone": _mask_phone_sql}
+    masks = {} if unmasked else {"id_number": mask_id_sql, "phone": mask_phone_sql}
     return ", ".join(f"{masks[f](f'r.{f}')} AS {f}" if f in masks else f"r.{f}" for f in FIELDS)
 
 
@@ -145,7 +145,7 @@ class _SliceReader:
         chunk = chunk.add_column(0, "person_key", people["person_key"].take(_at(known, got)))
         chunk = chunk.append_column("class", names.take(codes.take(_at(ids, got))))
         if not self.unmasked:
-            chunk = _scrubbed(chunk, "note")
+            chunk = scrubbed(chunk, "note")
         return chunk.select(list(RECORD_COLUMNS))
 
 
@@ -213,7 +213,7 @@ def _slices(con: Any, year: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(edges))
 
 
-def _scrubbed(table: pa.Table, name: str, where: pa.Array | None = None) -> pa.Table:
+def scrubbed(table: pa.Table, name: str, where: pa.Array | None = None) -> pa.Table:
     """The text column `name` with scrub() applied to the values (at the rows of `where`)
     that hold a run of 11 digits; the others are left as they are."""
     column = table[name].combine_chunks()
@@ -241,7 +241,7 @@ def _joined_records(con: Any, year: int, tier: str, unmasked: bool) -> Iterator[
             WHERE f.active AND r.period = {int(year)} ORDER BY r.record_id"""
     ))  # fmt: skip
     if not unmasked:
-        table = _scrubbed(table, "note")
+        table = scrubbed(table, "note")
     yield from table.to_batches(1 << 16)
 
 
@@ -257,8 +257,8 @@ def issue_table(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
     cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS if c != "value")
     value = (
         "i.value" if unmasked else
-        f"""CASE i."column" WHEN 'id_number' THEN {_mask_id_sql('i.value')}
-            WHEN 'phone' THEN {_mask_phone_sql('i.value')} ELSE i.value END"""
+        f"""CASE i."column" WHEN 'id_number' THEN {mask_id_sql('i.value')}
+            WHEN 'phone' THEN {mask_phone_sql('i.value')} ELSE i.value END"""
     )  # fmt: skip
     personal = "', '".join(PERSONAL)
     table = arrow(con.sql(
@@ -270,6 +270,6 @@ def issue_table(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
             ORDER BY i.file_id, i.record_id NULLS FIRST, i.source_row, i.code, i."column" """
     ))  # fmt: skip
     if not unmasked:  # the values of other columns are scrubbed like the messages
-        table = _scrubbed(table, "value", pc.invert(table["_personal"].combine_chunks()))
-        table = _scrubbed(table, "message")
+        table = scrubbed(table, "value", pc.invert(table["_personal"].combine_chunks()))
+        table = scrubbed(table, "message")
     return table.select(list(ISSUE_COLUMNS))
