@@ -271,6 +271,25 @@ def test_parquet_partitions_keep_their_rows_in_any_order(tmp_path: Path) -> None
     assert got == {"county=丰县": [2, 4], "county=沛县": [1, 3]}
 
 
+def test_a_stream_is_cut_into_whole_partitions(tmp_path: Path) -> None:
+    """Batches that end inside a partition, or hold several, give one table per
+    partition in order; a partition in two parts is refused, not overwritten."""
+    import pyarrow as pa
+
+    from handcraft_stats.engine import partitions, write_dataset
+
+    table = pa.table({
+        "period": [2016] * 3 + [2017] * 5, "county": list("aabbbbcc"), "record_id": range(8),
+    })  # fmt: skip
+    for size in (1, 2, 3, 8):
+        parts = list(partitions(table.to_batches(max_chunksize=size), ("period", "county")))
+        assert [p["record_id"].to_pylist() for p in parts] == [[0, 1], [2], [3, 4, 5], [6, 7]]
+    write_dataset(tmp_path / "ok", [("records", p) for p in parts])
+    assert pq.read_table(tmp_path / "ok" / "records").num_rows == 8
+    with pytest.raises(RuntimeError, match="two parts"):
+        write_dataset(tmp_path / "bad", [("records", table.slice(0, 1)), ("records", table)])
+
+
 def test_export_parquet_beside_out_and_neither(
     sample_db: tuple[Path, Any, Any], tmp_path: Path
 ) -> None:

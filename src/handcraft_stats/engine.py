@@ -21,7 +21,7 @@ import os
 import shutil
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -282,7 +282,7 @@ def partition_dir(key: str, value: object) -> str:
     return key + "=" + "".join(f"%{ord(c):02X}" if c in _ESCAPE else c for c in text)
 
 
-def write_table(root: Path, name: str, table: pa.Table) -> None:
+def write_table(root: Path, name: str, table: pa.Table) -> list[tuple[Any, ...]]:
     """One table of the dataset, partitioned by its keys (TABLES), one file per partition.
     An empty table is one file of zero rows (so every reader finds its columns). Rows
     keep their order within a partition. A table whose rows already come grouped by its
@@ -294,7 +294,7 @@ def write_table(root: Path, name: str, table: pa.Table) -> None:
         folder = base.joinpath(*(partition_dir(k, "0" if k == "period" else "-") for k in keys))
         folder.mkdir(parents=True, exist_ok=True)
         pq.write_table(table.drop_columns(keys), folder / "part-0.parquet")
-        return
+        return []
     runs = _runs(table, keys)
     if len({values for _, _, values in runs}) < len(runs):  # a partition in several runs
         table = table.sort_by([(k, "ascending") for k in keys])
@@ -309,6 +309,26 @@ def write_table(root: Path, name: str, table: pa.Table) -> None:
     with ThreadPoolExecutor(2, thread_name_prefix="hcs-parquet") as pool:
         for done in [pool.submit(write, *run) for run in runs]:
             done.result()
+    return [values for _, _, values in runs]
+
+
+def partitions(batches: Iterable[pa.RecordBatch], keys: Sequence[str]) -> Iterator[pa.Table]:
+    """A stream ordered by `keys` cut into one table per partition (a run of equal keys),
+    so a table is written partition by partition, never held whole."""
+    pending: list[pa.Table] = []
+    current: tuple[Any, ...] | None = None
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        table = pa.Table.from_batches([batch])
+        for start, end, values in _runs(table, list(keys)):
+            if values != current and pending:
+                yield pa.concat_tables(pending)
+                pending = []
+            current = values
+            pending.append(table.slice(start, end - start))
+    if pending:
+        yield pa.concat_tables(pending)
 
 
 def _runs(table: pa.Table, keys: list[str]) -> list[tuple[int, int, tuple[Any, ...]]]:
@@ -322,9 +342,26 @@ def _runs(table: pa.Table, keys: list[str]) -> list[tuple[int, int, tuple[Any, .
     ]
 
 
-def write_dataset(root: Path, tables: Mapping[str, pa.Table]) -> None:
-    for name, table in tables.items():
-        write_table(root, name, table)
+def write_dataset(
+    root: Path, tables: Mapping[str, pa.Table] | Iterable[tuple[str, pa.Table]]
+) -> None:
+    """Every table (or every (name, table) part: a table may come in several parts, each
+    holding whole partitions) written with write_table; a table with no rows in any part
+    is one empty file. A partition in two parts would overwrite itself: refused."""
+    empty: dict[str, pa.Table] = {}
+    written: dict[str, set[tuple[Any, ...]]] = {}
+    for name, table in tables.items() if isinstance(tables, Mapping) else tables:
+        if not table.num_rows:
+            empty.setdefault(name, table)
+            continue
+        done = written.setdefault(name, set())
+        for values in write_table(root, name, table):
+            if values in done:
+                raise RuntimeError(f"{name}: partition {values} came in two parts")
+            done.add(values)
+    for name, table in empty.items():
+        if name not in written:
+            write_table(root, name, table)
 
 
 def arrow(rel: duckdb.DuckDBPyRelation) -> pa.Table:
