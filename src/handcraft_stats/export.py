@@ -166,7 +166,7 @@ def dataset_parts(
     ordered by the partition keys first and streamed one partition at a time
     (`engine.partitions`), persons placed in counties through the distinct (person,
     county) pairs instead of a DISTINCT over every column: at 1M records 9.3 s and
-    2.4 GB before, 5.5 s and 1.4 GB; at 10M 42.9 s and 9.2 GB (58.7 s and 15 GB with
+    2.4 GB before, 5.5 s and 1.4 GB; at 10M 42.9 s and 8.8 GiB (58.7 s and 14.4 GiB with
     only the masks in SQL; the code before was not run at 10M)."""
     periods = ", ".join(str(int(y)) for y in years) or "NULL"
     active = f"SELECT file_id FROM files WHERE active AND period IN ({periods})"
