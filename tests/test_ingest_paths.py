@@ -346,3 +346,36 @@ def test_money_and_dates_handed_over_as_arrow_store_what_python_objects_store(
     plain, typed = (_contents(tmp_path / f"{t}.duckdb")["records"] for t in (False, True))
     assert len(plain) == 4424
     pd.testing.assert_frame_equal(plain, typed)
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="Linux only (glibc)")
+@pytest.mark.parametrize("roomy", [False, True])
+def test_roomy_heap_keeps_freed_memory_for_reuse(roomy: bool) -> None:
+    """After `roomy_heap`, a freed 64 MiB block stays in the process for the next
+    allocation (no new page faults); without it (the control) glibc maps such a block
+    and gives it back at once. Run in a fresh interpreter: the setting is process-wide."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import numpy as np\n"
+        "from handcraft_stats.pipeline import roomy_heap\n"
+        "if sys.argv[1] == 'yes':\n"
+        "    roomy_heap()\n"
+        "def rss():\n"
+        "    return int(open('/proc/self/statm').read().split()[1]) * 4096\n"
+        "block = np.ones(64 * 2**20, dtype=np.uint8)\n"
+        "held = rss()\n"
+        "del block\n"
+        "print(held - rss())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "yes" if roomy else "no"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    given_back = int(out.stdout.strip())
+    if roomy:
+        assert given_back < 8 * 2**20
+    else:
+        assert given_back > 48 * 2**20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import sys
@@ -251,6 +252,30 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
+
+
+def roomy_heap() -> None:
+    """For a process that ingests (the CLI calls it first; forked parse workers inherit
+    it): glibc's malloc keeps up to 1 GiB of freed memory for reuse and serves blocks
+    up to 256 MiB from its heap, instead of giving freed memory back at once and mapping
+    every block above 128 KiB anew. Parsing and relinking allocate and free arrays of
+    every size over and over, and memory taken from the kernel again is faulted in and
+    zeroed again: a 220k-record period's first link_tiers spent 0.27 s of 0.65 in the
+    kernel, the second 0.07 s. Whole 220k ingests, alternating, were faster in 12 of
+    13 pairs (median 6.55 -> 6.42 s); the 1M peak stayed 1.7-1.8 GiB. Elsewhere (macOS,
+    musl, Windows) nothing is changed."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    mallopt(_M_MMAP_THRESHOLD, 256 * 2**20)
+    mallopt(_M_TRIM_THRESHOLD, 2**30)
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
 
 
 def _young_every(allocations: int) -> None:

@@ -115,9 +115,10 @@ def ingest_cmd(
     Example: hcs ingest data/sample/rosters --db hcs.duckdb
     """
     from ..locking import exclusive, lock_path
-    from ..pipeline import ingest
+    from ..pipeline import ingest, roomy_heap
     from ..store import Store
 
+    roomy_heap()
     if spark.check_engine(engine, parquet):  # --engine spark: a Parquet dataset, no database
         report = spark.spark_ingest(paths, parquet, master, config, county, year, quiet)
         show_report(report, fmt, quiet)
