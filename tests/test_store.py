@@ -191,6 +191,17 @@ def test_large_appends_go_straight_to_the_database_file(
         assert logged < 100_000
 
 
+def test_bulk_load_runs_duckdb_on_one_thread_and_restores_it(tmp_path: Path) -> None:
+    with Store(tmp_path / "h.duckdb") as store:
+        threads = store.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        with store.bulk_load():
+            inside = store.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        with pytest.raises(RuntimeError), store.bulk_load():
+            raise RuntimeError("a file failed")
+        after = store.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    assert inside == 1 and after == threads
+
+
 def test_a_large_read_after_a_single_row_lookup(sample_db: tuple[Path, object]) -> None:
     """DuckDB 2 refuses a relation while an execute() result is unfinished (fetchone)."""
     with Store(sample_db[0], read_only=True) as store:
