@@ -187,6 +187,29 @@ def test_summary_runs_without_importing_pandas(sample_db: tuple[Path, object]) -
     assert json.loads(out.stdout) == lib.to_dict()
 
 
+def test_ingest_turns_numpy_huge_page_advice_off(tmp_path: Path) -> None:
+    """`hcs ingest` sets NUMPY_MADVISE_HUGEPAGE=0 before numpy is imported (a value the
+    user set is kept): numpy then reports its huge-page advice as off."""
+    import subprocess
+    import sys
+
+    (tmp_path / "r").mkdir()
+    write_xlsx(tmp_path / "r" / "丰县2017.xlsx", {"S": [["姓名", "身份证号"], ["张丽", ID_A]]})
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['hcs', 'ingest', sys.argv[1], '--db', sys.argv[2], '--quiet']\n"
+        "try:\n"
+        "    runpy.run_module('handcraft_stats', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "from numpy._core.multiarray import _set_madvise_hugepage\n"
+        "print(_set_madvise_hugepage(True))\n"
+    )
+    args = [sys.executable, "-c", code, str(tmp_path / "r"), str(tmp_path / "h.duckdb")]
+    out = subprocess.run(args, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"
+
+
 def test_every_command_has_help_with_an_example() -> None:
     for name in ("ingest", "check", "summary"):
         res = run(name, "--help")
