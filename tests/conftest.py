@@ -15,6 +15,17 @@ from handcraft_stats import Store, ingest, load_settings
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 SHARED = ROOT.parent / "shared"
+# the spec's summary.schema.json, copied so a clone without ../shared still tests against it;
+# tests/test_sample.py checks the copy equals the spec's whenever ../shared is there
+SCHEMA_COPY = ROOT / "tests" / "golden" / "summary.schema.json"
+
+
+def summary_schema() -> Any:
+    """The JSON schema of `hcs summary --format json` (../shared's, else the copy)."""
+    import json
+
+    spec = SHARED / "spec" / "summary.schema.json"
+    return json.loads((spec if spec.exists() else SCHEMA_COPY).read_text("utf-8"))
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner, Result
 
-from conftest import SHARED
+from conftest import summary_schema
 from handcraft_stats import Store, load_settings, summarize
 from handcraft_stats.atomic import MARKER, export_folder
 from handcraft_stats.cli import app
@@ -69,7 +69,7 @@ def test_the_five_files(exported: Path, sample_db: tuple[Any, ...]) -> None:
     order = [d.name for d in load_settings(None).divisions]
     with Store(sample_db[0], read_only=True) as store:
         assert doc == summarize(store, 2017, "probable", order, 2016, details=True).to_dict()
-    schema = json.loads((SHARED / "spec" / "summary.schema.json").read_text("utf-8"))
+    schema = summary_schema()
     jsonschema.validate(doc, schema)
     cli = run("summary", "--year", "2017", "--db", sample_db[0], "-f", "json", "--since", "2016",
               "--detail")  # fmt: skip

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SAMPLE, SHARED
+from conftest import SAMPLE, SCHEMA_COPY, SHARED, summary_schema
 from handcraft_stats.cli import app
 
 FIELDS = (
@@ -128,7 +128,7 @@ def test_summary_json_equals_the_truth(
     )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    schema = json.loads((SHARED / "spec" / "summary.schema.json").read_text("utf-8"))
+    schema = summary_schema()
     jsonschema.validate(doc, schema)
     assert doc == truth["summary"][str(year)][tier or "probable"]
 
@@ -179,3 +179,12 @@ def test_history_lists_both_versions_of_the_corrected_roster(
 def test_sample_is_under_5_mb() -> None:
     size = sum(p.stat().st_size for p in SAMPLE.rglob("*") if p.is_file())
     assert size < 5 * 1024 * 1024
+
+
+@pytest.mark.skipif(
+    not (SHARED / "spec").exists(), reason="the spec (../shared) is not beside this clone"
+)
+def test_the_schema_copy_is_the_spec() -> None:
+    """tests/golden's copy of summary.schema.json, used where ../shared is missing, is
+    the spec's byte for byte (refresh it from ../shared/spec when the spec changes)."""
+    assert SCHEMA_COPY.read_bytes() == (SHARED / "spec" / "summary.schema.json").read_bytes()

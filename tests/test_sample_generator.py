@@ -18,10 +18,10 @@ from python_calamine import CalamineWorkbook
 from stdnum import numdb
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
 sys.path.insert(0, str(ROOT / "tools"))
 
 import make_sample  # noqa: E402
+from conftest import summary_schema  # noqa: E402
 from sample.checks import CELL_CODES, period_issues, record_issues  # noqa: E402
 
 # the rule catalogue, read as data (the generator never imports handcraft_stats)
@@ -312,7 +312,7 @@ def test_people_ids_are_valid(truth: dict[str, Any]) -> None:
 
 
 def test_summaries_follow_the_schema(truth: dict[str, Any]) -> None:
-    schema = json.loads((SPEC / "summary.schema.json").read_text(encoding="utf-8"))
+    schema = summary_schema()
     for year in periods(truth):
         for tier in ("certain", "probable"):
             doc = truth["summary"][str(year)][tier]

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner, Result
 
-from conftest import ID_A, ID_B, ID_C, SHARED, small_roster, write_xlsx
+from conftest import ID_A, ID_B, ID_C, small_roster, summary_schema, write_xlsx
 from handcraft_stats import Store, ingest, load_settings, summarize
 from handcraft_stats.cli import app
 from handcraft_stats.report.tables import summary_csv_rows
@@ -84,7 +84,7 @@ def test_since_adds_exits_since_and_stays_valid(small_db: Path) -> None:
     res = run("summary", "--year", "2017", "--db", small_db, "--format", "json", "--since", "2016")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    schema = json.loads((SHARED / "spec" / "summary.schema.json").read_text("utf-8"))
+    schema = summary_schema()
     jsonschema.validate(doc, schema)
     ex = doc["exits_since"]
     assert ex["since"] == 2016
