@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .atomic import MARKER, export_folder
 from .engine import TABLES, StoreTables, arrow, partitions, write_dataset
@@ -29,11 +28,13 @@ from .export_rows import (
     beside_cursor,
     issue_batches,
     issue_table,
+    issue_value_sql,
     mask_id_sql,
     mask_phone_sql,
     record_batches,
     scrub,
     scrubbed,
+    scrubbed_issues,
 )
 from .metrics import check_since, summarize
 from .report.csvfile import cell_text, write_csv_file
@@ -170,10 +171,7 @@ def dataset_parts(
     periods = ", ".join(str(int(y)) for y in years) or "NULL"
     active = f"SELECT file_id FROM files WHERE active AND period IN ({periods})"
     ids = _masks_sql(unmasked, "id_number", "id_key", "phone")
-    value = (  # issue values: by column for IDs and phones
-        "" if unmasked else f"""REPLACE (CASE "column" WHEN 'id_number' THEN {mask_id_sql('value')}
-            WHEN 'phone' THEN {mask_phone_sql('value')} ELSE value END AS value)"""
-    )  # fmt: skip
+    value = "" if unmasked else f"REPLACE ({issue_value_sql()} AS value)"
     places = store.con.execute(
         f"SELECT DISTINCT period, county FROM files WHERE file_id IN ({active}) "
         "ORDER BY period, county"
@@ -221,9 +219,8 @@ def dataset_parts(
         empty = True
         for table in partitions(reader, TABLES[name]):
             empty = False
-            if name == "issues" and not unmasked:  # free text: scrub() where 11 digits run
-                by_column = pc.fill_null(pc.is_in(table["column"], _MASKED_VALUES), False)
-                table = scrubbed(scrubbed(table, "value", pc.invert(by_column)), "message")
+            if name == "issues" and not unmasked:
+                table = scrubbed_issues(table)
             yield name, table
         if empty:  # the table's columns, in an empty file
             yield name, reader.schema.empty_table()
@@ -234,9 +231,6 @@ STREAM_ROWS = 1_000_000
 
 def _scrubbed_records(table: pa.Table, unmasked: bool) -> pa.Table:
     return table if unmasked else scrubbed(scrubbed(table, "note"), "extras")
-
-
-_MASKED_VALUES = pa.array(["id_number", "phone"])
 
 
 def _masks_sql(unmasked: bool, *columns: str) -> str:

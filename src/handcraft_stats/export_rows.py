@@ -255,21 +255,29 @@ def issue_batches(store: Store, year: int, tier: str, unmasked: bool) -> Iterato
 def issue_table(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
     """issue_batches as one table (ISSUE_COLUMNS), read on `con`."""
     cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS if c != "value")
-    value = (
-        "i.value" if unmasked else
-        f"""CASE i."column" WHEN 'id_number' THEN {mask_id_sql('i.value')}
-            WHEN 'phone' THEN {mask_phone_sql('i.value')} ELSE i.value END"""
-    )  # fmt: skip
-    personal = "', '".join(PERSONAL)
+    value = "i.value" if unmasked else issue_value_sql("i.")
     table = arrow(con.sql(
-        f"""SELECT {cols}, {value} AS value,
-                   coalesce(i."column", '') IN ('{personal}') AS _personal
+        f"""SELECT {cols}, {value} AS value
             FROM issues i JOIN files f USING (file_id)
             WHERE f.active AND f.period = {int(year)}
               AND (i.tier IS NULL OR i.tier = '{tier}')
             ORDER BY i.file_id, i.record_id NULLS FIRST, i.source_row, i.code, i."column" """
     ))  # fmt: skip
-    if not unmasked:  # the values of other columns are scrubbed like the messages
-        table = scrubbed(table, "value", pc.invert(table["_personal"].combine_chunks()))
-        table = scrubbed(table, "message")
-    return table.select(list(ISSUE_COLUMNS))
+    return (table if unmasked else scrubbed_issues(table)).select(list(ISSUE_COLUMNS))
+
+
+def issue_value_sql(alias: str = "") -> str:
+    """SQL of an issue's value as sent on: masked by its column for IDs and phones
+    (PERSONAL); `alias`: the issues table's, with its dot."""
+    v = f"{alias}value"
+    return (
+        f"""CASE {alias}"column" WHEN 'id_number' THEN {mask_id_sql(v)} """
+        f"WHEN 'phone' THEN {mask_phone_sql(v)} ELSE {v} END"
+    )
+
+
+def scrubbed_issues(table: pa.Table) -> pa.Table:
+    """Issues with scrub() applied to their messages, and to the values of columns other
+    than PERSONAL (those are masked in SQL), where a run of 11 digits is."""
+    personal = pc.fill_null(pc.is_in(table["column"], pa.array(PERSONAL)), False)
+    return scrubbed(scrubbed(table, "value", pc.invert(personal)), "message")
