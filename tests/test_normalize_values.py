@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from handcraft_stats.normalize.frame import _column
 from handcraft_stats.normalize.names import normalize_name, pinyin_key
 from handcraft_stats.normalize.numbers import parse_count, parse_money
 from handcraft_stats.normalize.phone import mask_phone, normalize_phone
-from handcraft_stats.normalize.text import Parsed, clean_text, is_blank, squash
+from handcraft_stats.normalize.text import Parsed, clean_text, is_blank, squash, text_or_none
 from handcraft_stats.normalize.vocab import FIELDS, Vocabulary
 
 FULL_WIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
@@ -46,6 +47,35 @@ def test_clean_text() -> None:
     assert clean_text(3.0) == "3"
     assert clean_text(3.5) == "3.5"
     assert clean_text(None) == ""
+
+
+def _slow_text(raw: object) -> str | None:
+    """The definitions the fast paths of is_blank, clean_text and text_or_none keep."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None
+    if isinstance(raw, str):
+        if not raw.strip():
+            return None
+        return unicodedata.normalize("NFKC", raw).strip()
+    return clean_text(raw)
+
+
+@pytest.mark.parametrize("code", [0x09, 0x0A, 0x1C, 0x20, 0x85, 0xA0, 0x1680, 0x2028, 0x3000])
+def test_blank_white_space_of_every_kind(code: int) -> None:
+    assert is_blank(chr(code) * 2) and text_or_none(chr(code)) is None
+
+
+def test_blank_is_strip_for_every_character() -> None:
+    """`isspace` (the fast path) and `strip` agree on what white space is."""
+    for c in map(chr, range(0x110000)):
+        assert is_blank(c) is (not c.strip()), hex(ord(c))
+
+
+@given(st.one_of(st.text(), st.none(), st.floats(), st.integers(), st.text(alphabet="  ＡＢ１\u3000\t丽a")))
+def test_text_fast_paths_keep_their_definitions(raw: object) -> None:
+    assert text_or_none(raw) == _slow_text(raw)
+    assert is_blank(raw) is (_slow_text(raw) is None)
+    assert clean_text(raw) == (_slow_text(raw) or "")
 
 
 def test_squash() -> None:
@@ -477,6 +507,13 @@ def test_distinct_codes_give_back_every_cell(cells: list[object]) -> None:
         if cell is not None and not (isinstance(cell, float) and math.isnan(cell)):
             key = (type(cell), cell) if typed else cell
             assert seen.setdefault(key, code) == code
+
+
+def test_distinct_spreads_tuples_and_lists_as_values_not_rows() -> None:
+    d = Distinct(["a", "b", "a", None])
+    out = d.spread([(1, 2), [3], ()])  # a, b, and the missing value
+    assert out.shape == (4,) and out.dtype == object
+    assert out.tolist() == [(1, 2), [3], (1, 2), ()]
 
 
 def test_distinct_keeps_a_bool_hidden_behind_an_equal_number() -> None:

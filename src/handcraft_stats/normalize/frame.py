@@ -17,7 +17,7 @@ from .idnumber import ISSUE_CODE, IdStatus, malformed_code, normalize_ids
 from .names import normalize_name, pinyin_key
 from .numbers import parse_count, parse_money
 from .phone import normalize_phone
-from .text import Parsed, clean_text, is_blank
+from .text import Parsed, clean_text, is_blank, text_or_none
 from .vocab import Vocabulary
 
 TEXT_FIELDS = ("county", "town", "village", "household_head", "relation_to_head", "broker", "note")
@@ -42,8 +42,6 @@ def _none(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return out
 
 
-def _text(raw: object) -> str | None:
-    return None if is_blank(raw) else clean_text(raw)
 
 
 def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame, list[RawIssue]]:
@@ -77,7 +75,7 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
 
     names = col("name")
     out["name"] = names.map(normalize_name)
-    out["name_raw"] = names.map(_text)
+    out["name_raw"] = names.map(text_or_none)
     name_keys = {u: pinyin_key(str(u)) if u else None for u in dict.fromkeys(out["name"])}
     out["name_key"] = [name_keys[u] for u in out["name"]]
     ids = col("id_number")
@@ -103,7 +101,7 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
     )
     out["birth_date"] = np.where(_none(births), from_id, births)
     for name in TEXT_FIELDS:
-        out[name] = col(name).map(_text)
+        out[name] = col(name).map(text_or_none)
     out["phone"] = col("phone").map(normalize_phone)
     for name in VOCAB_FIELDS:
         out[name] = parsed(name, lambda v, f=name: vocab.lookup(f, v))  # type: ignore[misc]

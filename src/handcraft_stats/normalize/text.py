@@ -24,6 +24,8 @@ class Parsed(NamedTuple, Generic[T]):
 
 def is_blank(raw: object) -> bool:
     """True for None, NaN, pandas NA/NaT, and strings that are empty or white space only."""
+    if type(raw) is str:  # most cells: `isspace` is `not strip()` without a copy
+        return not raw or raw.isspace()
     if raw is None:
         return True
     if isinstance(raw, float):
@@ -50,9 +52,20 @@ def _to_str(raw: object) -> str:
 
 def clean_text(raw: object) -> str:
     """NFKC and strip; non-strings become text (integral floats lose their ``.0``)."""
+    if type(raw) is str and raw.isascii():  # NFKC leaves ASCII as it is
+        return raw.strip()
     if is_blank(raw):
         return ""
     return unicodedata.normalize("NFKC", _to_str(raw)).strip()
+
+
+def text_or_none(raw: object) -> str | None:
+    """`clean_text` of a cell, None for a blank one (the common cells without a call)."""
+    if type(raw) is str:
+        if not raw or raw.isspace():
+            return None
+        return raw.strip() if raw.isascii() else unicodedata.normalize("NFKC", raw).strip()
+    return None if is_blank(raw) else clean_text(raw)
 
 
 def squash(raw: object) -> str:
