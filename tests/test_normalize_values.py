@@ -71,7 +71,11 @@ def test_blank_is_strip_for_every_character() -> None:
         assert is_blank(c) is (not c.strip()), hex(ord(c))
 
 
-@given(st.one_of(st.text(), st.none(), st.floats(), st.integers(), st.text(alphabet="  ＡＢ１\u3000\t丽a")))
+@given(
+    st.one_of(
+        st.text(), st.none(), st.floats(), st.integers(), st.text(alphabet="  ＡＢ１\u3000\t丽a")
+    )
+)
 def test_text_fast_paths_keep_their_definitions(raw: object) -> None:
     assert text_or_none(raw) == _slow_text(raw)
     assert is_blank(raw) is (_slow_text(raw) is None)

@@ -42,8 +42,6 @@ def _none(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return out
 
 
-
-
 def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame, list[RawIssue]]:
     """`raw` holds object columns named by canonical field (absent ones allowed)."""
     n = len(raw)
