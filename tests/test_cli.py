@@ -162,6 +162,54 @@ def test_python_dash_m_runs_the_cli() -> None:
     assert "ingest" in out.stdout and "summary" in out.stdout
 
 
+def test_the_command_skips_only_the_teardown(
+    sample_db: tuple[Path, object], tmp_path: Path
+) -> None:
+    """`hcs` ends with os._exit once the command is done: exit handlers run, every byte of
+    a large output reaches the pipe, the exit code is the command's, and no thread is
+    left behind; only Python's teardown is skipped."""
+    import subprocess
+    import sys
+
+    mark = tmp_path / "atexit.txt"
+    code = (
+        "import atexit, pathlib, sys, threading\n"
+        "from handcraft_stats.cli import main\n"
+        "mark = pathlib.Path(sys.argv[1])\n"
+        "def bye():\n"
+        "    alive = [t.name for t in threading.enumerate() if t is not threading.main_thread()]\n"
+        "    mark.write_text(repr(alive))\n"
+        "atexit.register(bye)\n"
+        "sys.argv = ['hcs', *sys.argv[2:]]\n"
+        "main()\n"
+        "print('not reached', file=sys.stderr)\n"
+    )
+    db = str(sample_db[0])
+    big = subprocess.run(
+        [sys.executable, "-c", code, str(mark), "issues", "--db", db, "--year", "2017",
+         "--format", "csv"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert big.returncode == 0, big.stderr
+    assert "not reached" not in big.stderr
+    assert mark.read_text() == "[]"
+    assert len(big.stdout.encode()) > 65_536  # more than a pipe's buffer
+    same = run("issues", "--db", db, "--year", "2017", "--format", "csv")  # in this process
+    assert big.stdout == same.stdout  # type: ignore[attr-defined]
+    mark.unlink()
+    usage = subprocess.run(
+        [sys.executable, "-c", code, str(mark), "summary", "--db", db, "--year", "1999"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert usage.returncode == 2 and mark.exists()
+    missing = subprocess.run(
+        [sys.executable, "-c", code, str(mark), "summary", "--db", str(tmp_path / "no.duckdb"),
+         "--year", "2017"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert missing.returncode == 3 and "no.duckdb" in missing.stderr
+
+
 def test_summary_runs_without_importing_pandas(sample_db: tuple[Path, object]) -> None:
     """Figures are read through DuckDB and narwhals: pandas (0.14 s to import, a tenth
     of `hcs summary` over 10M records) is left unimported, and the figures are those the
@@ -171,13 +219,11 @@ def test_summary_runs_without_importing_pandas(sample_db: tuple[Path, object]) -
     import sys
 
     code = (
-        "import runpy, sys\n"
+        "import atexit, runpy, sys\n"
         "sys.argv = ['hcs', 'summary', '--year', '2017', '--db', sys.argv[1], '--format', 'json']\n"
-        "try:\n"
-        "    runpy.run_module('handcraft_stats', run_name='__main__')\n"
-        "except SystemExit as exc:\n"
-        "    assert not exc.code, exc.code\n"
-        "print('pandas' in sys.modules, 'pydantic' in sys.modules, file=sys.stderr)\n"
+        "atexit.register(lambda: print('pandas' in sys.modules, 'pydantic' in sys.modules,\n"
+        "                              file=sys.stderr))  # hcs ends with os._exit\n"
+        "runpy.run_module('handcraft_stats', run_name='__main__')\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(sample_db[0])], capture_output=True, text=True, check=True
@@ -197,14 +243,13 @@ def test_ingest_turns_numpy_huge_page_advice_off(tmp_path: Path) -> None:
     (tmp_path / "r").mkdir()
     write_xlsx(tmp_path / "r" / "丰县2017.xlsx", {"S": [["姓名", "身份证号"], ["张丽", ID_A]]})
     code = (
-        "import runpy, sys\n"
+        "import atexit, runpy, sys\n"
         "sys.argv = ['hcs', 'ingest', sys.argv[1], '--db', sys.argv[2], '--quiet']\n"
-        "try:\n"
-        "    runpy.run_module('handcraft_stats', run_name='__main__')\n"
-        "except SystemExit as exc:\n"
-        "    assert not exc.code, exc.code\n"
-        "from numpy._core.multiarray import _set_madvise_hugepage\n"
-        "print(_set_madvise_hugepage(True))\n"
+        "def advice():  # at exit: hcs ends with os._exit\n"
+        "    from numpy._core.multiarray import _set_madvise_hugepage\n"
+        "    print(_set_madvise_hugepage(True), flush=True)\n"
+        "atexit.register(advice)\n"
+        "runpy.run_module('handcraft_stats', run_name='__main__')\n"
     )
     args = [sys.executable, "-c", code, str(tmp_path / "r"), str(tmp_path / "h.duckdb")]
     out = subprocess.run(args, capture_output=True, text=True, check=True)

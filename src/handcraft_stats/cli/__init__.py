@@ -37,4 +37,37 @@ app.command("issues")(issues_cmd)
 
 
 def main() -> None:
-    app(prog_name="hcs")
+    """The `hcs` command. It ends without Python's interpreter teardown: by then every
+    file and the database are closed and the output is written, and freeing a large run's
+    objects one by one (and unloading pandas, Arrow and DuckDB) took 0.13 s after a
+    220k-record ingest. Exit handlers still run; an unexpected error still shows its
+    traceback the usual way."""
+    try:
+        app(prog_name="hcs")
+    except SystemExit as exc:
+        _exit_now(exc.code)
+        raise  # pragma: no cover - _exit_now does not return
+    _exit_now(0)
+
+
+def _exit_now(code: object) -> None:
+    """Exit with `code` as SystemExit would (None: 0; text: printed, 1), skipping only
+    the interpreter's teardown."""
+    import atexit
+    import os
+    import sys
+
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: what SystemExit would do too
+            status = status or 120
+    os._exit(status)
