@@ -111,6 +111,77 @@ def test_replace_option_replaces_the_whole_county_period(tmp_path: Path) -> None
     assert replaced == [("沛县_大屯镇_2017.xlsx",), ("沛县_龙固镇_2017.xlsx",)]
 
 
+def _parsed_outcomes(folder: Path, status: str) -> list[dict[str, object]]:
+    """The report of every roster under `folder` as parsing it gives (the old way)."""
+    from handcraft_stats.parse import parse_file
+    from handcraft_stats.pipeline import _outcome, _vocabulary, find_files
+
+    files, _ = find_files([folder])
+    out = []
+    for f in files:
+        pf = parse_file(f, f.read_bytes(), SETTINGS, _vocabulary(SETTINGS))
+        out.append(vars(_outcome(pf, status)))
+    return out
+
+
+def test_a_rerun_reads_no_stored_content_and_reports_it_as_parsing_would(
+    tmp_path: Path, monkeypatch: object
+) -> None:
+    """Unchanged files are found by size and SHA-256 before parsing: a rerun of the whole
+    sample (30 files: xlsx, xls, ods, csv; title rows, totals, skipped sheets, unknown columns,
+    thousands of issues) parses nothing, and its report of each file is the one parsing
+    gives, in the same order. One changed file is the only one parsed."""
+    import shutil
+
+    import handcraft_stats.pipeline as pipeline
+    from conftest import SAMPLE
+
+    rosters = tmp_path / "rosters"
+    shutil.copytree(SAMPLE / "rosters", rosters)
+    db = tmp_path / "t.duckdb"
+    with Store(db) as s:
+        first = ingest([rosters], s, SETTINGS, jobs=1)
+    seen: list[str] = []
+    parse = pipeline.parse_file
+
+    def counting(path: Path, *a: object, **k: object) -> object:
+        seen.append(path.name)
+        return parse(path, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "parse_file", counting)  # type: ignore[attr-defined]
+    with Store(db) as s:
+        again = ingest([rosters], s, SETTINGS, jobs=1)
+    assert seen == []
+    assert [vars(f) for f in again.files] == _parsed_outcomes(rosters, "unchanged")
+    assert {f.status for f in again.files} == {"unchanged"} and len(again.files) == 30
+    assert sum(f.errors + sum(f.issues_by_code.values()) for f in again.files) > 100
+    assert again.to_dict()["records"] == first.to_dict()["records"]
+    changed = next(p for p in sorted(rosters.rglob("*.xlsx")) if "沛县" not in str(p))
+    roster(changed, ["张丽", ID_A, "手工", 2017])
+    with Store(db) as s:
+        third = ingest([rosters], s, SETTINGS, jobs=1)
+    assert seen == [changed.name]
+    assert [f.status for f in third.files].count("unchanged") == 29
+    assert next(f for f in third.files if f.name == changed.name).status == "replaced"
+
+
+def test_replace_keeps_the_unchanged_files_of_the_submission(tmp_path: Path) -> None:
+    """With --replace, files found unchanged before parsing are still part of the
+    county's complete roster: none of them is replaced."""
+    d = tmp_path / "r"
+    d.mkdir()
+    roster(d / "沛县_龙固镇_2017.xlsx", ["张丽", ID_A, "手工", ""])
+    roster(d / "沛县_大屯镇_2017.xlsx", ["王芳", ID_B, "手工", ""])
+    db = tmp_path / "t.duckdb"
+    run("ingest", d, "--db", db)
+    roster(d / "沛县_大屯镇_2017.xlsx", ["王芳", ID_B, "手工", ""], ["陈梅", ID_C, "电商", ""])
+    res = run("ingest", d, "--db", db, "--replace", "--format", "json")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    statuses = {f["name"]: f["status"] for f in json.loads(res.stdout)["detail"]}  # type: ignore[attr-defined]
+    assert statuses == {"沛县_龙固镇_2017.xlsx": "unchanged", "沛县_大屯镇_2017.xlsx": "replaced"}
+    assert totals(db)["counties"]["沛县"]["persons"] == 3  # type: ignore[index]
+
+
 def _killed_at(point: str, args: list[str], tmp_path: Path) -> None:
     marker = tmp_path / f"{point}.pid"
     env = {**os.environ, FAULT_ENV: f"{point}:{marker}"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import hashlib
 import os
 import sys
 import warnings
@@ -441,13 +442,30 @@ def _ingest(
 ) -> IngestReport:  # fmt: skip
     files, ignored = find_files(paths)
     outcomes: list[FileOutcome] = []
+    known = stored_already(store, files)  # reported where the parse would have reached them
+    todo = [(at, p) for at, p in enumerate(files) if at not in known]
+    early = iter(sorted(known.items()))
+    next_known = next(early, None)
+
+    def report_known(before: int) -> None:
+        nonlocal next_known
+        while next_known is not None and next_known[0] < before:
+            outcomes.append(next_known[1])
+            next_known = next(early, None)
+
     touched: set[int] = pending_periods(store)  # left by a run that was killed
     groups: dict[tuple[str, int], list[ParsedFile]] = {}
     names: dict[tuple[str, int], set[str]] = {}
+    for f in known.values():  # --replace: the unchanged files are part of the submission
+        if f.county is not None and f.period is not None:
+            names.setdefault((f.county, f.period), set()).add(f.name)
     run: set[int] = set()  # files stored by this run never replace each other
     keys: dict[int, list[tuple[int, np.ndarray[Any, Any]]]] = {}  # period: files' own keys
     with store.bulk_load():  # one checkpoint after the files, not one every 16 MB
-        for res in parse_all(files, settings, county, year, jobs, on_progress, store.salt()):
+        parsed = parse_all([p for _, p in todo], settings, county, year, jobs, on_progress,
+                           store.salt())  # fmt: skip
+        for (at, _), res in zip(todo, parsed, strict=True):
+            report_known(at)
             if isinstance(res, FileOutcome):
                 outcomes.append(res)
                 continue
@@ -461,6 +479,7 @@ def _ingest(
                 outcomes.append(_outcome(res, store_files(store, [res], run=run)[0]))
                 touched.add(res.period)
                 _keep_keys(keys, res)
+        report_known(len(files))
         for key, group in groups.items():
             fault_point("before-store")
             for pf, status in zip(group, store_files(store, group, names[key], run), strict=True):
@@ -480,6 +499,32 @@ def _ingest(
         persons[str(period)] = len(linked[TIERS[-1]].persons)
     store.write_back()  # when nothing was relinked (every file unchanged or refused)
     return IngestReport(outcomes, dict(links), persons, ignored)
+
+
+def stored_already(store: Store, files: list[Path]) -> dict[int, FileOutcome]:
+    """Input files (by position) whose content an active stored file has, found before
+    any parsing: a county resending one roster of ten re-reads one. Only files of a
+    stored file's size are hashed; a file that cannot be read is left to the parser to
+    refuse. Their report comes from what was stored of them (`Store.stored_report`)."""
+    sizes = store.active_sizes()
+    found: dict[int, FileOutcome] = {}
+    for at, path in enumerate(files):
+        try:
+            if path.stat().st_size not in sizes:
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue
+        row = store.find_file(digest)
+        if row is not None:
+            found[at] = FileOutcome(
+                path=str(path), name=path.name, status="unchanged", county=row.county,
+                period=row.period, **store.stored_report(row.file_id, FILE_LEVEL_EXCLUDED),
+            )  # fmt: skip
+    return found
+
+
+FILE_LEVEL_EXCLUDED = PERIOD_RULES  # issues a file's own checks never raise
 
 
 def _keep_keys(keys: dict[int, list[tuple[int, np.ndarray[Any, Any]]]], pf: ParsedFile) -> None:
