@@ -333,3 +333,46 @@ def test_birth_text_equals_pandas_formatting(
     if as_stored:
         rec["birth_date"] = pd.to_datetime(rec["birth_date"]).astype("datetime64[us]")
     pd.testing.assert_series_equal(_birth(rec), _birth_by_strftime(rec))
+
+
+_HEX_KEYS = st.builds(lambda b: "P" + b.hex(), st.binary(min_size=6, max_size=6))
+_ODD_KEYS = st.sampled_from(["PABCDEF012345", "P00000000000", "Q000000000000", "P0000000000g0"])
+
+
+@given(
+    st.lists(st.one_of(_HEX_KEYS, _HEX_KEYS, st.sampled_from(["P000000000000", "Pffffffffffff"]))),
+    st.lists(_ODD_KEYS, max_size=2),
+    st.booleans(),
+    st.integers(min_value=0, max_value=3),
+)
+def test_key_codes_are_pandas_sorted_factorize(
+    keys: list[str], odd: list[str], missing: bool, skip: int
+) -> None:
+    """Person keys read as numbers sort and group exactly as pandas sorts the texts; a
+    key of another shape (upper case, another length, not hex), a missing one or a
+    sliced column takes pandas' way, with the same result."""
+    from handcraft_stats.link import key_codes
+
+    values: list[str | None] = [*keys, *keys[: len(keys) // 2], *odd]
+    if missing:
+        values.append(None)
+    series = pd.Series(values, dtype="str").iloc[skip:]
+    codes, uniques = key_codes(series)
+    want_codes, want = pd.factorize(series, sort=True)
+    assert codes.tolist() == want_codes.tolist()
+    assert uniques.tolist() == want.tolist() and uniques.dtype == want.dtype
+
+
+def test_key_codes_reads_person_keys_as_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys `person_key` makes never go through pandas' factorize (the fast path)."""
+    import handcraft_stats.link as link
+
+    keys = pd.Series([link.person_key("s", f"id:{i % 7}") for i in range(50)], dtype="str")
+    want_codes, want = pd.factorize(keys, sort=True)
+
+    def refused(*a: object, **k: object) -> None:
+        raise AssertionError("pandas' factorize was called")
+
+    monkeypatch.setattr(link.pd, "factorize", refused)
+    codes, uniques = link.key_codes(keys)
+    assert codes.tolist() == want_codes.tolist() and uniques.tolist() == want.tolist()

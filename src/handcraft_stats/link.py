@@ -390,14 +390,14 @@ def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     per person: only the records of persons with several records (few) are sorted and
     combined, which keeps a million-record period's memory low."""
     fields = [*VALUE_FIELDS, "id_key", "id_number"]
-    codes, keys = pd.factorize(rec["person_key"], sort=True)
+    codes, keys = key_codes(rec["person_key"])
     record_id = rec["record_id"].to_numpy(dtype=np.int64)
     order = np.lexsort((record_id, -rec["filled"].to_numpy(dtype=np.int64), codes))
     firsts = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1]])
     at = order[firsts]  # the survivor's row, person by person (in person_key order)
     sizes = np.bincount(codes, minlength=len(keys))
     persons = rec[fields].iloc[at].reset_index(drop=True)
-    persons.insert(0, "person_key", np.asarray(keys, dtype=object))
+    persons.insert(0, "person_key", keys.array)  # as it is: 17 ms less than via objects
     several = sizes[codes] > 1
     multi = rec.loc[several, ["person_key", "record_id", "county", *fields]]
     multi = multi.assign(
@@ -411,6 +411,41 @@ def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     persons["records"], persons["counties"], persons["survivor"] = sizes, counties, record_id[at]
     values.index = keys[values.index]
     return classify_frame(persons), _conflicts(multi, values)
+
+
+def key_codes(keys: pd.Series) -> tuple[np.ndarray[Any, Any], pd.Index]:
+    """`pd.factorize(keys, sort=True)` for person keys. Keys made by `person_key` are "P"
+    and 12 lowercase hex digits, which sort as the number they write: they are read as
+    integers straight from Arrow's buffer and sorted as such (10 ms for 220k keys, not
+    50-70). Any other key, or a missing one, takes pandas' way."""
+    n = len(keys)
+    try:
+        array = pa.array(keys, type=pa.string(), from_pandas=True) if n else None
+    except (pa.ArrowException, TypeError, ValueError):  # not all text
+        array = None
+    if array is None or array.null_count or array.offset:
+        return pd.factorize(keys, sort=True)
+    offsets, data = array.buffers()[1:3]
+    ends = np.frombuffer(offsets, dtype=np.int32, count=n + 1)
+    if ends[0] != 0 or ends[-1] != KEY_WIDTH * n or not (np.diff(ends) == KEY_WIDTH).all():
+        return pd.factorize(keys, sort=True)
+    text = np.frombuffer(data, dtype=np.uint8, count=KEY_WIDTH * n).reshape(n, KEY_WIDTH)
+    digits = _HEX[text[:, 1:]]
+    if (text[:, 0] != ord("P")).any() or (digits < 0).any():
+        return pd.factorize(keys, sort=True)
+    number = digits.astype(np.int64) @ _NIBBLES
+    order = np.argsort(number)  # equal keys are one person: any of their rows names it
+    ranked = number[order]
+    starts = np.r_[True, ranked[1:] != ranked[:-1]]
+    codes = np.empty(n, dtype=np.intp)
+    codes[order] = np.cumsum(starts) - 1
+    return codes, pd.Index(keys.iloc[order[starts]].array)
+
+
+KEY_WIDTH = 13  # "P" + hexdigest of 6 bytes (`person_key`)
+_HEX = np.full(256, -1, dtype=np.int8)
+_HEX[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.int8)
+_NIBBLES = 16 ** np.arange(KEY_WIDTH - 2, -1, -1, dtype=np.int64)
 
 
 def _conflicts(multi: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
