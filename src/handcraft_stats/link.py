@@ -281,12 +281,12 @@ def _cluster_keys(
     id_key = firsts["id_key"].astype(object).to_numpy().copy()
     grouped = several[first]
     id_key[grouped] = smallest.reindex(firsts.index[grouped]).astype(object).to_numpy()
-    keys = np.empty(len(firsts), dtype=object)
+    keys = np.full(len(firsts), b"", dtype=f"S{KEY_WIDTH}")  # as bytes: no str per key
     todo = np.ones(len(firsts), dtype=bool)
     if own is not None:  # a single record's own key is its cluster's
         mine = own[first]
         done = ~grouped & (mine != b"")
-        keys[done] = mine[done].astype("U13")
+        keys[done] = mine[done]
         todo &= ~done
     basis = np.empty(len(firsts), dtype=object)
     has_id = pd.notna(id_key) & todo
@@ -300,7 +300,20 @@ def _cluster_keys(
             + rows["source_row"].astype("string")
         ).to_numpy(dtype=object)  # fmt: skip
     keys[todo] = _mac(salt, basis[todo].tolist())
-    return pd.Series(keys, index=firsts.index, dtype="str")
+    return pd.Series(_texts(keys), index=firsts.index)
+
+
+def _texts(keys: np.ndarray[Any, Any]) -> pd.api.extensions.ExtensionArray:
+    """Person keys held as bytes of `KEY_WIDTH` -> pandas' str column, by handing Arrow
+    the bytes as they lie (20 ms less than a str object per key for 220k keys)."""
+    n = len(keys)
+    if n and keys.dtype.itemsize == KEY_WIDTH and (np.char.str_len(keys) == KEY_WIDTH).all():
+        offsets = pa.py_buffer(np.arange(0, KEY_WIDTH * (n + 1), KEY_WIDTH, dtype=np.int32))
+        array = pa.StringArray.from_buffers(n, offsets, pa.py_buffer(keys.tobytes()))
+    else:  # none, or (never made by person_key) another width
+        array = pa.array(keys.astype(str), pa.string())
+    column: pd.api.extensions.ExtensionArray = pd.array(array, dtype="str")
+    return column
 
 
 def _decided(
