@@ -376,3 +376,64 @@ def test_key_codes_reads_person_keys_as_numbers(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(link.pd, "factorize", refused)
     codes, uniques = link.key_codes(keys)
     assert codes.tolist() == want_codes.tolist() and uniques.tolist() == want.tolist()
+
+
+_PEOPLE = st.tuples(
+    st.sampled_from(["张丽", "张莉", "王芳"]),  # 张丽 and 张莉 share a pinyin key
+    st.sampled_from([None, "1980-01-01", "1981-02-02"]),
+    st.sampled_from([None, "320321198001010028", "320321198001010", "32032119800101002"]),
+    st.sampled_from([None, "大屯镇", "龙固镇"]),
+    st.sampled_from([None, "一村", "二村"]),
+    st.sampled_from([None, "13912345678", "13800000000"]),
+    st.sampled_from(["valid", "precision_lost", "bad_check", "missing"]),
+)
+
+
+@given(st.lists(_PEOPLE, max_size=14))
+@settings(max_examples=200, deadline=None)
+def test_blocking_pairs_equal_every_pair_checked(people: list[tuple[object, ...]]) -> None:
+    """name_birth and id_precision_lost pairs, which now join only from the records that
+    can lead a pair, are exactly the pairs found by checking every two records."""
+    from handcraft_stats.blocking import name_birth_pairs, precision_lost_pairs
+    from handcraft_stats.normalize.names import pinyin_key
+
+    rows = []
+    for i, (name, birth, idn, town, village, phone, status) in enumerate(people, 1):
+        key = idn if status == "valid" and idn and len(idn) == 18 else None
+        rows.append({"record_id": i, "name": name, "name_key": pinyin_key(name), "birth": birth,
+                     "id_number": idn, "id_key": key, "id_status": status, "town": town,
+                     "village": village, "phone": phone})  # fmt: skip
+    rec = pd.DataFrame(rows, columns=["record_id", "name", "name_key", "birth", "id_number",
+                                      "id_key", "id_status", "town", "village", "phone"])  # fmt: skip
+    rec = rec.astype({c: "str" for c in rec.columns if c != "record_id"})
+
+    def same(a: object, b: object) -> bool:
+        return not pd.isna(a) and not pd.isna(b) and a == b
+
+    want_nb, want_pl = set(), set()
+    for a in rows:
+        for b in rows:
+            if a["record_id"] >= b["record_id"]:
+                continue
+            pair = (a["record_id"], b["record_id"])
+            town_ok = not same(a["town"], a["town"]) or not same(b["town"], b["town"]) or (
+                a["town"] == b["town"])  # fmt: skip
+            place = (same(a["village"], b["village"]) and town_ok) or same(a["phone"], b["phone"])
+            if (same(a["birth"], b["birth"]) and a["name_key"] == b["name_key"]
+                    and (a["id_key"] is None or b["id_key"] is None) and place):  # fmt: skip
+                want_nb.add(pair)
+            texts = []
+            for r in (a, b):
+                t, lost = r["id_key"] or r["id_number"], r["id_status"] == "precision_lost"
+                ok = t is not None and len(t) == (15 if lost else 18)
+                texts.append((t[:15] if ok else None, lost))
+            (ka, la), (kb, lb) = texts
+            names = a["name"] == b["name"] or a["name_key"] == b["name_key"]
+            if ka is not None and ka == kb and (la or lb) and names:
+                want_pl.add(pair)
+    got_nb = set(map(tuple, name_birth_pairs(rec)[["record_a", "record_b"]].to_numpy().tolist()))
+    got_pl = set(
+        map(tuple, precision_lost_pairs(rec)[["record_a", "record_b"]].to_numpy().tolist())
+    )
+    assert got_nb == want_nb
+    assert got_pl == want_pl

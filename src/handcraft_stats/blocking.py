@@ -63,8 +63,11 @@ def precision_lost_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.D
     ids["key"] = text.str.slice(0, 15)
     usable = (lost & (text.str.len() == 15)) | (~lost & (text.str.len() == ID_LEN))
     ids = ids[usable.fillna(False) & ids["name"].notna()]
-    left = _lazy(ids[lost.reindex(ids.index)], backend)
-    right = _side(_lazy(ids, backend))
+    lost_ids = ids[lost.reindex(ids.index)]
+    if lost_ids.empty:  # most rosters: no ID cell was read as a number
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    left = _lazy(lost_ids, backend)
+    right = _side(_lazy(ids[ids["key"].isin(lost_ids["key"])], backend))  # what can join
     joined = left.join(right, left_on="key", right_on="key_b").filter(_names_agree())
     return _pairs(joined, "id_precision_lost")
 
@@ -128,13 +131,18 @@ def name_birth_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.DataF
     ids = rec[cols][rec["birth"].notna() & rec["name_key"].notna()].copy()
     ids["birth"] = ids["birth"].astype("string")
     ids["no_id"] = ids["id_key"].isna()
-    left = _lazy(ids, backend)
-    right = left.select(
+    # each pair has a record without an ID on one side: only those lead the join (the
+    # pair is ordered by `_pairs`), against every record of the same name and birth
+    lead = ids[ids["no_id"]]
+    if lead.empty:
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    ids = ids[ids["name_key"].isin(lead["name_key"]) & ids["birth"].isin(lead["birth"])]
+    left = _lazy(lead, backend)
+    right = _lazy(ids, backend).select(
         nw.col("record_id").alias("record_id_b"), nw.col("name").alias("name_b"),
         nw.col("name_key").alias("name_key_b"), nw.col("birth").alias("birth_b"),
         nw.col("town").alias("town_b"), nw.col("village").alias("village_b"),
         nw.col("phone").alias("phone_b"),
-        nw.col("no_id").alias("no_id_b"),
     )  # fmt: skip
     joined = left.join(right, left_on=["name_key", "birth"], right_on=["name_key_b", "birth_b"])
     # the same village (of the same town, when both rosters name the town), or phone
@@ -142,5 +150,5 @@ def name_birth_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.DataF
     village = (nw.col("village") == nw.col("village_b")).fill_null(False) & town_ok
     place = village | (nw.col("phone") == nw.col("phone_b")).fill_null(False)
     # joined on the pinyin key: the names agree by construction
-    joined = joined.filter(nw.col("no_id") | nw.col("no_id_b"), place)
+    joined = joined.filter(place)
     return _pairs(joined, "name_birth")
