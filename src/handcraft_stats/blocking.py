@@ -63,11 +63,8 @@ def precision_lost_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.D
     ids["key"] = text.str.slice(0, 15)
     usable = (lost & (text.str.len() == 15)) | (~lost & (text.str.len() == ID_LEN))
     ids = ids[usable.fillna(False) & ids["name"].notna()]
-    lost_ids = ids[lost.reindex(ids.index)]
-    if lost_ids.empty:  # most rosters: no ID cell was read as a number
-        return pd.DataFrame(columns=PAIR_COLUMNS)
-    left = _lazy(lost_ids, backend)
-    right = _side(_lazy(ids[ids["key"].isin(lost_ids["key"])], backend))  # what can join
+    left = _lazy(ids[lost.reindex(ids.index)], backend)
+    right = _side(_lazy(ids, backend))
     joined = left.join(right, left_on="key", right_on="key_b").filter(_names_agree())
     return _pairs(joined, "id_precision_lost")
 
