@@ -165,15 +165,21 @@ def test_a_rerun_reads_no_stored_content_and_reports_it_as_parsing_would(
     assert next(f for f in third.files if f.name == changed.name).status == "replaced"
 
 
-def test_replace_keeps_the_unchanged_files_of_the_submission(tmp_path: Path) -> None:
-    """With --replace, files found unchanged before parsing are still part of the
-    county's complete roster: none of them is replaced."""
+def _two_towns_ingested(tmp_path: Path) -> tuple[Path, Path]:
+    """沛县's two town files for 2017 in a folder, ingested: (folder, database)."""
     d = tmp_path / "r"
     d.mkdir()
     roster(d / "沛县_龙固镇_2017.xlsx", ["张丽", ID_A, "手工", ""])
     roster(d / "沛县_大屯镇_2017.xlsx", ["王芳", ID_B, "手工", ""])
     db = tmp_path / "t.duckdb"
     run("ingest", d, "--db", db)
+    return d, db
+
+
+def test_replace_keeps_the_unchanged_files_of_the_submission(tmp_path: Path) -> None:
+    """With --replace, files found unchanged before parsing are still part of the
+    county's complete roster: none of them is replaced."""
+    d, db = _two_towns_ingested(tmp_path)
     roster(d / "沛县_大屯镇_2017.xlsx", ["王芳", ID_B, "手工", ""], ["陈梅", ID_C, "电商", ""])
     res = run("ingest", d, "--db", db, "--replace", "--format", "json")
     assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
@@ -197,12 +203,7 @@ def _killed_at(point: str, args: list[str], tmp_path: Path) -> None:
 
 
 def test_a_replacement_killed_midway_leaves_the_previous_version_in_force(tmp_path: Path) -> None:
-    d = tmp_path / "r"
-    d.mkdir()
-    roster(d / "沛县_龙固镇_2017.xlsx", ["张丽", ID_A, "手工", ""])
-    roster(d / "沛县_大屯镇_2017.xlsx", ["王芳", ID_B, "手工", ""])
-    db = tmp_path / "t.duckdb"
-    run("ingest", d, "--db", db)
+    _, db = _two_towns_ingested(tmp_path)
     before = totals(db)
     whole = tmp_path / "whole"
     whole.mkdir()
