@@ -129,8 +129,8 @@ def name_birth_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.DataF
     ids["birth"] = ids["birth"].astype("string")
     ids["no_id"] = ids["id_key"].isna()
     # each pair has a record without an ID on one side: only those lead the join (the
-    # pair is ordered by `_pairs`), against every record (the join finds those of the
-    # same name and birth; filtering them here first held a copy: +100 MB at 1M)
+    # pair is ordered by `_pairs`), against every record; the join finds those of the
+    # same name and birth
     lead = ids[ids["no_id"]]
     if lead.empty:
         return pd.DataFrame(columns=PAIR_COLUMNS)

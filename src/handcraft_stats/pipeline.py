@@ -519,12 +519,9 @@ def stored_already(store: Store, files: list[Path]) -> dict[int, FileOutcome]:
         if row is not None:
             found[at] = FileOutcome(
                 path=str(path), name=path.name, status="unchanged", county=row.county,
-                period=row.period, **store.stored_report(row.file_id, FILE_LEVEL_EXCLUDED),
+                period=row.period, **store.stored_report(row.file_id, PERIOD_RULES),
             )  # fmt: skip
     return found
-
-
-FILE_LEVEL_EXCLUDED = PERIOD_RULES  # issues a file's own checks never raise
 
 
 def _keep_keys(keys: dict[int, list[tuple[int, np.ndarray[Any, Any]]]], pf: ParsedFile) -> None:

@@ -302,11 +302,11 @@ class Store:
         return {int(r[0]) for r in self.con.execute(
             "SELECT DISTINCT size FROM files WHERE active").fetchall()}  # fmt: skip
 
-    def stored_report(self, file_id: int, file_rules: Iterable[str]) -> dict[str, Any]:
+    def stored_report(self, file_id: int, period_rules: Iterable[str]) -> dict[str, Any]:
         """What the ingest report says of a stored file, from what was stored of it: its
-        sheets, skipped rows by kind and the issues its own checks found (`file_rules`
-        excludes the period rules and conflicts, which belong to the period), each in
-        the order the parse met them."""
+        sheets, skipped rows by kind and the issues its own checks found (not the
+        `period_rules`' nor conflicts, which belong to the period), each in the order the
+        parse met them."""
         sheets = self.con.execute(
             "SELECT sheet, roster, reason FROM sheets WHERE file_id = ? ORDER BY position",
             [file_id],
@@ -318,23 +318,24 @@ class Store:
                ORDER BY min(s.position * 2147483648 + r.source_row), r.kind""",
             [file_id],
         ).fetchall()
-        codes = list(file_rules)
+        codes = list(period_rules)
         issues = self.con.execute(
             f"""SELECT code, count(*), count(*) FILTER (WHERE severity = 'error') FROM issues
                WHERE file_id = ? AND tier IS NULL AND code NOT IN ({", ".join("?" * len(codes))})
                GROUP BY code ORDER BY min(record_id), code""",
             [file_id, *codes],
         ).fetchall()
-        extras = _one(self.con.execute("SELECT extras FROM files WHERE file_id = ?", [file_id]))
+        records, extras = _one(
+            self.con.execute("SELECT records, extras FROM files WHERE file_id = ?", [file_id])
+        )
         return {
             "sheets": sum(bool(roster) for _, roster, _ in sheets),
             "sheets_skipped": {name: reason for name, roster, reason in sheets if not roster},
-            "records": int(_one(self.con.execute(
-                "SELECT records FROM files WHERE file_id = ?", [file_id]))[0]),
+            "records": int(records),
             "rows_skipped_by_kind": {kind: int(n) for kind, n in skipped},
             "issues_by_code": {code: int(n) for code, n, _ in issues},
             "errors": sum(int(e) for _, _, e in issues),
-            "unknown_columns": extras[0].split(",") if extras and extras[0] else [],
+            "unknown_columns": extras.split(",") if extras else [],
         }  # fmt: skip
 
     def active_files(self, county: str, period: int) -> list[FileRow]:
