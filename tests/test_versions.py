@@ -11,11 +11,14 @@ import time
 from pathlib import Path
 
 import duckdb
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import ID_A, ID_B, ID_C, write_xlsx
 from handcraft_stats import Store, ingest, load_settings, summarize
 from handcraft_stats.cli import app
+from handcraft_stats.store import labels_text, unknown_labels
 from handcraft_stats.versions import FAULT_ENV
 
 SETTINGS = load_settings(None)
@@ -214,3 +217,32 @@ def test_a_replacement_killed_midway_leaves_the_previous_version_in_force(tmp_pa
         assert totals(db) == before  # the database opens and holds the old version only
     assert run("ingest", whole, "--db", db, "--replace").exit_code == 0  # type: ignore[attr-defined]
     assert totals(db)["counties"]["沛县"]["persons"] == 1  # type: ignore[index]
+
+
+def test_an_unchanged_files_unknown_columns_are_reported_whole(tmp_path: Path) -> None:
+    """Labels hcs does not know are kept with the file; a label holding a comma comes
+    back whole when the file is reported unchanged (it was split at the comma)."""
+    d = tmp_path / "r"
+    d.mkdir()
+    labels = ["备注,其他", "帮扶人", "联系人"]
+    write_xlsx(d / "丰县2017.xlsx", {"Sheet1": [
+        [*HEADER, *labels], ["张丽", ID_A, "手工", 2017, "a,b", "李", "王"],
+    ]})  # fmt: skip
+    db = tmp_path / "t.duckdb"
+    with Store(db) as s:
+        first = ingest([d], s, SETTINGS, jobs=1)
+        again = ingest([d], s, SETTINGS, jobs=1)
+    assert first.files[0].unknown_columns == labels
+    assert again.files[0].status == "unchanged"
+    assert again.files[0].unknown_columns == labels
+
+
+@given(st.lists(st.text(min_size=1), max_size=5))
+def test_unknown_labels_survive_the_files_table(labels: list[str]) -> None:
+    assert unknown_labels(labels_text(labels)) == labels
+
+
+def test_labels_written_before_the_json_array_are_split_at_commas() -> None:
+    assert unknown_labels("备注,联系人") == ["备注", "联系人"]
+    assert unknown_labels("[帮扶人]") == ["[帮扶人]"]
+    assert unknown_labels(None) == [] and unknown_labels("") == []

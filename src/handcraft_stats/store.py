@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -335,7 +336,7 @@ class Store:
             "rows_skipped_by_kind": {kind: int(n) for kind, n in skipped},
             "issues_by_code": {code: int(n) for code, n, _ in issues},
             "errors": sum(int(e) for _, _, e in issues),
-            "unknown_columns": extras.split(",") if extras else [],
+            "unknown_columns": unknown_labels(extras),
         }  # fmt: skip
 
     def active_files(self, county: str, period: int) -> list[FileRow]:
@@ -643,6 +644,27 @@ def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 def quiet_default() -> None:
     """`quiet` for DuckDB's default connection (narwhals' DuckDB backend runs there)."""
     quiet(duckdb.default_connection())
+
+
+def labels_text(labels: list[str]) -> str | None:
+    """A file's unknown column labels for `files.extras`: a JSON array (a label may hold
+    a comma)."""
+    return json.dumps(labels, ensure_ascii=False) if labels else None
+
+
+def unknown_labels(text: str | None) -> list[str]:
+    """`files.extras` back as labels. Databases written before the JSON array hold the
+    labels joined by commas: those are split at the commas, as they were written."""
+    if not text:
+        return []
+    if text.startswith("["):
+        try:
+            found = json.loads(text)
+        except ValueError:
+            found = None
+        if isinstance(found, list) and all(isinstance(x, str) for x in found):
+            return found
+    return text.split(",")
 
 
 def _one(result: duckdb.DuckDBPyConnection) -> Any:

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .parse import ParsedFile
-from .store import Store
+from .store import Store, labels_text
 
 FAULT_ENV = "HCS_FAULT_PAUSE"  # test-only: "<point>[#n]:<marker file>" pauses at a point
 _HITS: Counter[str] = Counter()
@@ -69,7 +69,7 @@ def _values(pf: ParsedFile, file_id: int, version: int, records: int) -> dict[st
         "size": pf.size, "format": pf.format, "county": pf.county, "period": pf.period,
         "version": version, "active": True, "replaced_by": None,
         "ingested_at": datetime.now(), "sheets": len(pf.sheets), "records": records,
-        "extras": ",".join(pf.unknown_columns) or None,
+        "extras": labels_text(pf.unknown_columns),
     }  # fmt: skip
 
 
