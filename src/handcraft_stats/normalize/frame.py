@@ -72,10 +72,10 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
         return d.spread([r.value for r in results])
 
     names = col("name")
-    out["name"] = names.map(normalize_name)
+    normal = [normalize_name(u) for u in names.uniq]
+    out["name"] = names.spread(normal)
     out["name_raw"] = names.map(text_or_none)
-    name_keys = {u: pinyin_key(str(u)) if u else None for u in dict.fromkeys(out["name"])}
-    out["name_key"] = [name_keys[u] for u in out["name"]]
+    out["name_key"] = names.spread([pinyin_key(u) if u else None for u in normal])
     ids = col("id_number")
     found = normalize_ids(ids.uniq)
     id_status = ids.spread(found.status)
