@@ -10,7 +10,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from handcraft_stats.errors import UsageError
@@ -230,6 +230,35 @@ def test_money_missing(raw: object) -> None:
 )
 def test_money_bad(raw: object) -> None:
     assert parse_money(raw) == Parsed(None, "bad_value")
+
+
+_MONEY_PIECES = ["¥", "￥", "RMB", "万", "元", ",", "，", ".", "+", "-", " ", "\u3000", "0", "1",
+                 "5", "9", "123", "1,234", "٣", "e5", "_", "无", "/"]  # fmt: skip
+
+
+@given(
+    st.one_of(
+        st.lists(st.sampled_from(_MONEY_PIECES), max_size=7).map("".join),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(min_value=-2e12, max_value=2e12).map(float.__floor__).map(float),
+        st.text(max_size=6),
+    )
+)
+@example("0.125")
+@example("-0.005万")
+@example("999999999999.995")
+@example("1,000,000,000,000")
+@example(-0.0)
+@example(1e12)
+@example(-999999999999.0)
+@example(2.5)
+def test_money_short_path_equals_the_step_by_step_one(raw: object) -> None:
+    """`parse_money`'s short path (whole floats, one pattern for texts) gives exactly what
+    the step-by-step parse gives: the same value, exponent and problem."""
+    from handcraft_stats.normalize.numbers import _parse_money
+
+    got, want = parse_money(raw), _parse_money(raw)
+    assert got == want and str(got.value) == str(want.value), raw
 
 
 # --- counts --------------------------------------------------------------------------------------

