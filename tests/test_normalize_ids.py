@@ -6,7 +6,7 @@ import math
 from datetime import date, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
@@ -229,6 +229,63 @@ def test_scientific_text_loses_precision(id18: str) -> None:
 )
 def test_precision_lost_examples(raw: object, value: str) -> None:
     assert normalize_id(raw) == IdResult(IdStatus.PRECISION_LOST, value)
+
+
+@pytest.mark.parametrize(
+    ("id18", "double", "lead"),
+    [
+        # Rounding to 15 digits would give …01020: a 15th digit, and a birth date, invented.
+        ("320321198001019862", 3.2032119800101984e17, "320321198001019"),
+        ("340123197506183722", 3.4012319750618374e17, "340123197506183"),
+        ("370112196811304588", 3.701121968113046e17, "370112196811304"),
+    ],
+)
+def test_full_precision_double_keeps_its_true_15_digits(
+    id18: str, double: float, lead: str
+) -> None:
+    # openpyxl, pandas and WPS write the nearest double, not Excel's 15 digits: truncate.
+    assert check_character(id18[:17]) == id18[17]
+    assert float(int(id18)) == double
+    assert normalize_id(double) == IdResult(IdStatus.PRECISION_LOST, lead)
+
+
+def _old_leading_digits(number: float) -> str:
+    """What the code gave before the truncation fix: rounding to 15 significant digits."""
+    return format(number, ".14e").split("e")[0].replace(".", "")
+
+
+@given(valid_ids())
+def test_excel_double_reads_as_before(id18: str) -> None:
+    excel = float(int(id18[:15]) * 1000)  # the value Excel stores for an 18-digit ID
+    result = normalize_id(excel)
+    assert result == IdResult(IdStatus.PRECISION_LOST, _old_leading_digits(excel))
+    assert result.value == id18[:15]
+
+
+NUMERIC_IDS = valid_ids().filter(lambda id18: id18[-1] != "X")  # X cannot be a number
+
+
+@given(NUMERIC_IDS)
+def test_full_precision_double_gives_the_first_15_digits(id18: str) -> None:
+    double = float(int(id18))
+    up = str(int(id18[:15]) + 1)
+    # Only when the double is also Excel's value for the next 15 digits (IDs ending in
+    # about 872..999) can no reader tell them apart; Excel's reading must win then.
+    want = up if float(int(up) * 1000) == double else id18[:15]
+    assert normalize_id(double) == IdResult(IdStatus.PRECISION_LOST, want)
+
+
+@given(valid_ids(date(1940, 1, 1), date(1999, 12, 31)))
+def test_fifteen_digit_float_stays_whole(id18: str) -> None:
+    id15 = id18[:6] + id18[8:17]
+    result = normalize_id(float(id15))
+    assert result == IdResult(IdStatus.UPGRADED15, id18, date.fromisoformat(_iso(id18[6:14])))
+
+
+@given(NUMERIC_IDS)
+def test_exact_integer_id_stays_exact(id18: str) -> None:
+    assume(len(id18.rstrip("0")) > 15)  # an int ending in 000 reads as Excel's 15 digits
+    assert normalize_id(int(id18)) == normalize_id(id18)
 
 
 def test_exact_integer_with_all_digits_is_read_as_text() -> None:

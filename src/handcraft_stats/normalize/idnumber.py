@@ -116,9 +116,19 @@ def _from_number(number: int | float) -> IdResult:
             return _from_text(digits)  # exact integer (not from Excel): trust its digits
         if len(digits) > 15:
             # Excel kept 15 significant digits: those are the only trustworthy ones.
-            lead = format(number, f".{_MAX_SIGNIFICANT - 1}e").split("e")[0].replace(".", "")
+            lead = digits[:_MAX_SIGNIFICANT] if isinstance(number, int) else _leading(number)
             return IdResult(IdStatus.PRECISION_LOST, lead)
     return IdResult(IdStatus.MALFORMED, format(number, ".15g"))
+
+
+def _leading(number: float) -> str:
+    """The first 15 significant digits of a float, cut, not rounded: the later digits are
+    gone, and rounding would invent the 15th (320321198001019862 would read …01020, a
+    wrong birth date). The shortest round-trip form (repr) is exactly what Excel wrote
+    (3.2032119800101e+17 padded with a zero), and of a full-precision double written by
+    openpyxl, pandas or WPS (3.2032119800101984e+17) it keeps the true leading digits."""
+    mantissa = repr(number).split("e")[0].replace(".", "").lstrip("0")
+    return mantissa[:_MAX_SIGNIFICANT].ljust(_MAX_SIGNIFICANT, "0")
 
 
 def normalize_id(raw: object) -> IdResult:
