@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from .common import (
     DEFAULT_DB,
+    ConfigOpt,
     DbOpt,
     DebugOpt,
     Format,
@@ -19,6 +20,7 @@ from .common import (
     TierOpt,
     guarded,
     out_console,
+    use_settings,
     write_out,
 )  # fmt: skip
 from .render import print_tables
@@ -28,8 +30,9 @@ from .render import print_tables
 def changes_cmd(
     y1: Annotated[int, typer.Option("--from", help="Earlier period.")],
     y2: Annotated[int, typer.Option("--to", help="Later period.")],
-    db: DbOpt = DEFAULT_DB, fmt: FormatOpt = Format.table, link: TierOpt = Tier.probable,
-    lang: LangOpt = Lang.zh, quiet: QuietOpt = False, debug: DebugOpt = False,
+    db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, fmt: FormatOpt = Format.table,
+    link: TierOpt = Tier.probable, lang: LangOpt = Lang.zh, quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Who entered, left, exited, returned to poverty, moved county, changed wing or class
     between two periods, summed by county and wing, with the cross-period checks.
@@ -41,9 +44,11 @@ def changes_cmd(
     from ..report.text import to_csv, to_json, to_markdown
     from ..store import Store
 
+    settings = use_settings(config)
     with Store(db, read_only=True) as store:
         result = changes(store, y1, y2, link.value)
     doc, rows = result.to_dict(), result.persons
+    doc["by_county"] = _in_order(doc["by_county"], [d.name for d in settings.divisions])
     if fmt is Format.json:
         write_out(to_json(doc))
         return
@@ -58,3 +63,9 @@ def changes_cmd(
         write_out(to_markdown(tables, f"{doc['from']}–{doc['to']}年变化"))
     else:
         print_tables(out_console(), tables, f"{doc['from']}–{doc['to']}年变化")
+
+
+def _in_order(by_county: dict[str, Any], order: list[str]) -> dict[str, Any]:
+    """Counties in the order of the settings' divisions, then by name (as in summary)."""
+    rank = {name: i for i, name in enumerate(order)}
+    return dict(sorted(by_county.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))

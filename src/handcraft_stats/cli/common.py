@@ -13,13 +13,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ..errors import HcsError
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -73,6 +76,17 @@ PathsArg = Annotated[
 
 DEFAULT_DB = Path("hcs.duckdb")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def use_settings(config: Path | None) -> Settings:
+    """The settings of `--config` (or ./hcs.toml when present), with its `[labels]` put
+    in force for this run's human output (tables, md)."""
+    from ..config import load_settings
+    from ..report.labels import set_overrides
+
+    settings = load_settings(config)
+    set_overrides(settings.labels)
+    return settings
 
 
 def out_console() -> Console:
