@@ -31,7 +31,7 @@ from .normalize.text import clean_text, is_blank, squash
 from .normalize.vocab import Vocabulary
 from .read import RawSheet, read_file
 from .read.limits import Limits
-from .store import record_types
+from .store import REFUSED_SHEET, record_types
 
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
@@ -79,6 +79,19 @@ def _detect(
     ) or settings.find_county(title)  # fmt: skip
     m = YEAR.search(name) or YEAR.search(title)
     return county, int(m.group(1)) if m else None
+
+
+def header_texts(rows: Sequence[Sequence[object]], header_rows: Sequence[int]) -> list[str]:
+    """The header's column titles as the sheet writes them (a two-row header: the lower
+    cell, else its group's), for messages: the person reading them wrote these."""
+    width = max((len(rows[h]) for h in header_rows), default=0)
+    texts = []
+    for j in range(width):
+        cells = [rows[h][j] for h in reversed(header_rows) if j < len(rows[h])]
+        text = next((clean_text(c) for c in cells if not is_blank(c)), "")
+        if text:
+            texts.append(text)
+    return texts
 
 
 def _is_town_sheet(settings: Settings, sheet: str) -> bool:
@@ -182,12 +195,14 @@ def parse_file(
             continue
         have = set(lay.columns.fields.values())
         if not {"name", "id_number"} <= have:
+            # a roster's header without the name or the ID column: the sheet is refused
+            # (named in the report, exit 1), not skipped as a sheet that is no roster
             missing = "name" if "name" not in have else "ID number"
-            found = [*lay.columns.fields.values(), *lay.columns.extras.values()]
-            infos.append(SheetInfo(sheet.name, False, f"no {missing} column", (), 0))
+            seen = ", ".join(header_texts(sheet.rows, lay.header_rows)[:12])
+            reason = f"{REFUSED_SHEET}no {missing} column; headers found: {seen}"
+            infos.append(SheetInfo(sheet.name, False, reason, (), 0))
             refusal = refusal or (
-                f"no {missing} column in sheet {sheet.name!r}; headers found: "
-                + ", ".join(found[:12])
+                f"no {missing} column in sheet {sheet.name!r}; headers found: {seen}"
             )
             continue
         frame = _sheet_records(sheet, lay)

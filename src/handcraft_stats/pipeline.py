@@ -29,7 +29,7 @@ from .link import TIERS, Linked, link_period, link_tiers
 from .normalize.vocab import Vocabulary
 from .parse import ParsedFile, parse_file
 from .read import KNOWN
-from .store import Store, TierRows
+from .store import Store, TierRows, sheets_not_stored
 from .versions import clear_pending, fault_point, pending_periods, store_files
 
 Progress = Callable[[str, int, int, str], None]
@@ -48,6 +48,9 @@ class FileOutcome:
     sheets: int = 0
     sheets_skipped: dict[str, str] = field(default_factory=dict)
     records: int = 0
+    # roster sheets without a name or ID column, with the reason naming the headers found
+    # (the file's other sheets land): a data problem, exit 1
+    sheets_refused: dict[str, str] = field(default_factory=dict)
     rows_skipped_by_kind: dict[str, int] = field(default_factory=dict)
     issues_by_code: dict[str, int] = field(default_factory=dict)
     errors: int = 0  # error-level issues
@@ -74,6 +77,17 @@ class IngestReport:
     def refused(self) -> list[FileOutcome]:
         return [f for f in self.files if f.status == "refused"]
 
+    @property
+    def sheets_refused(self) -> list[tuple[FileOutcome, str, str]]:
+        """(file, sheet, reason) of every roster sheet refused in a file that landed."""
+        return [(f, s, r) for f in self.files for s, r in f.sheets_refused.items()]
+
+    def data_problems(self, strict: bool = False) -> bool:
+        """Exit 1: a file or a sheet was refused, or (`strict`) an error-level issue."""
+        return bool(self.refused or self.sheets_refused) or (
+            strict and any(f.errors for f in self.files)
+        )
+
     def to_dict(self) -> dict[str, Any]:
         landed = [f for f in self.files if f.status != "refused"]
         return {
@@ -88,6 +102,10 @@ class IngestReport:
             "links_by_reason": dict(sorted(self.links_by_reason.items())),
             "persons_by_period": self.persons,
             "refused": [{"file": f.path, "reason": f.reason} for f in self.refused],
+            "sheets_refused": [
+                {"file": f.path, "sheet": sheet, "reason": reason}
+                for f, sheet, reason in self.sheets_refused
+            ],
             "ignored": self.ignored,
             "detail": [vars(f) for f in self.files],
         }
@@ -152,10 +170,11 @@ def _identity(p: Path) -> tuple[int, int]:
 
 
 def _outcome(pf: ParsedFile, status: str) -> FileOutcome:
+    skipped, refused = sheets_not_stored((s.name, s.roster, s.reason) for s in pf.sheets)
     return FileOutcome(
         path=str(pf.path), name=pf.name, status=status, county=pf.county, period=pf.period,
         sheets=sum(s.roster for s in pf.sheets),
-        sheets_skipped={s.name: s.reason for s in pf.sheets if not s.roster},
+        sheets_skipped=skipped, sheets_refused=refused,
         records=len(pf.records), rows_skipped_by_kind=dict(pf.skipped_by_kind),
         issues_by_code=dict(Counter(pf.issues["code"])), unknown_columns=pf.unknown_columns,
         errors=int((pf.issues["severity"] == "error").sum()),

@@ -329,9 +329,13 @@ class Store:
         records, extras = _one(
             self.con.execute("SELECT records, extras FROM files WHERE file_id = ?", [file_id])
         )
+        skipped_sheets, refused_sheets = sheets_not_stored(
+            (name, bool(roster), reason or "") for name, roster, reason in sheets
+        )
         return {
             "sheets": sum(bool(roster) for _, roster, _ in sheets),
-            "sheets_skipped": {name: reason for name, roster, reason in sheets if not roster},
+            "sheets_skipped": skipped_sheets,
+            "sheets_refused": refused_sheets,
             "records": int(records),
             "rows_skipped_by_kind": {kind: int(n) for kind, n in skipped},
             "issues_by_code": {code: int(n) for code, n, _ in issues},
@@ -351,7 +355,7 @@ class Store:
         """Every file ever ingested, oldest first, with what replaced it."""
         return self.df(
             """SELECT f.file_id, f.ingested_at, f.county, f.period, f.version, f.name, f.path,
-                      f.format, left(f.sha256, 12) AS sha256, f.sheets, f.records, f.active,
+                      f.format, f.sha256, f.sheets, f.records, f.active,
                       n.name AS replaced_by, f.replaced_by AS replaced_by_id
                FROM files f LEFT JOIN files n ON n.file_id = f.replaced_by
                WHERE ($county IS NULL OR f.county = $county)
@@ -644,6 +648,25 @@ def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 def quiet_default() -> None:
     """`quiet` for DuckDB's default connection (narwhals' DuckDB backend runs there)."""
     quiet(duckdb.default_connection())
+
+
+REFUSED_SHEET = "refused: "  # how a refused roster sheet's reason starts in `sheets`
+
+
+def sheets_not_stored(
+    sheets: Iterable[tuple[str, bool, str]],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """A file's sheets that hold no records, by (name, roster, reason): those skipped as
+    no roster, and those refused (their reason says so, in the store too)."""
+    skipped, refused = {}, {}
+    for name, roster, reason in sheets:
+        if roster:
+            continue
+        if reason.startswith(REFUSED_SHEET):
+            refused[name] = reason.removeprefix(REFUSED_SHEET)
+        else:
+            skipped[name] = reason
+    return skipped, refused
 
 
 def labels_text(labels: list[str]) -> str | None:

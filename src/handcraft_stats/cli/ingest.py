@@ -48,6 +48,8 @@ def show_report(
 
     for f in report.refused:  # a reason may quote a cell: never an ID or phone number
         f.reason = mask_digits(f.reason)
+    for f in report.files:
+        f.sheets_refused = {s: mask_digits(r) for s, r in f.sheets_refused.items()}
     tables: list[Table] = ingest_tables(report)
     if fmt is Format.json:
         doc = report.to_dict()
@@ -63,6 +65,8 @@ def show_report(
     if not quiet:
         for f in report.refused:
             say(f"refused {f.path}: {f.reason}")
+        for f, sheet, reason in report.sheets_refused:
+            say(f"refused sheet {sheet!r} of {f.path} (its other sheets landed): {reason}")
 
 
 JobsOpt = Annotated[
@@ -96,11 +100,6 @@ WaitOpt = Annotated[
 ]  # fmt: skip
 
 
-def has_errors(report: IngestReport) -> bool:
-    """Any error-level issue in the files of this run."""
-    return any(f.errors for f in report.files)
-
-
 @guarded
 def ingest_cmd(
     paths: PathsArg, db: DbOpt = DEFAULT_DB, config: ConfigOpt = None,
@@ -128,7 +127,7 @@ def ingest_cmd(
     if spark.check_engine(engine, parquet):  # --engine spark: a Parquet dataset, no database
         report = spark.spark_ingest(paths, parquet, master, config, county, year, quiet)
         show_report(report, fmt, quiet)
-        raise typer.Exit(1 if report.refused or (strict and has_errors(report)) else 0)
+        raise typer.Exit(1 if report.data_problems(strict) else 0)
     settings = load_settings(config)
     busy = (
         f"another hcs ingest into {db} is running (waited {wait:g} s); "
@@ -146,7 +145,7 @@ def ingest_cmd(
     ):
         report = ingest(paths, store, settings, county, year, on_progress, jobs, replace)
     show_report(report, fmt, quiet)
-    if report.refused or (strict and has_errors(report)):
+    if report.data_problems(strict):
         raise typer.Exit(1)
 
 
@@ -181,5 +180,5 @@ def check_cmd(
         show_report(report, fmt, quiet, found if fmt is Format.json else None)
         if fmt is not Format.json:
             show_issues(found, fmt, f"问题清单（{len(found)}）", lang.value, out)
-    if report.refused or (strict and has_errors(report)):
+    if report.data_problems(strict):
         raise typer.Exit(1)

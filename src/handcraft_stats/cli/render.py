@@ -79,4 +79,13 @@ def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
         parts.append(
             Table("refused", ["file", "reason"], [[f.path, f.reason] for f in report.refused])
         )
+    if report.sheets_refused:
+        parts.append(Table(
+            "sheets refused (the files' other sheets landed)", ["file", "sheet", "reason"],
+            [[f.path, sheet, reason] for f, sheet, reason in report.sheets_refused],
+        ))  # fmt: skip
+    skipped = [[f.name, sheet, reason] for f in report.files
+               for sheet, reason in f.sheets_skipped.items()]  # fmt: skip
+    if skipped:
+        parts.append(Table("sheets skipped (not rosters)", ["file", "sheet", "reason"], skipped))
     return parts

@@ -1,0 +1,92 @@
+"""A roster sheet without its name or ID column is refused, named in the report with the
+headers found, and the run exits 1; the file's good sheets still land (ROSTERS.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from conftest import ID_A, ID_B, ID_C, write_xlsx
+from handcraft_stats import Store, ingest, load_settings
+from handcraft_stats.cli import app
+
+SETTINGS = load_settings(None)
+
+
+def two_towns(path: Path) -> Path:
+    """凤城镇 has the ID column; 华山镇 (two women) was sent without it."""
+    return write_xlsx(path, {
+        "凤城镇": [["序号", "姓名", "身份证号码", "从业产业"], [1, "张丽", ID_A, "手工"]],
+        "华山镇": [["序号", "姓名", "联系电话", "从业产业"],
+                   [1, "王芳", "13912345678", "家政"], [2, "陈梅", "13812345678", "电商"]],
+        "汇总": [["乡镇", "人数"], ["凤城镇", 1], ["华山镇", 2]],
+    })  # fmt: skip
+
+
+def run(*args: object) -> object:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_a_sheet_without_its_id_column_is_refused_loudly_and_the_rest_lands(
+    tmp_path: Path,
+) -> None:
+    d = tmp_path / "r"
+    d.mkdir()
+    two_towns(d / "丰县2017年花名册.xlsx")
+    db = tmp_path / "t.duckdb"
+    res = run("ingest", d, "--db", db, "--format", "json")
+    assert res.exit_code == 1, res.output  # type: ignore[attr-defined]
+    doc = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert doc["files_refused"] == 0 and doc["records"] == 1
+    assert doc["sheets_refused"] == [{
+        "file": str(d / "丰县2017年花名册.xlsx"), "sheet": "华山镇",
+        "reason": "no ID number column; headers found: 序号, 姓名, 联系电话, 从业产业",
+    }]  # fmt: skip
+    detail = doc["detail"][0]
+    assert detail["status"] == "ingested"
+    assert detail["sheets_skipped"] == {"汇总": "not a roster sheet"}
+    assert "refused sheet '华山镇'" in res.stderr  # type: ignore[attr-defined]
+    # the same file again: unchanged, and still said (from the store), still exit 1
+    again = run("ingest", d, "--db", db, "--format", "json")
+    assert again.exit_code == 1  # type: ignore[attr-defined]
+    doc2 = json.loads(again.stdout)  # type: ignore[attr-defined]
+    assert doc2["detail"][0]["status"] == "unchanged"
+    assert doc2["sheets_refused"] == doc["sheets_refused"]
+    assert doc2["detail"][0]["sheets_skipped"] == {"汇总": "not a roster sheet"}
+
+
+def test_the_table_report_lists_refused_and_skipped_sheets(tmp_path: Path) -> None:
+    f = two_towns(tmp_path / "丰县2017年花名册.xlsx")
+    res = run("check", f)
+    assert res.exit_code == 1  # type: ignore[attr-defined]
+    out = res.stdout  # type: ignore[attr-defined]
+    assert "sheets refused" in out and "华山镇" in out and "联系电话" in out
+    assert "sheets skipped" in out and "汇总" in out
+
+
+def test_a_file_whose_every_roster_lacks_the_id_names_the_headers_as_written(
+    tmp_path: Path,
+) -> None:
+    f = write_xlsx(tmp_path / "丰县2017.xlsx", {"Sheet1": [
+        ["姓名", "乡(镇)", "联系电话", "本人收入"], ["王芳", "华山镇", "13912345678", 3000],
+    ]})  # fmt: skip
+    with Store(tmp_path / "t.duckdb") as s:
+        report = ingest([f], s, SETTINGS)
+    assert report.files[0].status == "refused"
+    assert report.files[0].reason == (
+        "no ID number column in sheet 'Sheet1'; headers found: 姓名, 乡(镇), 联系电话, 本人收入"
+    )
+
+
+def test_sheets_that_are_no_rosters_are_skipped_without_a_refusal(tmp_path: Path) -> None:
+    f = write_xlsx(tmp_path / "丰县2017.xlsx", {
+        "花名册": [["姓名", "身份证号码"], ["张丽", ID_A], ["王芳", ID_B], ["陈梅", ID_C]],
+        "分镇统计": [["乡镇", "人数", "脱贫人数"], ["凤城镇", 3, 1]],
+    })  # fmt: skip
+    res = run("check", f, "--format", "json")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    doc = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert doc["sheets_refused"] == [] and doc["records"] == 3
+    assert doc["detail"][0]["sheets_skipped"] == {"分镇统计": "no name or ID column"}
