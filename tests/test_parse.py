@@ -60,6 +60,37 @@ def test_utf8_bom_csv_and_former_county_name(tmp_path: Path) -> None:
     assert parse(p).county == "邳州市"  # type: ignore[attr-defined]
 
 
+def test_csv_rows_are_numbered_by_the_line_they_start_on(tmp_path: Path) -> None:
+    """A quoted cell holding a line break (a two-line header, a two-line note) spans
+    lines: each record, skipped row and header is numbered by its first line, as a
+    text editor shows it (METRICS.md §1), CRLF files too."""
+    text = (
+        '"姓\n名",身份证号码,从业产业,备注\n'
+        f"张丽,{ID_A},手工,\n"
+        f'王芳,{ID_B},家政,"两行\n备注"\n'
+        f"陈梅,{ID_C},电商,\n"
+        "\n"
+        "合计,,,\n"
+    )
+    for newline in ("\n", "\r\n"):
+        p = tmp_path / "丰县2017.csv"
+        p.write_bytes(text.replace("\n", newline).encode("gb18030"))
+        pf = parse(p)
+        assert list(pf.records["source_row"]) == [3, 4, 6]  # type: ignore[attr-defined]
+        assert list(pf.records["note"])[1] == "两行" + newline + "备注"  # type: ignore[attr-defined]
+        skipped = pf.skipped.sort_values("source_row")  # type: ignore[attr-defined]
+        assert list(zip(skipped["source_row"], skipped["kind"], strict=True)) == [
+            (1, "header"), (7, "blank"), (8, "totals"),
+        ]  # fmt: skip
+        assert pf.sheets[0].header_rows == (1,)  # type: ignore[attr-defined]
+
+
+def test_csv_rows_of_one_line_each_keep_their_positions(tmp_path: Path) -> None:
+    p = tmp_path / "丰县2017.csv"
+    p.write_text(f"丰县花名册\n姓名,身份证号码\n张丽,{ID_A}\n\n王芳,{ID_B}\n", encoding="utf-8")
+    assert list(parse(p).records["source_row"]) == [3, 5]  # type: ignore[attr-defined]
+
+
 def test_town_from_sheet_name_and_non_roster_sheets_skipped(tmp_path: Path) -> None:
     rows = [["姓名", "身份证号码"], ["张丽", ID_A]]
     p = write_xlsx(

@@ -121,7 +121,7 @@ def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
         {f: used[j] for j, f in lay.columns.fields.items()}, dtype=object, copy=False
     )
     frame["source_sheet"] = sheet.name
-    frame["source_row"] = at + lay.data_start + 1
+    frame["source_row"] = sheet.row_numbers(at + lay.data_start)
     frame["extras"] = _extras(used, lay.columns.extras, n)
     return frame
 
@@ -210,11 +210,10 @@ def parse_file(
             frame["sheet_town"] = clean_text(sheet.name)  # not a cell: not counted as filled
         frames.append(frame)
         unknown.update(dict.fromkeys(lay.columns.extras.values()))
-        skipped += [(sheet.name, i + 1, k) for i, k in sorted(lay.skipped.items())]
+        skipped += [(sheet.name, sheet.row_number(i), k) for i, k in sorted(lay.skipped.items())]
         titles.append(lay.above_header_text)
-        infos.append(
-            SheetInfo(sheet.name, True, "", tuple(h + 1 for h in lay.header_rows), len(lay.records))
-        )
+        header_rows = tuple(map(sheet.row_number, lay.header_rows))
+        infos.append(SheetInfo(sheet.name, True, "", header_rows, len(lay.records)))
     if not frames:
         raise RefusedFile(refusal or "no roster found: every sheet is empty or not a roster")
     found_county, found_year = _detect(

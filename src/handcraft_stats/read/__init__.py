@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from ..errors import RefusedFile
 from .csvfile import read_csv
@@ -19,11 +22,20 @@ __all__ = ["DEFAULT_LIMITS", "KNOWN", "Limits", "RawSheet", "read_file"]
 
 @dataclass(frozen=True, slots=True)
 class RawSheet:
-    """One sheet as read: rows[i][j] is the cell at Excel row i+1, column j+1."""
+    """One sheet as read: rows[i][j] is the cell at column j+1 of the row a person sees
+    as number `row_number(i)`: Excel's row i+1, or a CSV row's first line."""
 
     name: str
     rows: list[list[object]]
     merged: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
+    lines: tuple[int, ...] | None = None  # CSV rows spanning several lines: each row's first
+
+    def row_number(self, i: int) -> int:
+        return i + 1 if self.lines is None else self.lines[i]
+
+    def row_numbers(self, at: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """`row_number` of row positions."""
+        return at + 1 if self.lines is None else np.asarray(self.lines, dtype=np.int64)[at]
 
 
 def read_file(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[RawSheet]:
@@ -33,7 +45,8 @@ def read_file(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[
     if not data:
         raise RefusedFile("empty file (0 bytes)")
     if suffix in TEXT:
-        return [RawSheet("", read_csv(data))]
+        rows, lines = read_csv(data)
+        return [RawSheet("", rows, lines=lines)]
     if suffix in SPREADSHEET:
         return [RawSheet(n, r, m) for n, r, m in read_workbook(data, suffix, limits)]
     raise RefusedFile(f"unknown file type {suffix or '(none)'}: expected one of {sorted(KNOWN)}")

@@ -61,19 +61,29 @@ def _text(text: str) -> str:
     return text
 
 
-def read_csv(data: bytes) -> list[list[object]]:
+def read_csv(data: bytes) -> tuple[list[list[object]], tuple[int, ...] | None]:
+    """The rows, and each row's line number in the file when they differ from row
+    positions (None otherwise): a quoted cell holding line breaks (a header "姓\n名",
+    a note of two lines) spans several lines, and a person looks for the row in a text
+    editor at the line where it starts."""
     text = decode(data)
     sample = text[:8192]
     delimiter = max([",", "\t", ";", "|"], key=sample.count)
     if sample.count(delimiter) == 0:
         delimiter = ","
     rows: list[list[object]] = []
+    starts: list[int] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    ends = 0  # the line the previous row ended on
     try:
         for row in reader:
+            starts.append(ends + 1)
+            ends = reader.line_num
             rows.append(list(row) if "".join(row).strip() else BLANK)
     except csv.Error as exc:
         raise RefusedFile(f"not a readable CSV file: {exc}") from None
     while rows and rows[-1] is BLANK:
         rows.pop()
-    return rows
+    del starts[len(rows) :]
+    spans = bool(starts) and starts[-1] != len(starts)  # a row spanned several lines
+    return rows, tuple(starts) if spans else None
