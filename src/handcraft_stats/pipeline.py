@@ -66,6 +66,9 @@ class IngestReport:
     persons: dict[str, int]  # period -> persons at the default tier
     ignored: list[str] = field(default_factory=list)
     issues: pd.DataFrame | None = None  # `check` only: every issue, ISSUE_COLUMNS
+    # issues of the whole period, no file's own (phone_shared, broker_is_beneficiary,
+    # conflict at the default tier), of the periods of this run's files
+    period_issues: dict[str, int] = field(default_factory=dict)
 
     def _sum(self, attr: str) -> dict[str, int]:
         total: Counter[str] = Counter()
@@ -98,7 +101,10 @@ class IngestReport:
             "sheets": sum(f.sheets for f in landed),
             "records": sum(f.records for f in landed),
             "rows_skipped_by_kind": self._sum("rows_skipped_by_kind"),
-            "issues_by_code": self._sum("issues_by_code"),
+            "issues_by_code": dict(
+                sorted((Counter(self._sum("issues_by_code")) + Counter(self.period_issues)).items())
+            ),
+            "period_issues_by_code": dict(sorted(self.period_issues.items())),
             "links_by_reason": dict(sorted(self.links_by_reason.items())),
             "persons_by_period": self.persons,
             "refused": [{"file": f.path, "reason": f.reason} for f in self.refused],
@@ -340,6 +346,7 @@ def _check(
         ))  # fmt: skip
     links: Counter[str] = Counter()
     persons: dict[str, int] = {}
+    period_found: Counter[str] = Counter()
     if frames:
         rec = pd.concat(frames, ignore_index=True)
         rec["record_id"], rec["file_id"] = range(1, len(rec) + 1), 0
@@ -351,7 +358,9 @@ def _check(
             found["record_id"] = part["record_id"].to_numpy()[found["index"].to_numpy(dtype=int)]
             conflicts = linked.conflicts.assign(code="conflict")
             issues.append(_with_provenance(part, pd.concat([found, conflicts]), cat))
-    report = IngestReport(outcomes, dict(links), persons, ignored)
+            period_found.update(found["code"])
+            period_found.update(conflicts["code"])
+    report = IngestReport(outcomes, dict(links), persons, ignored, period_issues=dict(period_found))
     if issues:
         found = pd.concat(issues, ignore_index=True)[ISSUE_COLUMNS]
         report.issues = found.sort_values(["county", "source_file", "source_sheet", "source_row"],
@@ -517,7 +526,11 @@ def _ingest(
         links.update(_accepted(linked[TIERS[-1]]))
         persons[str(period)] = len(linked[TIERS[-1]].persons)
     store.write_back()  # when nothing was relinked (every file unchanged or refused)
-    return IngestReport(outcomes, dict(links), persons, ignored)
+    periods = {f.period for f in outcomes if f.status != "refused" and f.period is not None}
+    found: Counter[str] = Counter()
+    for period in sorted(periods | touched):
+        found.update(store.period_issue_counts(period, PERIOD_RULES, TIERS[-1]))
+    return IngestReport(outcomes, dict(links), persons, ignored, period_issues=dict(found))
 
 
 def stored_already(store: Store, files: list[Path]) -> dict[int, FileOutcome]:

@@ -298,6 +298,19 @@ class Store:
         )
         return int(row[0]) if row else 1
 
+    def period_issue_counts(self, period: int, rules: Iterable[str], tier: str) -> dict[str, int]:
+        """Issues of the whole period by code: the period `rules`' and the conflicts of
+        `tier` (both rewritten at every relink, over the active records)."""
+        codes = list(rules)
+        rows = self.con.execute(
+            f"""SELECT code, count(*) FROM issues WHERE period = ?
+                AND ((tier IS NULL AND code IN ({", ".join("?" * len(codes))}))
+                     OR (tier = ? AND code = 'conflict'))
+                GROUP BY code ORDER BY code""",
+            [period, *codes, tier],
+        ).fetchall()
+        return {str(code): int(n) for code, n in rows}
+
     def active_sizes(self) -> set[int]:
         """The sizes in bytes of the active files: a file of another size is not stored."""
         return {int(r[0]) for r in self.con.execute(
