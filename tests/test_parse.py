@@ -143,6 +143,20 @@ def test_county_and_year_options_override_detection(tmp_path: Path) -> None:
     assert (pf.county, pf.period) == ("沛县", 2016)  # type: ignore[attr-defined]
 
 
+def test_the_year_comes_from_a_roster_sheets_name_before_the_title(tmp_path: Path) -> None:
+    """File name, then the names of the roster sheets, then the title rows (METRICS.md
+    §1); a summary sheet's name does not count."""
+    rows = [["丰县妇女花名册（2016年度复核）"], ["姓名", "身份证号码"], ["张丽", ID_A]]
+    p = write_xlsx(tmp_path / "丰县花名册.xlsx", {
+        "2015年汇总": [["乡镇", "人数"], ["凤城镇", 1]], "2017年": rows,
+    })  # fmt: skip
+    assert parse(p).period == 2017  # type: ignore[attr-defined]
+    only_title = write_xlsx(tmp_path / "丰县名册.xlsx", {"Sheet1": rows})
+    assert parse(only_title).period == 2016  # type: ignore[attr-defined]
+    named = write_xlsx(tmp_path / "丰县2018年名册.xlsx", {"2017年": rows})
+    assert parse(named).period == 2018  # type: ignore[attr-defined]
+
+
 @given(
     st.lists(
         st.lists(st.sampled_from(["", " ", None, 1, 2.5, "备注", "ａ\"b", "x\ny", "\\", "无"]),

@@ -72,12 +72,17 @@ class ParsedFile:
 
 
 def _detect(
-    settings: Settings, name: str, sheets: list[str], title: str
+    settings: Settings, name: str, sheets: list[str], title: str, rosters: list[str]
 ) -> tuple[str | None, int | None]:
+    """County and year from the file name, else the sheet names, else the title rows
+    (METRICS.md §1). The year only from the names of sheets that are rosters: a 汇总 or
+    说明 sheet may name another year (2016年汇总 beside a 2017 roster)."""
     county = settings.find_county(name) or next(
         (c for s in sheets if (c := settings.find_county(s))), None
     ) or settings.find_county(title)  # fmt: skip
-    m = YEAR.search(name) or YEAR.search(title)
+    m = YEAR.search(name) or next(
+        (y for s in rosters if (y := YEAR.search(s))), None
+    ) or YEAR.search(title)  # fmt: skip
     return county, int(m.group(1)) if m else None
 
 
@@ -217,8 +222,9 @@ def parse_file(
     if not frames:
         raise RefusedFile(refusal or "no roster found: every sheet is empty or not a roster")
     found_county, found_year = _detect(
-        settings, path.name, [s.name for s in raw_sheets], " ".join(titles)
-    )
+        settings, path.name, [s.name for s in raw_sheets], " ".join(titles),
+        [s.name for s in infos if s.roster],
+    )  # fmt: skip
     county, year = county or found_county, year or found_year
     if county is None:
         raise RefusedFile("cannot tell the county: name it in the file name or pass --county")
