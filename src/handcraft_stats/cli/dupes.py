@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ..config import load_settings
 from .common import (
     DEFAULT_DB,
     ConfigOpt,
@@ -20,6 +19,7 @@ from .common import (
     Tier,
     TierOpt,
     guarded,
+    use_settings,
 )  # fmt: skip
 from .listing import show_frame
 
@@ -53,7 +53,7 @@ def dupes_cmd(
     from ..review import dupes
     from ..store import Store
 
-    load_settings(config)
+    use_settings(config)
     with Store(db, read_only=True) as store:
         frame = dupes(store, year, link.value, county, reason, tier.value if tier else None,
                       rejected)  # fmt: skip

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from ..config import load_settings
 from ..errors import UsageError
 from .common import (
     DEFAULT_DB,
@@ -24,6 +23,7 @@ from .common import (
     guarded,
     log_line,
     progress,
+    use_settings,
 )  # fmt: skip
 from .summary import SinceOpt
 
@@ -67,14 +67,12 @@ def export_cmd(
     Example: hcs export --year 2017 --parquet lake/hcs-2017
     """
     from ..export import ReportSpec, export_parquet, export_report
-    from ..report.labels import set_overrides
     from ..store import Store
 
     started = time.monotonic()
     if out is None and parquet is None:
         raise UsageError("nothing to export: pass --out DIR, --parquet DIR, or both")
-    settings = load_settings(config)
-    set_overrides(settings.labels)
+    settings = use_settings(config)
     spec = ReportSpec(settings.city, lang.value)
     order = [d.name for d in settings.divisions]
     results = []

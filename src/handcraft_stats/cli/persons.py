@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..config import load_settings
 from .common import (
     DEFAULT_DB,
     ConfigOpt,
@@ -16,6 +15,7 @@ from .common import (
     Tier,
     TierOpt,
     guarded,
+    use_settings,
 )  # fmt: skip
 from .listing import show_frame
 
@@ -36,7 +36,7 @@ def persons_cmd(
     from ..review import persons
     from ..store import Store
 
-    load_settings(config)
+    use_settings(config)
     with Store(db, read_only=True) as store:
         frame = persons(store, year, link.value, county)
     show_frame(frame, fmt, f"{year} 人员（{len(frame)}）", TABLE_COLUMNS)

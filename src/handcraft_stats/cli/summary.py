@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..config import DEFAULT_MASTER, load_settings
+from ..config import DEFAULT_MASTER
 from ..errors import UsageError
 from .common import (
     DEFAULT_DB,
@@ -26,6 +26,7 @@ from .common import (
     guarded,
     log_line,
     out_console,
+    use_settings,
     write_out,
 )  # fmt: skip
 from .render import print_tables
@@ -92,14 +93,12 @@ def summary_cmd(
     """
     from ..engine import open_tables
     from ..metrics import summarize
-    from ..report.labels import set_overrides
     from ..report.summary import ReportSpec, report_title, summary_text, write_summary_file
     from ..report.tables import summary_tables
     from ..store import Store
 
     started = time.monotonic()
-    settings = load_settings(config)
-    set_overrides(settings.labels)
+    settings = use_settings(config)
     chosen = _format(fmt, out)
     order = [d.name for d in settings.divisions]
     xlsx = out is not None and out.suffix.lower() == ".xlsx"
