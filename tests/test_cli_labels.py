@@ -125,3 +125,20 @@ def test_labels_do_not_leak_into_the_next_run(db: Path, tmp_path: Path) -> None:
                                      ("column", "evidence"), ("tier", "certain"))] == [
         "所在县(市、区)", "手工加工", "依据", "确定"]  # fmt: skip
     assert not any(text in run(*persons).stdout + run(*dupes).stdout for text in OVERRIDDEN)
+
+
+def test_ingest_and_check_show_the_configs_labels(tmp_path: Path) -> None:
+    """The ingest report's tables label links and skipped rows with [labels] too."""
+    folder = tmp_path / "r"
+    folder.mkdir()
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": FENG})
+    write_xlsx(folder / "沛县2017年花名册.xlsx", {"S": PEI})
+    cfg = config(tmp_path, "labels.toml", '[labels.link]\nsame_id = "同一身份证"\n'
+                                       '[labels.skip]\nheader = "标题栏"\n')  # fmt: skip
+    out = run("ingest", folder, "--db", tmp_path / "t.duckdb", "--config", cfg, "--quiet")
+    assert out.exit_code == 0, out.output
+    assert "同一身份证" in out.stdout and "标题栏" in out.stdout
+    plain = run("check", folder, "--quiet")
+    assert "同一身份证" not in plain.stdout and "身份证号相同" in plain.stdout
+    dry = run("check", folder, "--config", cfg, "--quiet")
+    assert "同一身份证" in dry.stdout and "标题栏" in dry.stdout

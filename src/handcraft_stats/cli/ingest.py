@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import load_settings
 from . import spark
 from .common import (
     DEFAULT_DB,
@@ -28,6 +27,7 @@ from .common import (
     out_console,
     progress,
     say,
+    use_settings,
     write_out,
 )  # fmt: skip
 from .issues import OutOpt, UnmaskedOpt, show_issues
@@ -128,7 +128,7 @@ def ingest_cmd(
         report = spark.spark_ingest(paths, parquet, master, config, county, year, quiet)
         show_report(report, fmt, quiet)
         raise typer.Exit(1 if report.data_problems(strict) else 0)
-    settings = load_settings(config)
+    settings = use_settings(config)
     busy = (
         f"another hcs ingest into {db} is running (waited {wait:g} s); "
         "try again when it ends, or give it longer with --wait"
@@ -168,7 +168,7 @@ def check_cmd(
     from ..issues import ISSUE_COLUMNS, localise, mask_issues
     from ..pipeline import check
 
-    settings = load_settings(config)
+    settings = use_settings(config)
     with progress(quiet) as on_progress:
         report = check(paths, settings, county, year, on_progress, jobs)
     found = report.issues if report.issues is not None else pd.DataFrame(columns=ISSUE_COLUMNS)

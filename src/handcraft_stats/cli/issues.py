@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import load_settings
 from ..errors import UsageError
 from .common import (
     DEFAULT_DB,
@@ -25,6 +24,7 @@ from .common import (
     TierOpt,
     err,
     guarded,
+    use_settings,
 )  # fmt: skip
 from .listing import show_frame
 
@@ -72,7 +72,7 @@ def issues_cmd(
 
     if severity is not None and severity not in SEVERITIES:
         raise UsageError(f"--severity {severity}: use one of {', '.join(SEVERITIES)}")
-    cat = Catalogue.load(load_settings(config).checks)
+    cat = Catalogue.load(use_settings(config).checks)
     with Store(db, read_only=True) as store:
         frame = list_store_issues(store, year, link.value, county, code, severity)
     frame = localise(frame if unmasked else mask_issues(frame), cat, lang.value, year)
