@@ -437,3 +437,41 @@ def test_blocking_pairs_equal_every_pair_checked(people: list[tuple[object, ...]
     )
     assert got_nb == want_nb
     assert got_pl == want_pl
+
+
+def test_two_women_whose_person_keys_collide_stay_two_persons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys are 48 bits, so at province scale two persons can draw one key. With keys
+    narrowed to 16 values, twelve women (one listed twice) collide for certain: each
+    still gets a key of her own, the same in every relink, and the woman whose identity
+    sorts first keeps the plain one."""
+    import handcraft_stats.link as link
+    from handcraft_stats.normalize.idnumber import check_character
+
+    real = link._mac
+
+    def narrow(salt: str, bases: list[str]) -> list[str]:
+        return ["P" + "0" * 11 + k[-1] for k in real(salt, bases)]
+
+    monkeypatch.setattr(link, "_mac", narrow)
+    bodies = [f"32032119{80 + i:02d}0101002" for i in range(11)]
+    ids = [b + check_character(b) for b in bodies]
+    rows = [f"妇女{i},{n},,王庄村,,,," for i, n in enumerate(ids)]
+    rec = records(tmp_path, *rows, f"李芳,{ids[0]},,王庄村,,,,", "无证,,1980-01-01,东村,,,,")
+    first = link_period(rec, "probable", "salt")
+    again = link_period(rec.iloc[::-1].sort_values("record_id"), "probable", "salt")
+    members = first.members.set_index("record_id")["person_key"]
+    assert members.nunique() == 12 and len(first.persons) == 12
+    assert members[1] == members[12]  # the one woman listed twice
+    assert first.persons["person_key"].is_unique
+    assert again.members.set_index("record_id")["person_key"].equals(members)
+    plain = {n: narrow("salt", [f"id:{n}"])[0] for n in ids}
+    assert len(set(plain.values())) < len(ids)  # they do collide
+    keeps: dict[str, str] = {}
+    for n in sorted(ids):  # "id:…" sorts before "row:…": the first ID keeps the key
+        keeps.setdefault(plain[n], n)
+    for key, n in keeps.items():
+        assert members[ids.index(n) + 1] == key
+    moved = [n for n in ids if keeps[plain[n]] != n]
+    assert moved and all(members[ids.index(n) + 1] != plain[n] for n in moved)

@@ -300,7 +300,55 @@ def _cluster_keys(
             + rows["source_row"].astype("string")
         ).to_numpy(dtype=object)  # fmt: skip
     keys[todo] = _mac(salt, basis[todo].tolist())
+    for at in _colliding(keys):  # two persons, one key: 48 bits meet at province scale
+        ids = zip(id_key[at], basis[at], strict=True)
+        basis[at] = [f"id:{k}" if pd.notna(k) else b for k, b in ids]
+        _rekey(keys, at, basis, salt)
     return pd.Series(_texts(keys), index=firsts.index)
+
+
+def _colliding(keys: np.ndarray[Any, Any]) -> list[np.ndarray[Any, Any]]:
+    """Positions of clusters sharing a person key, group by group. A key is 48 bits: a
+    period of n persons holds two with one key with probability about n²/2⁴⁹ (1M
+    persons: 0.2 %, 10M: 18 %), and `survive` would make them one woman. The keys are
+    read as the numbers their hex digits write and counted (8 ms for 220k keys)."""
+    n = len(keys)
+    if n < 2 or keys.dtype.itemsize != KEY_WIDTH:
+        return []
+    text = np.frombuffer(keys.tobytes(), dtype=np.uint8).reshape(n, KEY_WIDTH)
+    digits = _HEX[text[:, 1:]]
+    if (text[:, 0] != ord("P")).any() or (digits < 0).any():  # not made by person_key
+        codes = pd.factorize(keys)[0]
+    else:
+        codes = digits.astype(np.int64) @ _NIBBLES
+    if len(pd.unique(codes)) == n:  # a hash table: a third of sorting them
+        return []
+    order = np.argsort(codes, kind="stable")
+    ranked = codes[order]
+    same = np.flatnonzero(ranked[1:] == ranked[:-1])
+    if not len(same):
+        return []
+    groups: dict[int, set[int]] = {}
+    for i in same.tolist():
+        groups.setdefault(int(ranked[i]), set()).update((int(order[i]), int(order[i + 1])))
+    return [np.array(sorted(g), dtype=np.intp) for g in groups.values()]
+
+
+def _rekey(
+    keys: np.ndarray[Any, Any], at: np.ndarray[Any, Any], basis: np.ndarray[Any, Any], salt: str
+) -> None:
+    """Give the clusters at `at` (one key) keys of their own: the cluster whose identity
+    (`basis`) sorts first keeps the key, so a woman's key changes only while a collision
+    lasts and only if hers sorts later; each other one takes the first free key of her
+    identity followed by "#1", "#2", ... (deterministic: the same in every relink)."""
+    taken = set(keys.tolist())
+    for pos in sorted(at.tolist(), key=lambda p: str(basis[p]))[1:]:
+        for k in range(1, 10_000):
+            new = _mac(salt, [f"{basis[pos]}#{k}"])[0].encode()
+            if new not in taken:
+                keys[pos] = new
+                taken.add(new)
+                break
 
 
 def _texts(keys: np.ndarray[Any, Any]) -> pd.api.extensions.ExtensionArray:
