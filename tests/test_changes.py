@@ -129,3 +129,35 @@ def test_changes_cli_formats(tmp_path: Path) -> None:
     assert ident(1) not in res.stdout + md.stdout + csv.stdout
     bad = runner.invoke(app, ["changes", "--from", "2015", "--to", "2017", "--db", str(db)])
     assert bad.exit_code == 2 and "periods: 2016, 2017" in bad.stderr
+
+
+def test_two_women_sharing_a_person_key_across_periods_are_not_one(
+    tmp_path: Path, monkeypatch: object
+) -> None:
+    """Person keys are 48 bits: two periods of millions share some keys by chance. With
+    keys narrowed, a woman of 2016 and another of 2017 draw one key: they
+    are matched only if their IDs (else names) agree, so one left and one entered.
+    (Keys narrowed to two values here: the salt is the database's own, random.)"""
+    import handcraft_stats.link as link
+
+    real = link._mac
+
+    def narrow(salt: str, bases: list[str]) -> list[str]:  # two keys in all
+        return ["P" + "0" * 11 + str(int(k[-1], 16) % 2) for k in real(salt, bases)]
+
+    monkeypatch.setattr(link, "_mac", narrow)  # type: ignore[attr-defined]
+    db = tmp_path / "t.duckdb"
+    with Store(db) as s:
+        salt = s.salt()
+    made = [f"32032119800101{n:03d}" for n in range(100)]
+    first, *others = [b + check_character(b) for b in made]
+    second = next(n for n in others if narrow(salt, [f"id:{n}"]) == narrow(salt, [f"id:{first}"]))
+    for year, row in ((2016, ["张丽", first]), (2017, ["王芳", second])):
+        folder = tmp_path / str(year)
+        folder.mkdir()
+        write_xlsx(folder / f"丰县{year}.xlsx", {"S": [HEADER[:2], row]})
+    with Store(db) as s:
+        ingest([tmp_path / "2016", tmp_path / "2017"], s, load_settings(None), jobs=1)
+        doc = changes(s, 2016, 2017).to_dict()
+    by_name = {p["name"]: p["changes"] for p in doc["persons"]}
+    assert by_name == {"张丽": ["left"], "王芳": ["entered"]}

@@ -48,6 +48,12 @@ def _match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     a = a.assign(id15=a["id_number"].astype("string").str.slice(0, 15))
     b = b.assign(id15=b["id_number"].astype("string").str.slice(0, 15))
     both = a.merge(b, on="person_key", suffixes=("_1", "_2"))
+    # one key, two women: keys are 48 bits and two periods of 10M persons share ~36
+    # keys by chance; a pair whose valid IDs (else names) disagree is no match by key
+    # (a valid ID's id_number is its key: 18 characters, a 15-digit one upgraded)
+    ids = both["has_id_1"].fillna(False) & both["has_id_2"].fillna(False)
+    same = (both["id_number_1"] == both["id_number_2"]).where(ids, both["name_1"] == both["name_2"])
+    both = both[same.fillna(False).astype(bool)]
     both = both.assign(person_key_1=both["person_key"], person_key_2=both["person_key"])
     parts = [both]
     left, right = (
