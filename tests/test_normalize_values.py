@@ -328,6 +328,10 @@ def test_excel_serials() -> None:
     assert parse_date(42858) == Parsed(date(2017, 5, 3))
     assert parse_date(42858.5) == Parsed(date(2017, 5, 3))
     assert parse_date(date(1899, 12, 30) + timedelta(days=20000)) == parse_date(20000)
+    # the birth dates of women over 62 in 2017, written as serials (a "General" column)
+    assert parse_date(18384) == Parsed(date(1950, 5, 1))
+    assert parse_date(7306) == Parsed(date(1920, 1, 1))
+    assert parse_date(7305) == Parsed(None, "bad_value")  # below 1920: not taken as a date
 
 
 @pytest.mark.parametrize("raw", [None, "", " ", math.nan])
@@ -337,7 +341,7 @@ def test_date_blank(raw: object) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["2017.2.30", "20171301", "abc", "见备注", 12, 19999, 80001, True, "2017.5", "1800-01-01"],
+    ["2017.2.30", "20171301", "abc", "见备注", 12, 1980, 2017, 80001, True, "2017.5", "1800-01-01"],
 )
 def test_date_bad(raw: object) -> None:
     assert parse_date(raw) == Parsed(None, "bad_value")

@@ -10,7 +10,12 @@ from datetime import date, datetime, timedelta
 from handcraft_stats.normalize.text import BAD_VALUE, Parsed, is_blank
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's 1900 leap-year bug
-SERIAL_MIN, SERIAL_MAX = 20000, 80000
+# Serials from 1920-01-01 (a woman of 97 in 2017: birth dates come as serials when a
+# date column is formatted "General"; from 20000, 1954-10-03, as before, the birth
+# dates of women over 62 were refused as bad values) to 2119-01-07. Below the window
+# are the numbers a date column must not take for dates: years (1980 is no 1905-06-02),
+# ages, counts.
+SERIAL_MIN, SERIAL_MAX = (date(1920, 1, 1) - EXCEL_EPOCH).days, 80000
 YEAR_MIN, YEAR_MAX = 2000, 2099
 _DATE_YEARS = (1900, 2099)
 _RE_TIME = re.compile(r"(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
@@ -66,7 +71,8 @@ def _to_date(raw: object) -> date | None:
 
 
 def parse_date(raw: object) -> Parsed[date]:
-    """A date from a date cell, an Excel serial (20000–80000), yyyymmdd or y.m.d-style text."""
+    """A date from a date cell, an Excel serial (7306–80000: 1920-01-01 on), yyyymmdd or
+    y.m.d-style text."""
     if is_blank(raw):
         return Parsed(None)
     value = _to_date(raw)
