@@ -587,6 +587,16 @@ class Store:
             for c in cursors:
                 c.close()
 
+    # -- versions compared (hcs history --compare) ----------------------------
+    def file_records(self, file_ids: list[int]) -> pd.DataFrame:
+        """The records of the given files, active or replaced (a replaced file's records
+        stay in the store), in the order they were stored: file by file, row by row."""
+        return self.frame(
+            "SELECT * EXCLUDE (extras) FROM records WHERE list_contains(?, file_id) "
+            "ORDER BY record_id",
+            [file_ids],
+        )
+
 
 # DuckDB writes the row groups (122,880 rows) of a large insert straight into the
 # database file ("optimistic writes"), but a short insert that lands in a row group an

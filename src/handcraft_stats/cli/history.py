@@ -1,7 +1,13 @@
-"""hcs history: what was ingested when, and what replaced what."""
+"""hcs history: what was ingested when, and what replaced what; `--compare`: two versions
+of a county's roster for a period, record by record."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..errors import UsageError
 from .common import (
     DEFAULT_DB,
     ConfigOpt,
@@ -13,9 +19,15 @@ from .common import (
     QuietOpt,
     YearOpt,
     guarded,
+    out_console,
     use_settings,
+    write_out,
 )  # fmt: skip
 from .listing import show_frame
+
+if TYPE_CHECKING:
+    from ..compare import Comparison
+    from ..config import Settings
 
 # The table: the file's name under 来源文件 (the frame's `name` is a file's, not a person's
 # 姓名), and the content hash cut to its first HASH_CHARS hex digits to fit a terminal;
@@ -24,21 +36,53 @@ TABLE_COLUMNS = ("file_id", "ingested_at", "county", "period", "version", "sourc
                  "sha256", "records", "active", "replaced_by")  # fmt: skip
 HASH_CHARS = 12
 
+CompareOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--compare", metavar="ID",
+        help="Compare two versions, record by record: `--compare OLD NEW` (file ids of the "
+        "listing), or `--compare NEW` against the file(s) NEW replaced.",
+    ),
+]  # fmt: skip
+NewArg = Annotated[
+    int | None,
+    typer.Argument(metavar="[NEW]", help="With --compare OLD: the newer file id.",
+                   show_default=False),
+]  # fmt: skip
+UnmaskedOpt = Annotated[
+    bool, typer.Option("--unmasked", help="With --compare: show full ID and phone numbers.")
+]
+
 
 @guarded
 def history_cmd(
-    county: CountyFilterOpt = None, year: YearOpt = None, db: DbOpt = DEFAULT_DB,
+    new: NewArg = None, county: CountyFilterOpt = None, year: YearOpt = None,
+    compare: CompareOpt = None, unmasked: UnmaskedOpt = False, db: DbOpt = DEFAULT_DB,
     config: ConfigOpt = None, fmt: FormatOpt = Format.table, quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Every file ever ingested: when, content hash (sha256; the table shows its first
-    12 hex digits), county, period, version, replaced by.
+    12 hex digits), county, period, version, replaced by. With --compare, two versions
+    of a county's roster for a period: women added, removed, fields changed (masked).
 
     Example: hcs history --county 丰县 --format csv
+
+    Example: hcs history --compare 3 31 --format csv > 丰县2017版本比较.csv
     """
     from ..store import Store
 
-    use_settings(config)
+    settings = use_settings(config)
+    if compare is None:
+        if new is not None or unmasked:
+            raise UsageError("NEW and --unmasked go with --compare: hcs history --compare OLD NEW")
+    else:
+        from ..compare import compare_versions
+
+        old, newer = (compare, new) if new is not None else (None, compare)
+        with Store(db, read_only=True) as store:
+            result = compare_versions(store, newer, old, county=county, period=year,
+                                      unmasked=unmasked)  # fmt: skip
+        return _show_comparison(result, fmt, settings)
     with Store(db, read_only=True) as store:
         frame = store.history(county, year)
     frame["ingested_at"] = frame["ingested_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
@@ -47,3 +91,20 @@ def history_cmd(
     if fmt is Format.table:
         frame["sha256"] = frame["sha256"].str.slice(0, HASH_CHARS)
     show_frame(frame, fmt, f"导入记录（{len(frame)}）", TABLE_COLUMNS)
+
+
+def _show_comparison(result: Comparison, fmt: Format, settings: Settings) -> None:
+    """json: the document; csv: its rows; table and md: the versions, totals, fields, rows."""
+    from ..report.comparison import comparison_tables, title
+    from ..report.text import to_csv, to_json, to_markdown
+    from .render import print_tables
+
+    doc = result.to_dict()
+    if fmt is Format.json:
+        write_out(to_json(doc))
+    elif fmt is Format.csv:
+        write_out(to_csv(list(result.rows.columns), result.rows.values.tolist()))
+    elif fmt is Format.md:
+        write_out(to_markdown(comparison_tables(doc, settings.headers), title(doc)))
+    else:
+        print_tables(out_console(), comparison_tables(doc, settings.headers), title(doc))

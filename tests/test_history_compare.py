@@ -1,0 +1,250 @@
+"""hcs history --compare: two versions of a county's roster, record by record."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from conftest import ID_A, ID_B, ID_C, write_xlsx
+from handcraft_stats import Store, ingest, load_settings
+from handcraft_stats.cli import app
+from handcraft_stats.compare import FIELDS, ROW_COLUMNS, compare_versions
+from handcraft_stats.normalize.idnumber import check_character
+
+SETTINGS = load_settings(None)
+HEADER = ["序号", "姓名", "身份证号码", "出生日期", "联系电话", "从业产业", "帮扶前收入",
+          "当年收入(元)", "脱贫状态", "脱贫年度", "备注"]  # fmt: skip
+
+
+def _id(body17: str) -> str:
+    return body17 + check_character(body17)
+
+
+ID_D = _id("32032119850304002")  # 刘兰: no ID in the first version
+ID_E = _id("32032119920715004")  # 赵敏: only in the second
+PHONE_OLD, PHONE_NEW = "13812345678", "13987654321"
+
+V1: list[list[Any]] = [
+    ["徐州市丰县2017年妇女精准扶贫建档立卡花名册"],
+    ["填报单位：丰县妇联", "", "", "填报日期：2017年11月"],
+    HEADER,
+    [1, "张丽", ID_A, "", "", "手工编织", "3,500", "15000", "已脱贫", "2017年", ""],
+    [2, "王芳", ID_B, "", PHONE_OLD, "家政", "3000", "3000元", "未脱贫", "", ""],
+    [3, "陈梅", ID_C, "", "", "电商", "", "", "未脱贫", "", ""],
+    [4, "刘兰", "", "1985-03-04", "", "农业", "2800", "9000", "已脱贫", 2017, ""],
+    ["合计", "4人"],
+]  # fmt: skip
+V2: list[list[Any]] = [
+    ["徐州市丰县2017年妇女精准扶贫建档立卡花名册（更正）"],
+    ["填报单位：丰县妇联", "", "", "填报日期：2017年12月"],
+    HEADER,
+    [1, "张丽", ID_A, "", "", "手工编织", "3500", "1.5万", "已脱贫", 2017, ""],
+    [2, "王芳", ID_B, "", PHONE_NEW, "家政", "3000", "12000", "已脱贫", 2017, ""],
+    [3, "刘兰", ID_D, "1985-03-04", "", "农业", "2800", "9000", "已脱贫", 2017, ""],
+    [4, "赵敏", ID_E, "", "", "巾帼电商", "", "8000", "未脱贫", "", "电话" + PHONE_OLD],
+    ["合计", "4人"],
+]  # fmt: skip
+FULL = (ID_A, ID_B, ID_C, ID_D, ID_E, PHONE_OLD, PHONE_NEW)
+
+
+def run(*args: object) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """丰县 2017 sent twice (file 1, replaced by file 2) and 沛县 2017 (file 3)."""
+    first, fix, other = tmp_path / "first", tmp_path / "fix", tmp_path / "other"
+    for d in (first, fix, other):
+        d.mkdir()
+    write_xlsx(first / "丰县2017年花名册.xlsx", {"Sheet1": V1})
+    write_xlsx(fix / "丰县2017年花名册.xlsx", {"Sheet1": V2})
+    write_xlsx(other / "沛县2017年花名册.xlsx", {"Sheet1": [HEADER[:3], [1, "孙红", ID_C]]})
+    path = tmp_path / "t.duckdb"
+    with Store(path) as s:
+        for d in (first, fix, other):
+            ingest([d], s, SETTINGS)
+    return path
+
+
+def doc_of(db: Path, *ids: int, unmasked: bool = False) -> dict[str, Any]:
+    with Store(db, read_only=True) as s:
+        new, old = (ids[1], ids[0]) if len(ids) == 2 else (ids[0], None)
+        return compare_versions(s, new, old, unmasked=unmasked).to_dict()
+
+
+def test_added_removed_and_changed_fields_of_a_resent_roster(db: Path) -> None:
+    doc = doc_of(db, 1, 2)
+    assert (doc["county"], doc["period"]) == ("丰县", 2017)
+    assert doc["totals"] == {
+        "added": 1, "removed": 1, "changed": 2, "unchanged": 1,
+        "matched_by_id": 2, "matched_by_name_birth": 1,
+    }  # fmt: skip
+    rows = doc["rows"]
+    assert isinstance(rows, list)
+    got = [(r["change"], r["name"], r["field"], r["old_value"], r["new_value"], r["matched_by"])
+           for r in rows]  # fmt: skip
+    assert got == [
+        ("added", "赵敏", None, None, None, None),
+        ("removed", "陈梅", None, None, None, None),
+        ("changed", "王芳", "phone", "138****5678", "139****4321", "id"),
+        ("changed", "王芳", "income_after", 3000.0, 12000.0, "id"),
+        ("changed", "王芳", "exit_year", None, 2017, "id"),
+        ("changed", "王芳", "status", "not_exited", "exited", "id"),
+        # her ID was missing in the first version: matched by name + birth date
+        ("changed", "刘兰", "id_number", None, ID_D[:6] + "********" + ID_D[-4:], "name_birth"),
+    ]
+    # 张丽: "3,500" = "3500", "15000" = "1.5万", "2017年" = 2017: the same values, no change
+    assert "张丽" not in [r["name"] for r in rows]
+    assert doc["fields_changed"] == {
+        f: 1 if f in ("phone", "income_after", "exit_year", "status", "id_number") else 0
+        for f in FIELDS
+    }
+    removed = rows[1]
+    assert removed["old_source"] == "丰县2017年花名册.xlsx!Sheet1!6"
+    assert removed["new_source"] is None and removed["id_number"] == "341321********008X"
+
+
+def test_compare_new_alone_is_against_the_version_it_replaced(db: Path) -> None:
+    assert doc_of(db, 2) == doc_of(db, 1, 2)
+    back = doc_of(db, 2, 1)  # the other way round: what was added is removed
+    assert back["totals"]["added"] == 1 and back["rows"][0]["name"] == "陈梅"
+
+
+def _versions(tmp_path: Path, *versions: list[list[Any]]) -> Path:
+    """One database with `丰县2017.xlsx` ingested once per version (file ids 1, 2, …)."""
+    path = tmp_path / "t.duckdb"
+    with Store(path) as s:
+        for i, rows in enumerate(versions):
+            d = tmp_path / f"v{i + 1}"
+            d.mkdir()
+            write_xlsx(d / "丰县2017.xlsx", {"S": [HEADER[:4], *rows]})
+            ingest([d], s, SETTINGS)
+    return path
+
+
+def test_two_different_valid_ids_are_never_matched_by_name_and_birth(tmp_path: Path) -> None:
+    other = _id("32032119850304004")  # another woman: same name and birth date
+    db = _versions(
+        tmp_path,
+        [[1, "刘兰", ID_D, ""], [2, "刘兰", "", "1985-03-04"]],
+        [[1, "刘兰", other, ""]],
+        [[1, "刘兰", ID_D, ""]],
+    )
+    doc = doc_of(db, 1, 2)
+    # the record without an ID meets the new one; the one with ID_D is removed
+    assert doc["totals"]["removed"] == 1 and doc["totals"]["matched_by_name_birth"] == 1
+    masked = ID_D[:6] + "********" + ID_D[-4:]
+    assert [r["id_number"] for r in doc["rows"] if r["change"] == "removed"] == [masked]
+    doc = doc_of(db, 2, 3)  # two valid IDs only: two women
+    assert (doc["totals"]["added"], doc["totals"]["removed"]) == (1, 1)
+    assert doc["totals"]["matched_by_name_birth"] == 0
+
+
+def test_a_row_listed_twice_and_now_once_is_one_record_removed(tmp_path: Path) -> None:
+    db = _versions(
+        tmp_path,
+        [[1, "张丽", ID_A, ""], [2, "张丽", ID_A, ""], [3, "王芳", ID_B, ""]],
+        [[1, "张丽", ID_A, ""], [2, "王芳", ID_B, ""]],
+    )
+    doc = doc_of(db, 1, 2)
+    assert doc["totals"] == {
+        "added": 0, "removed": 1, "changed": 0, "unchanged": 2,
+        "matched_by_id": 2, "matched_by_name_birth": 0,
+    }  # fmt: skip
+    assert doc["rows"][0]["old_source"] == "丰县2017.xlsx!S!3"
+
+
+def test_the_samples_corrected_roster_shows_exactly_the_planted_corrections(
+    sample_db: tuple[Path, object, object],
+) -> None:
+    """data/sample/corrections: 丰县 2017 resent with an ID completed (it had a digit short:
+    matched by name + the birth date in its digits), an income, a wing and an exit filled
+    in, one woman taken off and one added (tools/sample/corrections.py)."""
+    db = sample_db[0]
+    listing = json.loads(run("history", "--db", db, "--county", "丰县", "--year", 2017,
+                             "--format", "json").stdout)  # fmt: skip
+    (new,) = [f["file_id"] for f in listing if f["active"]]
+    res = run("history", "--compare", new, "--db", db, "--format", "json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["totals"] == {
+        "added": 1, "removed": 1, "changed": 4, "unchanged": 262,
+        "matched_by_id": 264, "matched_by_name_birth": 2,
+    }  # fmt: skip
+    assert {f for f, n in doc["fields_changed"].items() if n} == {
+        "id_number", "income_before", "wing", "exit_year", "status",
+    }  # fmt: skip
+    fixed = [r for r in doc["rows"] if r["field"] == "id_number"]
+    assert [r["matched_by"] for r in fixed] == ["name_birth"]
+    assert len(fixed[0]["old_value"]) == 17 and len(fixed[0]["new_value"]) == 18
+
+
+def test_cli_json_is_the_library_document_and_masked(db: Path) -> None:
+    res = run("history", "--compare", 1, 2, "--db", db, "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout) == doc_of(db, 1, 2)
+    doc = json.loads(res.stdout)
+    assert list(doc) == ["county", "period", "old", "new", "unmasked", "totals",
+                         "fields_changed", "rows"]  # fmt: skip
+    assert all(list(r) == ROW_COLUMNS for r in doc["rows"])
+    assert [f["file_id"] for f in doc["old"]["files"]] == [1] and doc["old"]["records"] == 4
+    assert doc["new"]["files"][0]["active"] is True and len(doc["new"]["files"][0]["sha256"]) == 64
+    assert res.stderr == ""
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "md"])
+def test_every_format_masks_ids_and_phones_unless_unmasked(db: Path, fmt: str) -> None:
+    res = run("history", "--compare", 2, "--db", db, "--format", fmt)
+    assert res.exit_code == 0, res.output
+    assert not [v for v in FULL if v in res.stdout], res.stdout
+    assert "139****4321" in res.stdout
+    res = run("history", "--compare", 2, "--db", db, "--format", fmt, "--unmasked")
+    assert res.exit_code == 0, res.output
+    assert ID_D in res.stdout and PHONE_NEW in res.stdout
+
+
+def test_csv_rows_and_human_tables(db: Path) -> None:
+    res = run("history", "--compare", 1, 2, "--db", db, "--format", "csv")
+    assert res.exit_code == 0, res.output
+    table = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert list(table[0]) == ROW_COLUMNS
+    assert [r["change"] for r in table] == ["added", "removed", *["changed"] * 5]
+    md = run("history", "--compare", 1, 2, "--db", db, "--format", "md").stdout
+    assert "丰县2017年名册版本比较：文件 1 → 2" in md
+    assert "| 修改 | 王芳 |" in md and "| 脱贫状态 | 未脱贫 | 已脱贫 |" in md
+    assert "| 当年收入(元) | 3,000.00 | 12,000.00 |" in md and "姓名+出生日期" in md
+    out = run("history", "--compare", 1, 2, "--db", db).stdout
+    assert "新增" in out and "删除" in out and "2017" in out and "2,017" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--compare", 99), "no file 99"),
+        (("--compare", 1, 99), "no file 99"),
+        (("--compare", 1), "file 1 replaced no file"),
+        (("--compare", 2, 2), "two different files"),
+        (("--compare", 1, 3), "one county's roster for one period"),
+        (("--compare", 2, "--county", "沛县"), "not --county 沛县"),
+        (("--compare", 2, "--year", 2016), "not --year 2016"),
+        ((2,), "go with --compare"),
+        (("--unmasked",), "go with --compare"),
+    ],
+)
+def test_bad_ids_exit_2_with_a_message(db: Path, args: tuple[object, ...], says: str) -> None:
+    res = run("history", *args, "--db", db)
+    assert res.exit_code == 2, res.output
+    assert says in res.stderr and "Traceback" not in res.output
+    assert res.stdout == ""
+
+
+def test_a_non_number_id_is_a_usage_error(db: Path) -> None:
+    res = run("history", "--compare", "v1", "--db", db)
+    assert res.exit_code == 2 and "Traceback" not in res.output
