@@ -246,3 +246,22 @@ def test_labels_written_before_the_json_array_are_split_at_commas() -> None:
     assert unknown_labels("备注,联系人") == ["备注", "联系人"]
     assert unknown_labels("[帮扶人]") == ["[帮扶人]"]
     assert unknown_labels(None) == [] and unknown_labels("") == []
+
+
+def test_a_header_only_roster_replacing_a_countys_only_file_empties_the_period(
+    tmp_path: Path,
+) -> None:
+    """A period left with no active record relinks to no persons (it crashed in
+    relinking: the own-keys lookup and survivorship indexed an empty array)."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    roster(old / "丰县2017.xlsx", ["张丽", ID_A, "手工", 2017])
+    roster(new / "丰县2017.xlsx")
+    db = tmp_path / "t.duckdb"
+    assert run("ingest", old, "--db", db).exit_code == 0  # type: ignore[attr-defined]
+    res = run("ingest", new, "--db", db, "--format", "json")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    doc = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert doc["detail"][0]["status"] == "replaced" and doc["persons_by_period"] == {"2017": 0}
+    assert totals(db)["totals"]["persons"] == 0  # type: ignore[index]

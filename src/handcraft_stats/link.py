@@ -454,7 +454,7 @@ def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     codes, keys = key_codes(rec["person_key"])
     record_id = rec["record_id"].to_numpy(dtype=np.int64)
     order = np.lexsort((record_id, -rec["filled"].to_numpy(dtype=np.int64), codes))
-    firsts = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1]])
+    firsts = np.flatnonzero(np.r_[len(codes) > 0, codes[order][1:] != codes[order][:-1]])
     at = order[firsts]  # the survivor's row, person by person (in person_key order)
     sizes = np.bincount(codes, minlength=len(keys))
     persons = rec[fields].iloc[at].reset_index(drop=True)
