@@ -427,7 +427,7 @@ def _own_keys(
     for first, keys in parts:
         at, n = int(np.searchsorted(record_ids, first)), len(keys)
         # record ids are sorted and unique: the file's records sit at at..at+n-1
-        whole = 0 < n and at + n <= len(record_ids) and record_ids[at + n - 1] - first == n - 1
+        whole = n > 0 and at + n <= len(record_ids) and record_ids[at + n - 1] - first == n - 1
         if whole and record_ids[at] == first:
             out[at : at + n] = keys
     return out
