@@ -526,11 +526,20 @@ def _ingest(
         links.update(_accepted(linked[TIERS[-1]]))
         persons[str(period)] = len(linked[TIERS[-1]].persons)
     store.write_back()  # when nothing was relinked (every file unchanged or refused)
+    found = period_issues(store, outcomes, touched)
+    return IngestReport(outcomes, dict(links), persons, ignored, period_issues=found)
+
+
+def period_issues(
+    store: Store, outcomes: list[FileOutcome], touched: Iterable[int] = ()
+) -> dict[str, int]:
+    """The issues of the whole period (`IngestReport.period_issues`) of every period a
+    file of the run landed in or was found unchanged in, and of those relinked."""
     periods = {f.period for f in outcomes if f.status != "refused" and f.period is not None}
     found: Counter[str] = Counter()
-    for period in sorted(periods | touched):
+    for period in sorted(periods | set(touched)):
         found.update(store.period_issue_counts(period, PERIOD_RULES, TIERS[-1]))
-    return IngestReport(outcomes, dict(links), persons, ignored, period_issues=dict(found))
+    return dict(found)
 
 
 def stored_already(store: Store, files: list[Path]) -> dict[int, FileOutcome]:

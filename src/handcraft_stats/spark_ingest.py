@@ -34,7 +34,15 @@ from .errors import RefusedFile
 from .export import dataset_tables
 from .normalize.vocab import Vocabulary
 from .parse import ParsedFile, parse_file
-from .pipeline import FileOutcome, IngestReport, Progress, _outcome, find_files, relink
+from .pipeline import (
+    FileOutcome,
+    IngestReport,
+    Progress,
+    _outcome,
+    find_files,
+    period_issues,
+    relink,
+)  # fmt: skip
 from .store import Store
 from .versions import store_files
 
@@ -131,7 +139,8 @@ def ingest_spark(
             links.update(Counter(accepted))
             persons[str(period)] = len(linked.persons)
         tables = dataset_tables(store, periods, unmasked=True)
+        found = period_issues(store, outcomes, periods)
     with export_folder(out_dir) as tmp:
         write_dataset(tmp, tables)
         (tmp / SALT_FILE).write_text(salt, "utf-8")
-    return IngestReport(outcomes, dict(links), persons, ignored)
+    return IngestReport(outcomes, dict(links), persons, ignored, period_issues=found)
