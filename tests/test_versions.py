@@ -265,3 +265,6 @@ def test_a_header_only_roster_replacing_a_countys_only_file_empties_the_period(
     doc = json.loads(res.stdout)  # type: ignore[attr-defined]
     assert doc["detail"][0]["status"] == "replaced" and doc["persons_by_period"] == {"2017": 0}
     assert totals(db)["totals"]["persons"] == 0  # type: ignore[index]
+    assert "holds no records (a header only); it replaced the earlier version" in (
+        res.stderr  # type: ignore[attr-defined]
+    )
