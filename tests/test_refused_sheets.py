@@ -90,3 +90,19 @@ def test_sheets_that_are_no_rosters_are_skipped_without_a_refusal(tmp_path: Path
     doc = json.loads(res.stdout)  # type: ignore[attr-defined]
     assert doc["sheets_refused"] == [] and doc["records"] == 3
     assert doc["detail"][0]["sheets_skipped"] == {"分镇统计": "no name or ID column"}
+
+
+def test_a_list_of_names_and_phones_is_skipped_not_refused(tmp_path: Path) -> None:
+    """A sheet of brokers (姓名, 联系电话, 乡镇) names no field only rosters have: it is no
+    roster sent without its ID column, and is skipped with its reason."""
+    f = write_xlsx(tmp_path / "丰县2017.xlsx", {
+        "花名册": [["姓名", "身份证号码", "从业产业"], ["张丽", ID_A, "手工"]],
+        "经纪人": [["姓名", "联系电话", "乡镇"], ["周珍淑", "13912345678", "凤城镇"]],
+    })  # fmt: skip
+    res = run("check", f, "--format", "json")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    doc = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert doc["sheets_refused"] == [] and doc["records"] == 1
+    assert doc["detail"][0]["sheets_skipped"] == {
+        "经纪人": "no ID number column; headers found: 姓名, 联系电话, 乡镇"
+    }

@@ -86,6 +86,15 @@ def _detect(
     return county, int(m.group(1)) if m else None
 
 
+# Fields of a roster of the program, not of a list of names and phones (brokers,
+# contacts, trainers): a sheet naming one of them but no name or ID column is a roster
+# sent with a column missing.
+ROSTER_ONLY = frozenset({
+    "household_head", "relation_to_head", "labor_capacity", "willing", "wing", "trainings",
+    "new_practitioner", "income_before", "income_after", "exit_year", "status", "visit_date",
+})  # fmt: skip
+
+
 def header_texts(rows: Sequence[Sequence[object]], header_rows: Sequence[int]) -> list[str]:
     """The header's column titles as the sheet writes them (a two-row header: the lower
     cell, else its group's), for messages: the person reading them wrote these."""
@@ -200,11 +209,13 @@ def parse_file(
             continue
         have = set(lay.columns.fields.values())
         if not {"name", "id_number"} <= have:
-            # a roster's header without the name or the ID column: the sheet is refused
-            # (named in the report, exit 1), not skipped as a sheet that is no roster
+            # a roster's header (a field only rosters have) without the name or the ID
+            # column: the sheet is refused (named in the report, exit 1); a list of
+            # names and phones (brokers, contacts) is skipped as no roster
             missing = "name" if "name" not in have else "ID number"
             seen = ", ".join(header_texts(sheet.rows, lay.header_rows)[:12])
-            reason = f"{REFUSED_SHEET}no {missing} column; headers found: {seen}"
+            refused = REFUSED_SHEET if have & ROSTER_ONLY else ""
+            reason = f"{refused}no {missing} column; headers found: {seen}"
             infos.append(SheetInfo(sheet.name, False, reason, (), 0))
             refusal = refusal or (
                 f"no {missing} column in sheet {sheet.name!r}; headers found: {seen}"
