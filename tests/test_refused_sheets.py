@@ -106,3 +106,26 @@ def test_a_list_of_names_and_phones_is_skipped_not_refused(tmp_path: Path) -> No
     assert doc["detail"][0]["sheets_skipped"] == {
         "经纪人": "no ID number column; headers found: 姓名, 联系电话, 乡镇"
     }
+
+
+def test_hcs_toml_names_more_sheets_that_are_no_rosters(tmp_path: Path) -> None:
+    """A county's training sign-in sheet (姓名, 从业产业, 参加培训次数: roster fields, no ID)
+    would be refused; named in [sheets] not_rosters it is skipped, and the run passes."""
+    f = write_xlsx(tmp_path / "丰县2017.xlsx", {
+        "花名册": [["姓名", "身份证号码", "从业产业"], ["张丽", ID_A, "手工"]],
+        "培训 签到": [["姓名", "从业产业", "参加培训次数"], ["张丽", "手工", 2]],
+    })  # fmt: skip
+    assert run("check", f).exit_code == 1  # type: ignore[attr-defined]
+    cfg = tmp_path / "sheets.toml"
+    cfg.write_text('[sheets]\nnot_rosters = ["培训签到"]\n', "utf-8")
+    res = run("check", f, "--config", cfg, "--format", "json")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    doc = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert doc["detail"][0]["sheets_skipped"] == {"培训 签到": "not a roster sheet"}
+    shown = run("config", "show", "--config", cfg, "--format", "json")
+    assert json.loads(shown.stdout)["sheets"] == {"not_rosters": ["培训签到"]}  # type: ignore[attr-defined]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[sheets]\nnot_rosters = "培训签到"\n', "utf-8")
+    refused = run("check", f, "--config", bad)
+    assert refused.exit_code == 2  # type: ignore[attr-defined]
+    assert "not_rosters must be a list" in refused.stderr  # type: ignore[attr-defined]

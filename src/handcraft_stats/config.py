@@ -37,6 +37,8 @@ class Settings:
     labels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # [labels.section]
     poverty_lines: Mapping[str, Mapping[int, float]] = field(default_factory=dict)  # yuan/year
     limits: Mapping[str, Any] = field(default_factory=dict)  # [limits]: read/limits.py
+    # sheet names (white space removed) that start like these are no rosters: skipped
+    not_rosters: tuple[str, ...] = NON_ROSTER_SHEETS
 
     def to_dict(self) -> dict[str, Any]:
         """The effective settings as plain data (`hcs config show`), in hcs.toml's shape."""
@@ -49,6 +51,7 @@ class Settings:
             "labels": {k: dict(v) for k, v in self.labels.items()},
             "checks": dict(self.checks),
             "limits": dict(self.limits),
+            "sheets": {"not_rosters": list(self.not_rosters[len(NON_ROSTER_SHEETS) :])},
             "poverty_lines": {
                 k: {
                     str(y): int(v) if float(v).is_integer() else v for y, v in sorted(years.items())
@@ -153,7 +156,21 @@ def load_settings(path: Path | None = None) -> Settings:
     labels = {k: dict(v) for k, v in user.get("labels", {}).items()}
     lines = _poverty_lines(user, checks)
     limits = dict(user.get("limits", {}))
-    return Settings(city, divisions, headers, vocab_extra, source, checks, labels, lines, limits)
+    return Settings(
+        city, divisions, headers, vocab_extra, source, checks, labels, lines, limits,
+        _not_rosters(user.get("sheets", {})),
+    )  # fmt: skip
+
+
+def _not_rosters(sheets: Mapping[str, Any]) -> tuple[str, ...]:
+    """The packaged names of sheets that are no rosters, and [sheets] not_rosters of
+    hcs.toml (a county's 经纪人名单 or 培训签到 sheet), squashed as sheet names are."""
+    extra = sheets.get("not_rosters", [])
+    if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra):
+        raise UsageError('[sheets] not_rosters must be a list of texts, e.g. ["经纪人名单"]')
+    from .normalize.text import squash  # as sheet names are matched
+
+    return tuple(dict.fromkeys([*NON_ROSTER_SHEETS, *(t for x in extra if (t := squash(x)))]))
 
 
 STARTER = """\
@@ -178,6 +195,11 @@ city = "{city}"
 
 [vocab.labor_capacity]
 # "有一定劳动能力" = "weak"
+
+# Sheets that are no rosters, by how their name starts (added to 填表说明, 说明, 汇总,
+# 统计表, 统计, 目录): skipped, never refused for lacking a name or ID column.
+[sheets]
+# not_rosters = ["经纪人名单", "培训签到"]
 
 # Labels of the human formats (table, md, xlsx): "中文" replaces the Chinese label,
 # ["中文", "English"] both. Sections: metric, wing, class, issue, link, skip, section,

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from .checks import Catalogue, record_rules, to_rows
 from .columns import HeaderMatcher
-from .config import GENERIC_SHEETS, NON_ROSTER_SHEETS, Settings
+from .config import GENERIC_SHEETS, Settings
 from .errors import RefusedFile
 from .layout import NotARoster, SheetLayout, classify
 from .link import id_person_keys
@@ -195,7 +195,7 @@ def parse_file(
     titles: list[str] = []
     refusal = ""
     for sheet in raw_sheets:
-        if squash(sheet.name).startswith(NON_ROSTER_SHEETS):
+        if squash(sheet.name).startswith(settings.not_rosters):
             infos.append(SheetInfo(sheet.name, False, "not a roster sheet", (), 0))
             continue
         try:
