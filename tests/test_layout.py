@@ -52,6 +52,49 @@ def test_two_row_header_joins_group_row_with_vertical_merges() -> None:
     assert lay.records == [2]
 
 
+def test_a_two_row_header_repeated_below_is_no_record() -> None:
+    """Both rows of a two-row header repeated mid-sheet (a page break in a printed
+    roster) are skipped: the group row's 基本情况 sits in the name column and read as a
+    woman (found by an audit: one more person than women)."""
+    group = ["序号", "基本情况", "", "", "就业情况", "", "收入情况(元)", "", "备注"]
+    header = ["", "姓名", "身份证号码", "联系电话", "从事产业", "参加培训次数",
+              "帮扶前年收入(元)", "当年收入(元)", ""]  # fmt: skip
+    rows = [
+        ["丰县2017年妇女花名册"], group, header,
+        [1, "张丽", "320321198001010024", "13912345678", "手工", 2, 3000, 9000, ""],
+        [2, "王芳", "320322197505050048", "", "家政", 1, 2000, 8000, ""],
+        [], group, header,
+        [3, "陈梅", "34132119900202008X", "", "电商", 0, 1000, 7000, ""],
+    ]  # fmt: skip
+    lay = classify(M, rows)
+    assert lay.header_rows == (1, 2)
+    assert lay.records == [3, 4, 8]
+    assert {i + 1: k for i, k in lay.skipped.items() if i > 2} == {
+        6: "blank", 7: "repeated_header", 8: "repeated_header",
+    }
+    # a woman whose name equals the group row's cell is still a woman
+    rows.append([4, "基本情况", "320321198001010024", "", "", "", "", "", ""])
+    assert classify(M, rows).records == [3, 4, 8, 9]
+
+
+def test_a_group_row_that_adds_no_column_is_header_and_its_repeats_no_records() -> None:
+    """基本情况 / 就业情况 over columns that name themselves: the one-row header maps as
+    many columns, but the row above is still the header's group row (counted `header`),
+    and a repeat of it below the table is no woman."""
+    group = ["序号", "基本情况", "", "就业情况"]
+    header = ["", "姓名", "身份证号码", "从业产业"]
+    rows = [
+        ["丰县2017年妇女花名册"], group, header, [1, "张丽", "320321198001010024", "手工"],
+        group, header, [2, "王芳", "320322197505050048", "家政"],
+    ]  # fmt: skip
+    lay = classify(M, rows)
+    assert lay.records == [3, 6]
+    assert {i + 1: k for i, k in lay.skipped.items()} == {
+        1: "title", 2: "header", 3: "header", 5: "repeated_header", 6: "repeated_header",
+    }  # fmt: skip
+    assert lay.above_header_text == "丰县2017年妇女花名册 序号 基本情况 就业情况"
+
+
 def test_header_synonyms_with_brackets_spaces_and_line_breaks() -> None:
     rows = [["妇女姓名", "公民身份号码", "乡（镇）", "村组（社区）", "手机号", "是否 脱贫", "民族"]]
     lay = classify(M, [*rows, ["张丽", "x", "a", "b", "c", "d", "汉"]])
@@ -82,14 +125,25 @@ CELLS = [
 ]  # fmt: skip
 
 
-@given(st.lists(st.lists(st.sampled_from(CELLS), min_size=0, max_size=6), max_size=25))
-def test_fast_path_classifies_like_the_row_rules(body: list[list[object]]) -> None:
+GROUP = ["", "基本情况", "", "就业情况"]  # a two-row header's group row
+
+
+@given(
+    st.lists(st.lists(st.sampled_from([*CELLS, "基本情况", "就业情况"]), min_size=0,
+                      max_size=6), max_size=25),
+    st.booleans(),
+)  # fmt: skip
+def test_fast_path_classifies_like_the_row_rules(body: list[list[object]], two: bool) -> None:
     import handcraft_stats.layout as layout
 
-    rows: list[list[object]] = [["序号", "姓名", "身份证号码", "从业产业"], *body]
+    header: list[list[object]] = [["序号", "姓名", "身份证号码", "从业产业"]]
+    if two:
+        header = [GROUP, ["", "姓名", "身份证号码", "从业产业"]]
+        body = [GROUP if r and r[0] == "基本情况" else r for r in body]  # repeated group rows
+    rows: list[list[object]] = [*header, *body]
     fast = classify(M, rows)
     slow_path = pytest.MonkeyPatch()
-    slow_path.setattr(layout, "_plain_records", lambda m, c, n, i, j: [False] * n)
+    slow_path.setattr(layout, "_plain_records", lambda m, c, n, *keys: [False] * n)
     try:
         slow = classify(M, rows)
     finally:

@@ -154,6 +154,14 @@ def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetL
         raise NotARoster([], empty=True)
     hdr = find_header(matcher, rows[:last])
     group = rows[hdr[0]] if len(hdr) == 2 else None
+    # a group row above a one-row header that adds no column (基本情况 over 姓名…) is still
+    # the header's: counted as such, and its repeats below are no records
+    spare = hdr[0] - 1 if len(hdr) == 1 and hdr[0] > 0 else None
+    if spare is not None and not (
+        any(not is_blank(c) for c in rows[spare])
+        and _is_group_row(matcher, rows[hdr[0]], rows[spare])
+    ):
+        spare = None
     cmap = map_columns(matcher, rows[hdr[-1]], group)
     header_fields = set(cmap.fields.values())
     name_col, id_col = cmap.column_of("name"), cmap.column_of("id_number")
@@ -163,7 +171,11 @@ def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetL
     first_data = hdr[-1] + 1
     below = rows[first_data:last]
     columns = transpose(below, max(map(len, below))) if below else []
-    plain = _plain_records(matcher, columns, len(below), name_col, id_col)
+    above_row = group if group is not None else rows[spare] if spare is not None else None
+    plain = _plain_records(matcher, columns, len(below), name_col, id_col, above_row)
+    # a two-row header repeated below: its group row (基本情况, 收入情况…) names no
+    # column itself, and its cell in the name column would read as a woman's name
+    group_texts = [t for t in _texts(above_row) if t] if above_row is not None else []
     for i in range(last):
         if i >= first_data and plain[i - first_data]:
             records.append(i)
@@ -171,13 +183,18 @@ def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetL
         row = rows[i]
         # below the header only the first cells can mark a non-record row (合计, 填表人, 注…)
         texts = _texts(row) if i <= hdr[-1] else _head_texts(row)
-        if i in hdr:
+        if i == spare:  # its text still counts as text above the header (county, year)
+            above.append(" ".join(t for t in texts if t))
+            skipped[i] = "header"
+        elif i in hdr:
             skipped[i] = "header"
         elif not any(texts):
             skipped[i] = "blank"
         elif i < hdr[0]:
             above.append(" ".join(t for t in texts if t))
             skipped[i] = "info" if any(_INFO.search(t) for t in texts) else "title"
+        elif group_texts and [t for t in _texts(row) if t] == group_texts:
+            skipped[i] = "repeated_header"
         else:
             kind = _row_kind(matcher, row, texts, header_fields, name_col, id_col)
             if kind is None:
@@ -190,7 +207,7 @@ def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetL
 
 def _plain_records(
     matcher: HeaderMatcher, columns: list[tuple[object, ...]], n: int, name_col: int | None,
-    id_col: int | None,
+    id_col: int | None, group: Sequence[object] | None = None,
 ) -> list[bool]:  # fmt: skip
     """Which of the `n` rows below the header (given as columns) are certainly records,
     found column by column over distinct values: a name or an ID that is not a header
@@ -213,7 +230,9 @@ def _plain_records(
             continue
         d = seen[k] if k in seen else Distinct(columns[k])
         keyless &= np.asarray([is_blank(u) for u in d.uniq], dtype=bool)[d.codes]
-        headerish = [matcher.match(u) in ("name", "id_number") for u in d.uniq]
+        above = _cell(group, k) if group is not None else None  # the group row's cell
+        above = None if is_blank(above) else above
+        headerish = [matcher.match(u) in ("name", "id_number") or u == above for u in d.uniq]
         doubt |= np.asarray(headerish, dtype=bool)[d.codes]
     plain: list[bool] = (~(doubt | keyless)).tolist()
     return plain
