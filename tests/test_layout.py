@@ -70,7 +70,9 @@ def test_a_two_row_header_repeated_below_is_no_record() -> None:
     assert lay.header_rows == (1, 2)
     assert lay.records == [3, 4, 8]
     assert {i + 1: k for i, k in lay.skipped.items() if i > 2} == {
-        6: "blank", 7: "repeated_header", 8: "repeated_header",
+        6: "blank",
+        7: "repeated_header",
+        8: "repeated_header",
     }
     # a woman whose name equals the group row's cell is still a woman
     rows.append([4, "基本情况", "320321198001010024", "", "", "", "", "", ""])

@@ -60,6 +60,22 @@ def test_utf8_bom_csv_and_former_county_name(tmp_path: Path) -> None:
     assert parse(p).county == "邳州市"  # type: ignore[attr-defined]
 
 
+def test_yes_no_answers_of_capacity_and_status_questions(tmp_path: Path) -> None:
+    """是否有劳动能力 and 是否脱贫 (listed headers) answered 是/否, 有/无, √/×, Y/N."""
+    header = ["姓名", "身份证号码", "是否有劳动能力", "是否脱贫", "脱贫年度"]
+    answers = [("是", "是"), ("有", "√"), ("√", "Y"), ("Y", "有"), ("否", "否"), ("无", "×"),
+               ("×", "N"), ("N", "无")]  # fmt: skip
+    p = write_xlsx(tmp_path / "丰县2017.xlsx", {"S": [
+        header, *[[f"妇女{i}", "", cap, st, 2017 if i < 4 else ""]
+                  for i, (cap, st) in enumerate(answers)],
+    ]})  # fmt: skip
+    pf = parse(p)
+    r = pf.records  # type: ignore[attr-defined]
+    assert list(r["labor_capacity"]) == ["able"] * 4 + ["none"] * 4
+    assert list(r["status"]) == ["exited"] * 4 + ["not_exited"] * 4
+    assert "unknown_value" not in set(pf.issues["code"])  # type: ignore[attr-defined]
+
+
 def test_csv_rows_are_numbered_by_the_line_they_start_on(tmp_path: Path) -> None:
     """A quoted cell holding a line break (a two-line header, a two-line note) spans
     lines: each record, skipped row and header is numbered by its first line, as a
