@@ -332,6 +332,13 @@ def test_excel_serials() -> None:
     assert parse_date(18384) == Parsed(date(1950, 5, 1))
     assert parse_date(7306) == Parsed(date(1920, 1, 1))
     assert parse_date(7305) == Parsed(None, "bad_value")  # below 1920: not taken as a date
+    # a serial as text (every cell of a CSV): as the number
+    for text in ("42858", "42858.0", " 42858 ", "４２８５８"):
+        assert parse_date(text) == Parsed(date(2017, 5, 3)), text
+    assert parse_date("29221") == Parsed(date(1980, 1, 1))
+    assert parse_year("43069") == Parsed(2017)
+    for text in ("1980", "7305", "80001", "123456"):
+        assert parse_date(text) == Parsed(None, "bad_value"), text
 
 
 @pytest.mark.parametrize("raw", [None, "", " ", math.nan])

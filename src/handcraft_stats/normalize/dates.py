@@ -23,6 +23,7 @@ _RE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _RE_SEPARATED = re.compile(r"(\d{4})[./\-年](\d{1,2})[./\-月](\d{1,2})日?")
 _RE_YEAR = re.compile(r"(\d{4})年?度?")
 _RE_YEAR_MONTH = re.compile(r"(\d{4})[./\-年](\d{1,2})月?")
+_RE_SERIAL = re.compile(r"\d{4,5}(?:\.\d*)?")  # in the serial window or refused
 
 
 def _make_date(year: int, month: int, day: int) -> date | None:
@@ -51,7 +52,9 @@ def _from_text(raw: object) -> date | None:
     text = "".join(text.split())
     match = _RE_COMPACT.fullmatch(text) or _RE_SEPARATED.fullmatch(text)
     if match is None:
-        return None
+        # a serial as text: every cell of a CSV, or a "Text" column of a workbook
+        serial = _RE_SERIAL.fullmatch(text)
+        return _from_number(float(text)) if serial else None
     year, month, day = (int(part) for part in match.groups())
     return _make_date(year, month, day)
 
