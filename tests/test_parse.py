@@ -60,6 +60,35 @@ def test_utf8_bom_csv_and_former_county_name(tmp_path: Path) -> None:
     assert parse(p).county == "邳州市"  # type: ignore[attr-defined]
 
 
+def test_a_cell_merged_down_is_every_covered_womans_value(tmp_path: Path) -> None:
+    """村 and 户主 written once for several women (a cell merged down) is each one's
+    value; a merged income (a household's) and merges in the header are left alone."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [
+        ["序号", "姓名", "身份证号码", "村(社区)", "户主姓名", "帮扶前年收入(元)"],
+        [1, "张丽", ID_A, "东村", "张大山", 9000], [2, "王芳", ID_B, None, None, None],
+        [3, "陈梅", ID_C, None, "陈强", 4000], [4, "李兰", "", "西村", None, 5000],
+    ]  # fmt: skip
+    for r in rows:
+        ws.append(r)
+    ws.merge_cells("D2:D4")  # 东村: 张丽, 王芳, 陈梅
+    ws.merge_cells("E2:E3")  # one household head for two women
+    ws.merge_cells("F2:F3")  # a household's income: not each woman's
+    p = tmp_path / "丰县2017.xlsx"
+    wb.save(p)
+    r = parse(p).records  # type: ignore[attr-defined]
+    assert list(r["village"]) == ["东村", "东村", "东村", "西村"]
+    assert [v if isinstance(v, str) else None for v in r["household_head"]] == [
+        "张大山", "张大山", "陈强", None,
+    ]  # fmt: skip
+    assert [None if v is None or v != v else str(v) for v in r["income_before"]] == [
+        "9000.00", None, "4000.00", "5000.00",
+    ]  # fmt: skip
+
+
 def test_yes_no_answers_of_capacity_and_status_questions(tmp_path: Path) -> None:
     """是否有劳动能力 and 是否脱贫 (listed headers) answered 是/否, 有/无, √/×, Y/N."""
     header = ["姓名", "身份证号码", "是否有劳动能力", "是否脱贫", "脱贫年度"]

@@ -11,7 +11,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,41 @@ def _is_town_sheet(settings: Settings, sheet: str) -> bool:
     if not key or key.startswith(GENERIC_SHEETS) or YEAR.search(key):
         return False
     return settings.find_county(sheet) is None
+
+
+# Columns whose cell, merged down over several women's rows, is each woman's value (a
+# village, a household head, a wing written once for a group). Not names, IDs, phones,
+# money or counts: a merged income is a household's, not each woman's.
+FILL_DOWN = frozenset({
+    "county", "town", "village", "household_head", "relation_to_head", "broker", "wing",
+    "labor_capacity", "willing", "status", "exit_year", "new_practitioner", "visit_date",
+})  # fmt: skip
+
+
+def _merged_down(sheet: RawSheet, lay: SheetLayout) -> SheetLayout:
+    """The layout with each cell merged down one column below the header (村 written
+    once for a village's women) copied into the rows it covers, for FILL_DOWN columns:
+    a reader sees the value on every row, calamine gives it to the first only."""
+    fields = lay.columns.fields
+    spans = [
+        (r0, r1, c0) for (r0, c0), (r1, c1) in sheet.merged
+        if c0 == c1 and r1 > r0 and r0 >= lay.data_start and fields.get(c0) in FILL_DOWN
+        and c0 < len(lay.data_columns)
+    ]  # fmt: skip
+    if not spans:
+        return lay
+    columns = list(lay.data_columns)
+    for r0, r1, c in spans:
+        cells = list(columns[c])
+        top = r0 - lay.data_start
+        value = cells[top] if top < len(cells) else None
+        if is_blank(value):
+            continue
+        for i in range(top + 1, min(r1 - lay.data_start + 1, len(cells))):
+            if is_blank(cells[i]):
+                cells[i] = value
+        columns[c] = tuple(cells)
+    return replace(lay, data_columns=columns)
 
 
 def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
@@ -221,7 +256,7 @@ def parse_file(
                 f"no {missing} column in sheet {sheet.name!r}; headers found: {seen}"
             )
             continue
-        frame = _sheet_records(sheet, lay)
+        frame = _sheet_records(sheet, _merged_down(sheet, lay))
         if "town" not in have and sheet.name and _is_town_sheet(settings, sheet.name):
             frame["sheet_town"] = clean_text(sheet.name)  # not a cell: not counted as filled
         frames.append(frame)
