@@ -89,6 +89,10 @@ def _from_text(cleaned: str) -> IdResult:
         if born is None:
             return IdResult(IdStatus.MALFORMED, cleaned)
         ok = check_character(cleaned[:17]) == cleaned[17]
+        if not ok and cleaned.endswith("000"):
+            # a number cell Excel wrote out in full (a CSV saved from Excel): its 15
+            # significant digits and three zeros, the lost digits; not a mistyped check
+            return IdResult(IdStatus.PRECISION_LOST, cleaned[:_MAX_SIGNIFICANT])
         return IdResult(IdStatus.VALID if ok else IdStatus.BAD_CHECK, cleaned, born)
     if len(cleaned) == 15 and _RE_15.fullmatch(cleaned):
         born = _birth_date("19" + cleaned[6:12])
