@@ -97,6 +97,21 @@ def test_a_group_row_that_adds_no_column_is_header_and_its_repeats_no_records() 
     assert lay.above_header_text == "丰县2017年妇女花名册 序号 基本情况 就业情况"
 
 
+def test_a_group_names_the_column_whose_own_title_is_taken() -> None:
+    """结对经纪人 over a second 姓名 and 联系电话: the broker (the woman's name and phone are
+    the first 姓名 and 联系电话); the two-row header maps more columns and is chosen."""
+    rows = [
+        ["编号", "基本情况", "", "", "结对经纪人", ""],
+        ["", "姓名", "身份证号码", "联系电话", "姓名", "联系电话"],
+        [1, "张丽", "320321198001010024", "13912345678", "周珍淑", "13812345678"],
+    ]
+    lay = classify(M, rows)
+    assert lay.header_rows == (0, 1)
+    assert lay.columns.fields == {1: "name", 2: "id_number", 3: "phone", 4: "broker"}
+    assert list(lay.columns.extras.values()) == ["联系电话"]  # kept, by its own title
+    assert lay.records == [2]
+
+
 def test_header_synonyms_with_brackets_spaces_and_line_breaks() -> None:
     rows = [["妇女姓名", "公民身份号码", "乡（镇）", "村组（社区）", "手机号", "是否 脱贫", "民族"]]
     lay = classify(M, [*rows, ["张丽", "x", "a", "b", "c", "d", "汉"]])

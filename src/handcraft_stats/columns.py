@@ -89,9 +89,10 @@ def map_columns(
         if not is_blank(upper):
             candidates += [f"{squash(upper)}{squash(lower)}", upper]
         field = None
-        for c in candidates:
-            field = matcher.match(c)
-            if field is not None:
+        for c in candidates:  # a field taken by an earlier column: try the group's
+            found = matcher.match(c)  # (结对经纪人 over a second 姓名 is the broker)
+            if found is not None and (found == SERIAL or found not in seen):
+                field = found
                 break
         label = squash(lower) if not is_blank(lower) else squash(upper)
         if field == SERIAL:
