@@ -89,6 +89,23 @@ def test_a_cell_merged_down_is_every_covered_womans_value(tmp_path: Path) -> Non
     ]  # fmt: skip
 
 
+def test_a_birth_year_and_month_alone_is_no_bad_value(tmp_path: Path) -> None:
+    """出生年月 (a listed header) holds 1980.01, 1980年1月 or 198001: the day is missing,
+    not the value bad; the ID's birth date is used, and without an ID none is made up.
+    A full date in the column is kept; a text that is no date still warns."""
+    p = write_xlsx(tmp_path / "丰县2017.xlsx", {"S": [
+        ["姓名", "身份证号码", "出生年月"],
+        ["张丽", ID_A, "1980.01"], ["王芳", ID_B, "1975年5月"], ["陈梅", ID_C, "199002"],
+        ["李兰", "", "1985-3"], ["赵霞", "", "1986-04-05"], ["孙红", "", "见户口本"],
+    ]})  # fmt: skip
+    pf = parse(p)
+    r = pf.records  # type: ignore[attr-defined]
+    born = [None if d is None or d != d else str(d) for d in r["birth_date"]]
+    assert born == ["1980-01-01", "1975-05-05", "1990-02-02", None, "1986-04-05", None]
+    bad = pf.issues[pf.issues["code"] == "bad_value"]  # type: ignore[attr-defined]
+    assert list(bad["value"]) == ["见户口本"]
+
+
 def test_yes_no_answers_of_capacity_and_status_questions(tmp_path: Path) -> None:
     """是否有劳动能力 and 是否脱贫 (listed headers) answered 是/否, 有/无, √/×, Y/N."""
     header = ["姓名", "身份证号码", "是否有劳动能力", "是否脱贫", "脱贫年度"]

@@ -23,6 +23,7 @@ _RE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _RE_SEPARATED = re.compile(r"(\d{4})[./\-年](\d{1,2})[./\-月](\d{1,2})日?")
 _RE_YEAR = re.compile(r"(\d{4})年?度?")
 _RE_YEAR_MONTH = re.compile(r"(\d{4})[./\-年](\d{1,2})月?")
+_RE_COMPACT_MONTH = re.compile(r"(\d{4})(\d{2})")
 _RE_SERIAL = re.compile(r"\d{4,5}(?:\.\d*)?")  # in the serial window or refused
 
 
@@ -80,6 +81,20 @@ def parse_date(raw: object) -> Parsed[date]:
         return Parsed(None)
     value = _to_date(raw)
     return Parsed(value) if value is not None else Parsed(None, BAD_VALUE)
+
+
+def parse_birth(raw: object) -> Parsed[date]:
+    """`parse_date` for a birth-date column, where a year and month alone (出生年月:
+    1980.01, 1980年1月, 198001) is a date without its day, not a bad value: missing
+    here, so the ID's birth date is used (no day is made up)."""
+    found = parse_date(raw)
+    if found.problem is None or not isinstance(raw, str):
+        return found
+    text = "".join(unicodedata.normalize("NFKC", raw).split())
+    match = _RE_YEAR_MONTH.fullmatch(text) or _RE_COMPACT_MONTH.fullmatch(text)
+    if match and _DATE_YEARS[0] <= int(match[1]) <= _DATE_YEARS[1] and 1 <= int(match[2]) <= 12:
+        return Parsed(None)
+    return found
 
 
 def _year(raw: object) -> int | None:

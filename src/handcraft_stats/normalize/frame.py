@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .dates import parse_date, parse_year
+from .dates import parse_birth, parse_date, parse_year
 from .distinct import NONE, Distinct
 from .idnumber import ISSUE_CODE, IdStatus, malformed_code, normalize_ids
 from .names import normalize_name, pinyin_key
@@ -93,7 +93,7 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
         issues.append(RawIssue(i, codes[u], "id_number", found.value[u] or clean_text(ids.uniq[u])))
     no_name = _none(out["name"]) & (id_status != IdStatus.MISSING)
     issues += [RawIssue(i, "name_missing", "name", "") for i in np.flatnonzero(no_name).tolist()]
-    births = parsed("birth_date", parse_date)
+    births = parsed("birth_date", parse_birth)
     from_id = ids.spread(
         [b if s in ID_BIRTH else None for b, s in zip(found.birth_date, found.status, strict=True)]
     )
