@@ -112,6 +112,25 @@ def test_a_group_names_the_column_whose_own_title_is_taken() -> None:
     assert lay.records == [2]
 
 
+def test_a_group_merged_across_columns_heads_each_of_them() -> None:
+    """收入情况(元) merged over 帮扶前 and 帮扶后 (calamine gives the text to the first cell
+    only): each sub-title joined with the group's stem names an income."""
+    rows = [
+        ["序号", "基本情况", "", "收入情况(元)", ""],
+        ["", "姓名", "身份证号码", "帮扶前", "帮扶后"],
+        [1, "张丽", "320321198001010024", 3000, 9000],
+    ]
+    merged = [((0, 1), (0, 2)), ((0, 3), (0, 4))]
+    lay = classify(M, rows, merged)
+    assert lay.header_rows == (0, 1)
+    assert lay.columns.fields == {
+        1: "name", 2: "id_number", 3: "income_before", 4: "income_after",
+    }  # fmt: skip
+    assert lay.records == [2]
+    # without the merged ranges the second income has no group over it
+    assert classify(M, rows).columns.fields.get(4) is None
+
+
 def test_header_synonyms_with_brackets_spaces_and_line_breaks() -> None:
     rows = [["妇女姓名", "公民身份号码", "乡（镇）", "村组（社区）", "手机号", "是否 脱贫", "民族"]]
     lay = classify(M, [*rows, ["张丽", "x", "a", "b", "c", "d", "汉"]])

@@ -60,6 +60,31 @@ def test_utf8_bom_csv_and_former_county_name(tmp_path: Path) -> None:
     assert parse(p).county == "邳州市"  # type: ignore[attr-defined]
 
 
+def test_incomes_under_a_merged_income_group_are_read(tmp_path: Path) -> None:
+    """A workbook's 收入情况(元) group merged over 帮扶前 / 帮扶后 (the two-row header of
+    ROSTERS.md): both incomes are read, from the workbook's merged ranges."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in (
+        ["丰县2017年妇女花名册"],
+        ["序号", "基本情况", None, "收入情况(元)", None, "备注"],
+        [None, "姓名", "身份证号码", "帮扶前", "帮扶后", None],
+        [1, "张丽", ID_A, 3000, 9000, None],
+    ):
+        ws.append(r)
+    ws.merge_cells("A1:F1")
+    ws.merge_cells("B2:C2")
+    ws.merge_cells("D2:E2")
+    p = tmp_path / "丰县2017.xlsx"
+    wb.save(p)
+    pf = parse(p)
+    r = pf.records  # type: ignore[attr-defined]
+    assert [str(r["income_before"][0]), str(r["income_after"][0])] == ["3000.00", "9000.00"]
+    assert pf.unknown_columns == []  # type: ignore[attr-defined]
+
+
 def test_a_cell_merged_down_is_every_covered_womans_value(tmp_path: Path) -> None:
     """村 and 户主 written once for several women (a cell merged down) is each one's
     value; a merged income (a household's) and merges in the header are left alone."""

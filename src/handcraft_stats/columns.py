@@ -86,8 +86,9 @@ def map_columns(
         lower = header[j] if j < len(header) else ""
         upper = group[j] if group is not None and j < len(group) else ""
         candidates = [lower]
-        if not is_blank(upper):
-            candidates += [f"{squash(upper)}{squash(lower)}", upper]
+        if not is_blank(upper):  # 收入情况(元) over 帮扶前: 帮扶前收入
+            stem = _UNIT.sub("", squash(upper)).replace("情况", "")
+            candidates += [f"{squash(upper)}{squash(lower)}", f"{squash(lower)}{stem}", upper]
         field = None
         for c in candidates:  # a field taken by an earlier column: try the group's
             found = matcher.match(c)  # (结对经纪人 over a second 姓名 is the broker)

@@ -115,11 +115,17 @@ def _is_group_row(matcher: HeaderMatcher, header: Sequence[object], row: Sequenc
     return len(cells) >= 2 and not any(_INFO.search(t) for t in cells)
 
 
-def find_header(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> tuple[int, ...]:
+Merged = Sequence[tuple[tuple[int, int], tuple[int, int]]]
+
+
+def find_header(
+    matcher: HeaderMatcher, rows: Sequence[Sequence[object]], merged: Merged = ()
+) -> tuple[int, ...]:
     """Indices of the header rows: (header,) or (group, header).
 
     The header is the row matching most synonyms; the row above or below joins it as
     a two-row header when the join maps more canonical columns (vertical merges).
+    A group cell merged across several columns heads each of them (`spread`).
     """
     best, best_score = -1, 0
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -136,7 +142,7 @@ def find_header(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> tup
         options.append((best, best + 1))
     scored = []
     for opt in options:
-        group = rows[opt[0]] if len(opt) == 2 else None
+        group = spread(rows[opt[0]], opt[0], merged) if len(opt) == 2 else None
         fields = set(map_columns(matcher, rows[opt[-1]], group).fields.values())
         scored.append((len(fields), bool({"name", "id_number"} & fields), -len(opt), opt))
     _, has_key, _, opt = max(scored)
@@ -145,14 +151,31 @@ def find_header(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> tup
     return opt
 
 
-def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetLayout:
-    """Find the header and classify every row up to the last non-empty one."""
+def spread(row: Sequence[object], at: int, merged: Merged) -> Sequence[object]:
+    """Row `at` with each cell merged across columns (收入情况(元) over 帮扶前 and 帮扶后)
+    written into the columns it covers: calamine gives it to the first only."""
+    spans = [(c0, c1) for (r0, c0), (_, c1) in merged if r0 == at and c1 > c0 and c0 < len(row)]
+    if not spans:
+        return row
+    out = list(row)
+    out += [""] * (max(c1 for _, c1 in spans) + 1 - len(out))
+    for c0, c1 in spans:
+        if not is_blank(out[c0]):
+            out[c0 + 1 : c1 + 1] = [c if not is_blank(c) else out[c0] for c in out[c0 + 1 : c1 + 1]]
+    return out
+
+
+def classify(
+    matcher: HeaderMatcher, rows: Sequence[Sequence[object]], merged: Merged = ()
+) -> SheetLayout:
+    """Find the header and classify every row up to the last non-empty one (`merged`:
+    the sheet's merged ranges, for a group row's cells)."""
     last = len(rows)
     while last > 0 and all(is_blank(c) for c in rows[last - 1]):
         last -= 1
     if last == 0:
         raise NotARoster([], empty=True)
-    hdr = find_header(matcher, rows[:last])
+    hdr = find_header(matcher, rows[:last], merged)
     group = rows[hdr[0]] if len(hdr) == 2 else None
     # a group row above a one-row header that adds no column (基本情况 over 姓名…) is still
     # the header's: counted as such, and its repeats below are no records
@@ -162,7 +185,7 @@ def classify(matcher: HeaderMatcher, rows: Sequence[Sequence[object]]) -> SheetL
         and _is_group_row(matcher, rows[hdr[0]], rows[spare])
     ):
         spare = None
-    cmap = map_columns(matcher, rows[hdr[-1]], group)
+    cmap = map_columns(matcher, rows[hdr[-1]], spread(group, hdr[0], merged) if group else None)
     header_fields = set(cmap.fields.values())
     name_col, id_col = cmap.column_of("name"), cmap.column_of("id_number")
     skipped: dict[int, str] = {}

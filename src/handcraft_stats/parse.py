@@ -234,7 +234,7 @@ def parse_file(
             infos.append(SheetInfo(sheet.name, False, "not a roster sheet", (), 0))
             continue
         try:
-            lay = classify(matcher, sheet.rows)
+            lay = classify(matcher, sheet.rows, sheet.merged)
         except NotARoster as exc:
             reason = "empty sheet" if exc.empty else "no name or ID column"
             infos.append(SheetInfo(sheet.name, False, reason, (), 0))
