@@ -131,6 +131,23 @@ def test_a_group_merged_across_columns_heads_each_of_them() -> None:
     assert classify(M, rows).columns.fields.get(4) is None
 
 
+def test_qualified_signatures_and_repeated_info_rows_below_the_table() -> None:
+    """单位负责人： is a signature row and 填报单位：… repeated below the header an info
+    row, not a row without a person; a woman's row is never one of them."""
+    rows = [
+        ["序号", "姓名", "身份证号码", "备注"],
+        [1, "张丽", "320321198001010024", "村负责人：李"],
+        ["单位负责人：", "", "", "填报日期：2017年12月20日"],
+        ["填报单位：丰县妇联", "", "", ""],
+        ["", "", "", "见附件"],
+    ]
+    lay = classify(M, rows)
+    assert lay.records == [1]
+    assert {i + 1: k for i, k in lay.skipped.items()} == {
+        1: "header", 3: "signature", 4: "info", 5: "no_person",
+    }  # fmt: skip
+
+
 def test_header_synonyms_with_brackets_spaces_and_line_breaks() -> None:
     rows = [["妇女姓名", "公民身份号码", "乡（镇）", "村组（社区）", "手机号", "是否 脱贫", "民族"]]
     lay = classify(M, [*rows, ["张丽", "x", "a", "b", "c", "d", "汉"]])

@@ -319,4 +319,14 @@ def _row_kind(
     first = next(t for t in texts if t)
     if _NOTE.match(first):
         return "note"
+    if keyless and _SIGNED.search("\x1f".join(texts)):  # 单位负责人：, 村审核人：
+        return "signature"
+    if keyless and any(_INFO.search(t) for t in texts):  # 填报单位：… repeated mid-sheet
+        return "info"
     return "no_person" if keyless else None
+
+
+# a signature word after a qualifier (单位负责人：): only on a row with no name and no ID
+_SIGNED = re.compile(
+    f"(?:^|\x1f)[^\x1f]{{1,6}}?(?:{'|'.join(w for w in SIGNATURES if w.endswith('人'))})[:：]"
+)
