@@ -183,6 +183,11 @@ def test_an_id_written_out_by_excel_with_its_lost_digits_as_zeros() -> None:
     ends = next(b + "0" for b in (f"32032119800101{n}00" for n in range(10))
                 if check_character(b) == "0")  # fmt: skip
     assert normalize_id(ends).status is IdStatus.VALID
+    # the many-cell path (the one ingest takes) says the same
+    cells = ["320321198001012000", ends, " 320321198001012000"]
+    found = normalize_ids(cells)
+    assert found.status == [normalize_id(c).status for c in cells]
+    assert found.value == [normalize_id(c).value for c in cells]
 
 
 def test_bad_check_keeps_value_and_birth_date() -> None:

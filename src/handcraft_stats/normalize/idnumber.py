@@ -189,7 +189,7 @@ def normalize_ids(values: Sequence[object]) -> IdColumns:
         ).tolist()  # 0 malformed, 1 valid, 2 bad check
         statuses = (IdStatus.MALFORMED, IdStatus.VALID, IdStatus.BAD_CHECK)
         for i, f, k, b in zip(at, fast.tolist(), kind, born, strict=True):
-            if f:
+            if f and not (k == 2 and str(values[i]).endswith("000")):  # 000: lost digits?
                 value[i], status[i] = str(values[i]), statuses[k]
                 if k:
                     birth[i] = b
