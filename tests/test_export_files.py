@@ -214,3 +214,18 @@ def test_usage_and_environment_exit_codes(sample_db: tuple[Any, ...], tmp_path: 
                "--wait", "-1").exit_code == 2  # fmt: skip
     res = run("export", "--year", "2017", "--out", tmp_path / "x", "--db", tmp_path / "no.db")
     assert res.exit_code == 3 and not (tmp_path / "x").exists()
+
+
+def test_a_shared_phones_count_is_sent_as_a_count(
+    exported: Path, sample_db: tuple[Any, ...]
+) -> None:
+    """phone_shared's value is how many household heads share a number, not a phone: it
+    is not masked as one (it read "*"), in issues.csv and in `hcs issues`."""
+    _, rows = read_csv(exported / "issues.csv")
+    shared = [r for r in rows if r["code"] == "phone_shared"]
+    assert shared and all(r["value"].isdigit() and int(r["value"]) > 1 for r in shared)
+    phones = [r for r in rows if r["column"] == "phone" and r["code"] != "phone_shared"]
+    assert phones and all("*" in r["value"] for r in phones if r["value"])
+    res = run("issues", "--year", "2017", "--db", sample_db[0], "--format", "json")
+    listed = [i for i in json.loads(res.stdout) if i["code"] == "phone_shared"]
+    assert listed and all(str(i["value"]).isdigit() for i in listed)

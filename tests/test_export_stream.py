@@ -30,7 +30,7 @@ from handcraft_stats.export import (
     scrub,
     write_csv,
 )
-from handcraft_stats.export_rows import mask_id_sql, mask_phone_sql, scrubbed
+from handcraft_stats.export_rows import COUNTED, mask_id_sql, mask_phone_sql, scrubbed
 from handcraft_stats.normalize.idnumber import mask_id
 from handcraft_stats.normalize.phone import mask_phone
 from handcraft_stats.report.csvfile import csv_batch, csv_lines
@@ -86,7 +86,8 @@ def reference_issues(store: Store, year: int, tier: str, unmasked: bool) -> byte
         if not unmasked:
             column, value = cells[6], cells[7]
             masker = {"id_number": mask_id, "phone": mask_phone}.get(column, scrub)
-            cells[7] = masker(value)
+            # phone_shared's value is a count of household heads, not a phone
+            cells[7] = value if cells[0] in COUNTED else masker(value)
             cells[8] = scrub(cells[8])
         out.append(cells)
     return reference_csv(ISSUE_COLUMNS, out)

@@ -266,13 +266,20 @@ def issue_table(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
     return (table if unmasked else scrubbed_issues(table)).select(list(ISSUE_COLUMNS))
 
 
+# rules on the phone column whose value is a count, not a phone (phone_shared: how many
+# household heads share the number): not masked as a phone
+COUNTED = frozenset({"phone_shared"})
+
+
 def issue_value_sql(alias: str = "") -> str:
     """SQL of an issue's value as sent on: masked by its column for IDs and phones
     (PERSONAL); `alias`: the issues table's, with its dot."""
     v = f"{alias}value"
+    counted = ", ".join(f"'{c}'" for c in sorted(COUNTED))  # a count, not a phone
     return (
-        f"""CASE {alias}"column" WHEN 'id_number' THEN {mask_id_sql(v)} """
-        f"WHEN 'phone' THEN {mask_phone_sql(v)} ELSE {v} END"
+        f"""CASE WHEN {alias}code IN ({counted}) THEN {v} """
+        f"""WHEN {alias}"column" = 'id_number' THEN {mask_id_sql(v)} """
+        f"""WHEN {alias}"column" = 'phone' THEN {mask_phone_sql(v)} ELSE {v} END"""
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .checks import Catalogue
+from .export_rows import COUNTED
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .store import Store
@@ -30,11 +31,12 @@ def mask_issues(frame: pd.DataFrame) -> pd.DataFrame:
     """Mask the personal values of an issue list (ID and phone columns, digit runs)."""
     out = frame.copy()
     values: list[Any] = []
-    for column, value in zip(out["column"], out["value"], strict=True):
+    rows = zip(out["code"], out["column"], out["value"], strict=True)
+    for code, column, value in rows:
         text = None if value is None or value is pd.NA or value != value else str(value)
         if column == "id_number":
             values.append(mask_id(text))
-        elif column == "phone":
+        elif column == "phone" and code not in COUNTED:
             values.append(mask_phone(text))
         else:
             values.append(scrub(text))
