@@ -69,9 +69,14 @@ def test_export_writes_masked_records_csv(db: Path, tmp_path: Path) -> None:
     assert rows[0]["phone"] == "138****5678" and rows[0]["income_before"] == "3500.00"
     assert rows[0]["source_file"] == "丰县2017年花名册.xlsx" and rows[0]["source_row"] == "2"
     assert rows[0]["county"] == "丰县" and rows[0]["class"] == "unknown"
-    assert rows[0]["household_head"] == "'-李" and rows[0]["note"] == "'@SUM(A1)"
-    assert rows[1]["note"] == "'-5" and rows[2]["household_head"] == "'+李"
-    assert rows[4]["household_head"] == '\'=HYPERLINK("http://x")' and rows[4]["note"] == "'=1+2"
+    # names masked to their first character (the brief: names are personal data), and
+    # still formula-safe where the first character would start a formula
+    assert [r["name"] for r in rows] == ["张*", "张*", "王*", "陈*", "赵*"]
+    assert rows[0]["household_head"] == "'-*" and rows[0]["note"] == "'@SUM(A1)"
+    assert rows[1]["note"] == "'-5" and rows[2]["household_head"] == "'+*"
+    link = '=HYPERLINK("http://x")'
+    assert rows[4]["household_head"] == "'=" + "*" * (len(link) - 1)
+    assert rows[4]["note"] == "'=1+2"
     keys = [r["person_key"] for r in rows]
     assert all(re.fullmatch(r"P[0-9a-f]{12}", k) for k in keys)
     assert keys[0] == keys[1] and len(set(keys)) == 4
@@ -90,6 +95,9 @@ def test_unmasked_export_shows_full_ids(db: Path, tmp_path: Path) -> None:
     _, rows = read_records(out / "records.csv")
     assert [r["id_number"] for r in rows] == [ID_A, ID_A, ID_B, ID_C, ""]
     assert rows[0]["phone"] == "13812345678"
+    assert [r["name"] for r in rows] == ["张丽", "张丽", "王芳", "陈梅", "赵敏"]
+    assert rows[0]["household_head"] == "'-李"
+    assert rows[4]["household_head"] == '\'=HYPERLINK("http://x")'
 
 
 def test_export_refuses_a_folder_that_is_not_an_hcs_export(db: Path, tmp_path: Path) -> None:

@@ -30,9 +30,17 @@ from handcraft_stats.export import (
     scrub,
     write_csv,
 )
-from handcraft_stats.export_rows import COUNTED, mask_id_sql, mask_phone_sql, scrubbed
+from handcraft_stats.export_rows import (
+    COUNTED,
+    NAMES,
+    mask_id_sql,
+    mask_name_sql,
+    mask_phone_sql,
+    scrubbed,
+)
 from handcraft_stats.normalize.idnumber import mask_id
 from handcraft_stats.normalize.phone import mask_phone
+from handcraft_stats.normalize.text import mask_name
 from handcraft_stats.report.csvfile import csv_batch, csv_lines
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -60,7 +68,7 @@ def reference_records(store: Store, year: int, tier: str, unmasked: bool) -> byt
             WHERE f.active AND r.period = $year ORDER BY r.record_id""",
         {"year": year, "tier": tier},
     ).fetchall()
-    at = {c: RECORD_COLUMNS.index(c) for c in ("id_number", "phone", "note")}
+    at = {c: RECORD_COLUMNS.index(c) for c in ("id_number", "phone", "note", *NAMES)}
     out = []
     for row in rows:
         cells = list(row)
@@ -68,6 +76,8 @@ def reference_records(store: Store, year: int, tier: str, unmasked: bool) -> byt
             cells[at["id_number"]] = mask_id(cells[at["id_number"]])
             cells[at["phone"]] = mask_phone(cells[at["phone"]])
             cells[at["note"]] = scrub(cells[at["note"]])
+            for c in NAMES:
+                cells[at[c]] = None if cells[at[c]] is None else mask_name(cells[at[c]])
         out.append(cells)
     return reference_csv(RECORD_COLUMNS, out)
 
@@ -85,9 +95,12 @@ def reference_issues(store: Store, year: int, tier: str, unmasked: bool) -> byte
         cells = list(row)
         if not unmasked:
             column, value = cells[6], cells[7]
-            masker = {"id_number": mask_id, "phone": mask_phone}.get(column, scrub)
+            maskers = {"id_number": mask_id, "phone": mask_phone, **dict.fromkeys(NAMES, mask_name)}
+            masker = maskers.get(column, scrub)
             # phone_shared's value is a count of household heads, not a phone
             cells[7] = value if cells[0] in COUNTED else masker(value)
+            if column in NAMES and value:  # a name the message quotes, masked as the value
+                cells[8] = cells[8].replace(value, mask_name(value))
             cells[8] = scrub(cells[8])
         out.append(cells)
     return reference_csv(ISSUE_COLUMNS, out)
@@ -188,10 +201,11 @@ def test_the_sql_masks_are_the_python_masks(values: list[str | None]) -> None:
     con = duckdb.connect()
     given_values = pa.table({"v": pa.array(values, pa.string())})  # noqa: F841 (read by DuckDB)
     got = con.execute(
-        f"SELECT {mask_id_sql('v')}, {mask_phone_sql('v')} FROM given_values"
+        f"SELECT {mask_id_sql('v')}, {mask_phone_sql('v')}, {mask_name_sql('v')} FROM given_values"
     ).fetchall()
-    assert [a or "" for a, _ in got] == [mask_id(v) for v in values]
-    assert [b or "" for _, b in got] == [mask_phone(v) for v in values]
+    assert [a or "" for a, _, _ in got] == [mask_id(v) for v in values]
+    assert [b or "" for _, b, _ in got] == [mask_phone(v) for v in values]
+    assert [c or "" for _, _, c in got] == [mask_name(v) for v in values]
 
 
 DIGITS = st.text(alphabet=st.sampled_from(list("0123456789Xx ab-٠١٢٣٤٥٦٧٨٩०१२३")), max_size=30)

@@ -27,9 +27,11 @@ from .export_rows import (
     RECORD_COLUMNS,
     beside_cursor,
     issue_batches,
+    issue_message_sql,
     issue_table,
     issue_value_sql,
     mask_id_sql,
+    mask_name_sql,
     mask_phone_sql,
     record_batches,
     scrub,
@@ -170,8 +172,11 @@ def dataset_parts(
     only the masks in SQL; the code before was not run at 10M)."""
     periods = ", ".join(str(int(y)) for y in years) or "NULL"
     active = f"SELECT file_id FROM files WHERE active AND period IN ({periods})"
-    ids = _masks_sql(unmasked, "id_number", "id_key", "phone")
-    value = "" if unmasked else f"REPLACE ({issue_value_sql()} AS value)"
+    ids = _masks_sql(unmasked, "id_number", "id_key", "phone", *RECORD_NAMES)
+    value = (
+        "" if unmasked
+        else f"REPLACE ({issue_value_sql()} AS value, {issue_message_sql()} AS message)"
+    )  # fmt: skip
     places = store.con.execute(
         f"SELECT DISTINCT period, county FROM files WHERE file_id IN ({active}) "
         "ORDER BY period, county"
@@ -180,7 +185,8 @@ def dataset_parts(
         "records": f"SELECT * {ids} FROM records WHERE file_id IN ({active}) "
         "AND period = $period AND county = $county ORDER BY record_id",
         "persons": (
-            f"SELECT p.* {_masks_sql(unmasked, 'id_number', 'phone')}, m.county FROM persons p "
+            f"SELECT p.* {_masks_sql(unmasked, 'id_number', 'phone', 'name')}, m.county "
+            "FROM persons p "
             "JOIN (SELECT DISTINCT period, tier, person_key, county FROM person_records "
             "WHERE period = $period AND county = $county) m USING (period, tier, person_key) "
             "WHERE p.period = $period ORDER BY p.tier, p.person_key"
@@ -233,12 +239,18 @@ def _scrubbed_records(table: pa.Table, unmasked: bool) -> pa.Table:
     return table if unmasked else scrubbed(scrubbed(table, "note"), "extras")
 
 
+# the records' columns that hold or spell a person's name (name_key: its pinyin)
+RECORD_NAMES = ("name", "name_raw", "name_key", "household_head", "broker")
+
+
 def _masks_sql(unmasked: bool, *columns: str) -> str:
-    """`REPLACE (...)` for a SELECT *: IDs and phones masked in SQL (`mask_id_sql`, the
-    same rules as mask_id and mask_phone, property-tested), unless `unmasked`."""
+    """`REPLACE (...)` for a SELECT *: IDs, phones and names masked in SQL (`mask_id_sql`
+    …, the same rules as mask_id, mask_phone and mask_name, property-tested), unless
+    `unmasked`."""
     if unmasked:
         return ""
-    parts = [f"{mask_phone_sql(c) if c == 'phone' else mask_id_sql(c)} AS {c}" for c in columns]
+    masks = {"phone": mask_phone_sql, **dict.fromkeys(RECORD_NAMES, mask_name_sql)}
+    parts = [f"{masks.get(c, mask_id_sql)(c)} AS {c}" for c in columns]
     return f"REPLACE ({', '.join(parts)})"
 
 

@@ -35,7 +35,8 @@ RECORD_COLUMNS = ("person_key", "county", "source_file", "source_sheet", "source
                   *FIELDS, "class")  # fmt: skip
 ISSUE_COLUMNS = ("code", "severity", "county", "source_file", "source_sheet", "source_row",
                  "column", "value", "message")  # fmt: skip
-PERSONAL = ("id_number", "phone")  # issue columns whose values are masked
+NAMES = ("name", "household_head", "broker")  # masked to their first character
+PERSONAL = ("id_number", "phone", *NAMES)  # issue columns whose values are masked
 _DIGITS = re.compile(r"\d{11,}[\dXx]?")
 _DIGIT_RUN = r"\p{Nd}{11}"  # what scrub() could mask, in RE2 (\p{Nd} is Python's \d)
 _CHUNK = 1 << 19  # records per query of records.csv
@@ -78,9 +79,21 @@ def mask_phone_sql(v: str) -> str:
     )
 
 
+def mask_name_sql(v: str) -> str:
+    """SQL of normalize.text.mask_name."""
+    return (
+        f"CASE WHEN length({v}) <= 1 THEN repeat('*', length({v})) "
+        f"ELSE left({v}, 1) || repeat('*', length({v}) - 1) END"
+    )
+
+
 def _fields_sql(unmasked: bool) -> str:
-    """SQL of the records' FIELDS (table r), IDs and phones masked unless `unmasked`."""
-    masks = {} if unmasked else {"id_number": mask_id_sql, "phone": mask_phone_sql}
+    """SQL of the records' FIELDS (table r), IDs, phones and names masked unless
+    `unmasked`."""
+    masks: dict[str, Any] = {} if unmasked else {
+        "id_number": mask_id_sql, "phone": mask_phone_sql,
+        **dict.fromkeys(NAMES, mask_name_sql),
+    }  # fmt: skip
     return ", ".join(f"{masks[f](f'r.{f}')} AS {f}" if f in masks else f"r.{f}" for f in FIELDS)
 
 
@@ -254,10 +267,11 @@ def issue_batches(store: Store, year: int, tier: str, unmasked: bool) -> Iterato
 
 def issue_table(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
     """issue_batches as one table (ISSUE_COLUMNS), read on `con`."""
-    cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS if c != "value")
+    cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS if c not in ("value", "message"))
     value = "i.value" if unmasked else issue_value_sql("i.")
+    message = "i.message" if unmasked else issue_message_sql("i.")
     table = arrow(con.sql(
-        f"""SELECT {cols}, {value} AS value
+        f"""SELECT {cols}, {value} AS value, {message} AS message
             FROM issues i JOIN files f USING (file_id)
             WHERE f.active AND f.period = {int(year)}
               AND (i.tier IS NULL OR i.tier = '{tier}')
@@ -279,7 +293,21 @@ def issue_value_sql(alias: str = "") -> str:
     return (
         f"""CASE WHEN {alias}code IN ({counted}) THEN {v} """
         f"""WHEN {alias}"column" = 'id_number' THEN {mask_id_sql(v)} """
-        f"""WHEN {alias}"column" = 'phone' THEN {mask_phone_sql(v)} ELSE {v} END"""
+        f"""WHEN {alias}"column" = 'phone' THEN {mask_phone_sql(v)} """
+        f"""WHEN {alias}"column" IN ({_NAMES_SQL}) THEN {mask_name_sql(v)} ELSE {v} END"""
+    )
+
+
+_NAMES_SQL = ", ".join(f"'{c}'" for c in NAMES)
+
+
+def issue_message_sql(alias: str = "") -> str:
+    """SQL of an issue's message as sent on: a name it quotes (a conflict on 姓名, a broker
+    named like a beneficiary) masked as the value is."""
+    v, m = f"{alias}value", f"{alias}message"
+    return (
+        f"""CASE WHEN {alias}"column" IN ({_NAMES_SQL}) AND {v} <> '' """
+        f"THEN replace({m}, {v}, {mask_name_sql(v)}) ELSE {m} END"
     )
 
 

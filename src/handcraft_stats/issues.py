@@ -8,9 +8,10 @@ from typing import Any
 import pandas as pd
 
 from .checks import Catalogue
-from .export_rows import COUNTED
+from .export_rows import COUNTED, NAMES
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
+from .normalize.text import mask_name
 from .store import Store
 from .tiers import require_tier
 
@@ -38,10 +39,16 @@ def mask_issues(frame: pd.DataFrame) -> pd.DataFrame:
             values.append(mask_id(text))
         elif column == "phone" and code not in COUNTED:
             values.append(mask_phone(text))
+        elif column in NAMES:
+            values.append(mask_name(text))
         else:
             values.append(scrub(text))
+    quoted = [  # a name the message quotes, masked as the value is
+        m.replace(v, n) if isinstance(m, str) and c in NAMES and isinstance(v, str) and v else m
+        for m, c, v, n in zip(out["message"], out["column"], out["value"], values, strict=True)
+    ]
     out["value"] = values
-    out["message"] = out["message"].map(scrub)
+    out["message"] = pd.Series(quoted, index=out.index, dtype=object).map(scrub)
     return out
 
 

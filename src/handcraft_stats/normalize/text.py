@@ -74,3 +74,11 @@ def squash(raw: object) -> str:
         return ""
     text = unicodedata.normalize("NFKC", _to_str(raw))
     return "".join(text.split()).translate(_BRACKETS)
+
+
+def mask_name(value: str | None) -> str:
+    """A person's name as sent on: its first character (the surname, mostly) and a star
+    for each other ("张丽" → "张*", "欧阳娜娜" → "欧***"); one character → "*"."""
+    if not value:
+        return ""
+    return "*" if len(value) == 1 else value[0] + "*" * (len(value) - 1)
