@@ -269,3 +269,14 @@ def test_parallel_parsing_gives_the_same_result(tmp_path: Path) -> None:
     two = run("check", SAMPLE / "rosters" / "2017", "--format", "json", "--jobs", "2")
     assert one.exit_code == two.exit_code == 0
     assert json.loads(one.stdout) == json.loads(two.stdout)  # type: ignore[attr-defined]
+
+
+def test_ingest_of_a_folder_without_rosters_makes_no_database(tmp_path: Path) -> None:
+    """Exit 2 for no input files, and nothing left behind: no database, no lock file."""
+    empty = tmp_path / "rosters"
+    empty.mkdir()
+    (empty / "说明.docx").write_bytes(b"x")
+    db = tmp_path / "hcs.duckdb"
+    res = CliRunner().invoke(app, ["ingest", str(empty), "--db", str(db)])
+    assert res.exit_code == 2 and "no roster files found" in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rosters"]

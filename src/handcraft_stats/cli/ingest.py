@@ -125,7 +125,7 @@ def ingest_cmd(
     # numpy is first imported, which the next line does; a value already set is kept.
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     from ..locking import exclusive, lock_path
-    from ..pipeline import ingest, roomy_heap
+    from ..pipeline import find_files, ingest, roomy_heap
     from ..store import Store
 
     roomy_heap()
@@ -134,6 +134,7 @@ def ingest_cmd(
         show_report(report, fmt, quiet)
         raise typer.Exit(1 if report.data_problems(strict) else 0)
     settings = use_settings(config)
+    find_files(paths)  # no input files: exit 2 before any database or lock file is made
     busy = (
         f"another hcs ingest into {db} is running (waited {wait:g} s); "
         "try again when it ends, or give it longer with --wait"
