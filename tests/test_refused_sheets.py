@@ -129,3 +129,13 @@ def test_hcs_toml_names_more_sheets_that_are_no_rosters(tmp_path: Path) -> None:
     refused = run("check", f, "--config", bad)
     assert refused.exit_code == 2  # type: ignore[attr-defined]
     assert "not_rosters must be a list" in refused.stderr  # type: ignore[attr-defined]
+
+
+def test_check_writes_the_fix_list_with_a_json_report_too(tmp_path: Path) -> None:
+    """`hcs check --format json --out fixes.xlsx`: the report on stdout, the fix list in
+    its file (--out was ignored with json)."""
+    f = two_towns(tmp_path / "丰县2017年花名册.xlsx")
+    out = tmp_path / "fixes.xlsx"
+    res = run("check", f, "--format", "json", "--out", out)
+    assert json.loads(res.stdout)["sheets_refused"]  # type: ignore[attr-defined]
+    assert out.is_file() and "wrote" in res.stderr  # type: ignore[attr-defined]

@@ -30,7 +30,7 @@ from .common import (
     use_settings,
     write_out,
 )  # fmt: skip
-from .issues import OutOpt, UnmaskedOpt, show_issues
+from .issues import OutOpt, UnmaskedOpt, show_issues, write_issues
 from .render import ingest_tables, print_tables
 from .spark import DEFAULT_MASTER, Engine, IngestEngineOpt, MasterOpt, ParquetOutOpt
 
@@ -186,5 +186,7 @@ def check_cmd(
         show_report(report, fmt, quiet, found if fmt is Format.json else None)
         if fmt is not Format.json:
             show_issues(found, fmt, f"问题清单（{len(found)}）", lang.value, out)
+        elif out is not None:  # the report on stdout, the fix list in its file
+            write_issues(found, out, lang.value)
     if report.data_problems(strict):
         raise typer.Exit(1)

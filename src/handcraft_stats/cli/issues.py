@@ -40,17 +40,22 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Also write the list:
 
 def show_issues(frame: pd.DataFrame, fmt: Format, title: str, lang: str, out: Path | None) -> None:
     """Render an issue list (ISSUE_COLUMNS); `out` writes it as a fix list too."""
+    if out is not None:
+        write_issues(frame, out, lang)
+    show_frame(frame, fmt, title)
+
+
+def write_issues(frame: pd.DataFrame, out: Path, lang: str) -> None:
+    """The issue list as a fix list: .xlsx one sheet per county, else CSV."""
     from ..report.fixlist import write_fix_list
     from ..report.text import to_csv
 
-    if out is not None:
-        if out.suffix.lower() == ".xlsx":
-            write_fix_list(frame, out, lang)
-        else:
-            rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
-            out.write_text(to_csv(list(frame.columns), rows), "utf-8-sig")
-        err.print(f"wrote {len(frame)} issues to {out}", markup=False)
-    show_frame(frame, fmt, title)
+    if out.suffix.lower() == ".xlsx":
+        write_fix_list(frame, out, lang)
+    else:
+        rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+        out.write_text(to_csv(list(frame.columns), rows), "utf-8-sig")
+    err.print(f"wrote {len(frame)} issues to {out}", markup=False)
 
 
 @guarded
