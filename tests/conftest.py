@@ -49,6 +49,19 @@ HEADER = ["序号", "姓名", "身份证号码", "劳动能力", "就业意愿",
           "帮扶前收入", "当年收入(元)", "脱贫年度"]  # fmt: skip
 
 
+def ingested(tmp_path: Path, rosters: dict[str, list[list[Any]]]) -> Path:
+    """One-sheet xlsx rosters (file name -> rows) in tmp_path/r, ingested into a new
+    database tmp_path/t.duckdb; returns the database."""
+    folder = tmp_path / "r"
+    folder.mkdir()
+    for name, rows in rosters.items():
+        write_xlsx(folder / name, {"S": rows})
+    path = tmp_path / "t.duckdb"
+    with Store(path) as store:
+        ingest([folder], store, load_settings(None))
+    return path
+
+
 def small_roster() -> list[list[Any]]:
     return [
         ["徐州市丰县2017年妇女精准扶贫建档立卡花名册"],

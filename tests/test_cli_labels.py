@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from conftest import ID_A, ID_B, write_xlsx
-from handcraft_stats import Store, ingest, load_settings
+from conftest import ID_A, ID_B, ingested, write_xlsx
 from handcraft_stats.cli import app
 from handcraft_stats.report.labels import label, set_overrides
 
@@ -40,14 +39,7 @@ def _fresh_labels(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     """张丽 listed by 丰县 and 沛县 (one same_id link), 王芳 by 丰县 only."""
-    folder = tmp_path / "r"
-    folder.mkdir()
-    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": FENG})
-    write_xlsx(folder / "沛县2017年花名册.xlsx", {"S": PEI})
-    path = tmp_path / "t.duckdb"
-    with Store(path) as store:
-        ingest([folder], store, load_settings(None))
-    return path
+    return ingested(tmp_path, {"丰县2017年花名册.xlsx": FENG, "沛县2017年花名册.xlsx": PEI})
 
 
 def config(tmp_path: Path, name: str, text: str) -> Path:

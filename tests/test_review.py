@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner, Result
 
-from conftest import ID_A, ID_B, write_xlsx
+from conftest import ID_A, ID_B, ingested, write_xlsx
 from handcraft_stats import Store, UsageError, ingest, load_settings
 from handcraft_stats.cli import app
 from handcraft_stats.report.frames import frame_records
@@ -45,13 +45,7 @@ def _ingest(folder: Path, db: Path) -> None:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    folder = tmp_path / "r"
-    folder.mkdir()
-    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": FENG})
-    write_xlsx(folder / "沛县2017年花名册.xlsx", {"S": PEI})
-    path = tmp_path / "t.duckdb"
-    _ingest(folder, path)
-    return path
+    return ingested(tmp_path, {"丰县2017年花名册.xlsx": FENG, "沛县2017年花名册.xlsx": PEI})
 
 
 def rows_of(res: Result) -> list[dict[str, Any]]:
