@@ -296,7 +296,7 @@ def test_person_keys_of_clusters_of_several_records_on_the_sample(
 
 
 def _birth_by_strftime(rec: pd.DataFrame) -> pd.Series:
-    """link._birth as it was written first (pandas formatting every date): the reference."""
+    """link.birth_text as it was written first (pandas formatting every date): the reference."""
     column = pd.to_datetime(rec["birth_date"], errors="coerce").dt.strftime("%Y-%m-%d")
     digits = rec["id_number"].astype("string").str.slice(6, 14)
     parsed = pd.to_datetime(digits, format="%Y%m%d", errors="coerce").dt.strftime("%Y-%m-%d")
@@ -326,13 +326,13 @@ def test_birth_text_equals_pandas_formatting(
     """Birth dates as ISO text (Arrow's cast) equal pandas' strftime, NaT as NaN, from
     date objects (a parse) or datetime64 (the store), with readable IDs' digits filling
     the gaps."""
-    from handcraft_stats.link import _birth
+    from handcraft_stats.link import birth_text
 
     rec = pd.DataFrame(rows, columns=["birth_date", "id_status", "id_number"])
     rec["birth_date"] = rec["birth_date"].astype(object)
     if as_stored:
         rec["birth_date"] = pd.to_datetime(rec["birth_date"]).astype("datetime64[us]")
-    pd.testing.assert_series_equal(_birth(rec), _birth_by_strftime(rec))
+    pd.testing.assert_series_equal(birth_text(rec), _birth_by_strftime(rec))
 
 
 _HEX_KEYS = st.builds(lambda b: "P" + b.hex(), st.binary(min_size=6, max_size=6))

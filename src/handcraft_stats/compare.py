@@ -19,6 +19,7 @@ import pandas as pd
 
 from .errors import UsageError
 from .issues import scrub
+from .link import birth_text
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .store import Store
@@ -67,7 +68,7 @@ def compare_versions(
                 f"file {new} is of {place['county']} {place['period']}, not --{option} {expected}"
             )
     rec = store.file_records([int(i) for i in both["file_id"]])
-    rec["birth"] = _birth(rec)
+    rec["birth"] = birth_text(rec)  # as the linker keys name + birth date
     rec["source"] = (
         rec["source_file"].astype(str) + "!" + rec["source_sheet"].astype(str) + "!"
         + rec["source_row"].astype(str)
@@ -152,17 +153,6 @@ def match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _birth(rec: pd.DataFrame) -> pd.Series:
-    """Birth date (ISO text) as the linker keys name + birth date (link._birth): the
-    birth-date column, else the digits of an ID unreadable as a key (precision lost,
-    malformed) where they make a date."""
-    column = pd.to_datetime(rec["birth_date"]).dt.strftime("%Y-%m-%d")
-    readable = rec["id_status"].isin(["precision_lost", "malformed"])
-    digits = rec["id_number"].where(readable).astype("string").str.slice(6, 14)
-    parsed = pd.to_datetime(digits, format="%Y%m%d", errors="coerce").dt.strftime("%Y-%m-%d")
-    return column.fillna(parsed).astype(object).where(column.notna() | parsed.notna(), None)
-
-
 def _pairs(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Rows of `a` and `b` with the same (non-missing) keys, the n-th with the n-th."""
     sides = []
@@ -177,7 +167,7 @@ def _pairs(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def _changed_fields(a: pd.DataFrame, b: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """One row per matched pair and field whose values differ (missing on one side only
     counts): pair (position in `pairs`), field, old and new value. The birth date is the
-    one matching reads (`_birth`)."""
+    one matching reads (`link.birth_text`)."""
     parts = []
     for field in FIELDS:
         column = _READ_AS.get(field, field)

@@ -168,7 +168,7 @@ def person_key(salt: str, basis: str) -> str:
     return "P" + hashlib.blake2b(basis.encode(), key=key, digest_size=6).hexdigest()
 
 
-def _birth(rec: pd.DataFrame) -> pd.Series:
+def birth_text(rec: pd.DataFrame) -> pd.Series:
     """Birth date (ISO text) for name_birth: the birth-date column, else readable ID digits
     (parsed only on the rows whose ID is readable: few)."""
     column = _iso_days(pd.to_datetime(rec["birth_date"], errors="coerce"))
@@ -229,7 +229,7 @@ def candidates(rec: pd.DataFrame, tier: str, backend: Backend = "duckdb") -> pd.
     `status` is "ambiguous" for a pair that must not be merged, else empty."""
     parts = [_id_links(rec), _same_row_links(rec)]
     if tier == PROBABLE:
-        rec = rec.assign(birth=_birth(rec))
+        rec = rec.assign(birth=birth_text(rec))
         parts += [
             _unambiguous(blocking.precision_lost_pairs(rec, backend), rec),
             blocking.typo_pairs(rec, backend),
