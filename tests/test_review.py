@@ -16,7 +16,7 @@ from conftest import ID_A, ID_B, ingested, write_xlsx
 from handcraft_stats import Store, UsageError, ingest, load_settings
 from handcraft_stats.cli import app
 from handcraft_stats.report.frames import frame_records
-from handcraft_stats.review import dupes, persons, read_decisions, record_decisions
+from handcraft_stats.review import dupes, evidence, persons, read_decisions, record_decisions
 
 runner = CliRunner()
 ID_B15 = ID_B[:6] + ID_B[8:17]
@@ -94,6 +94,42 @@ def test_dupes_lists_links_masked_with_evidence(db: Path) -> None:
     table = run("dupes", "--year", "2017", "--db", db).stdout
     assert "依据" in table and "身份证号相同" in table
     assert "判定(同一人/不同人)" in run("dupes", "--year", "2017", "--db", db, "-f", "md").stdout
+
+
+def test_dupes_evidence_in_english(db: Path) -> None:
+    rows = rows_of(run("dupes", "--year", "2017", "--db", db, "-f", "json", "--lang", "en"))
+    by_reason = {r["reason"]: r["evidence"] for r in rows}
+    assert by_reason == {
+        "same_id": "Same ID number",
+        "id_upgraded": "The 15-digit ID, upgraded, equals the 18-digit one",
+        "name_birth": "neither has a valid ID; names sound alike, same birth date, same village",
+    }
+    table = run("dupes", "--year", "2017", "--db", db, "--lang", "en").stdout
+    assert "Evidence" in table and "Same ID number" in table and "依据" not in table
+
+
+def test_id_evidence_names_the_position_in_both_languages() -> None:
+    base = {
+        "reason": "id_typo",
+        "id_key_a": "320321198001010126",
+        "id_key_b": None,
+        "id_number_a": None,
+        "id_number_b": "320321198001010162",
+        "name_a": "张丽",
+        "name_b": "张莉",
+        "name_key_a": "zhangli",
+        "name_key_b": "zhangli",
+    }
+    assert evidence(base) == "身份证号相邻两位颠倒（第17、18位），姓名同音"
+    assert evidence(base, "en") == (
+        "IDs have two adjacent characters swapped (positions 17, 18), names sound alike"
+    )
+    one = {**base, "id_number_b": "320321198001010127", "name_b": "张丽"}
+    assert evidence(one) == "身份证号仅一位不同（第18位），姓名相同"
+    assert evidence(one, "en") == "IDs differ in one character (position 18), same name"
+    lost = {**one, "reason": "id_precision_lost", "id_number_b": "320321198001010000"}
+    assert evidence(lost) == "身份证号以数字保存，前15位相同，姓名相同"
+    assert evidence(lost, "en") == "ID stored as a number, first 15 digits agree, same name"
 
 
 def test_dupes_filters_by_county_reason_and_tier(db: Path) -> None:

@@ -46,9 +46,11 @@ def check_period(store: Store, year: int, tier: str) -> None:
 def dupes(
     store: Store, year: int, tier: str = "probable", county: str | None = None,
     reason: str | None = None, link_tier: str | None = None, include_rejected: bool = False,
+    lang: str = "zh",
 ) -> pd.DataFrame:  # fmt: skip
     """One row per link of the period at `tier`, both records side by side, masked, with
-    the evidence in plain Chinese and an empty `decision` column to fill in."""
+    the evidence in plain words (Chinese, or English with lang="en") and an empty
+    `decision` column to fill in."""
     check_period(store, year, tier)
     if reason is not None and reason not in REASON_TIER:
         raise UsageError(f"unknown reason {reason!r}: use one of {', '.join(REASON_TIER)}")
@@ -74,7 +76,7 @@ def dupes(
     rows: list[dict[str, Any]] = [
         {str(k): v for k, v in r.items()} for r in frame.to_dict("records")
     ]
-    frame["evidence"] = [evidence(r) for r in rows]
+    frame["evidence"] = [evidence(r, lang) for r in rows]
     frame["decision"] = ""
     for s in ("a", "b"):
         frame[f"id_number_{s}"] = frame[f"id_number_{s}"].map(_masked(mask_id))
@@ -99,23 +101,24 @@ def _text(v: Any) -> str:
     return v if isinstance(v, str) else ""
 
 
-def _names(r: dict[str, Any]) -> str:
+def _names(r: dict[str, Any], lang: str) -> str:
     if r["name_a"] == r["name_b"]:
-        return "姓名相同"
-    return "姓名同音" if r["name_key_a"] == r["name_key_b"] else "姓名不同"
+        return label("evidence", "names_same", lang)
+    alike = r["name_key_a"] == r["name_key_b"]
+    return label("evidence", "names_homophone" if alike else "names_differ", lang)
 
 
-def _id_difference(a: str, b: str) -> str:
+def _id_difference(a: str, b: str, lang: str) -> str:
     """Where two 18-character IDs differ: one position, or two adjacent ones swapped."""
     diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
     if len(a) != len(b) or not diff:
-        return "身份证号相近"
+        return label("evidence", "id_near", lang)
     if len(diff) == 1:
-        return f"身份证号仅一位不同（第{diff[0] + 1}位）"
+        return label("evidence", "id_one", lang).format(pos=diff[0] + 1)
     i = diff[0]
     if diff == [i, i + 1] and a[i] == b[i + 1] and a[i + 1] == b[i]:
-        return f"身份证号相邻两位颠倒（第{i + 1}、{i + 2}位）"
-    return f"身份证号有{len(diff)}位不同"
+        return label("evidence", "id_swap", lang).format(a=i + 1, b=i + 2)
+    return label("evidence", "id_many", lang).format(n=len(diff))
 
 
 def _birth(r: dict[str, Any], s: str) -> str:
@@ -126,36 +129,37 @@ def _birth(r: dict[str, Any], s: str) -> str:
     return digits if len(digits) == 8 and digits.isdigit() else ""
 
 
-def evidence(r: dict[str, Any]) -> str:
-    """The comparison behind a link, in plain Chinese, from the two records' values."""
+def evidence(r: dict[str, Any], lang: str = "zh") -> str:
+    """The comparison behind a link, in plain words of `lang`, from the two records' values
+    (labels.toml `[evidence]`)."""
+
+    def say(code: str) -> str:
+        return label("evidence", code, lang)
+
     reason = r["reason"]
-    if reason == "review":
-        return "人工确认为同一人"
-    if reason == "same_id":
-        return "身份证号相同"
-    if reason == "id_upgraded":
-        return "15位身份证号升级后与18位一致"
+    if reason in ("review", "same_id", "id_upgraded"):
+        return say(reason)
     if reason == "same_row":
-        same_raw = r["name_raw_a"] == r["name_raw_b"]
-        return "整行完全相同" if same_raw else "除姓名写法外各项完全相同"
+        return say("same_row" if r["name_raw_a"] == r["name_raw_b"] else "same_row_spelling")
     ida = _text(r["id_key_a"]) or _text(r["id_number_a"])
     idb = _text(r["id_key_b"]) or _text(r["id_number_b"])
+    comma = say("comma")
     if reason == "id_precision_lost":
-        head = "前15位相同" if ida[:15] == idb[:15] else "前15位不同"
-        return f"身份证号以数字保存，{head}，{_names(r)}"
+        head = say("head_same" if ida[:15] == idb[:15] else "head_differ")
+        return say("precision_lost").format(head=head) + comma + _names(r, lang)
     if reason == "id_typo":
-        return f"{_id_difference(ida, idb)}，{_names(r)}"
+        return _id_difference(ida, idb, lang) + comma + _names(r, lang)
     if reason == "name_birth":
         no_id = [pd.isna(r["id_key_a"]), pd.isna(r["id_key_b"])]
-        ids = "无有效身份证号" if all(no_id) else "一方无有效身份证号"
-        born = "出生日期相同" if _birth(r, "a") == _birth(r, "b") else "出生日期不同"
-        place = "、".join(
-            word
-            for word, col in (("同村", "village"), ("同电话", "phone"))
+        ids = say("no_id_both" if all(no_id) else "no_id_one")
+        born = say("birth_same" if _birth(r, "a") == _birth(r, "b") else "birth_differ")
+        place = say("also").join(
+            say(word)
+            for word, col in (("same_village", "village"), ("same_phone", "phone"))
             if _text(r[f"{col}_a"]) and r[f"{col}_a"] == r[f"{col}_b"]
         )
-        return f"{ids}；" + "，".join(p for p in (_names(r), born, place) if p)
-    return label("link", str(reason))
+        return ids + say("semicolon") + comma.join(p for p in (_names(r, lang), born, place) if p)
+    return label("link", str(reason), lang)
 
 
 def persons(

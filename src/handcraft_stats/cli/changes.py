@@ -40,6 +40,7 @@ def changes_cmd(
     Example: hcs changes --from 2016 --to 2017 --format md > 变化.md
     """
     from ..changes import changes
+    from ..report.labels import title
     from ..report.tables import change_tables
     from ..report.text import to_csv, to_json, to_markdown
     from ..store import Store
@@ -59,10 +60,11 @@ def changes_cmd(
         write_out(to_csv(list(flat.columns), flat.astype(object).values.tolist()))
         return
     tables = change_tables(doc, lang.value)
+    heading = title("changes", lang.value, y1=doc["from"], y2=doc["to"])
     if fmt is Format.md:
-        write_out(to_markdown(tables, f"{doc['from']}–{doc['to']}年变化"))
+        write_out(to_markdown(tables, heading))
     else:
-        print_tables(out_console(), tables, f"{doc['from']}–{doc['to']}年变化")
+        print_tables(out_console(), tables, heading)
 
 
 def _in_order(by_county: dict[str, Any], order: list[str]) -> dict[str, Any]:

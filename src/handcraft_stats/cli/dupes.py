@@ -14,6 +14,8 @@ from .common import (
     DebugOpt,
     Format,
     FormatOpt,
+    Lang,
+    LangOpt,
     PeriodOpt,
     QuietOpt,
     Tier,
@@ -41,7 +43,7 @@ def dupes_cmd(
     year: PeriodOpt, county: CountyFilterOpt = None, reason: ReasonOpt = None,
     tier: LinkTierOpt = None, link: TierOpt = Tier.probable, rejected: RejectedOpt = False,
     db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, fmt: FormatOpt = Format.table,
-    quiet: QuietOpt = False, debug: DebugOpt = False,
+    lang: LangOpt = Lang.zh, quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """List the links between records (same person) with reason, tier and evidence.
 
@@ -50,11 +52,13 @@ def dupes_cmd(
 
     Example: hcs dupes --year 2017 --tier probable --format csv > dupes.csv
     """
+    from ..report.labels import title
     from ..review import dupes
     from ..store import Store
 
     use_settings(config)
     with Store(db, read_only=True) as store:
         frame = dupes(store, year, link.value, county, reason, tier.value if tier else None,
-                      rejected)  # fmt: skip
-    show_frame(frame, fmt, f"{year} 关联记录（{len(frame)}）", TABLE_COLUMNS)
+                      rejected, lang.value)  # fmt: skip
+    heading = title("dupes", lang.value, year=year, n=len(frame))
+    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value)

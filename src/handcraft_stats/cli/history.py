@@ -16,6 +16,8 @@ from .common import (
     DebugOpt,
     Format,
     FormatOpt,
+    Lang,
+    LangOpt,
     QuietOpt,
     YearOpt,
     guarded,
@@ -58,8 +60,8 @@ UnmaskedOpt = Annotated[
 def history_cmd(
     new: NewArg = None, county: CountyFilterOpt = None, year: YearOpt = None,
     compare: CompareOpt = None, unmasked: UnmaskedOpt = False, db: DbOpt = DEFAULT_DB,
-    config: ConfigOpt = None, fmt: FormatOpt = Format.table, quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    config: ConfigOpt = None, fmt: FormatOpt = Format.table, lang: LangOpt = Lang.zh,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Every file ever ingested: when, content hash (sha256; the table shows its first
     12 hex digits), county, period, version, replaced by. With --compare, two versions
@@ -82,7 +84,7 @@ def history_cmd(
         with Store(db, read_only=True) as store:
             result = compare_versions(store, newer, old, county=county, period=year,
                                       unmasked=unmasked)  # fmt: skip
-        return _show_comparison(result, fmt, settings)
+        return _show_comparison(result, fmt, settings, lang.value)
     with Store(db, read_only=True) as store:
         frame = store.history(county, year)
     frame["ingested_at"] = frame["ingested_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
@@ -90,10 +92,13 @@ def history_cmd(
         frame = frame.rename(columns={"name": "source_file"})
     if fmt is Format.table:
         frame["sha256"] = frame["sha256"].str.slice(0, HASH_CHARS)
-    show_frame(frame, fmt, f"导入记录（{len(frame)}）", TABLE_COLUMNS)
+    from ..report.labels import title
+
+    heading = title("history", lang.value, n=len(frame))
+    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value)
 
 
-def _show_comparison(result: Comparison, fmt: Format, settings: Settings) -> None:
+def _show_comparison(result: Comparison, fmt: Format, settings: Settings, lang: str) -> None:
     """json: the document; csv: its rows; table and md: the versions, totals, fields, rows."""
     from ..report.comparison import comparison_tables, title
     from ..report.text import to_csv, to_json, to_markdown
@@ -105,6 +110,7 @@ def _show_comparison(result: Comparison, fmt: Format, settings: Settings) -> Non
     elif fmt is Format.csv:
         write_out(to_csv(list(result.rows.columns), result.rows.values.tolist()))
     elif fmt is Format.md:
-        write_out(to_markdown(comparison_tables(doc, settings.headers), title(doc)))
+        write_out(to_markdown(comparison_tables(doc, settings.headers, lang), title(doc, lang)))
     else:
-        print_tables(out_console(), comparison_tables(doc, settings.headers), title(doc))
+        tables = comparison_tables(doc, settings.headers, lang)
+        print_tables(out_console(), tables, title(doc, lang))

@@ -173,6 +173,7 @@ def check_cmd(
     from ..checks import Catalogue
     from ..issues import ISSUE_COLUMNS, localise, mask_issues
     from ..pipeline import check
+    from ..report.labels import title
 
     settings = use_settings(config)
     with progress(quiet) as on_progress:
@@ -185,7 +186,8 @@ def check_cmd(
     else:
         show_report(report, fmt, quiet, found if fmt is Format.json else None)
         if fmt is not Format.json:
-            show_issues(found, fmt, f"问题清单（{len(found)}）", lang.value, out)
+            heading = title("check", lang.value, n=len(found))
+            show_issues(found, fmt, heading, lang.value, out)
         elif out is not None:  # the report on stdout, the fix list in its file
             write_issues(found, out, lang.value)
     if report.data_problems(strict):

@@ -42,7 +42,7 @@ def show_issues(frame: pd.DataFrame, fmt: Format, title: str, lang: str, out: Pa
     """Render an issue list (ISSUE_COLUMNS); `out` writes it as a fix list too."""
     if out is not None:
         write_issues(frame, out, lang)
-    show_frame(frame, fmt, title)
+    show_frame(frame, fmt, title, None, lang, "issue_column")
 
 
 def write_issues(frame: pd.DataFrame, out: Path, lang: str) -> None:
@@ -73,6 +73,7 @@ def issues_cmd(
     from ..checks import SEVERITIES, Catalogue
     from ..issues import list_issues as list_store_issues
     from ..issues import localise, mask_issues
+    from ..report.labels import title
     from ..store import Store
 
     if severity is not None and severity not in SEVERITIES:
@@ -81,4 +82,5 @@ def issues_cmd(
     with Store(db, read_only=True) as store:
         frame = list_store_issues(store, year, link.value, county, code, severity)
     frame = localise(frame if unmasked else mask_issues(frame), cat, lang.value, year)
-    show_issues(frame, fmt, f"{year} 问题清单（{len(frame)}）", lang.value, out)
+    heading = title("issues", lang.value, year=year, n=len(frame))
+    show_issues(frame, fmt, heading, lang.value, out)

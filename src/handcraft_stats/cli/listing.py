@@ -20,10 +20,16 @@ NO_WRAP = ("record_a", "record_b", "record_id", "source_row", "person_key", "id_
 
 
 def show_frame(
-    frame: pd.DataFrame, fmt: Format, title: str, table_columns: Sequence[str] | None = None
+    frame: pd.DataFrame,
+    fmt: Format,
+    title: str,
+    table_columns: Sequence[str] | None = None,
+    lang: str = "zh",
+    section: str = "column",
 ) -> None:
     """json/csv: every column, English codes, plain stdout. table: the chosen columns with
-    Chinese labels, long text wrapped (a terminal is narrow). md: every column, labelled."""
+    labels in `lang` (from `section` of labels.toml), long text wrapped (a terminal is
+    narrow). md: every column, labelled."""
     from ..report.frames import frame_records, frame_table
     from ..report.text import to_csv, to_json, to_markdown
 
@@ -33,10 +39,10 @@ def show_frame(
     elif fmt is Format.csv:
         write_out(to_csv(list(frame.columns), [list(r.values()) for r in rows]))
     elif fmt is Format.md:
-        write_out(to_markdown([frame_table(frame, title)]))
+        write_out(to_markdown([frame_table(frame, title, None, lang, section)]))
     else:
         codes = list(table_columns or frame.columns)
-        _print(frame_table(frame, title, codes), codes)
+        _print(frame_table(frame, title, codes, lang, section), codes)
 
 
 def _print(table: Table, codes: list[str]) -> None:

@@ -10,6 +10,8 @@ from .common import (
     DebugOpt,
     Format,
     FormatOpt,
+    Lang,
+    LangOpt,
     PeriodOpt,
     QuietOpt,
     Tier,
@@ -27,16 +29,18 @@ TABLE_COLUMNS = ("person_key", "name", "id_number", "counties", "class", "wing",
 def persons_cmd(
     year: PeriodOpt, county: CountyFilterOpt = None, link: TierOpt = Tier.probable,
     db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, fmt: FormatOpt = Format.table,
-    quiet: QuietOpt = False, debug: DebugOpt = False,
+    lang: LangOpt = Lang.zh, quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """List the persons of a year: masked ID, counties, class, and where each record is.
 
     Example: hcs persons --year 2017 --county 丰县 --format csv > 丰县.csv
     """
+    from ..report.labels import title
     from ..review import persons
     from ..store import Store
 
     use_settings(config)
     with Store(db, read_only=True) as store:
         frame = persons(store, year, link.value, county)
-    show_frame(frame, fmt, f"{year} 人员（{len(frame)}）", TABLE_COLUMNS)
+    heading = title("persons", lang.value, year=year, n=len(frame))
+    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value)

@@ -22,7 +22,7 @@ def write_fix_list(frame: pd.DataFrame, path: Path, lang: str = "zh") -> None:
     columns = list(frame.columns)
     groups = list(frame.groupby("county", sort=True)) if len(frame) else [("", frame)]
     for county, part in groups:
-        ws = wb.create_sheet((str(county) or "问题清单")[:31])
+        ws = wb.create_sheet((str(county) or label("title", "fix_list", lang))[:31])
         ws.append([label("issue_column", c, lang) for c in columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)

@@ -18,6 +18,7 @@ VALUE_SECTIONS = {
     "wing": "wing",
     "link_tier": "tier",
     "status": "status",
+    "severity": "severity",
 }
 
 
@@ -29,22 +30,28 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def column_label(code: str, lang: str = "zh") -> str:
-    """A column's label; `name_a` / `name_b` get the label of `name` and the side."""
+def column_label(code: str, lang: str = "zh", section: str = "column") -> str:
+    """A column's label (from `section` of labels.toml); `name_a` / `name_b` get the label
+    of `name` and the side."""
     base, side = code, ""
     if code[-2:] in ("_a", "_b") and code != "record_a" and code != "record_b":
         base, side = code[:-2], code[-1].upper()
-    text = label("column", base, lang)
+    text = label(section, base, lang)
     return f"{text}{side}" if lang == "zh" else f"{text} {side}".rstrip()
 
 
 def frame_table(
-    frame: pd.DataFrame, title: str, columns: Sequence[str] | None = None, lang: str = "zh"
+    frame: pd.DataFrame,
+    title: str,
+    columns: Sequence[str] | None = None,
+    lang: str = "zh",
+    section: str = "column",
 ) -> Table:
-    """A labelled table of (some of) the frame's columns; coded values get their labels."""
+    """A labelled table of (some of) the frame's columns; coded values get their labels.
+    Column labels come from `section` of labels.toml (`issue_column` for issue lists)."""
     cols = list(columns or frame.columns)
     rows = [[_human(c, r[c], lang) for c in cols] for r in frame_records(frame[cols])]
-    return Table(title, [column_label(c, lang) for c in cols], rows)
+    return Table(title, [column_label(c, lang, section) for c in cols], rows)
 
 
 def _human(column: str, value: Any, lang: str) -> Any:

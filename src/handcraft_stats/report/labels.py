@@ -38,3 +38,8 @@ def label(section: str, code: str, lang: str = "zh") -> str:
     if not pair:
         return code
     return pair[0] if lang == "zh" else pair[1]
+
+
+def title(code: str, lang: str = "zh", **figures: object) -> str:
+    """A listing's title (labels.toml `[title]`), formatted with its figures."""
+    return label("title", code, lang).format(**figures)
