@@ -15,6 +15,7 @@ from handcraft_stats.normalize.idnumber import (
     IdResult,
     IdStatus,
     check_character,
+    malformed_code,
     mask_id,
     normalize_id,
     normalize_ids,
@@ -241,9 +242,40 @@ def test_scientific_text_loses_precision(id18: str) -> None:
     assert normalize_id(text) == IdResult(IdStatus.PRECISION_LOST, id18[:15])
 
 
+@given(valid_ids())
+def test_shortest_scientific_text_gets_its_zeros_back(id18: str) -> None:
+    # pandas and Python write the shortest form, without the 15th digit when it is a 0
+    # (3.2032119800101e+17): the zeros are put back, so the 15 digits still link.
+    for text in (repr(float(id18[:15] + "000")), f"{float(id18[:15] + '000'):.14E}".upper()):
+        assert normalize_id(text) == IdResult(IdStatus.PRECISION_LOST, id18[:15]), text
+
+
+@given(valid_ids())
+def test_legacy_15_digit_id_as_scientific_text_is_upgraded(id18: str) -> None:
+    id15 = id18[:6] + id18[8:17]
+    text = repr(float(id15))  # 3.20321800101123e+14
+    if "e" not in text:
+        text = f"{float(id15):.14e}"
+    assert normalize_id(text) == normalize_id(id15)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [("3.2E+1", "id_length"), ("1.25E+0", "id_length"), ("3.203211980010123E+14", "id_length")],
+)
+def test_scientific_text_that_cannot_be_an_id_is_malformed(raw: str, code: str) -> None:
+    result = normalize_id(raw)
+    assert result.status is IdStatus.MALFORMED
+    assert malformed_code(result.value or "") == code
+
+
 @pytest.mark.parametrize(
     ("raw", "value"),
     [
+        ("3.2032119800101E+17", "320321198001010"),
+        ("3.2032119800101e+17", "320321198001010"),
+        ("3.20321198001E+17", "320321198001000"),
+        ("3.2032119800E+17", "32032119800"),  # 11 digits: a rounded display, kept as shown
         (3.20321198001012e17, "320321198001012"),
         (320321198001012000, "320321198001012"),
         ("3.20321E+17", "320321"),

@@ -22,6 +22,7 @@ _RE_18 = re.compile(r"\d{17}[\dX]")
 _RE_15 = re.compile(r"\d{15}")
 _RE_SCI = re.compile(r"(\d)(?:\.(\d*))?E\+?(\d+)")
 _MAX_SIGNIFICANT = 15
+_SHOWN_IN_FULL = 12  # significant digits of a scientific text that shows all 15 (less zeros)
 
 
 class IdStatus(StrEnum):
@@ -101,9 +102,26 @@ def _from_text(cleaned: str) -> IdResult:
         return IdResult(IdStatus.UPGRADED15, upgrade15(cleaned), born)
     sci = _RE_SCI.fullmatch(cleaned)
     if sci:
-        digits = (sci.group(1) + (sci.group(2) or ""))[:_MAX_SIGNIFICANT]
-        return IdResult(IdStatus.PRECISION_LOST, digits)
+        return _from_scientific(cleaned, sci.group(1) + (sci.group(2) or ""), int(sci.group(3)))
     return IdResult(IdStatus.MALFORMED, cleaned)
+
+
+def _from_scientific(cleaned: str, mantissa: str, exponent: int) -> IdResult:
+    """An ID number written as scientific text, e.g. by a CSV saved from Excel or pandas.
+    A writer that shows 12 or more significant digits shows the value to its full 15
+    (Excel's precision) less its trailing zeros: 3.2032119800101E+17 is 320321198001010,
+    so the zeros are put back. Fewer digits (3.20321E+17, Excel's General display) are a
+    rounded display: those digits are kept as they are, as before."""
+    length = exponent + 1  # digits of the whole number
+    if len(mantissa) > length or length < _MAX_SIGNIFICANT:
+        return IdResult(IdStatus.MALFORMED, cleaned)  # not a whole number, or too short
+    if len(mantissa) < _SHOWN_IN_FULL:
+        return IdResult(IdStatus.PRECISION_LOST, mantissa[:_MAX_SIGNIFICANT])
+    if length <= _MAX_SIGNIFICANT:  # every digit is there: a legacy 15-digit ID, or junk
+        return _from_text(mantissa.ljust(length, "0"))
+    return IdResult(
+        IdStatus.PRECISION_LOST, mantissa[:_MAX_SIGNIFICANT].ljust(_MAX_SIGNIFICANT, "0")
+    )
 
 
 def _from_number(number: int | float) -> IdResult:
