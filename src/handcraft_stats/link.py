@@ -424,11 +424,15 @@ def link_period(
 def link_tiers(
     rec: pd.DataFrame, salt: str, decisions: pd.DataFrame | None = None,
     backend: Backend = "duckdb", own_keys: np.ndarray[Any, Any] | None = None,
+    cand: pd.DataFrame | None = None,
 ) -> dict[str, Linked]:  # fmt: skip
     """Both tiers at once: the candidates are found once, the certain clusters grow into
     the probable ones, and when no probable link is accepted the persons are shared.
-    `own_keys`: the records' `id_person_keys` where known (aligned with `rec`)."""
-    cand = candidates(rec, PROBABLE, backend)
+    `own_keys`: the records' `id_person_keys` where known (aligned with `rec`). `cand`:
+    the probable tier's candidates when already found (delta.py links a part of a
+    period with the candidates found over all of it)."""
+    if cand is None:
+        cand = candidates(rec, PROBABLE, backend)
     clusters = Clusters.of(rec, cand, decisions)
     cand = _decided(cand, clusters, decisions)
     strong = cand["link_tier"] == CERTAIN

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import delta
 from .blocking import Backend
 from .checks import PERIOD_RULES, Catalogue, period_rules, to_rows
 from .config import Settings
@@ -374,10 +375,12 @@ def _accepted(linked: Linked) -> Counter[str]:
 
 def relink(
     store: Store, period: int, settings: Settings | None = None, backend: Backend = "duckdb",
-    own_keys: Iterable[tuple[int, np.ndarray[Any, Any]]] = (),
+    own_keys: Iterable[tuple[int, np.ndarray[Any, Any]]] = (), whole: bool = True,
 ) -> dict[str, Linked]:  # fmt: skip
     """Link one period's active records at every tier, rerun the period rules, store.
-    `own_keys`: (first record id, `id_person_keys`) of files this run parsed."""
+    `own_keys`: (first record id, `id_person_keys`) of files this run parsed. `whole`
+    False: relink only the records this run's changes reach when the stored links allow
+    (delta.py); the result then holds that part's links and persons only."""
     cat = Catalogue.load(settings.checks if settings else None)
     large = store.active_count(period) > BESIDE_LINKING
     if large:
@@ -391,8 +394,16 @@ def relink(
     del found
     decisions = store.decisions_for(period)
     salt = store.salt()
+    part = None if whole else delta.changed_part(store, period, rec, decisions, backend)
+    cand = None
+    if part is not None:  # only the records the run's changes reach
+        if not len(part.ids):  # no record came or went
+            delta.stamp(store, period)
+            return {}
+        rec = rec.iloc[part.at].reset_index(drop=True)
+        own, decisions, cand = own[part.at], part.decisions, part.cand
     with store.writing_back():  # a bulk load's checkpoint, while linking computes
-        out = link_tiers(rec, salt, decisions, backend, own)
+        out = link_tiers(rec, salt, decisions, backend, own, cand)
     made: dict[int, pd.DataFrame] = {}  # conflicts with provenance, per conflicts frame
     rows = []
     for tier, linked in out.items():
@@ -405,9 +416,14 @@ def relink(
             linked.persons.assign(**tag), made[id(linked.conflicts)].assign(**tag),
         ))  # fmt: skip
     del rec, made
-    store.replace_tiers(period, rows, together=not large)
+    if part is None:
+        store.replace_tiers(period, rows, together=not large)
+    elif not delta.replace_part(store, period, part, rows):
+        # a new person key is taken outside the part: the whole period resolves it
+        return relink(store, period, settings, backend, own_keys)
     for _ in rows:
         fault_point("relink-tier")
+    delta.stamp(store, period)
     return out
 
 
@@ -482,6 +498,7 @@ def _ingest(
             next_known = next(early, None)
 
     touched: set[int] = pending_periods(store)  # left by a run that was killed
+    stale = set(touched)  # their stored links are older than their records: relink whole
     groups: dict[tuple[str, int], list[ParsedFile]] = {}
     names: dict[tuple[str, int], set[str]] = {}
     for f in known.values():  # --replace: the unchanged files are part of the submission
@@ -520,11 +537,12 @@ def _ingest(
         if on_progress:
             on_progress("link", i, len(touched), str(period))
         fault_point("before-link")
-        linked = relink(store, period, settings, own_keys=keys.get(period, ()))
+        relink(store, period, settings, own_keys=keys.get(period, ()), whole=period in stale)
         fault_point("after-link")
         clear_pending(store, period)
-        links.update(_accepted(linked[TIERS[-1]]))
-        persons[str(period)] = len(linked[TIERS[-1]].persons)
+        count, by_reason = store.linked_counts(period, TIERS[-1])
+        links.update(by_reason)
+        persons[str(period)] = count
     store.write_back()  # when nothing was relinked (every file unchanged or refused)
     found = period_issues(store, outcomes, touched)
     return IngestReport(outcomes, dict(links), persons, ignored, period_issues=found)
