@@ -183,6 +183,26 @@ def test_a_resent_roster_relinks_only_its_part(tmp_path: Path, parts: list[Any])
     assert persons == 4 and links == {"same_id": 2}
 
 
+def test_replace_drops_a_town_file(tmp_path: Path, parts: list[Any]) -> None:
+    """沛县 sent two town files; `--replace` with one file for the county: the other's
+    records are removed (and only removed) and the part still equals the whole."""
+    r = random.Random(7)
+    folder, db = tmp_path / "r", tmp_path / "t.duckdb"
+    folder.mkdir()
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": roster(r)})
+    write_xlsx(folder / "沛县2017年东镇花名册.xlsx", {"S": roster(r)})
+    write_xlsx(folder / "沛县2017年西镇花名册.xlsx", {"S": roster(r)})
+    write_xlsx(folder / "睢宁县2017年花名册.xlsx", {"S": roster(r)})
+    run_ingest(folder, db)
+    with Store(db) as store:
+        ingest([folder / "沛县2017年东镇花名册.xlsx"], store, load_settings(None), replace=True)
+    part = parts[-1]
+    assert part is not None and part.added == 0 and part.removed > 0
+    after = snapshot(db)
+    full_relink(db)
+    assert snapshot(db) == after
+
+
 def test_an_unchanged_rerun_relinks_nothing(tmp_path: Path, parts: list[Any]) -> None:
     folder = tmp_path / "r"
     folder.mkdir()

@@ -191,6 +191,51 @@ def test_replace_keeps_the_unchanged_files_of_the_submission(tmp_path: Path) -> 
     assert totals(db)["counties"]["沛县"]["persons"] == 3  # type: ignore[index]
 
 
+def test_replace_with_only_unchanged_files_drops_the_files_left_out(tmp_path: Path) -> None:
+    """沛县 sent two town files; now its complete roster is one of them, unchanged (the
+    other town has no woman left): with --replace the other is replaced all the same,
+    although no file is new. It used to stay in force, counting its women."""
+    d, db = _two_towns_ingested(tmp_path)
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    (whole / "沛县_龙固镇_2017.xlsx").write_bytes((d / "沛县_龙固镇_2017.xlsx").read_bytes())
+    res = run("ingest", whole, "--db", db, "--replace", "--format", "json")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    doc = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert [f["status"] for f in doc["detail"]] == ["unchanged"]
+    assert doc["files_left_out"] == [
+        {"county": "沛县", "period": 2017, "file": "沛县_大屯镇_2017.xlsx"}
+    ]
+    assert totals(db)["counties"]["沛县"]["persons"] == 1  # type: ignore[index]
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT name, active, replaced_by FROM files ORDER BY file_id").fetchall()
+    con.close()
+    kept = next(i for i, r in enumerate(rows, 1) if r[0] == "沛县_龙固镇_2017.xlsx")
+    assert ("沛县_大屯镇_2017.xlsx", False, kept) in rows
+    again = run("ingest", whole, "--db", db, "--replace")
+    assert "no longer part" not in again.stderr  # type: ignore[attr-defined]
+
+
+def test_replace_keeps_a_stored_file_sent_under_another_name(tmp_path: Path) -> None:
+    """A file of the complete roster whose content is stored under another name is part of
+    the submission: the stored file is kept, not replaced (it was, by its name)."""
+    d, db = _two_towns_ingested(tmp_path)
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    (whole / "龙固镇.xlsx").write_bytes((d / "沛县_龙固镇_2017.xlsx").read_bytes())
+    roster(whole / "沛县_新镇_2017.xlsx", ["陈梅", ID_C, "电商", ""])
+    res = run("ingest", whole, "--db", db, "--replace", "--county", "沛县", "--year", "2017",
+              "--format", "json")  # fmt: skip
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    doc = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert doc["files_left_out"] == [
+        {"county": "沛县", "period": 2017, "file": "沛县_大屯镇_2017.xlsx"}
+    ]
+    assert totals(db)["counties"]["沛县"]["persons"] == 2  # type: ignore[index]
+    res = run("ingest", whole, "--db", db, "--replace", "--county", "沛县", "--year", "2017")
+    assert "no longer part" not in res.stderr  # type: ignore[attr-defined]
+
+
 def _killed_at(point: str, args: list[str], tmp_path: Path) -> None:
     marker = tmp_path / f"{point}.pid"
     env = {**os.environ, FAULT_ENV: f"{point}:{marker}"}

@@ -31,7 +31,7 @@ from .normalize.vocab import Vocabulary
 from .parse import ParsedFile, parse_file
 from .read import KNOWN
 from .store import Store, TierRows, sheets_not_stored
-from .versions import clear_pending, fault_point, pending_periods, store_files
+from .versions import clear_pending, drop_left_out, fault_point, pending_periods, store_files
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -70,6 +70,9 @@ class IngestReport:
     # issues of the whole period, no file's own (phone_shared, broker_is_beneficiary,
     # conflict at the default tier), of the periods of this run's files
     period_issues: dict[str, int] = field(default_factory=dict)
+    # (county, period, file name): active files `--replace` replaced because the county's
+    # complete submission left them out
+    dropped: list[tuple[str, int, str]] = field(default_factory=list)
 
     def _sum(self, attr: str) -> dict[str, int]:
         total: Counter[str] = Counter()
@@ -114,6 +117,9 @@ class IngestReport:
                 for f, sheet, reason in self.sheets_refused
             ],
             "ignored": self.ignored,
+            "files_left_out": [
+                {"county": c, "period": p, "file": name} for c, p, name in self.dropped
+            ],
             "detail": [vars(f) for f in self.files],
         }
 
@@ -486,7 +492,8 @@ def _ingest(
 ) -> IngestReport:  # fmt: skip
     files, ignored = find_files(paths)
     outcomes: list[FileOutcome] = []
-    known = stored_already(store, files)  # reported where the parse would have reached them
+    hashes: dict[int, str] = {}
+    known = stored_already(store, files, hashes)  # reported where the parse reaches them
     todo = [(at, p) for at, p in enumerate(files) if at not in known]
     early = iter(sorted(known.items()))
     next_known = next(early, None)
@@ -501,9 +508,12 @@ def _ingest(
     stale = set(touched)  # their stored links are older than their records: relink whole
     groups: dict[tuple[str, int], list[ParsedFile]] = {}
     names: dict[tuple[str, int], set[str]] = {}
-    for f in known.values():  # --replace: the unchanged files are part of the submission
+    contents: dict[tuple[str, int], set[str]] = {}  # --replace: submitted, stored already
+    for at, f in known.items():  # --replace: the unchanged files are part of the submission
         if f.county is not None and f.period is not None:
             names.setdefault((f.county, f.period), set()).add(f.name)
+            contents.setdefault((f.county, f.period), set()).add(hashes[at])
+    dropped: list[tuple[str, int, str]] = []  # (county, period, file) --replace replaced
     run: set[int] = set()  # files stored by this run never replace each other
     keys: dict[int, list[tuple[int, np.ndarray[Any, Any]]]] = {}  # period: files' own keys
     with store.bulk_load():  # one checkpoint after the files, not one every 16 MB
@@ -517,6 +527,7 @@ def _ingest(
             names.setdefault((res.county, res.period), set()).add(res.name)
             if store.find_file(res.sha256) is not None:
                 outcomes.append(_outcome(res, "unchanged"))
+                contents.setdefault((res.county, res.period), set()).add(res.sha256)
             elif replace:
                 groups.setdefault((res.county, res.period), []).append(res)
             else:
@@ -527,10 +538,16 @@ def _ingest(
         report_known(len(files))
         for key, group in groups.items():
             fault_point("before-store")
-            for pf, status in zip(group, store_files(store, group, names[key], run), strict=True):
+            statuses = store_files(store, group, names[key], run, contents.get(key), dropped)
+            for pf, status in zip(group, statuses, strict=True):
                 outcomes.append(_outcome(pf, status))
                 _keep_keys(keys, pf)
             touched.add(key[1])
+        for key in sorted(names.keys() - groups.keys()) if replace else ():  # only dropping
+            gone = drop_left_out(store, *key, names[key], contents.get(key, set()), run)
+            if gone:
+                dropped += [(*key, name) for name in gone]
+                touched.add(key[1])
     links: Counter[str] = Counter()
     persons: dict[str, int] = {}
     for i, period in enumerate(sorted(touched), 1):
@@ -545,7 +562,9 @@ def _ingest(
         persons[str(period)] = count
     store.write_back()  # when nothing was relinked (every file unchanged or refused)
     found = period_issues(store, outcomes, touched)
-    return IngestReport(outcomes, dict(links), persons, ignored, period_issues=found)
+    return IngestReport(
+        outcomes, dict(links), persons, ignored, period_issues=found, dropped=sorted(dropped)
+    )
 
 
 def period_issues(
@@ -560,7 +579,9 @@ def period_issues(
     return dict(found)
 
 
-def stored_already(store: Store, files: list[Path]) -> dict[int, FileOutcome]:
+def stored_already(
+    store: Store, files: list[Path], hashes: dict[int, str] | None = None
+) -> dict[int, FileOutcome]:
     """Input files (by position) whose content an active stored file has, found before
     any parsing: a county resending one roster of ten re-reads one. Only files of a
     stored file's size are hashed; a file that cannot be read is left to the parser to
@@ -576,6 +597,8 @@ def stored_already(store: Store, files: list[Path]) -> dict[int, FileOutcome]:
             continue
         row = store.find_file(digest)
         if row is not None:
+            if hashes is not None:
+                hashes[at] = digest
             found[at] = FileOutcome(
                 path=str(path), name=path.name, status="unchanged", county=row.county,
                 period=row.period, **store.stored_report(row.file_id, PERIOD_RULES),

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .parse import ParsedFile
-from .store import Store, labels_text
+from .store import FileRow, Store, labels_text
 
 FAULT_ENV = "HCS_FAULT_PAUSE"  # test-only: "<point>[#n]:<marker file>" pauses at a point
 _HITS: Counter[str] = Counter()
@@ -78,10 +78,15 @@ def store_files(
     files: list[ParsedFile],
     complete: set[str] | None = None,
     run: set[int] | None = None,
+    contents: set[str] | None = None,
+    dropped: list[tuple[str, int, str]] | None = None,
 ) -> list[str]:
     """Store files of one county and period in one transaction; returns each file's status
-    (`ingested` or `replaced`). `complete`: the names of the whole submission. `run`: the
-    ids of files stored earlier in this run (they are not replaced); the new ids are added."""
+    (`ingested` or `replaced`). `complete`: the names of the whole submission, `contents`:
+    the SHA-256 of its files found stored already (kept whatever their stored name);
+    the county's other active files are replaced (added to `dropped`). `run`:
+    the ids of files stored earlier in this run (they are not replaced); the new ids are
+    added."""
     statuses = []
     run = set() if run is None else run
     with store.transaction():
@@ -103,15 +108,50 @@ def store_files(
             run.add(file_id)
             fault_point("file-stored")
         if complete is not None and files:
-            for old in store.active_files(files[0].county, files[0].period):
-                if old.name not in complete and old.file_id not in run:
-                    store.deactivate(old.file_id, new_ids[0])
-                    statuses[0] = "replaced"
+            gone = _left_out(store, files[0].county, files[0].period, complete, contents, run)
+            for old in gone:
+                store.deactivate(old.file_id, new_ids[0])
+                statuses[0] = "replaced"
+            if dropped is not None:
+                dropped += [(old.county, old.period, old.name) for old in gone]
         for period in {pf.period for pf in files}:
             mark_pending(store, period)
         fault_point("before-commit")
     fault_point("after-commit")
     return statuses
+
+
+def _left_out(
+    store: Store, county: str, period: int, complete: set[str], contents: set[str] | None,
+    run: set[int],
+) -> list[FileRow]:  # fmt: skip
+    """The county's active files a complete submission (names, and contents found stored
+    already) leaves out: those `--replace` replaces."""
+    kept = contents or set()
+    return [
+        old for old in store.active_files(county, period)
+        if old.name not in complete and old.sha256 not in kept and old.file_id not in run
+    ]  # fmt: skip
+
+
+def drop_left_out(
+    store: Store, county: str, period: int, complete: set[str], contents: set[str],
+    run: set[int],
+) -> list[str]:  # fmt: skip
+    """`--replace` when no file of a county's submission is new (every one was stored
+    already): the county's files it leaves out are replaced by the submission's first
+    stored file, in one transaction, and the period is marked for relinking. Returns the
+    names of the files replaced."""
+    with store.transaction():
+        active = store.active_files(county, period)
+        kept = [f for f in active if f.name in complete or f.sha256 in contents]
+        gone = _left_out(store, county, period, complete, contents, run)
+        if not kept or not gone:
+            return []
+        for old in gone:
+            store.deactivate(old.file_id, kept[0].file_id)
+        mark_pending(store, period)
+    return [old.name for old in gone]
 
 
 def mark_pending(store: Store, period: int) -> None:

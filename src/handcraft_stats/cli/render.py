@@ -84,6 +84,10 @@ def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
             "sheets refused (the files' other sheets landed)", ["file", "sheet", "reason"],
             [[f.path, sheet, reason] for f, sheet, reason in report.sheets_refused],
         ))  # fmt: skip
+    if report.dropped:
+        left = [list(d) for d in report.dropped]
+        title = "files left out of a complete roster (--replace), replaced"
+        parts.append(Table(title, ["county", "year", "file"], left))
     skipped = [[f.name, sheet, reason] for f in report.files
                for sheet, reason in f.sheets_skipped.items()]  # fmt: skip
     if skipped:
