@@ -193,6 +193,23 @@ def test_same_decision_merges_records_no_rule_links(db: Path) -> None:
     ]
 
 
+def test_a_listing_deciding_one_pair_twice_keeps_the_later(db: Path, tmp_path: Path) -> None:
+    """Rows of a filled-in listing are kept in one statement; a pair decided twice (either
+    way round) takes its later row."""
+    a, b = ids_of(db, "刘兰")
+    listing = tmp_path / "d.csv"
+    listing.write_text(f"record_a,record_b,decision\n{a},{b},different\n{b},{a},same\n", "utf-8")
+    assert run("review", "--file", listing, "--db", db).exit_code == 0
+    assert same_person(db, a, b)
+    with Store(db, read_only=True) as store:
+        assert store.df("SELECT decision, source FROM decisions").to_dict("records") == [
+            {"decision": "same", "source": "d.csv"}
+        ]
+    listing.write_text(f"record_a,record_b,decision\n{a},{b},different\n", "utf-8")
+    assert run("review", "--file", listing, "--db", db).exit_code == 0
+    assert not same_person(db, a, b)
+
+
 def test_review_file_csv_gb18030_and_xlsx(db: Path, tmp_path: Path) -> None:
     out = run("dupes", "--year", "2017", "--db", db, "--format", "csv").stdout
     lines = out.splitlines()
