@@ -313,3 +313,10 @@ def test_a_header_only_roster_replacing_a_countys_only_file_empties_the_period(
     assert "holds no records (a header only); it replaced the earlier version" in (
         res.stderr  # type: ignore[attr-defined]
     )
+    # under --strict (cron) the empty template is a data problem: exit 1, stored all the same
+    write_xlsx(new / "丰县2017.xlsx", {"Sheet1": [["丰县2017年妇女花名册"], HEADER]})
+    strict = run("ingest", new, "--db", db, "--strict")
+    assert strict.exit_code == 1, strict.output  # type: ignore[attr-defined]
+    assert run("ingest", new, "--db", db, "--strict").exit_code == 0  # type: ignore[attr-defined]
+    checked = run("check", new / "丰县2017.xlsx", "--strict")
+    assert checked.exit_code == 1  # type: ignore[attr-defined]

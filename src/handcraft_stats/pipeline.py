@@ -90,10 +90,17 @@ class IngestReport:
         return [(f, s, r) for f in self.files for s, r in f.sheets_refused.items()]
 
     def data_problems(self, strict: bool = False) -> bool:
-        """Exit 1: a file or a sheet was refused, or (`strict`) an error-level issue."""
+        """Exit 1: a file or a sheet was refused, or (`strict`) an error-level issue or a
+        roster that landed without a record (a template sent back empty: it counts no
+        woman of its county and period from now on)."""
         return bool(self.refused or self.sheets_refused) or (
-            strict and any(f.errors for f in self.files)
+            strict and any(f.errors or self.empty(f) for f in self.files)
         )
+
+    @staticmethod
+    def empty(f: FileOutcome) -> bool:
+        """A file stored (or checked) although it holds no record: a header only."""
+        return f.status in ("ingested", "replaced", "checked") and not f.records
 
     def to_dict(self) -> dict[str, Any]:
         landed = [f for f in self.files if f.status != "refused"]

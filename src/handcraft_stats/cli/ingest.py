@@ -68,7 +68,7 @@ def show_report(
         for f, sheet, reason in report.sheets_refused:
             say(f"refused sheet {sheet!r} of {f.path} (its other sheets landed): {reason}")
         for f in report.files:  # a template sent back empty would wipe a county silently
-            if f.status in ("ingested", "replaced") and not f.records:
+            if f.status in ("ingested", "replaced") and report.empty(f):
                 what = "replaced the earlier version" if f.status == "replaced" else "landed"
                 say(f"note: {f.path} holds no records (a header only); it {what}: "
                     f"{f.county} {f.period} now counts no woman from it")  # fmt: skip
