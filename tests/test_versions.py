@@ -236,6 +236,46 @@ def test_replace_keeps_a_stored_file_sent_under_another_name(tmp_path: Path) -> 
     assert "no longer part" not in res.stderr  # type: ignore[attr-defined]
 
 
+def test_replace_with_a_refused_file_replaces_nothing_left_out(tmp_path: Path) -> None:
+    """沛县 resends both town files with --replace; 龙固镇's is unchanged and 大屯镇's new
+    version cannot be read. The refused file may be any county's, so no file is replaced
+    for being left out: 大屯镇's stored version stays in force (it was dropped)."""
+    d, db = _two_towns_ingested(tmp_path)
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    (whole / "沛县_龙固镇_2017.xlsx").write_bytes((d / "沛县_龙固镇_2017.xlsx").read_bytes())
+    (whole / "沛县_大屯镇_2017.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    res = run("ingest", whole, "--db", db, "--replace", "--format", "json")
+    assert res.exit_code == 1  # type: ignore[attr-defined]
+    doc = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert doc["files_left_out"] == [] and doc["replace_held"] is True
+    assert "replaced no file for being left out" in res.stderr  # type: ignore[attr-defined]
+    assert totals(db)["counties"]["沛县"]["persons"] == 2  # type: ignore[index]
+    # with a new file beside the refused one, the new one lands and replaces its name only
+    roster(whole / "沛县_龙固镇_2017.xlsx", ["张丽", ID_A, "手工", ""], ["陈梅", ID_C, "电商", ""])
+    res = run("ingest", whole, "--db", db, "--replace", "--format", "json")
+    assert json.loads(res.stdout)["files_left_out"] == []  # type: ignore[attr-defined]
+    assert totals(db)["counties"]["沛县"]["persons"] == 3  # type: ignore[index]
+
+
+def test_replace_counts_a_stored_file_by_content_not_by_the_name_it_is_sent_under(
+    tmp_path: Path,
+) -> None:
+    """A file found stored already is part of the submission by its content: sent under
+    大屯镇's name with 龙固镇's content, it keeps 龙固镇 and 大屯镇's own content (not sent)
+    is replaced."""
+    d, db = _two_towns_ingested(tmp_path)
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    (whole / "沛县_大屯镇_2017.xlsx").write_bytes((d / "沛县_龙固镇_2017.xlsx").read_bytes())
+    res = run("ingest", whole, "--db", db, "--replace", "--format", "json")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    assert json.loads(res.stdout)["files_left_out"] == [  # type: ignore[attr-defined]
+        {"county": "沛县", "period": 2017, "file": "沛县_大屯镇_2017.xlsx"}
+    ]
+    assert totals(db)["counties"]["沛县"]["persons"] == 1  # type: ignore[index]
+
+
 def _killed_at(point: str, args: list[str], tmp_path: Path) -> None:
     marker = tmp_path / f"{point}.pid"
     env = {**os.environ, FAULT_ENV: f"{point}:{marker}"}

@@ -13,14 +13,19 @@ the rest are left as they are. The result is the same as relinking the whole per
 
 The whole period is relinked instead when the stored links cannot be trusted or the
 part would be most of the period: the period was pending at the start of the run (a
-killed run), it was last linked by other rules (`RULES`, stamped in `meta` at every
-relink) or never, more than half its records changed, or a person key of the part
-equals one outside it (48-bit keys, see link._colliding: the whole period resolves it).
+killed run), it was last linked by other rules (`RULES`, a hash of the linking
+modules, stamped in `meta` at every relink) or never, more than half its records
+changed, a person key of the part equals one outside it, or a person of the period
+holds a key made anew after two women's keys met (48-bit keys, see link._colliding:
+the whole period resolves them). `hcs review` marks the periods it decides on pending
+with its decisions, so a review killed before relinking leaves them whole as well.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,10 +37,23 @@ if TYPE_CHECKING:
     from .blocking import Backend
     from .store import Store, TierRows
 
-# The linking rules' version: a period stamped with another is relinked whole (change it
-# with any change to linking, person keys, survivorship or conflicts).
-RULES = "1"
+
+def _rules() -> str:
+    """The linking rules' version: a hash of the modules that decide persons (candidates,
+    clusters, keys, survivorship, conflicts, classes, this one). A period linked by other
+    code is relinked whole once: no one has to remember to bump a number."""
+    digest = hashlib.sha256()
+    for module in ("link.py", "blocking.py", "classify.py", "tiers.py", "delta.py"):
+        digest.update(resources.files("handcraft_stats").joinpath(module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+RULES = _rules()
 STAMP = "linked_rules:"
+# set while a person of the period holds a key made anew after a collision (`_rekey`):
+# which key each colliding woman gets depends on every key of the period, so only a
+# whole relink may change them (and clears the mark when no collision is left)
+REKEYED = "rekeyed:"
 MOST = 0.5  # a part above this share of the period's records: relink the whole period
 
 
@@ -51,14 +69,26 @@ class Part:
     removed: int
 
 
-def stamp(store: Store, period: int) -> None:
-    """Note that the period's stored links were made by these rules (every relink)."""
-    store.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"{STAMP}{period}", RULES])
+def stamp(store: Store, period: int, rekeyed: bool, whole: bool) -> None:
+    """Note that the period's stored links were made by these rules (every relink), and
+    whether a person key was made anew after a collision (`whole`: for the period, else
+    for a part: the mark stays until a whole relink finds no collision)."""
+    con = store.con
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"{STAMP}{period}", RULES])
+    if rekeyed:
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", [f"{REKEYED}{period}"])
+    elif whole:
+        con.execute("DELETE FROM meta WHERE key = ?", [f"{REKEYED}{period}"])
 
 
 def stamped(store: Store, period: int) -> bool:
-    row = store.con.execute("SELECT value FROM meta WHERE key = ?", [f"{STAMP}{period}"]).fetchone()
-    return row is not None and row[0] == RULES
+    """Whether a part of the period may be relinked: stamped by these rules, no key made
+    anew after a collision."""
+    rows = dict(store.con.execute(
+        "SELECT key, value FROM meta WHERE key IN (?, ?)",
+        [f"{STAMP}{period}", f"{REKEYED}{period}"],
+    ).fetchall())  # fmt: skip
+    return rows.get(f"{STAMP}{period}") == RULES and f"{REKEYED}{period}" not in rows
 
 
 def changed_part(

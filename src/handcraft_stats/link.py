@@ -52,6 +52,9 @@ class Linked:
     members: pd.DataFrame  # record_id, person_key, county
     persons: pd.DataFrame  # one row per person, person values (store.PERSON_COLUMNS)
     conflicts: pd.DataFrame  # record_id, column, value
+    # persons whose key another identity's hash had taken, made anew (#1, #2, ...): which
+    # of them keeps the key depends on the whole period (delta.py relinks it whole then)
+    rekeyed: int = 0
 
 
 def _id_links(rec: pd.DataFrame) -> pd.DataFrame:
@@ -265,8 +268,10 @@ def _mac(salt: str, bases: list[str]) -> list[str]:
 
 def _cluster_keys(
     rec: pd.DataFrame, salt: str, own: np.ndarray[Any, Any] | None = None
-) -> pd.Series:
-    """Each cluster's person key (a Series indexed by cluster root), from its smallest
+) -> tuple[pd.Series, int]:
+    """Each cluster's person key (a Series indexed by cluster root) and how many clusters
+    were given a key of their own after two identities' hashes met (`_rekey`; clusters of
+    one ID kept apart by review also get keys of their own, not counted), from its smallest
     valid ID key, else from its first record's name and place in the roster. Most
     clusters are one record: their key is the record's own (`own`, aligned with `rec`:
     `id_person_keys` or b"") when the parse made it; only the others are hashed here,
@@ -300,11 +305,14 @@ def _cluster_keys(
             + rows["source_row"].astype("string")
         ).to_numpy(dtype=object)  # fmt: skip
     keys[todo] = _mac(salt, basis[todo].tolist())
+    rekeyed = 0
     for at in _colliding(keys):  # two persons, one key: 48 bits meet at province scale
         ids = zip(id_key[at], basis[at], strict=True)
         basis[at] = [f"id:{k}" if pd.notna(k) else b for k, b in ids]
         _rekey(keys, at, basis, salt)
-    return pd.Series(_texts(keys), index=firsts.index)
+        if len(set(basis[at].tolist())) > 1:  # two identities met by chance, not one ID
+            rekeyed += len(at) - 1  # kept apart by a review decision (a part of its own)
+    return pd.Series(_texts(keys), index=firsts.index), rekeyed
 
 
 def _colliding(keys: np.ndarray[Any, Any]) -> list[np.ndarray[Any, Any]]:
@@ -395,7 +403,7 @@ def _persons(
     own: np.ndarray[Any, Any] | None = None,
 ) -> Linked:  # fmt: skip
     rec = rec.assign(cluster=clusters.roots(rec["record_id"]))
-    keys = _cluster_keys(rec, salt, own)
+    keys, rekeyed = _cluster_keys(rec, salt, own)
     rec["person_key"] = rec["cluster"].map(keys)
     members = rec[["record_id", "person_key", "county"]]
     persons, conflicts = survive(rec)
@@ -403,7 +411,7 @@ def _persons(
     probable = keys.loc[[clusters.find(int(a)) for a in accepted["record_a"]]]
     persons["probable"] = persons["person_key"].isin(probable)
     persons["has_id"] = persons["id_key"].notna()
-    return Linked(links.reset_index(drop=True), members, persons, conflicts)
+    return Linked(links.reset_index(drop=True), members, persons, conflicts, rekeyed)
 
 
 def link_period(
@@ -442,7 +450,8 @@ def link_tiers(
     weak_links = _union(cand[~strong], grown)
     links = pd.concat([certain_links, weak_links], ignore_index=True)
     if not (weak_links["status"] == "accepted").any():
-        shared = Linked(links, certain.members, certain.persons, certain.conflicts)
+        shared = Linked(links, certain.members, certain.persons, certain.conflicts,
+                        certain.rekeyed)  # fmt: skip
         return {CERTAIN: certain, PROBABLE: shared}
     return {CERTAIN: certain, PROBABLE: _persons(rec, grown, links, salt, own_keys)}
 

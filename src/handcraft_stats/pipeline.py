@@ -73,6 +73,8 @@ class IngestReport:
     # (county, period, file name): active files `--replace` replaced because the county's
     # complete submission left them out
     dropped: list[tuple[str, int, str]] = field(default_factory=list)
+    # --replace and a file was refused: no county's files were replaced for being left out
+    replace_held: bool = False
 
     def _sum(self, attr: str) -> dict[str, int]:
         total: Counter[str] = Counter()
@@ -127,6 +129,7 @@ class IngestReport:
             "files_left_out": [
                 {"county": c, "period": p, "file": name} for c, p, name in self.dropped
             ],
+            "replace_held": self.replace_held,
             "detail": [vars(f) for f in self.files],
         }
 
@@ -411,7 +414,7 @@ def relink(
     cand = None
     if part is not None:  # only the records the run's changes reach
         if not len(part.ids):  # no record came or went
-            delta.stamp(store, period)
+            delta.stamp(store, period, rekeyed=False, whole=False)
             return {}
         rec = rec.iloc[part.at].reset_index(drop=True)
         own, decisions, cand = own[part.at], part.decisions, part.cand
@@ -436,7 +439,7 @@ def relink(
         return relink(store, period, settings, backend, own_keys)
     for _ in rows:
         fault_point("relink-tier")
-    delta.stamp(store, period)
+    delta.stamp(store, period, any(x.rekeyed for x in out.values()), whole=part is None)
     return out
 
 
@@ -514,11 +517,12 @@ def _ingest(
     touched: set[int] = pending_periods(store)  # left by a run that was killed
     stale = set(touched)  # their stored links are older than their records: relink whole
     groups: dict[tuple[str, int], list[ParsedFile]] = {}
+    # --replace: a county's submission is its new files, by name (each replaces the stored
+    # file of its name), and its files stored already, by content (whatever their name)
     names: dict[tuple[str, int], set[str]] = {}
-    contents: dict[tuple[str, int], set[str]] = {}  # --replace: submitted, stored already
-    for at, f in known.items():  # --replace: the unchanged files are part of the submission
+    contents: dict[tuple[str, int], set[str]] = {}
+    for at, f in known.items():
         if f.county is not None and f.period is not None:
-            names.setdefault((f.county, f.period), set()).add(f.name)
             contents.setdefault((f.county, f.period), set()).add(hashes[at])
     dropped: list[tuple[str, int, str]] = []  # (county, period, file) --replace replaced
     run: set[int] = set()  # files stored by this run never replace each other
@@ -531,11 +535,11 @@ def _ingest(
             if isinstance(res, FileOutcome):
                 outcomes.append(res)
                 continue
-            names.setdefault((res.county, res.period), set()).add(res.name)
             if store.find_file(res.sha256) is not None:
                 outcomes.append(_outcome(res, "unchanged"))
                 contents.setdefault((res.county, res.period), set()).add(res.sha256)
             elif replace:
+                names.setdefault((res.county, res.period), set()).add(res.name)
                 groups.setdefault((res.county, res.period), []).append(res)
             else:
                 fault_point("before-store")
@@ -543,15 +547,18 @@ def _ingest(
                 touched.add(res.period)
                 _keep_keys(keys, res)
         report_known(len(files))
+        # a refused file may be any county's: --replace then replaces nothing left out
+        held = replace and any(f.status == "refused" for f in outcomes)
         for key, group in groups.items():
             fault_point("before-store")
-            statuses = store_files(store, group, names[key], run, contents.get(key), dropped)
+            complete = None if held else names[key]
+            statuses = store_files(store, group, complete, run, contents.get(key), dropped)
             for pf, status in zip(group, statuses, strict=True):
                 outcomes.append(_outcome(pf, status))
                 _keep_keys(keys, pf)
             touched.add(key[1])
-        for key in sorted(names.keys() - groups.keys()) if replace else ():  # only dropping
-            gone = drop_left_out(store, *key, names[key], contents.get(key, set()), run)
+        for key in sorted(contents.keys() - groups.keys()) if replace and not held else ():
+            gone = drop_left_out(store, *key, set(), contents[key], run)  # nothing new
             if gone:
                 dropped += [(*key, name) for name in gone]
                 touched.add(key[1])
@@ -570,8 +577,9 @@ def _ingest(
     store.write_back()  # when nothing was relinked (every file unchanged or refused)
     found = period_issues(store, outcomes, touched)
     return IngestReport(
-        outcomes, dict(links), persons, ignored, period_issues=found, dropped=sorted(dropped)
-    )
+        outcomes, dict(links), persons, ignored, period_issues=found, dropped=sorted(dropped),
+        replace_held=held,
+    )  # fmt: skip
 
 
 def period_issues(

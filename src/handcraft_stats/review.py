@@ -20,6 +20,7 @@ from .normalize.phone import mask_phone
 from .read import read_file
 from .report.labels import label
 from .store import Store
+from .versions import PENDING
 
 SIDE = ("county", "source_file", "source_sheet", "source_row", "name", "id_number",
         "birth_date", "village", "phone")  # fmt: skip
@@ -262,7 +263,6 @@ def record_decisions(store: Store, pairs: pd.DataFrame, source: str) -> set[int]
                          "shown by hcs dupes")  # fmt: skip
     for a, b, decision in pairs[["record_a", "record_b", "decision"]].itertuples(index=False):
         _check_pair(known, int(a), int(b), str(decision))
-    store.add_decisions(pairs, source)
     sig = store.SIGNATURE
     rows = store.con.execute(
         f"""SELECT DISTINCT r.period FROM records r JOIN files f USING (file_id)
@@ -270,7 +270,11 @@ def record_decisions(store: Store, pairs: pd.DataFrame, source: str) -> set[int]
                                          WHERE list_contains($ids, r.record_id))""",
         {"ids": ids},
     ).fetchall()
-    return {int(p) for (p,) in rows}
+    periods = {int(p) for (p,) in rows}
+    # the periods are marked for relinking with the decisions, in one transaction: a
+    # review killed before it relinked them leaves them to the next ingest, whole
+    store.add_decisions(pairs, source, [f"{PENDING}{p}" for p in sorted(periods)])
+    return periods
 
 
 def _check_pair(known: pd.DataFrame, a: int, b: int, decision: str) -> None:

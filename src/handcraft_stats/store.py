@@ -443,11 +443,12 @@ class Store:
         "coalesce(CAST(r.birth_date AS VARCHAR), ''), coalesce(r.village, '')))"
     )
 
-    def add_decisions(self, pairs: pd.DataFrame, source: str) -> int:
+    def add_decisions(self, pairs: pd.DataFrame, source: str, marks: Iterable[str] = ()) -> int:
         """Keep analysts' decisions (record_a, record_b, decision same|different) by the
         records' content signatures, so they survive re-ingest; returns how many. One
         statement for all of them (a filled-in listing of 10,000 links inserted row by
-        row took seconds); of two decisions on one pair the later in `pairs` holds."""
+        row took seconds); of two decisions on one pair the later in `pairs` holds.
+        `marks`: `meta` keys set (to "1") in the same transaction."""
         frame = pairs[["record_a", "record_b", "decision"]].assign(  # noqa: F841 (by name)
             pos=range(len(pairs))
         )
@@ -464,6 +465,8 @@ class Store:
                     QUALIFY row_number() OVER (PARTITION BY a, b ORDER BY pos DESC) = 1""",
                 [source],
             )
+            for key in marks:
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", [key])
         return int(row[0]) if row else 0
 
     def decisions_for(self, period: int) -> pd.DataFrame:

@@ -72,6 +72,9 @@ def show_report(
                 what = "replaced the earlier version" if f.status == "replaced" else "landed"
                 say(f"note: {f.path} holds no records (a header only); it {what}: "
                     f"{f.county} {f.period} now counts no woman from it")  # fmt: skip
+        if report.replace_held:
+            say("note: --replace replaced no file for being left out, because a file was "
+                "refused (it may belong to any county): fix it and run again")  # fmt: skip
         for county, period, name in report.dropped:
             say(f"note: {name} is no longer part of {county}'s {period} roster (--replace): "
                 "its women are counted no more")  # fmt: skip

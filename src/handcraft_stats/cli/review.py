@@ -46,6 +46,7 @@ def review_cmd(
     from ..pipeline import relink
     from ..review import read_decisions, record_decisions
     from ..store import Store
+    from ..versions import clear_pending
 
     if file is not None and decision is None:
         pairs, source = read_decisions(file), file.name
@@ -57,8 +58,9 @@ def review_cmd(
     if not db.exists():
         raise EnvironmentProblem(f"database {db} does not exist: run `hcs ingest` first")
     with Store(db) as store:
-        periods = record_decisions(store, pairs, source)
+        periods = record_decisions(store, pairs, source)  # marked pending until relinked
         for period in sorted(periods):
             relink(store, period)
+            clear_pending(store, period)
     done = ", ".join(map(str, sorted(periods))) or "none"
     write_out(f"kept {len(pairs)} decision(s); relinked periods: {done}\n")
