@@ -116,6 +116,16 @@ def parts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[delta.Part | None]]:
     yield seen
 
 
+def three_counties(tmp_path: Path, seed: int) -> tuple[Path, Path]:
+    """Three counties' generated rosters in tmp_path/r, ingested into tmp_path/t.duckdb."""
+    folder, db = tmp_path / "r", tmp_path / "t.duckdb"
+    folder.mkdir()
+    for i, c in enumerate(COUNTIES):
+        write_xlsx(folder / f"{c}2017年花名册.xlsx", {"S": roster(random.Random(seed + i))})
+    run_ingest(folder, db)
+    return folder, db
+
+
 def run_ingest(folder: Path, db: Path) -> None:
     with Store(db) as store:
         ingest([folder], store, load_settings(None), jobs=1)
@@ -214,12 +224,7 @@ def test_an_unchanged_rerun_relinks_nothing(tmp_path: Path, parts: list[Any]) ->
 
 
 def test_a_killed_run_makes_the_next_relink_whole(tmp_path: Path, parts: list[Any]) -> None:
-    folder = tmp_path / "r"
-    folder.mkdir()
-    for i, c in enumerate(COUNTIES):
-        write_xlsx(folder / f"{c}2017年花名册.xlsx", {"S": roster(random.Random(20 + i))})
-    db = tmp_path / "t.duckdb"
-    run_ingest(folder, db)
+    folder, db = three_counties(tmp_path, 20)
     resend(folder, db, "丰县", roster(random.Random(5)))
     assert parts[-1] is not None  # a part, as a rule
     with Store(db) as store:  # as a run killed after storing a file, before relinking
@@ -229,12 +234,7 @@ def test_a_killed_run_makes_the_next_relink_whole(tmp_path: Path, parts: list[An
 
 
 def test_other_rules_make_the_relink_whole(tmp_path: Path, parts: list[Any]) -> None:
-    folder = tmp_path / "r"
-    folder.mkdir()
-    for i, c in enumerate(COUNTIES):
-        write_xlsx(folder / f"{c}2017年花名册.xlsx", {"S": roster(random.Random(10 + i))})
-    db = tmp_path / "t.duckdb"
-    run_ingest(folder, db)
+    folder, db = three_counties(tmp_path, 10)
     with Store(db) as store:
         store.con.execute("UPDATE meta SET value = 'old' WHERE key = 'linked_rules:2017'")
     resend(folder, db, "丰县", roster(random.Random(4)))

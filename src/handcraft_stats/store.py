@@ -6,7 +6,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -584,11 +584,17 @@ class Store:
             for t in tiers:
                 self.replace_links(period, *t)
             return
+        self._side_by_side(tiers, lambda c, t: self.replace_links(period, *t, con=c))
+
+    def _side_by_side(
+        self, tiers: list[TierRows], write: Callable[[duckdb.DuckDBPyConnection, TierRows], None]
+    ) -> None:
+        """`write` each tier on a cursor of its own, in threads (DuckDB compresses outside
+        Python's lock); the first failure is raised once all have ended."""
         cursors = [self.con.cursor() for _ in tiers]
         try:
-            with ThreadPoolExecutor(len(tiers), thread_name_prefix="hcs-tier") as pool:
-                done = [pool.submit(self.replace_links, period, *t, con=c)
-                        for t, c in zip(tiers, cursors, strict=True)]  # fmt: skip
+            with ThreadPoolExecutor(max(1, len(tiers)), thread_name_prefix="hcs-tier") as pool:
+                done = [pool.submit(write, c, t) for t, c in zip(tiers, cursors, strict=True)]
                 for future in done:
                     future.result()
         finally:
@@ -633,16 +639,7 @@ class Store:
                     return False
         for table in ("links", "person_records", "persons", "issues"):
             self._columns(table)  # asked here: the threads share the cache, not the connection
-        cursors = [self.con.cursor() for _ in tiers]
-        try:
-            with ThreadPoolExecutor(max(1, len(tiers)), thread_name_prefix="hcs-tier") as pool:
-                done = [pool.submit(self._replace_part, period, part, t, c)
-                        for t, c in zip(tiers, cursors, strict=True)]  # fmt: skip
-                for future in done:
-                    future.result()
-        finally:
-            for c in cursors:
-                c.close()
+        self._side_by_side(tiers, lambda c, t: self._replace_part(period, part, t, c))
         return True
 
     def _replace_part(
