@@ -116,12 +116,14 @@ def parts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[delta.Part | None]]:
     yield seen
 
 
-def three_counties(tmp_path: Path, seed: int) -> tuple[Path, Path]:
-    """Three counties' generated rosters in tmp_path/r, ingested into tmp_path/t.duckdb."""
+def three_counties(tmp_path: Path, seed: int | random.Random) -> tuple[Path, Path]:
+    """Three counties' generated rosters in tmp_path/r, ingested into tmp_path/t.duckdb
+    (from `seed + i` for the i-th county, or all drawn from one generator)."""
     folder, db = tmp_path / "r", tmp_path / "t.duckdb"
     folder.mkdir()
     for i, c in enumerate(COUNTIES):
-        write_xlsx(folder / f"{c}2017年花名册.xlsx", {"S": roster(random.Random(seed + i))})
+        r = seed if isinstance(seed, random.Random) else random.Random(seed + i)
+        write_xlsx(folder / f"{c}2017年花名册.xlsx", {"S": roster(r)})
     run_ingest(folder, db)
     return folder, db
 
@@ -248,11 +250,7 @@ def test_delta_with_review_decisions(tmp_path: Path, seed: int, parts: list[Any]
     """Decisions hold records apart or together across the part's edge: a resend after
     `hcs review` still equals the whole relink."""
     r = random.Random(100 + seed)
-    folder, db = tmp_path / "r", tmp_path / "t.duckdb"
-    folder.mkdir()
-    for c in COUNTIES:
-        write_xlsx(folder / f"{c}2017年花名册.xlsx", {"S": roster(r)})
-    run_ingest(folder, db)
+    folder, db = three_counties(tmp_path, r)
     with Store(db) as store:
         rec = store.active_records(2017)
         no_id = rec.loc[rec["id_key"].isna(), "record_id"].astype(int).tolist()
@@ -352,11 +350,7 @@ def test_a_review_killed_before_relinking_leaves_the_period_whole(
     transaction; killed before relinking, the next ingest relinks the period whole (a
     part would not reach the decided pair and keep the link of before)."""
     r = random.Random(9)
-    folder, db = tmp_path / "r", tmp_path / "t.duckdb"
-    folder.mkdir()
-    for c in COUNTIES:
-        write_xlsx(folder / f"{c}2017年花名册.xlsx", {"S": roster(r)})
-    run_ingest(folder, db)
+    folder, db = three_counties(tmp_path, r)
     with Store(db) as store:
         accepted = store.stored_link_pairs(2017, "probable").to_numpy()[:1]
         frame = pd.DataFrame([(int(a), int(b), "different") for a, b in accepted],
