@@ -4,14 +4,28 @@ the two equal), not used by hcs. At 10M persons it ran out of time (over 600 s, 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pandas as pd
 
-from handcraft_stats.changes import FIELDS, Changes
+from handcraft_stats.changes import FIELDS
 from handcraft_stats.classify import WINGS
 from handcraft_stats.normalize.idnumber import mask_id
 from handcraft_stats.report.tables import CHANGES, CHECKS
 from handcraft_stats.store import Store
 from handcraft_stats.tiers import require_tier
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The oracle's result: the whole document and the per-person rows."""
+
+    document: dict[str, Any]
+    persons: pd.DataFrame
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.document
 
 
 def _period(store: Store, year: int, tier: str) -> pd.DataFrame:

@@ -8,13 +8,15 @@ ran over 600 s and 20 GB."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from .classify import WINGS
-from .normalize.idnumber import mask_id
+from .export_rows import mask_id_sql
 from .report.tables import CHANGES, CHECKS
 from .store import Store
 from .tiers import require_tier
@@ -26,13 +28,24 @@ FLAGS = (*CHANGES, *CHECKS)
 
 @dataclass(frozen=True)
 class Changes:
-    """`hcs changes`: to_dict() is the JSON document; `persons` the per-person rows."""
+    """`hcs changes`: to_dict() is the JSON document; `persons` the per-person rows. The
+    rows stay an Arrow table (`rows`) until asked for: `batches` hands them out a few
+    thousand at a time, so a province's millions of changed persons can be written
+    without holding them all as Python objects."""
 
-    document: dict[str, Any]
-    persons: pd.DataFrame
+    summary: dict[str, Any]  # the document but its persons
+    rows: pa.Table
+
+    def batches(self, size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+        for batch in self.rows.to_batches(size):
+            yield batch.to_pylist()
+
+    @property
+    def persons(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows.to_pydict(), columns=self.rows.column_names)
 
     def to_dict(self) -> dict[str, Any]:
-        return self.document
+        return {**self.summary, "persons": [r for b in self.batches() for r in b]}
 
 
 def _side(n: int) -> str:
@@ -159,16 +172,18 @@ def changes(store: Store, y1: int, y2: int, tier: str = "probable") -> Changes:
         "from": y1, "to": y2, "link_tier": tier,
         "totals": {c: totals[c] for c in CHANGES}, "by_county": by_county, "by_wing": wings,
         "checks": {c: totals[c] for c in CHECKS},
-        "persons": rows.to_dict("records"),
     }  # fmt: skip
     return Changes(doc, rows)
 
 
-def _person_rows(store: Store) -> pd.DataFrame:
-    """One row per person with a change or a check, by name, changes and checks."""
+def _person_rows(store: Store) -> pa.Table:
+    """One row per person with a change or a check (ID masked), by name, changes and
+    checks."""
     table = store.con.sql(f"""
-        SELECT array_to_string(counties, '、') AS county, name, id_number,
-               counties_1 AS counties_from, counties_2 AS counties_to,
+        SELECT array_to_string(counties, '、') AS county, name,
+               coalesce({mask_id_sql("id_number")}, '') AS id_number,
+               coalesce(counties_1, []::VARCHAR[]) AS counties_from,
+               coalesce(counties_2, []::VARCHAR[]) AS counties_to,
                wing_1::VARCHAR AS wing_from, wing_2::VARCHAR AS wing_to,
                class_1::VARCHAR AS class_from, class_2::VARCHAR AS class_to,
                status_1::VARCHAR AS status_from, status_2::VARCHAR AS status_to,
@@ -177,8 +192,4 @@ def _person_rows(store: Store) -> pd.DataFrame:
         FROM changed WHERE {" OR ".join(f'"{f}"' for f in FLAGS)}
         ORDER BY name, changes, checks, county, id_number""").to_arrow_table()  # fmt: skip
     assert table is not None  # a query's result
-    data = table.to_pydict()
-    data["id_number"] = [mask_id(v) for v in data["id_number"]]
-    for side in ("counties_from", "counties_to"):
-        data[side] = [v or [] for v in data[side]]
-    return pd.DataFrame(data, columns=table.column_names)
+    return table

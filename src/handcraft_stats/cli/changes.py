@@ -42,23 +42,29 @@ def changes_cmd(
     from ..changes import changes
     from ..report.labels import title
     from ..report.tables import change_tables
-    from ..report.text import to_csv, to_json, to_markdown
+    from ..report.text import json_pieces, to_csv, to_markdown
     from ..store import Store
 
     settings = use_settings(config)
     with Store(db, read_only=True) as store:
         result = changes(store, y1, y2, link.value)
-    doc, rows = result.to_dict(), result.persons
-    doc["by_county"] = _in_order(doc["by_county"], [d.name for d in settings.divisions])
-    if fmt is Format.json:
-        write_out(to_json(doc))
+    head = dict(result.summary)
+    head["by_county"] = _in_order(head["by_county"], [d.name for d in settings.divisions])
+    if fmt is Format.json:  # the persons batch by batch: a province lists millions
+        for piece in json_pieces(head, "persons", result.batches()):
+            write_out(piece)
         return
     if fmt is Format.csv:
-        flat = rows.assign(
-            changes=rows["changes"].map(" ".join), checks=rows["checks"].map(" ".join)
-        )
-        write_out(to_csv(list(flat.columns), flat.astype(object).values.tolist()))
+        columns = result.rows.column_names
+        for i, batch in enumerate(result.batches()):
+            rows = [[" ".join(v) if c in ("changes", "checks") else v for c, v in r.items()]
+                    for r in batch]  # fmt: skip
+            text = to_csv(columns, rows)
+            write_out(text if i == 0 else text.split("\n", 1)[1])
+        if not result.rows.num_rows:
+            write_out(to_csv(columns, []))
         return
+    doc = {**head, "persons": result.to_dict()["persons"]}
     tables = change_tables(doc, lang.value)
     heading = title("changes", lang.value, y1=doc["from"], y2=doc["to"])
     if fmt is Format.md:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .tables import Table
@@ -13,6 +14,23 @@ from .tables import Table
 
 def to_json(doc: Any) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def json_pieces(head: dict[str, Any], key: str, batches: Iterable[list[Any]]) -> Iterator[str]:
+    """`to_json({**head, key: items})` in pieces, the items coming batch by batch: a list
+    of millions is written without being held whole (its last key must be `key`)."""
+    text = to_json({**head, key: []})
+    tail = f'"{key}": []\n}}\n'
+    yield text[: -len(tail)] + f'"{key}": ['
+    first = True
+    for batch in batches:
+        parts = []
+        for item in batch:
+            body = json.dumps(item, ensure_ascii=False, indent=2, default=str)
+            parts.append(("\n" if first else ",\n") + textwrap.indent(body, "    "))
+            first = False
+        yield "".join(parts)
+    yield "]\n}\n" if first else "\n  ]\n}\n"
 
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
