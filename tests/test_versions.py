@@ -276,6 +276,25 @@ def test_replace_counts_a_stored_file_by_content_not_by_the_name_it_is_sent_unde
     assert totals(db)["counties"]["沛县"]["persons"] == 1  # type: ignore[index]
 
 
+def test_a_first_version_sent_again_after_a_second_is_in_force_again(tmp_path: Path) -> None:
+    d = tmp_path / "r"
+    d.mkdir()
+    first = roster(d / "丰县2017.xlsx", ["张丽", ID_A, "手工", ""]).read_bytes()
+    db = tmp_path / "t.duckdb"
+    run("ingest", d, "--db", db)
+    roster(d / "丰县2017.xlsx", ["张丽", ID_A, "手工", ""], ["王芳", ID_B, "手工", ""])
+    run("ingest", d, "--db", db)
+    assert totals(db)["totals"]["persons"] == 2  # type: ignore[index]
+    (d / "丰县2017.xlsx").write_bytes(first)
+    res = run("ingest", d, "--db", db, "--format", "json")
+    assert json.loads(res.stdout)["detail"][0]["status"] == "replaced"  # type: ignore[attr-defined]
+    assert totals(db)["totals"]["persons"] == 1  # type: ignore[index]
+    con = duckdb.connect(str(db), read_only=True)
+    versions = con.execute("SELECT version, active FROM files ORDER BY file_id").fetchall()
+    con.close()
+    assert versions == [(1, False), (2, False), (3, True)]
+
+
 def _killed_at(point: str, args: list[str], tmp_path: Path) -> None:
     marker = tmp_path / f"{point}.pid"
     env = {**os.environ, FAULT_ENV: f"{point}:{marker}"}
