@@ -256,3 +256,31 @@ def test_changes_csv_in_batches(tmp_path: Path) -> None:
     assert lines[0].split(",") == list(rows.columns)
     assert len(lines) == 1 + len(rows) == 13
     assert lines.count(lines[0]) == 1  # one header
+
+
+def test_changes_bounds_duckdb_and_gives_the_limit_back(tmp_path: Path) -> None:
+    """The query runs with DuckDB bounded to a share of the memory; the connection's own
+    limit is back afterwards, and a second run on the same connection works."""
+    import handcraft_stats.changes as module
+
+    db = build(tmp_path)
+    seen: list[str] = []
+    with Store(db, read_only=True) as s:
+        s.con.execute("SET memory_limit = '300MiB'")
+        real = module._person_rows
+
+        def spy(store: Store) -> object:
+            rows = store.con.execute("SELECT current_setting('memory_limit')").fetchall()
+            seen.append(str(rows[0][0]))
+            return real(store)
+
+        module._person_rows = spy  # type: ignore[assignment]
+        try:
+            first = changes(s, 2016, 2017).to_dict()
+            second = changes(s, 2016, 2017).to_dict()
+        finally:
+            module._person_rows = real
+        after = s.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert first == second
+    assert seen and all(v != "300.0 MiB" for v in seen)  # bounded by SHARE meanwhile
+    assert after is not None and after[0] == "300.0 MiB"

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
@@ -200,12 +201,18 @@ def _bounded(store: Store) -> Iterator[None]:
         yield
         return
     spill = Path(tempfile.gettempdir()) / f"hcs-duckdb-{os.getpid()}"
-    con.execute(f"SET temp_directory = '{spill}'")
+    with suppress(duckdb.Error):  # a folder already spilled into cannot be switched
+        con.execute(f"SET temp_directory = '{spill}'")
+    rows = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    before = str(rows[0][0]) if rows else None
     con.execute(f"SET memory_limit = '{max(1, int(total * SHARE) >> 20)}MiB'")
     try:
         yield
     finally:
-        con.execute("RESET memory_limit")
+        if before is None:
+            con.execute("RESET memory_limit")
+        else:  # the connection's own limit again
+            con.execute(f"SET memory_limit = '{before}'")
 
 
 def _person_rows(store: Store) -> pa.Table:
