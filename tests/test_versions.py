@@ -179,6 +179,14 @@ def _two_towns_ingested(tmp_path: Path) -> tuple[Path, Path]:
     return d, db
 
 
+def _submission(tmp_path: Path, d: Path, name: str) -> Path:
+    """A folder tmp_path/whole holding 龙固镇's stored roster of `d`, sent as `name`."""
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    (whole / name).write_bytes((d / "沛县_龙固镇_2017.xlsx").read_bytes())
+    return whole
+
+
 def test_replace_keeps_the_unchanged_files_of_the_submission(tmp_path: Path) -> None:
     """With --replace, files found unchanged before parsing are still part of the
     county's complete roster: none of them is replaced."""
@@ -196,9 +204,7 @@ def test_replace_with_only_unchanged_files_drops_the_files_left_out(tmp_path: Pa
     other town has no woman left): with --replace the other is replaced all the same,
     although no file is new. It used to stay in force, counting its women."""
     d, db = _two_towns_ingested(tmp_path)
-    whole = tmp_path / "whole"
-    whole.mkdir()
-    (whole / "沛县_龙固镇_2017.xlsx").write_bytes((d / "沛县_龙固镇_2017.xlsx").read_bytes())
+    whole = _submission(tmp_path, d, "沛县_龙固镇_2017.xlsx")
     res = run("ingest", whole, "--db", db, "--replace", "--format", "json")
     assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
     doc = json.loads(res.stdout)  # type: ignore[attr-defined]
@@ -220,9 +226,7 @@ def test_replace_keeps_a_stored_file_sent_under_another_name(tmp_path: Path) -> 
     """A file of the complete roster whose content is stored under another name is part of
     the submission: the stored file is kept, not replaced (it was, by its name)."""
     d, db = _two_towns_ingested(tmp_path)
-    whole = tmp_path / "whole"
-    whole.mkdir()
-    (whole / "龙固镇.xlsx").write_bytes((d / "沛县_龙固镇_2017.xlsx").read_bytes())
+    whole = _submission(tmp_path, d, "龙固镇.xlsx")
     roster(whole / "沛县_新镇_2017.xlsx", ["陈梅", ID_C, "电商", ""])
     res = run("ingest", whole, "--db", db, "--replace", "--county", "沛县", "--year", "2017",
               "--format", "json")  # fmt: skip
@@ -241,9 +245,7 @@ def test_replace_with_a_refused_file_replaces_nothing_left_out(tmp_path: Path) -
     version cannot be read. The refused file may be any county's, so no file is replaced
     for being left out: 大屯镇's stored version stays in force (it was dropped)."""
     d, db = _two_towns_ingested(tmp_path)
-    whole = tmp_path / "whole"
-    whole.mkdir()
-    (whole / "沛县_龙固镇_2017.xlsx").write_bytes((d / "沛县_龙固镇_2017.xlsx").read_bytes())
+    whole = _submission(tmp_path, d, "沛县_龙固镇_2017.xlsx")
     (whole / "沛县_大屯镇_2017.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
     res = run("ingest", whole, "--db", db, "--replace", "--format", "json")
     assert res.exit_code == 1  # type: ignore[attr-defined]
@@ -265,9 +267,7 @@ def test_replace_counts_a_stored_file_by_content_not_by_the_name_it_is_sent_unde
     大屯镇's name with 龙固镇's content, it keeps 龙固镇 and 大屯镇's own content (not sent)
     is replaced."""
     d, db = _two_towns_ingested(tmp_path)
-    whole = tmp_path / "whole"
-    whole.mkdir()
-    (whole / "沛县_大屯镇_2017.xlsx").write_bytes((d / "沛县_龙固镇_2017.xlsx").read_bytes())
+    whole = _submission(tmp_path, d, "沛县_大屯镇_2017.xlsx")
     res = run("ingest", whole, "--db", db, "--replace", "--format", "json")
     assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
     assert json.loads(res.stdout)["files_left_out"] == [  # type: ignore[attr-defined]
