@@ -248,3 +248,16 @@ def test_bad_ids_exit_2_with_a_message(db: Path, args: tuple[object, ...], says:
 def test_a_non_number_id_is_a_usage_error(db: Path) -> None:
     res = run("history", "--compare", "v1", "--db", db)
     assert res.exit_code == 2 and "Traceback" not in res.output
+
+
+def test_limit_cuts_the_rows_listed_not_the_totals(db: Path) -> None:
+    whole = json.loads(run("history", "--compare", "2", "--db", db, "-f", "json").stdout)
+    n = len(whole["rows"])
+    assert n > 2
+    cut = json.loads(run("history", "--compare", "2", "--db", db, "-f", "json",
+                         "--limit", "2").stdout)  # fmt: skip
+    assert cut["rows"] == whole["rows"][:2] and cut["totals"] == whole["totals"]
+    rows = run("history", "--compare", "2", "--db", db, "-f", "csv", "--limit", "2").stdout
+    assert len(list(csv.reader(io.StringIO(rows)))) == 1 + 2
+    table = run("history", "--compare", "2", "--db", db, "--limit", "2", "--lang", "en").stdout
+    assert f"{n - 2:,} more rows not listed (of {n:,})" in table

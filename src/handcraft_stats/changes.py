@@ -52,6 +52,10 @@ class Changes:
     def to_dict(self) -> dict[str, Any]:
         return {**self.summary, "persons": [r for b in self.batches() for r in b]}
 
+    def head(self, n: int | None) -> Changes:
+        """The same summary (its figures count every person) with the first `n` persons."""
+        return self if n is None else Changes(self.summary, self.rows.slice(0, n))
+
 
 def _side(n: int) -> str:
     """Period n's persons with their counties (a sorted list) and first 15 ID characters."""

@@ -15,11 +15,13 @@ from .common import (
     FormatOpt,
     Lang,
     LangOpt,
+    LimitOpt,
     QuietOpt,
     Tier,
     TierOpt,
     guarded,
     out_console,
+    row_limit,
     use_settings,
     write_out,
 )  # fmt: skip
@@ -31,8 +33,8 @@ def changes_cmd(
     y1: Annotated[int, typer.Option("--from", help="Earlier period.")],
     y2: Annotated[int, typer.Option("--to", help="Later period.")],
     db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, fmt: FormatOpt = Format.table,
-    link: TierOpt = Tier.probable, lang: LangOpt = Lang.zh, quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    link: TierOpt = Tier.probable, lang: LangOpt = Lang.zh, limit: LimitOpt = None,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Who entered, left, exited, returned to poverty, moved county, changed wing or class
     between two periods, summed by county and wing, with the cross-period checks.
@@ -41,13 +43,15 @@ def changes_cmd(
     """
     from ..changes import changes
     from ..report.labels import title
-    from ..report.tables import change_tables
+    from ..report.tables import capped, change_tables
     from ..report.text import json_pieces, to_csv, to_markdown
     from ..store import Store
 
     settings = use_settings(config)
     with Store(db, read_only=True) as store:
         result = changes(store, y1, y2, link.value)
+    changed = result.rows.num_rows  # the persons listed: at most `limit` of them
+    result = result.head(row_limit(limit, fmt))
     head = dict(result.summary)
     head["by_county"] = _in_order(head["by_county"], [d.name for d in settings.divisions])
     if fmt is Format.json:  # the persons batch by batch: a province lists millions
@@ -66,6 +70,7 @@ def changes_cmd(
         return
     doc = {**head, "persons": result.to_dict()["persons"]}
     tables = change_tables(doc, lang.value)
+    tables[-1] = capped(tables[-1], None, lang.value, changed)  # the persons changed
     heading = title("changes", lang.value, y1=doc["from"], y2=doc["to"])
     if fmt is Format.md:
         write_out(to_markdown(tables, heading))

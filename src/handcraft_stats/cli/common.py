@@ -74,6 +74,25 @@ PathsArg = Annotated[
     list[Path], typer.Argument(help="Roster files or folders (searched recursively).")
 ]
 
+LimitOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--limit", min=0, show_default=False,
+        help="List at most this many rows (0: all). Default: 100 in a table; json, csv and "
+        "md list every row.",
+    ),
+]  # fmt: skip
+TABLE_ROWS = 100  # a terminal's listing: 220k persons took 99 s to print as a table
+
+
+def row_limit(limit: int | None, fmt: Format) -> int | None:
+    """The rows a listing shows at most (None: all): --limit as given (0 for all), else
+    `TABLE_ROWS` in a table and all in the formats that are written to files."""
+    if limit is None:
+        return TABLE_ROWS if fmt is Format.table else None
+    return limit or None
+
+
 DEFAULT_DB = Path("hcs.duckdb")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -16,11 +16,13 @@ from .common import (
     FormatOpt,
     Lang,
     LangOpt,
+    LimitOpt,
     PeriodOpt,
     QuietOpt,
     Tier,
     TierOpt,
     guarded,
+    row_limit,
     use_settings,
 )  # fmt: skip
 from .listing import show_frame
@@ -43,7 +45,8 @@ def dupes_cmd(
     year: PeriodOpt, county: CountyFilterOpt = None, reason: ReasonOpt = None,
     tier: LinkTierOpt = None, link: TierOpt = Tier.probable, rejected: RejectedOpt = False,
     db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, fmt: FormatOpt = Format.table,
-    lang: LangOpt = Lang.zh, quiet: QuietOpt = False, debug: DebugOpt = False,
+    lang: LangOpt = Lang.zh, limit: LimitOpt = None, quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """List the links between records (same person) with reason, tier and evidence.
 
@@ -61,4 +64,4 @@ def dupes_cmd(
         frame = dupes(store, year, link.value, county, reason, tier.value if tier else None,
                       rejected, lang.value)  # fmt: skip
     heading = title("dupes", lang.value, year=year, n=len(frame))
-    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value)
+    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value, limit=row_limit(limit, fmt))

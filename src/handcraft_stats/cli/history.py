@@ -18,10 +18,12 @@ from .common import (
     FormatOpt,
     Lang,
     LangOpt,
+    LimitOpt,
     QuietOpt,
     YearOpt,
     guarded,
     out_console,
+    row_limit,
     use_settings,
     write_out,
 )  # fmt: skip
@@ -61,7 +63,7 @@ def history_cmd(
     new: NewArg = None, county: CountyFilterOpt = None, year: YearOpt = None,
     compare: CompareOpt = None, unmasked: UnmaskedOpt = False, db: DbOpt = DEFAULT_DB,
     config: ConfigOpt = None, fmt: FormatOpt = Format.table, lang: LangOpt = Lang.zh,
-    quiet: QuietOpt = False, debug: DebugOpt = False,
+    limit: LimitOpt = None, quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Every file ever ingested: when, content hash (sha256; the table shows its first
     12 hex digits), county, period, version, replaced by. With --compare, two versions
@@ -84,7 +86,7 @@ def history_cmd(
         with Store(db, read_only=True) as store:
             result = compare_versions(store, newer, old, county=county, period=year,
                                       unmasked=unmasked)  # fmt: skip
-        return _show_comparison(result, fmt, settings, lang.value)
+        return _show_comparison(result, fmt, settings, lang.value, row_limit(limit, fmt))
     with Store(db, read_only=True) as store:
         frame = store.history(county, year)
     frame["ingested_at"] = frame["ingested_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
@@ -95,22 +97,28 @@ def history_cmd(
     from ..report.labels import title
 
     heading = title("history", lang.value, n=len(frame))
-    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value)
+    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value, limit=row_limit(limit, fmt))
 
 
-def _show_comparison(result: Comparison, fmt: Format, settings: Settings, lang: str) -> None:
-    """json: the document; csv: its rows; table and md: the versions, totals, fields, rows."""
+def _show_comparison(
+    result: Comparison, fmt: Format, settings: Settings, lang: str, limit: int | None
+) -> None:
+    """json: the document; csv: its rows; table and md: the versions, totals, fields, rows.
+    `limit`: at most that many rows (the totals still count them all)."""
     from ..report.comparison import comparison_tables, title
+    from ..report.tables import capped
     from ..report.text import to_csv, to_json, to_markdown
     from .render import print_tables
 
     doc = result.to_dict()
     if fmt is Format.json:
-        write_out(to_json(doc))
+        write_out(to_json({**doc, "rows": doc["rows"][:limit]}))
     elif fmt is Format.csv:
-        write_out(to_csv(list(result.rows.columns), result.rows.values.tolist()))
-    elif fmt is Format.md:
-        write_out(to_markdown(comparison_tables(doc, settings.headers, lang), title(doc, lang)))
+        rows = result.rows if limit is None else result.rows.head(limit)
+        write_out(to_csv(list(rows.columns), rows.values.tolist()))
     else:
-        tables = comparison_tables(doc, settings.headers, lang)
-        print_tables(out_console(), tables, title(doc, lang))
+        tables = [capped(t, limit, lang) for t in comparison_tables(doc, settings.headers, lang)]
+        if fmt is Format.md:
+            write_out(to_markdown(tables, title(doc, lang)))
+        else:
+            print_tables(out_console(), tables, title(doc, lang))

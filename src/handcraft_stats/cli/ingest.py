@@ -18,6 +18,7 @@ from .common import (
     FormatOpt,
     Lang,
     LangOpt,
+    LimitOpt,
     PathsArg,
     QuietOpt,
     StrictOpt,
@@ -26,6 +27,7 @@ from .common import (
     mask_digits,
     out_console,
     progress,
+    row_limit,
     say,
     use_settings,
     write_out,
@@ -166,7 +168,7 @@ def check_cmd(
     paths: PathsArg, config: ConfigOpt = None, county: CountyOpt = None, year: YearOpt = None,
     fmt: FormatOpt = Format.table, strict: StrictOpt = False, jobs: JobsOpt = None,
     lang: LangOpt = Lang.zh, out: OutOpt = None, unmasked: UnmaskedOpt = False,
-    quiet: QuietOpt = False, debug: DebugOpt = False,
+    limit: LimitOpt = None, quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """Everything ingest does except storing: a dry run before a county sends its roster.
     Prints the report and the fix list (per county, by sheet and row); --format csv prints
@@ -188,12 +190,12 @@ def check_cmd(
     cat = Catalogue.load(settings.checks)
     found = localise(found if unmasked else mask_issues(found), cat, lang.value)
     if fmt is Format.csv:
-        show_issues(found, fmt, "", lang.value, out)
+        show_issues(found, fmt, "", lang.value, out, row_limit(limit, fmt))
     else:
         show_report(report, fmt, quiet, found if fmt is Format.json else None)
         if fmt is not Format.json:
             heading = title("check", lang.value, n=len(found))
-            show_issues(found, fmt, heading, lang.value, out)
+            show_issues(found, fmt, heading, lang.value, out, row_limit(limit, fmt))
         elif out is not None:  # the report on stdout, the fix list in its file
             write_issues(found, out, lang.value)
     if report.data_problems(strict):

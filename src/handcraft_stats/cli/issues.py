@@ -18,12 +18,14 @@ from .common import (
     FormatOpt,
     Lang,
     LangOpt,
+    LimitOpt,
     PeriodOpt,
     QuietOpt,
     Tier,
     TierOpt,
     err,
     guarded,
+    row_limit,
     use_settings,
 )  # fmt: skip
 from .listing import show_frame
@@ -38,11 +40,15 @@ UnmaskedOpt = Annotated[bool, typer.Option("--unmasked", help="Show full ID and 
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Also write the list: .xlsx or .csv.")]
 
 
-def show_issues(frame: pd.DataFrame, fmt: Format, title: str, lang: str, out: Path | None) -> None:
-    """Render an issue list (ISSUE_COLUMNS); `out` writes it as a fix list too."""
+def show_issues(
+    frame: pd.DataFrame, fmt: Format, title: str, lang: str, out: Path | None,
+    limit: int | None = None,
+) -> None:  # fmt: skip
+    """Render an issue list (ISSUE_COLUMNS), at most `limit` rows; `out` writes all of it
+    as a fix list too."""
     if out is not None:
         write_issues(frame, out, lang)
-    show_frame(frame, fmt, title, None, lang, "issue_column")
+    show_frame(frame, fmt, title, None, lang, "issue_column", limit)
 
 
 def write_issues(frame: pd.DataFrame, out: Path, lang: str) -> None:
@@ -63,8 +69,8 @@ def issues_cmd(
     year: PeriodOpt, county: CountyFilterOpt = None, code: CodeOpt = None,
     severity: SeverityOpt = None, link: TierOpt = Tier.probable, db: DbOpt = DEFAULT_DB,
     config: ConfigOpt = None, fmt: FormatOpt = Format.table, lang: LangOpt = Lang.zh,
-    unmasked: UnmaskedOpt = False, out: OutOpt = None, quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    unmasked: UnmaskedOpt = False, out: OutOpt = None, limit: LimitOpt = None,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """List the issues of a year, by county, code or severity, sorted by file, sheet and row.
 
@@ -83,4 +89,4 @@ def issues_cmd(
         frame = list_store_issues(store, year, link.value, county, code, severity)
     frame = localise(frame if unmasked else mask_issues(frame), cat, lang.value, year)
     heading = title("issues", lang.value, year=year, n=len(frame))
-    show_issues(frame, fmt, heading, lang.value, out)
+    show_issues(frame, fmt, heading, lang.value, out, row_limit(limit, fmt))

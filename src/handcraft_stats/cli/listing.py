@@ -26,23 +26,30 @@ def show_frame(
     table_columns: Sequence[str] | None = None,
     lang: str = "zh",
     section: str = "column",
+    limit: int | None = None,
 ) -> None:
     """json/csv: every column, English codes, plain stdout. table: the chosen columns with
     labels in `lang` (from `section` of labels.toml), long text wrapped (a terminal is
-    narrow). md: every column, labelled."""
+    narrow). md: every column, labelled. `limit`: at most that many rows (a table and md
+    say how many more there are)."""
     from ..report.frames import frame_records, frame_table
+    from ..report.tables import capped
     from ..report.text import to_csv, to_json, to_markdown
 
-    rows = frame_records(frame)
+    total = len(frame)
+    if limit is not None and total > limit:
+        frame = frame.head(limit)
     if fmt is Format.json:
-        write_out(to_json(rows))
+        write_out(to_json(frame_records(frame)))
     elif fmt is Format.csv:
+        rows = frame_records(frame)
         write_out(to_csv(list(frame.columns), [list(r.values()) for r in rows]))
     elif fmt is Format.md:
-        write_out(to_markdown([frame_table(frame, title, None, lang, section)]))
+        table = capped(frame_table(frame, title, None, lang, section), None, lang, total)
+        write_out(to_markdown([table]))
     else:
         codes = list(table_columns or frame.columns)
-        _print(frame_table(frame, title, codes, lang, section), codes)
+        _print(capped(frame_table(frame, title, codes, lang, section), None, lang, total), codes)
 
 
 def _print(table: Table, codes: list[str]) -> None:
@@ -53,3 +60,5 @@ def _print(table: Table, codes: list[str]) -> None:
     for row in table.rows:
         rt.add_row(*("" if v is None else str(v) for v in row))
     out_console().print(rt)
+    if table.note:
+        out_console().print(table.note, markup=False)

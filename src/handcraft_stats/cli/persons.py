@@ -12,11 +12,13 @@ from .common import (
     FormatOpt,
     Lang,
     LangOpt,
+    LimitOpt,
     PeriodOpt,
     QuietOpt,
     Tier,
     TierOpt,
     guarded,
+    row_limit,
     use_settings,
 )  # fmt: skip
 from .listing import show_frame
@@ -29,7 +31,8 @@ TABLE_COLUMNS = ("person_key", "name", "id_number", "counties", "class", "wing",
 def persons_cmd(
     year: PeriodOpt, county: CountyFilterOpt = None, link: TierOpt = Tier.probable,
     db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, fmt: FormatOpt = Format.table,
-    lang: LangOpt = Lang.zh, quiet: QuietOpt = False, debug: DebugOpt = False,
+    lang: LangOpt = Lang.zh, limit: LimitOpt = None, quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """List the persons of a year: masked ID, counties, class, and where each record is.
 
@@ -43,4 +46,4 @@ def persons_cmd(
     with Store(db, read_only=True) as store:
         frame = persons(store, year, link.value, county)
     heading = title("persons", lang.value, year=year, n=len(frame))
-    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value)
+    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value, limit=row_limit(limit, fmt))

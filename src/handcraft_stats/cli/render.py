@@ -47,6 +47,8 @@ def print_tables(console: Console, tables: Sequence[Table], title: str = "") -> 
         for r in t.rows:
             rt.add_row(*(_cell(v) for v in r))
         console.print(rt)
+        if t.note:
+            console.print(t.note, markup=False)
         console.print()
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..classify import CLASSES, WINGS
 from ..metrics import METRICS
-from .labels import label
+from .labels import label, title
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,18 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[Any]]
+    note: str = ""  # printed under the table (rows left out of a long listing)
+
+
+def capped(table: Table, limit: int | None, lang: str = "zh", total: int | None = None) -> Table:
+    """`table` with at most `limit` rows (None: all), noting how many more there are of
+    `total` (default: its rows) and how to see them."""
+    total = len(table.rows) if total is None else total
+    if limit is not None and len(table.rows) > limit:
+        table = replace(table, rows=table.rows[:limit])
+    if total <= len(table.rows):
+        return table
+    return replace(table, note=title("left_out", lang, n=total - len(table.rows), total=total))
 
 
 SOURCE_KEYS = ("files", "records", "persons", "persons_on_probable_links")

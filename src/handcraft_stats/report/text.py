@@ -67,5 +67,6 @@ def to_markdown(tables: Sequence[Table], title: str = "") -> str:
         parts.append("| " + " | ".join(t.columns) + " |")
         parts.append("|" + "|".join("---" for _ in t.columns) + "|")
         parts += ["| " + " | ".join(_md_cell(v) for v in r) + " |" for r in t.rows]
+        parts += ["", t.note] if t.note else []
         parts.append("")
     return "\n".join(parts)

@@ -1,0 +1,125 @@
+"""--limit on the listings: a table lists 100 rows and says how many more there are (a
+province's 220k persons took 99 s to print), the formats written to files list all unless
+told, and the figures of a cut listing still count every row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from handcraft_stats.cli import app
+from handcraft_stats.cli.common import TABLE_ROWS
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+KEY = re.compile(r"\bP[0-9a-f]{12}\b")
+runner = CliRunner()
+
+
+def run(*args: str | Path) -> Any:
+    res = runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def records(*args: str | Path) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = json.loads(run(*args, "--format", "json").stdout)
+    return out
+
+
+def note(n: int, total: int, lang: str = "zh") -> str:
+    if lang == "zh":
+        return f"另有 {n:,} 行未列出（共 {total:,} 行）"
+    return f"{n:,} more rows not listed (of {total:,})"
+
+
+def test_a_table_lists_the_first_hundred_and_says_how_many_more(
+    sample_db: tuple[Path, Any],
+) -> None:
+    db = sample_db[0]
+    everyone = records("persons", "--year", "2017", "--db", db)
+    assert len(everyone) > TABLE_ROWS
+    table = run("persons", "--year", "2017", "--db", db).stdout
+    shown = KEY.findall(table)
+    assert shown == [p["person_key"] for p in everyone[:TABLE_ROWS]]
+    assert note(len(everyone) - TABLE_ROWS, len(everyone)) in table
+    assert f"（{len(everyone)}）" in table  # the title counts every person
+    every = run("persons", "--year", "2017", "--db", db, "--limit", "0").stdout
+    assert KEY.findall(every) == [p["person_key"] for p in everyone]
+    assert "未列出" not in every
+
+
+def test_files_list_every_row_unless_told(sample_db: tuple[Path, Any]) -> None:
+    db = sample_db[0]
+    everyone = records("persons", "--year", "2017", "--db", db)
+    assert records("persons", "--year", "2017", "--db", db, "--limit", "5") == everyone[:5]
+    whole = run("persons", "--year", "2017", "--db", db, "-f", "csv").stdout
+    assert len(list(csv.reader(io.StringIO(whole)))) == len(everyone) + 1
+    cut = run("persons", "--year", "2017", "--db", db, "-f", "csv", "--limit", "5").stdout
+    assert cut.splitlines() == whole.splitlines()[:6]
+    md = run("persons", "--year", "2017", "--db", db, "-f", "md").stdout
+    assert len(KEY.findall(md)) == len(everyone) and "未列出" not in md
+    md = run("persons", "--year", "2017", "--db", db, "-f", "md", "--lang", "en",
+             "--limit", "3").stdout  # fmt: skip
+    assert KEY.findall(md) == [p["person_key"] for p in everyone[:3]]
+    assert note(len(everyone) - 3, len(everyone), "en") in md
+
+
+@pytest.mark.parametrize("command", ["issues", "dupes"])
+def test_issue_and_link_lists_are_cut_alike(sample_db: tuple[Path, Any], command: str) -> None:
+    args: list[str | Path] = [command, "--year", "2017", "--db", sample_db[0]]
+    if command == "dupes":
+        args.append("--rejected")
+    rows = records(*args)
+    assert len(rows) > 7
+    assert records(*args, "--limit", "7") == rows[:7]
+    md = run(*args, "-f", "md", "--limit", "7").stdout
+    assert len([x for x in md.splitlines() if x.startswith("| ")]) == 1 + 7  # header + 7
+    assert note(len(rows) - 7, len(rows)) in md
+    table = run(*args).stdout  # issues: 100 of many; dupes: all 42, no note
+    assert ("未列出" in table) == (len(rows) > TABLE_ROWS)
+    if len(rows) > TABLE_ROWS:
+        assert note(len(rows) - TABLE_ROWS, len(rows)) in table
+
+
+def test_check_cuts_the_printed_list_not_the_fix_list(tmp_path: Path) -> None:
+    out = tmp_path / "fix.csv"
+    folder = SAMPLE / "rosters"
+    res = runner.invoke(app, ["check", str(folder), "--limit", "4", "--out", str(out), "-q"],
+                        env={"COLUMNS": "200"})  # fmt: skip
+    assert res.exit_code in (0, 1), res.output
+    fixes = list(csv.reader(io.StringIO(out.read_text("utf-8-sig"))))
+    total = len(fixes) - 1
+    assert total > 4
+    assert note(total - 4, total) in res.stdout
+
+
+def test_changes_cut_its_persons_not_its_figures(sample_db: tuple[Path, Any]) -> None:
+    db = sample_db[0]
+    args = ["changes", "--from", "2016", "--to", "2017", "--db", db]
+    whole = json.loads(run(*args, "-f", "json").stdout)
+    cut = json.loads(run(*args, "-f", "json", "--limit", "2").stdout)
+    assert cut["persons"] == whole["persons"][:2]
+    assert {k: v for k, v in cut.items() if k != "persons"} == {
+        k: v for k, v in whole.items() if k != "persons"
+    }
+    lines = run(*args, "-f", "csv", "--limit", "4").stdout.splitlines()
+    assert lines == run(*args, "-f", "csv").stdout.splitlines()[:5]
+    n = len(whole["persons"])
+    assert n > TABLE_ROWS
+    table = run(*args).stdout
+    assert note(n - TABLE_ROWS, n) in table
+    assert str(whole["totals"]["entered"]) in table  # the figures are the whole's
+
+
+def test_a_negative_limit_is_refused_with_a_usage_error(sample_db: tuple[Path, Any]) -> None:
+    res = runner.invoke(app, ["persons", "--year", "2017", "--db", str(sample_db[0]),
+                              "--limit", "-1"])  # fmt: skip
+    assert res.exit_code == 2
+    assert "--limit" in res.output and "Traceback" not in res.output
