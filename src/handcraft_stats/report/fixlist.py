@@ -21,7 +21,8 @@ FILL = {"error": "F8CBAD", "warning": "FFE699", "info": "DDEBF7"}
 
 def write_fix_list(frame: pd.DataFrame, path: Path, lang: str = "zh") -> None:
     """An xlsx with one sheet per county (frame: issues.py ISSUE_COLUMNS, masked): the
-    headers bold, the severity coloured, the message wrapped, filters and frozen headers.
+    headers bold, the severity coloured, the field by its label (a county reads 劳动能力,
+    not labor_capacity), the message wrapped, filters and frozen headers.
 
     Written row by row in openpyxl's write-only mode, styles shared: a city's 65,669
     issues took 58.7 s before (asking the sheet for its last row, once per row, reads
@@ -34,8 +35,11 @@ def write_fix_list(frame: pd.DataFrame, path: Path, lang: str = "zh") -> None:
         _layout(ws, columns, len(part))
         ws.append([_cell(ws, label("issue_column", c, lang), font=BOLD) for c in columns])
         severity = columns.index("severity") if "severity" in columns else None
+        field = columns.index("column") if "column" in columns else None
         for row in part.itertuples(index=False, name=None):
             values: list[Any] = [None if v is None or v != v else v for v in row]
+            if field is not None and isinstance(values[field], str):
+                values[field] = label("column", values[field], lang)  # 劳动能力
             if severity is not None:
                 fill = FILLS.get(str(values[severity]), WHITE)
                 values[severity] = _cell(ws, values[severity], fill=fill)

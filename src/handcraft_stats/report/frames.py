@@ -19,6 +19,7 @@ VALUE_SECTIONS = {
     "link_tier": "tier",
     "status": "status",
     "severity": "severity",
+    "column": "column",  # an issue's field: 劳动能力, not labor_capacity
 }
 
 
