@@ -12,10 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from handcraft_stats import Store
 from handcraft_stats.cli import app
 from handcraft_stats.cli.common import TABLE_ROWS
+from handcraft_stats.report.frames import frame_records
+from handcraft_stats.report.text import json_list_pieces, to_csv, to_json
+from handcraft_stats.review import PERSONS_COLUMNS, count_persons, persons, persons_batches
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 KEY = re.compile(r"\bP[0-9a-f]{12}\b")
@@ -123,3 +129,44 @@ def test_a_negative_limit_is_refused_with_a_usage_error(sample_db: tuple[Path, A
                               "--limit", "-1"])  # fmt: skip
     assert res.exit_code == 2
     assert "--limit" in res.output and "Traceback" not in res.output
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.dictionaries(
+                st.sampled_from("abc"),
+                st.one_of(st.none(), st.integers(), st.text(max_size=3), st.booleans()),
+            ),
+            max_size=3,
+        ),
+        max_size=4,
+    )
+)
+def test_a_list_written_in_pieces_is_the_list_written_whole(
+    batches: list[list[dict[str, Any]]],
+) -> None:
+    whole = [item for batch in batches for item in batch]
+    assert "".join(json_list_pieces(iter(batches))) == to_json(whole)
+
+
+def test_persons_come_in_batches_as_one_listing(sample_db: tuple[Path, Any]) -> None:
+    """The json and csv of `hcs persons` are written batch by batch (a province lists
+    millions): the rows are the listing's, in its order, whatever the batch size."""
+    with Store(sample_db[0], read_only=True) as store:
+        for county, limit in ((None, None), ("丰县", None), (None, 9), ("沛县", 3)):
+            frame = persons(store, 2017, "probable", county, limit)
+            want = frame_records(frame)
+            for size in (1, 7, 5000):
+                got = [r for b in persons_batches(store, 2017, "probable", county, limit, size)
+                       for r in b]  # fmt: skip
+                assert got == want
+            if limit is None:
+                assert count_persons(store, 2017, "probable", county) == len(frame)
+        everyone = frame_records(persons(store, 2017))
+    db = sample_db[0]
+    assert run("persons", "--year", "2017", "--db", db, "-f", "json").stdout == to_json(everyone)
+    text = run("persons", "--year", "2017", "--db", db, "-f", "csv").stdout
+    assert text == to_csv(PERSONS_COLUMNS, [list(r.values()) for r in everyone])
+    empty = run("persons", "--year", "2017", "--db", db, "-f", "json", "--county", "无此县")
+    assert empty.stdout == "[]\n"

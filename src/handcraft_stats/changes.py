@@ -8,20 +8,16 @@ ran over 600 s and 20 GB."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from .classify import WINGS
 from .export_rows import mask_id_sql
+from .memory import bounded_memory
 from .report.tables import CHANGES, CHECKS
 from .store import Store
 from .tiers import require_tier
@@ -153,7 +149,7 @@ def changes(store: Store, y1: int, y2: int, tier: str = "probable") -> Changes:
     store.require_periods(y1, y2)
     con = store.con
     params = {"y1": y1, "y2": y2, "tier": tier}
-    with _bounded(store):  # the temporary table may spill to its folder: used within
+    with bounded_memory(store.con):  # the temporary table may spill to its folder: used within
         con.execute(f"CREATE OR REPLACE TEMP TABLE changed AS WITH {FLAGGED} SELECT * FROM f",
                     params)  # fmt: skip
         try:
@@ -185,38 +181,6 @@ def changes(store: Store, y1: int, y2: int, tier: str = "probable") -> Changes:
         "checks": {c: totals[c] for c in CHECKS},
     }  # fmt: skip
     return Changes(doc, rows)
-
-
-# DuckDB may take 80 % of the memory by default; here Python then holds the listed persons
-# too. Matching two periods of 10M persons peaked at 19.5 GB and took 248 s; bounded to
-# 6 GB (spilling to a temporary folder) 9.3 GB and 142 s.
-SHARE = 0.4
-
-
-@contextmanager
-def _bounded(store: Store) -> Iterator[None]:
-    """DuckDB bounded to SHARE of the machine's memory while the block runs, spilling to a
-    temporary folder of this process (DuckDB makes it when it spills and removes it when
-    the connection closes; once used it can no longer be switched back)."""
-    con = store.con
-    try:
-        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # not on this system: DuckDB's default
-        yield
-        return
-    spill = Path(tempfile.gettempdir()) / f"hcs-duckdb-{os.getpid()}"
-    with suppress(duckdb.Error):  # a folder already spilled into cannot be switched
-        con.execute(f"SET temp_directory = '{spill}'")
-    rows = con.execute("SELECT current_setting('memory_limit')").fetchall()
-    before = str(rows[0][0]) if rows else None
-    con.execute(f"SET memory_limit = '{max(1, int(total * SHARE) >> 20)}MiB'")
-    try:
-        yield
-    finally:
-        if before is None:
-            con.execute("RESET memory_limit")
-        else:  # the connection's own limit again
-            con.execute(f"SET memory_limit = '{before}'")
 
 
 def _person_rows(store: Store) -> pa.Table:

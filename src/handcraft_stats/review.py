@@ -8,6 +8,7 @@ periods that `record_decisions` returns (pipeline.relink).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pandas as pd
 
 from .errors import RefusedFile, UsageError
 from .link import REASON_TIER, TIERS, require_tier
+from .memory import bounded_memory
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .read import read_file
@@ -163,31 +165,64 @@ def evidence(r: dict[str, Any], lang: str = "zh") -> str:
     return label("link", str(reason), lang)
 
 
+def _persons_sql(limit: int | None) -> str:
+    """One row per person of the period at `tier`, masked, with every record's
+    provenance (file!sheet!row), by counties and name."""
+    from .export_rows import mask_id_sql  # it imports this module
+
+    return f"""WITH m AS (
+          SELECT pr.person_key,
+            string_agg(DISTINCT pr.county, '、' ORDER BY pr.county) AS counties,
+            string_agg(r.source_file || '!' || r.source_sheet || '!' || r.source_row, '; '
+                       ORDER BY r.record_id) AS provenance,
+            bool_or(pr.county = $county) AS here
+          FROM person_records pr JOIN records r ON r.record_id = pr.record_id
+          WHERE pr.period = $year AND pr.tier = $tier GROUP BY pr.person_key)
+       SELECT p.person_key, p.name, coalesce({mask_id_sql("p.id_number")}, '') AS id_number,
+              strftime(p.birth_date, '%Y-%m-%d') AS birth_date, m.counties, p.records,
+              m.provenance, p.class, p.wing, p.status, p.exit_year, p.probable
+       FROM persons p JOIN m USING (person_key)
+       WHERE p.period = $year AND p.tier = $tier AND ($county IS NULL OR m.here)
+       ORDER BY m.counties, p.name, p.person_key
+       {"" if limit is None else f"LIMIT {int(limit)}"}"""
+
+
 def persons(
-    store: Store, year: int, tier: str = "probable", county: str | None = None
-) -> pd.DataFrame:
-    """One row per person of the period at `tier`, masked, with every record's provenance."""
+    store: Store, year: int, tier: str = "probable", county: str | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """One row per person of the period at `tier` (the first `limit`), masked, with every
+    record's provenance."""
     check_period(store, year, tier)
-    frame = _query(
-        store,
-        """WITH m AS (
-              SELECT pr.person_key,
-                string_agg(DISTINCT pr.county, '、' ORDER BY pr.county) AS counties,
-                string_agg(r.source_file || '!' || r.source_sheet || '!' || r.source_row, '; '
-                           ORDER BY r.record_id) AS provenance,
-                bool_or(pr.county = $county) AS here
-              FROM person_records pr JOIN records r ON r.record_id = pr.record_id
-              WHERE pr.period = $year AND pr.tier = $tier GROUP BY pr.person_key)
-           SELECT p.person_key, p.name, p.id_number, p.birth_date, m.counties, p.records,
-                  m.provenance, p.class, p.wing, p.status, p.exit_year, p.probable
-           FROM persons p JOIN m USING (person_key)
-           WHERE p.period = $year AND p.tier = $tier AND ($county IS NULL OR m.here)
-           ORDER BY m.counties, p.name, p.person_key""",
-        {"year": year, "tier": tier, "county": county},
-    )
-    frame["id_number"] = frame["id_number"].map(_masked(mask_id))
-    frame["birth_date"] = _iso(frame["birth_date"])
+    params = {"year": year, "tier": tier, "county": county}
+    frame = _query(store, _persons_sql(limit), params)
     return frame[PERSONS_COLUMNS].reset_index(drop=True)
+
+
+def persons_batches(
+    store: Store, year: int, tier: str = "probable", county: str | None = None,
+    limit: int | None = None, size: int = 20_000,
+) -> Iterator[list[dict[str, Any]]]:  # fmt: skip
+    """`persons` as JSON-ready rows, `size` at a time: a province's millions of persons
+    are written without being held (DuckDB bounded to a share of the memory meanwhile)."""
+    check_period(store, year, tier)
+    params = {"year": year, "tier": tier, "county": county}
+    with bounded_memory(store.con):
+        reader = store.con.sql(_persons_sql(limit), params=params).to_arrow_reader(size)
+        for batch in reader:
+            yield batch.to_pylist()
+
+
+def count_persons(
+    store: Store, year: int, tier: str = "probable", county: str | None = None
+) -> int:
+    """How many persons `persons` lists."""
+    row = store.con.execute(
+        """SELECT count(DISTINCT person_key) FROM person_records
+           WHERE period = $year AND tier = $tier AND ($county IS NULL OR county = $county)""",
+        {"year": year, "tier": tier, "county": county},
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def read_decisions(path: Path) -> pd.DataFrame:

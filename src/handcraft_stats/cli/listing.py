@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table as RichTable
 
@@ -27,16 +27,17 @@ def show_frame(
     lang: str = "zh",
     section: str = "column",
     limit: int | None = None,
+    total: int | None = None,
 ) -> None:
     """json/csv: every column, English codes, plain stdout. table: the chosen columns with
     labels in `lang` (from `section` of labels.toml), long text wrapped (a terminal is
     narrow). md: every column, labelled. `limit`: at most that many rows (a table and md
-    say how many more there are)."""
+    say how many more there are of `total`, by default the frame's rows)."""
     from ..report.frames import frame_records, frame_table
     from ..report.tables import capped
     from ..report.text import to_csv, to_json, to_markdown
 
-    total = len(frame)
+    total = len(frame) if total is None else total
     if limit is not None and total > limit:
         frame = frame.head(limit)
     if fmt is Format.json:
@@ -50,6 +51,26 @@ def show_frame(
     else:
         codes = list(table_columns or frame.columns)
         _print(capped(frame_table(frame, title, codes, lang, section), None, lang, total), codes)
+
+
+def stream_rows(
+    columns: Sequence[str], batches: Iterable[list[dict[str, Any]]], fmt: Format
+) -> None:
+    """json or csv of JSON-ready rows coming batch by batch, written as they come: the
+    same text as `show_frame` of all of them, never all held."""
+    from ..report.text import json_list_pieces, to_csv
+
+    if fmt is Format.json:
+        for piece in json_list_pieces(batches):
+            write_out(piece)
+        return
+    first = True
+    for batch in batches:
+        text = to_csv(columns, [[r[c] for c in columns] for r in batch])
+        write_out(text if first else text.split("\n", 1)[1])
+        first = False
+    if first:
+        write_out(to_csv(columns, []))
 
 
 def _print(table: Table, codes: list[str]) -> None:

@@ -21,7 +21,7 @@ from .common import (
     row_limit,
     use_settings,
 )  # fmt: skip
-from .listing import show_frame
+from .listing import show_frame, stream_rows
 
 TABLE_COLUMNS = ("person_key", "name", "id_number", "counties", "class", "wing", "status",
                  "provenance")  # fmt: skip
@@ -39,11 +39,17 @@ def persons_cmd(
     Example: hcs persons --year 2017 --county 丰县 --format csv > 丰县.csv
     """
     from ..report.labels import title
-    from ..review import persons
+    from ..review import PERSONS_COLUMNS, count_persons, persons, persons_batches
     from ..store import Store
 
     use_settings(config)
+    shown = row_limit(limit, fmt)
     with Store(db, read_only=True) as store:
-        frame = persons(store, year, link.value, county)
-    heading = title("persons", lang.value, year=year, n=len(frame))
-    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value, limit=row_limit(limit, fmt))
+        if fmt in (Format.json, Format.csv):  # written as they come: a province has millions
+            batches = persons_batches(store, year, link.value, county, shown)
+            return stream_rows(PERSONS_COLUMNS, batches, fmt)
+        frame = persons(store, year, link.value, county, shown)
+        cut = shown is not None and len(frame) == shown
+        total = count_persons(store, year, link.value, county) if cut else len(frame)
+    heading = title("persons", lang.value, year=year, n=total)
+    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value, total=total)

@@ -33,6 +33,19 @@ def json_pieces(head: dict[str, Any], key: str, batches: Iterable[list[Any]]) ->
     yield "]\n}\n" if first else "\n  ]\n}\n"
 
 
+def json_list_pieces(batches: Iterable[list[Any]]) -> Iterator[str]:
+    """`to_json(items)` of a list in pieces, the items coming batch by batch."""
+    first = True
+    for batch in batches:
+        parts = []
+        for item in batch:
+            body = json.dumps(item, ensure_ascii=False, indent=2, default=str)
+            parts.append(("[\n" if first else ",\n") + textwrap.indent(body, "  "))
+            first = False
+        yield "".join(parts)
+    yield "[]\n" if first else "\n]\n"
+
+
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
