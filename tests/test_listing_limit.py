@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -20,7 +20,7 @@ from handcraft_stats import Store
 from handcraft_stats.cli import app
 from handcraft_stats.cli.common import TABLE_ROWS
 from handcraft_stats.report.frames import frame_records
-from handcraft_stats.report.text import json_list_pieces, to_csv, to_json
+from handcraft_stats.report.text import json_list_pieces, json_pieces, to_csv, to_json
 from handcraft_stats.review import PERSONS_COLUMNS, count_persons, persons, persons_batches
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -148,6 +148,20 @@ def test_a_list_written_in_pieces_is_the_list_written_whole(
 ) -> None:
     whole = [item for batch in batches for item in batch]
     assert "".join(json_list_pieces(iter(batches))) == to_json(whole)
+
+
+@given(st.lists(st.lists(st.text(max_size=4), max_size=3), max_size=3))
+@example([["杨\x85丽", "\u2028"], ["王芳"]])
+def test_a_document_written_in_pieces_is_the_document_written_whole(
+    batches: list[list[str]],
+) -> None:
+    """`hcs changes` writes its persons this way: a name holding U+0085 or U+2028 (line
+    breaks to textwrap, not to JSON) came out with spaces inside it."""
+    items = [[{"name": t} for t in b] for b in batches]
+    head = {"from": 2016, "to": 2017}
+    whole = {**head, "persons": [i for b in items for i in b]}
+    assert "".join(json_pieces(head, "persons", iter(items))) == to_json(whole)
+    assert json.loads(to_json(whole)) == whole
 
 
 def test_persons_come_in_batches_as_one_listing(sample_db: tuple[Path, Any]) -> None:

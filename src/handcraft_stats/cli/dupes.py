@@ -56,12 +56,15 @@ def dupes_cmd(
     Example: hcs dupes --year 2017 --tier probable --format csv > dupes.csv
     """
     from ..report.labels import title
-    from ..review import dupes
+    from ..review import count_dupes, dupes
     from ..store import Store
 
     use_settings(config)
+    shown = row_limit(limit, fmt)
+    chosen = (county, reason, tier.value if tier else None, rejected)
     with Store(db, read_only=True) as store:
-        frame = dupes(store, year, link.value, county, reason, tier.value if tier else None,
-                      rejected, lang.value)  # fmt: skip
-    heading = title("dupes", lang.value, year=year, n=len(frame))
-    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value, limit=row_limit(limit, fmt))
+        frame = dupes(store, year, link.value, *chosen, lang.value, shown)
+        cut = shown is not None and len(frame) == shown
+        total = count_dupes(store, year, link.value, *chosen) if cut else len(frame)
+    heading = title("dupes", lang.value, year=year, n=total)
+    show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value, total=total)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -27,7 +26,7 @@ def json_pieces(head: dict[str, Any], key: str, batches: Iterable[list[Any]]) ->
         parts = []
         for item in batch:
             body = json.dumps(item, ensure_ascii=False, indent=2, default=str)
-            parts.append(("\n" if first else ",\n") + textwrap.indent(body, "    "))
+            parts.append(("\n" if first else ",\n") + _indented(body, "    "))
             first = False
         yield "".join(parts)
     yield "]\n}\n" if first else "\n  ]\n}\n"
@@ -40,10 +39,17 @@ def json_list_pieces(batches: Iterable[list[Any]]) -> Iterator[str]:
         parts = []
         for item in batch:
             body = json.dumps(item, ensure_ascii=False, indent=2, default=str)
-            parts.append(("[\n" if first else ",\n") + textwrap.indent(body, "  "))
+            parts.append(("[\n" if first else ",\n") + _indented(body, "  "))
             first = False
         yield "".join(parts)
     yield "[]\n" if first else "\n]\n"
+
+
+def _indented(body: str, prefix: str) -> str:
+    """`body`'s lines (split at "\n" only) each led by `prefix`. Not textwrap.indent: it
+    also splits at U+0085, U+2028 and the like, which json.dumps leaves in strings, and
+    so put spaces inside a name that held one."""
+    return prefix + body.replace("\n", "\n" + prefix)
 
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
