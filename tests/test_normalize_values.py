@@ -6,6 +6,7 @@ import math
 import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -578,3 +579,57 @@ def test_frame_columns_have_the_type_pandas_infers_from_the_values(values: list[
     got = pd.Series(_column("name", array))
     want = pd.Series(list(values))
     pd.testing.assert_series_equal(got, want)
+
+
+INVISIBLES = ["\u200b", "\ufeff", "\u200c", "\u200d", "\u2060", "\u00ad", "\u200e", "\u202c"]
+
+
+@pytest.mark.parametrize("mark", INVISIBLES)
+def test_characters_that_show_as_nothing_are_dropped_everywhere(mark: str) -> None:
+    """Pasted from a web page or a chat message: the cell looks right, and was read as a
+    malformed ID, another woman's name, a bad amount or date, an unknown value."""
+    from handcraft_stats.normalize.idnumber import IdStatus, normalize_id
+
+    found = normalize_id(mark + "320321198001010024")
+    assert (found.status, found.value) == (IdStatus.VALID, "320321198001010024")
+    assert normalize_id("3203211980" + mark + "01010024").status is IdStatus.VALID
+    assert normalize_name("杨" + mark + "丽") == normalize_name("杨丽") == "杨丽"
+    assert pinyin_key(normalize_name(mark + "张莉") or "") == "zhangli"
+    assert parse_money("3,500" + mark) == Parsed(Decimal("3500.00"))
+    assert parse_money(mark + "1.2万") == Parsed(Decimal("12000.00"))
+    assert parse_count("3次" + mark) == parse_count("3次")
+    assert parse_date("2017-08-10" + mark) == Parsed(date(2017, 8, 10))
+    assert parse_year(mark + "2017年") == parse_year("2017年")
+    assert normalize_phone("138" + mark + "12345678") == "13812345678"
+    assert VOCAB.lookup("willing", "愿意" + mark) == VOCAB.lookup("willing", "愿意")
+    assert VOCAB.lookup("willing", mark) == VOCAB.lookup("willing", "")
+    assert clean_text(mark + "凤城街道" + mark) == "凤城街道"
+    assert text_or_none(mark) is None and text_or_none(mark + " ") is None
+    assert squash("姓" + mark + "名") == "姓名"
+
+
+def test_every_invisible_character_is_unprintable() -> None:
+    """`nfkc` translates only texts that are not printable: it relies on this."""
+    from handcraft_stats.normalize.text import INVISIBLE
+
+    assert INVISIBLE and not any(chr(c).isprintable() for c in INVISIBLE)
+
+
+def test_a_woman_written_with_a_zero_width_space_is_the_same_woman(tmp_path: Path) -> None:
+    from conftest import HEADER, ID_A, ingested
+    from handcraft_stats import Store
+
+    def rows(name: str, ident: str) -> list[list[object]]:
+        return [HEADER, [1, name, ident, "普通劳动力", "是", "手工编织"]]
+
+    db = ingested(tmp_path, {
+        "丰县2017年花名册.xlsx": rows("杨丽", ID_A),
+        "沛县2017年花名册.xlsx": rows("杨\u200b丽", "\ufeff" + ID_A),
+    })  # fmt: skip
+    with Store(db, read_only=True) as store:
+        persons = store.df("SELECT name, counties FROM persons WHERE tier = 'certain'")
+        issues = store.df("SELECT code FROM issues")
+    assert persons.values.tolist() == [["杨丽", 2]]
+    assert "id_malformed" not in set(issues["code"]) and not any(
+        c.startswith("id_") for c in issues["code"]
+    )

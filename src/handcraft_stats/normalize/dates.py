@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from datetime import date, datetime, timedelta
 
-from handcraft_stats.normalize.text import BAD_VALUE, Parsed, is_blank
+from handcraft_stats.normalize.text import BAD_VALUE, Parsed, is_blank, nfkc
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's 1900 leap-year bug
 # Serials from 1920-01-01 (a woman of 97 in 2017: birth dates come as serials when a
@@ -48,7 +47,7 @@ def _from_number(number: float) -> date | None:
 
 
 def _from_text(raw: object) -> date | None:
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = nfkc(str(raw)).strip()
     text = _RE_TIME.sub("", text)
     text = "".join(text.split())
     match = _RE_COMPACT.fullmatch(text) or _RE_SEPARATED.fullmatch(text)
@@ -90,7 +89,7 @@ def parse_birth(raw: object) -> Parsed[date]:
     found = parse_date(raw)
     if found.problem is None or not isinstance(raw, str):
         return found
-    text = "".join(unicodedata.normalize("NFKC", raw).split())
+    text = "".join(nfkc(raw).split())
     match = _RE_YEAR_MONTH.fullmatch(text) or _RE_COMPACT_MONTH.fullmatch(text)
     if match and _DATE_YEARS[0] <= int(match[1]) <= _DATE_YEARS[1] and 1 <= int(match[2]) <= 12:
         return Parsed(None)
@@ -107,7 +106,7 @@ def _year(raw: object) -> int | None:
         if math.isfinite(number) and YEAR_MIN <= number < YEAR_MAX + 1:
             return int(number)  # 2017 or 2017.12 typed into a numeric cell
     if isinstance(raw, str):
-        text = "".join(unicodedata.normalize("NFKC", raw).split())
+        text = "".join(nfkc(raw).split())
         match = _RE_YEAR.fullmatch(text)
         if match:
             return int(match.group(1))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,7 +12,7 @@ from operator import mul
 
 import numpy as np
 
-from handcraft_stats.normalize.text import is_blank
+from handcraft_stats.normalize.text import is_blank, nfkc
 
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _CHECK_CHARS = "10X98765432"
@@ -78,7 +77,7 @@ def _birth_date(yyyymmdd: str) -> date | None:
 
 
 def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = nfkc(text).translate(_QUOTES)
     return "".join(text.split()).upper()
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sys
-import unicodedata
 from collections.abc import Callable, Mapping
 from functools import cache
 from importlib.resources import files
 from types import ModuleType
 
-from handcraft_stats.normalize.text import is_blank
+from handcraft_stats.normalize.text import is_blank, nfkc
 
 
 def _import_zhconv() -> ModuleType:
@@ -40,7 +39,7 @@ def normalize_name(raw: object) -> str | None:
     """NFKC, all white space removed (U+3000 too), traditional → simplified; blank → None."""
     if is_blank(raw):
         return None
-    text = "".join(unicodedata.normalize("NFKC", str(raw)).split())
+    text = "".join(nfkc(str(raw)).split())
     if not text:
         return None
     _load_dictionary()

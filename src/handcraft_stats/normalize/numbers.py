@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from handcraft_stats.normalize.text import BAD_VALUE, Parsed, is_blank
+from handcraft_stats.normalize.text import BAD_VALUE, Parsed, is_blank, nfkc
 
 CENT = Decimal("0.01")
 MONEY_LIMIT = Decimal(10) ** 12  # the store's DECIMAL(14,2): larger amounts are not money
@@ -23,7 +22,7 @@ _COUNT_SUFFIXES = ("次", "期", "场")
 
 
 def _squeeze(raw: object) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(raw)).split())
+    return "".join(nfkc(str(raw)).split())
 
 
 def _decimal(text: str) -> Decimal | None:

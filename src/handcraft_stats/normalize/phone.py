@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
-
-from handcraft_stats.normalize.text import is_blank
+from handcraft_stats.normalize.text import is_blank, nfkc
 
 
 def normalize_phone(raw: object) -> str | None:
@@ -13,10 +11,7 @@ def normalize_phone(raw: object) -> str | None:
         return raw  # the usual cell: already digits only
     if is_blank(raw) or isinstance(raw, bool):
         return None
-    if isinstance(raw, float) and raw.is_integer():
-        text = str(int(raw))
-    else:
-        text = unicodedata.normalize("NFKC", str(raw))
+    text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else nfkc(str(raw))
     digits = "".join(ch for ch in text if "0" <= ch <= "9")
     return digits or None
 

@@ -12,6 +12,15 @@ BAD_VALUE = "bad_value"
 UNKNOWN_VALUE = "unknown_value"
 
 _NA_TYPES = frozenset({"NAType", "NaTType"})
+# Characters that show as nothing, pasted into cells from web pages and chat messages: soft
+# hyphen, Mongolian vowel separator, zero-width space / non-joiner / joiner, the direction
+# marks, embeddings and isolates, word joiner and invisible operators, and the byte-order
+# mark (U+FEFF, also a zero-width no-break space). NFKC keeps them all, so "\u200b3203…"
+# was a malformed ID and "杨\u200b丽" a name of its own; `nfkc` drops them.
+INVISIBLE = dict.fromkeys(
+    [0x00AD, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065),
+     *range(0x2066, 0x2070), 0xFEFF]
+)  # fmt: skip
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")"})
 
 
@@ -35,6 +44,14 @@ def is_blank(raw: object) -> bool:
     return type(raw).__name__ in _NA_TYPES
 
 
+def nfkc(text: str) -> str:
+    """NFKC without the characters that show as nothing (`INVISIBLE`): every normaliser
+    reads text through it."""
+    text = unicodedata.normalize("NFKC", text)
+    # every INVISIBLE character is unprintable: most texts are spared the translation
+    return text if text.isprintable() else text.translate(INVISIBLE)
+
+
 def is_ideograph(char: str) -> bool:
     """A CJK unified ideograph (U+4E00-U+9FFF): NFKC leaves it as it is and `squash`
     neither drops nor changes it, so a text starting with one squashes to a text
@@ -56,7 +73,7 @@ def clean_text(raw: object) -> str:
         return raw.strip()
     if is_blank(raw):
         return ""
-    return unicodedata.normalize("NFKC", _to_str(raw)).strip()
+    return nfkc(_to_str(raw)).strip()
 
 
 def text_or_none(raw: object) -> str | None:
@@ -64,15 +81,15 @@ def text_or_none(raw: object) -> str | None:
     if type(raw) is str:
         if not raw or raw.isspace():
             return None
-        return raw.strip() if raw.isascii() else unicodedata.normalize("NFKC", raw).strip()
-    return None if is_blank(raw) else clean_text(raw)
+        return raw.strip() if raw.isascii() else nfkc(raw).strip() or None
+    return None if is_blank(raw) else clean_text(raw) or None
 
 
 def squash(raw: object) -> str:
     """NFKC, every white space removed, brackets unified to ASCII ``()``: a matching key."""
     if is_blank(raw):
         return ""
-    text = unicodedata.normalize("NFKC", _to_str(raw))
+    text = nfkc(_to_str(raw))
     return "".join(text.split()).translate(_BRACKETS)
 
 
