@@ -280,3 +280,26 @@ def test_ingest_of_a_folder_without_rosters_makes_no_database(tmp_path: Path) ->
     res = CliRunner().invoke(app, ["ingest", str(empty), "--db", str(db)])
     assert res.exit_code == 2 and "no roster files found" in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rosters"]
+
+
+def test_the_ingest_report_speaks_the_users_language(roster_dir: Path, tmp_path: Path) -> None:
+    """A table or md report has Chinese headings and statuses (CLI.md: human formats are
+    Chinese unless --lang en); its csv keeps the codes of json."""
+    (roster_dir / "沛县2017.xlsx").write_bytes(b"this is not a workbook")
+    db = tmp_path / "t.duckdb"
+    zh = run("ingest", roster_dir, "--db", db, "-q")
+    assert zh.exit_code == 1  # type: ignore[attr-defined]
+    text = zh.stdout  # type: ignore[attr-defined]
+    for words in ("县(市、区)", "已导入", "拒收", "合计", "拒收的文件", "跳过的行（按类型）",
+                  "2017年人数", "title  标题行"):  # fmt: skip
+        assert words in text, words
+    assert "ingested" not in text and "files landed" not in text.lower()
+    en = run("ingest", roster_dir, "--db", db, "-q", "--lang", "en", "--format", "md")
+    md = en.stdout  # type: ignore[attr-defined]
+    assert "| File | County | Year | Status |" in md and "| Unchanged |" in md
+    assert "## Refused" in md and "| Files landed | 1 |" in md
+    csv_text = run("ingest", roster_dir, "--db", db, "-q", "--format", "csv").stdout  # type: ignore[attr-defined]
+    assert csv_text.splitlines()[0] == "file,county,year,status,sheets,records,skipped,issues"
+    assert {line.split(",")[3] for line in csv_text.splitlines()[1:]} == {"unchanged", "refused"}
+    check = run("check", roster_dir, "-q", "--lang", "en").stdout  # type: ignore[attr-defined]
+    assert "Checked" in check and "Rows skipped by kind" in check

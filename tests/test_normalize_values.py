@@ -21,7 +21,14 @@ from handcraft_stats.normalize.frame import _column
 from handcraft_stats.normalize.names import normalize_name, pinyin_key
 from handcraft_stats.normalize.numbers import parse_count, parse_money
 from handcraft_stats.normalize.phone import mask_phone, normalize_phone
-from handcraft_stats.normalize.text import Parsed, clean_text, is_blank, squash, text_or_none
+from handcraft_stats.normalize.text import (
+    INVISIBLE,
+    Parsed,
+    clean_text,
+    is_blank,
+    squash,
+    text_or_none,
+)
 from handcraft_stats.normalize.vocab import FIELDS, Vocabulary
 
 FULL_WIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
@@ -55,9 +62,9 @@ def _slow_text(raw: object) -> str | None:
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return None
     if isinstance(raw, str):
-        if not raw.strip():
-            return None
-        return unicodedata.normalize("NFKC", raw).strip()
+        text = unicodedata.normalize("NFKC", raw)
+        text = "".join(c for c in text if ord(c) not in INVISIBLE).strip()
+        return text or None
     return clean_text(raw)
 
 
@@ -67,14 +74,19 @@ def test_blank_white_space_of_every_kind(code: int) -> None:
 
 
 def test_blank_is_strip_for_every_character() -> None:
-    """`isspace` (the fast path) and `strip` agree on what white space is."""
+    """`isspace` (the fast path) and `strip` agree on what white space is; the characters
+    that show as nothing are blank too."""
     for c in map(chr, range(0x110000)):
-        assert is_blank(c) is (not c.strip()), hex(ord(c))
+        assert is_blank(c) is (not c.strip() or ord(c) in INVISIBLE), hex(ord(c))
 
 
 @given(
     st.one_of(
-        st.text(), st.none(), st.floats(), st.integers(), st.text(alphabet="  ＡＢ１\u3000\t丽a")
+        st.text(),
+        st.none(),
+        st.floats(),
+        st.integers(),
+        st.text(alphabet="  ＡＢ１\u3000\t丽a\u200b\ufeff\xad"),
     )
 )
 def test_text_fast_paths_keep_their_definitions(raw: object) -> None:

@@ -62,8 +62,10 @@ def test_the_table_report_lists_refused_and_skipped_sheets(tmp_path: Path) -> No
     res = run("check", f)
     assert res.exit_code == 1  # type: ignore[attr-defined]
     out = res.stdout  # type: ignore[attr-defined]
-    assert "sheets refused" in out and "华山镇" in out and "联系电话" in out
-    assert "sheets skipped" in out and "汇总" in out
+    assert "拒收的工作表" in out and "华山镇" in out and "联系电话" in out
+    assert "跳过的工作表" in out and "汇总" in out
+    out = run("check", f, "--lang", "en").stdout  # type: ignore[attr-defined]
+    assert "Sheets refused" in out and "Sheets skipped" in out
 
 
 def test_a_file_whose_every_roster_lacks_the_id_names_the_headers_as_written(

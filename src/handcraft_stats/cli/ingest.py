@@ -33,7 +33,7 @@ from .common import (
     write_out,
 )  # fmt: skip
 from .issues import OutOpt, UnmaskedOpt, show_issues, write_issues
-from .render import ingest_tables, print_tables
+from .render import FILE_COLUMNS, file_rows, ingest_tables, print_tables
 from .spark import DEFAULT_MASTER, Engine, IngestEngineOpt, MasterOpt, ParquetOutOpt
 
 if TYPE_CHECKING:
@@ -43,8 +43,9 @@ if TYPE_CHECKING:
 
 
 def show_report(
-    report: IngestReport, fmt: Format, quiet: bool, issues: pd.DataFrame | None = None
-) -> None:
+    report: IngestReport, fmt: Format, quiet: bool, issues: pd.DataFrame | None = None,
+    lang: str = "zh",
+) -> None:  # fmt: skip
     from ..report.tables import Table
     from ..report.text import to_csv, to_json, to_markdown
 
@@ -52,14 +53,14 @@ def show_report(
         f.reason = mask_digits(f.reason)
     for f in report.files:
         f.sheets_refused = {s: mask_digits(r) for s, r in f.sheets_refused.items()}
-    tables: list[Table] = ingest_tables(report)
+    tables: list[Table] = ingest_tables(report, lang)
     if fmt is Format.json:
         doc = report.to_dict()
         if issues is not None:
             doc["issues"] = issues.astype(object).where(issues.notna(), None).to_dict("records")
         write_out(to_json(doc))
-    elif fmt is Format.csv:
-        write_out(to_csv(tables[0].columns, tables[0].rows))
+    elif fmt is Format.csv:  # the files, with the codes of json
+        write_out(to_csv(FILE_COLUMNS, file_rows(report)))
     elif fmt is Format.md:
         write_out(to_markdown(tables))
     else:
@@ -118,9 +119,9 @@ def ingest_cmd(
     paths: PathsArg, db: DbOpt = DEFAULT_DB, config: ConfigOpt = None,
     county: CountyOpt = None, year: YearOpt = None, fmt: FormatOpt = Format.table,
     strict: StrictOpt = False, jobs: JobsOpt = None, replace: ReplaceOpt = False,
-    wait: WaitOpt = 600.0, quiet: QuietOpt = False, debug: DebugOpt = False,
-    engine: IngestEngineOpt = Engine.duckdb, parquet: ParquetOutOpt = None,
-    master: MasterOpt = DEFAULT_MASTER,
+    wait: WaitOpt = 600.0, lang: LangOpt = Lang.zh, quiet: QuietOpt = False,
+    debug: DebugOpt = False, engine: IngestEngineOpt = Engine.duckdb,
+    parquet: ParquetOutOpt = None, master: MasterOpt = DEFAULT_MASTER,
 ) -> None:  # fmt: skip
     """Read rosters (files or folders), check, normalise, link persons, store. Two runs
     into one database take turns: the second waits up to --wait seconds (then exit 3).
@@ -139,7 +140,7 @@ def ingest_cmd(
     roomy_heap()
     if spark.check_engine(engine, parquet):  # --engine spark: a Parquet dataset, no database
         report = spark.spark_ingest(paths, parquet, master, config, county, year, quiet)
-        show_report(report, fmt, quiet)
+        show_report(report, fmt, quiet, lang=lang.value)
         raise typer.Exit(1 if report.data_problems(strict) else 0)
     settings = use_settings(config)
     find_files(paths)  # no input files: exit 2 before any database or lock file is made
@@ -158,7 +159,7 @@ def ingest_cmd(
         progress(quiet) as on_progress,
     ):
         report = ingest(paths, store, settings, county, year, on_progress, jobs, replace)
-    show_report(report, fmt, quiet)
+    show_report(report, fmt, quiet, lang=lang.value)
     if report.data_problems(strict):
         raise typer.Exit(1)
 
@@ -192,7 +193,7 @@ def check_cmd(
     if fmt is Format.csv:
         show_issues(found, fmt, "", lang.value, out, row_limit(limit, fmt))
     else:
-        show_report(report, fmt, quiet, found if fmt is Format.json else None)
+        show_report(report, fmt, quiet, found if fmt is Format.json else None, lang.value)
         if fmt is not Format.json:
             heading = title("check", lang.value, n=len(found))
             show_issues(found, fmt, heading, lang.value, out, row_limit(limit, fmt))

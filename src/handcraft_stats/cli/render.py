@@ -52,46 +52,54 @@ def print_tables(console: Console, tables: Sequence[Table], title: str = "") -> 
         console.print()
 
 
+FILE_COLUMNS = ["file", "county", "year", "status", "sheets", "records", "skipped", "issues"]
+
+
+def file_rows(report: IngestReport) -> list[list[Any]]:
+    """One row per file (FILE_COLUMNS), status as its code: the csv of the report."""
+    return [[f.name, f.county or "", str(f.period or ""), f.status, f.sheets, f.records,
+             sum(f.rows_skipped_by_kind.values()), sum(f.issues_by_code.values())]
+            for f in report.files]  # fmt: skip
+
+
 def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
+    """The ingest or check report as tables, titles, headings and statuses in `lang`
+    (labels.toml `[ingest]`, `[file_status]`); codes keep their code beside the label."""
     from ..report.labels import label
     from ..report.tables import Table
 
+    def t(key: str, **figures: object) -> str:
+        return label("ingest", key, lang).format(**figures)
+
     d = report.to_dict()
-    files = Table(
-        "files", ["file", "county", "year", "status", "sheets", "records", "skipped", "issues"],
-        [[f.name, f.county or "", str(f.period or ""), f.status, f.sheets, f.records,
-          sum(f.rows_skipped_by_kind.values()), sum(f.issues_by_code.values())]
-         for f in report.files],
-    )  # fmt: skip
-    totals = Table("totals", ["", "count"], [
-        ["files", d["files"]], ["files landed", d["files_landed"]],
-        ["files unchanged", d["files_unchanged"]], ["files refused", d["files_refused"]],
-        ["sheets", d["sheets"]], ["records", d["records"]],
-        *[[f"persons {p}", n] for p, n in d["persons_by_period"].items()],
-    ])  # fmt: skip
-    parts = [files, totals]
+    rows = [[*r[:3], label("file_status", r[3], lang), *r[4:]] for r in file_rows(report)]
+    parts = [Table(t("files"), [t(c) for c in FILE_COLUMNS], rows)]
+    parts.append(Table(t("totals"), ["", t("count")], [
+        [t("files"), d["files"]], [t("files_landed"), d["files_landed"]],
+        [t("files_unchanged"), d["files_unchanged"]], [t("files_refused"), d["files_refused"]],
+        [t("sheets"), d["sheets"]], [t("records"), d["records"]],
+        *[[t("persons", period=p), n] for p, n in d["persons_by_period"].items()],
+    ]))  # fmt: skip
     for key, section in (("rows_skipped_by_kind", "skip"), ("issues_by_code", "issue"),
                          ("links_by_reason", "link")):  # fmt: skip
-        rows = [[f"{k}  {label(section, k, lang)}", n] for k, n in d[key].items()]
-        parts.append(Table(key.replace("_", " "), ["", "count"], rows))
+        counts = [[f"{k}  {label(section, k, lang)}", n] for k, n in d[key].items()]
+        parts.append(Table(t(key), ["", t("count")], counts))
     unknown = sorted({c for f in report.files for c in f.unknown_columns})
     if unknown:
-        parts.append(Table("columns kept but not known", ["column"], [[c] for c in unknown]))
+        parts.append(Table(t("unknown_columns"), [t("column")], [[c] for c in unknown]))
     if report.refused:
-        parts.append(
-            Table("refused", ["file", "reason"], [[f.path, f.reason] for f in report.refused])
-        )
+        parts.append(Table(t("refused"), [t("file"), t("reason")],
+                           [[f.path, f.reason] for f in report.refused]))  # fmt: skip
     if report.sheets_refused:
         parts.append(Table(
-            "sheets refused (the files' other sheets landed)", ["file", "sheet", "reason"],
+            t("sheets_refused"), [t("file"), t("sheet"), t("reason")],
             [[f.path, sheet, reason] for f, sheet, reason in report.sheets_refused],
         ))  # fmt: skip
     if report.dropped:
         left = [list(d) for d in report.dropped]
-        title = "files left out of a complete roster (--replace), replaced"
-        parts.append(Table(title, ["county", "year", "file"], left))
+        parts.append(Table(t("dropped"), [t("county"), t("year"), t("file")], left))
     skipped = [[f.name, sheet, reason] for f in report.files
                for sheet, reason in f.sheets_skipped.items()]  # fmt: skip
     if skipped:
-        parts.append(Table("sheets skipped (not rosters)", ["file", "sheet", "reason"], skipped))
+        parts.append(Table(t("sheets_skipped"), [t("file"), t("sheet"), t("reason")], skipped))
     return parts

@@ -32,15 +32,18 @@ class Parsed(NamedTuple, Generic[T]):
 
 
 def is_blank(raw: object) -> bool:
-    """True for None, NaN, pandas NA/NaT, and strings that are empty or white space only."""
+    """True for None, NaN, pandas NA/NaT, and strings that are empty or white space only
+    (characters that show as nothing, `INVISIBLE`, count as white space)."""
     if type(raw) is str:  # most cells: `isspace` is `not strip()` without a copy
-        return not raw or raw.isspace()
+        if not raw or raw.isspace():
+            return True
+        return not raw.isprintable() and not raw.translate(INVISIBLE).strip()
     if raw is None:
         return True
     if isinstance(raw, float):
         return math.isnan(raw)
     if isinstance(raw, str):
-        return not raw.strip()
+        return not raw.translate(INVISIBLE).strip()
     return type(raw).__name__ in _NA_TYPES
 
 
