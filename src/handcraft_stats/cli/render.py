@@ -75,7 +75,7 @@ def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
     rows = [[*r[:3], label("file_status", r[3], lang), *r[4:]] for r in file_rows(report)]
     parts = [Table(t("files"), [t(c) for c in FILE_COLUMNS], rows)]
     parts.append(Table(t("totals"), ["", t("count")], [
-        [t("files"), d["files"]], [t("files_landed"), d["files_landed"]],
+        [t("files_count"), d["files"]], [t("files_landed"), d["files_landed"]],
         [t("files_unchanged"), d["files_unchanged"]], [t("files_refused"), d["files_refused"]],
         [t("sheets"), d["sheets"]], [t("records"), d["records"]],
         *[[t("persons", period=p), n] for p, n in d["persons_by_period"].items()],
