@@ -184,3 +184,37 @@ def test_persons_come_in_batches_as_one_listing(sample_db: tuple[Path, Any]) -> 
     assert text == to_csv(PERSONS_COLUMNS, [list(r.values()) for r in everyone])
     empty = run("persons", "--year", "2017", "--db", db, "-f", "json", "--county", "无此县")
     assert empty.stdout == "[]\n"
+
+
+def test_issues_come_in_batches_as_one_list(sample_db: tuple[Path, Any], tmp_path: Path) -> None:
+    """`hcs issues --format json|csv` is written batch by batch: the same rows, and a
+    batch with a missing row number keeps the others whole (812980, not 812980.0)."""
+    import shutil
+
+    from handcraft_stats.issues import ISSUE_COLUMNS, count_issues, issue_batches, list_issues
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(sample_db[0], db)
+    with Store(db) as store:  # a file-level issue: no row
+        store.con.execute("""INSERT INTO issues SELECT * REPLACE (NULL AS source_row)
+                             FROM issues WHERE code = 'id_bad_check' AND file_id IN (
+                               SELECT file_id FROM files WHERE active AND period = 2017)
+                             LIMIT 1""")
+    with Store(db, read_only=True) as store:
+        whole = list_issues(store, 2017)
+        assert whole["source_row"].isna().any()
+        for size in (1, 7, 100_000):
+            parts = list(issue_batches(store, 2017, size=size))
+            got = [r for p in parts for r in p.to_dict("records")]
+            assert got == whole.to_dict("records")
+        assert count_issues(store, 2017) == len(whole)
+        assert count_issues(store, 2017, county="丰县", severity="error") == len(
+            list_issues(store, 2017, county="丰县", severity="error")
+        )
+    text = run("issues", "--year", "2017", "--db", db, "-f", "csv").stdout
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ISSUE_COLUMNS and len(rows) == len(whole) + 1
+    at = ISSUE_COLUMNS.index("source_row")
+    assert "" in {r[at] for r in rows[1:]} and all("." not in r[at] for r in rows[1:])
+    doc = json.loads(run("issues", "--year", "2017", "--db", db, "-f", "json").stdout)
+    assert len(doc) == len(whole) and all(isinstance(r["source_row"], int | None) for r in doc)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 
 from .checks import Catalogue
 from .export_rows import COUNTED, NAMES
+from .memory import bounded_memory
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .normalize.text import mask_name
@@ -67,21 +69,58 @@ def localise(
     return out
 
 
-def list_issues(
-    store: Store, year: int, tier: str = "probable", county: str | None = None,
-    code: str | None = None, severity: str | None = None,
-) -> pd.DataFrame:  # fmt: skip
-    """The issues of a year's active files (conflicts of `tier`), a county's list sorted by
-    file, sheet and row."""
+def _issues_sql(limit: int | None) -> str:
+    cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS)
+    return f"""SELECT {cols} FROM issues i JOIN files f USING (file_id)
+        WHERE f.active AND f.period = $year AND (i.tier IS NULL OR i.tier = $tier)
+          AND ($county IS NULL OR i.county = $county) AND ($code IS NULL OR i.code = $code)
+          AND ($severity IS NULL OR i.severity = $severity)
+        ORDER BY i.county, i.source_file, i.source_sheet, i.source_row, i.code
+        {"" if limit is None else f"LIMIT {limit:d}"}"""
+
+
+def _params(
+    store: Store, year: int, tier: str, county: str | None, code: str | None,
+    severity: str | None,
+) -> dict[str, Any]:  # fmt: skip
     require_tier(tier)
     store.require_periods(year)
-    cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS)
-    frame = store.df(
-        f"""SELECT {cols} FROM issues i JOIN files f USING (file_id)
-            WHERE f.active AND f.period = $year AND (i.tier IS NULL OR i.tier = $tier)
-              AND ($county IS NULL OR i.county = $county) AND ($code IS NULL OR i.code = $code)
-              AND ($severity IS NULL OR i.severity = $severity)
-            ORDER BY i.county, i.source_file, i.source_sheet, i.source_row, i.code""",
-        {"year": year, "tier": tier, "county": county, "code": code, "severity": severity},
-    )
+    return {"year": year, "tier": tier, "county": county, "code": code, "severity": severity}
+
+
+def list_issues(
+    store: Store, year: int, tier: str = "probable", county: str | None = None,
+    code: str | None = None, severity: str | None = None, limit: int | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """The issues of a year's active files (conflicts of `tier`), a county's list sorted by
+    file, sheet and row (the first `limit`)."""
+    params = _params(store, year, tier, county, code, severity)
+    return _plain(store.df(_issues_sql(limit), params))
+
+
+def issue_batches(
+    store: Store, year: int, tier: str = "probable", county: str | None = None,
+    code: str | None = None, severity: str | None = None, limit: int | None = None,
+    size: int = 50_000,
+) -> Iterator[pd.DataFrame]:  # fmt: skip
+    """`list_issues`, `size` rows at a time: a province's millions of issues are written
+    without being held (DuckDB bounded to a share of the memory meanwhile)."""
+    params = _params(store, year, tier, county, code, severity)
+    with bounded_memory(store.con):
+        for batch in store.con.sql(_issues_sql(limit), params=params).to_arrow_reader(size):
+            yield _plain(batch.to_pandas(integer_object_nulls=True))  # 812980, not 812980.0
+
+
+def count_issues(
+    store: Store, year: int, tier: str = "probable", county: str | None = None,
+    code: str | None = None, severity: str | None = None,
+) -> int:  # fmt: skip
+    """How many issues `list_issues` lists."""
+    params = _params(store, year, tier, county, code, severity)
+    row = store.con.execute(f"SELECT count(*) FROM ({_issues_sql(None)})", params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Plain Python values, missing ones as None (as the maskers and renderers expect)."""
     return frame.astype(object).where(frame.notna(), None)

@@ -28,7 +28,7 @@ from .common import (
     row_limit,
     use_settings,
 )  # fmt: skip
-from .listing import show_frame
+from .listing import show_frame, stream_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,13 +42,13 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Also write the list:
 
 def show_issues(
     frame: pd.DataFrame, fmt: Format, title: str, lang: str, out: Path | None,
-    limit: int | None = None,
+    limit: int | None = None, total: int | None = None,
 ) -> None:  # fmt: skip
-    """Render an issue list (ISSUE_COLUMNS), at most `limit` rows; `out` writes all of it
-    as a fix list too."""
+    """Render an issue list (ISSUE_COLUMNS), at most `limit` rows of `total`; `out` writes
+    all of it as a fix list too."""
     if out is not None:
         write_issues(frame, out, lang)
-    show_frame(frame, fmt, title, None, lang, "issue_column", limit)
+    show_frame(frame, fmt, title, None, lang, "issue_column", limit, total)
 
 
 def write_issues(frame: pd.DataFrame, out: Path, lang: str) -> None:
@@ -77,16 +77,33 @@ def issues_cmd(
     Example: hcs issues --year 2017 --county 丰县 --severity error --out 丰县问题清单.xlsx
     """
     from ..checks import SEVERITIES, Catalogue
-    from ..issues import list_issues as list_store_issues
-    from ..issues import localise, mask_issues
+    from ..issues import (
+        ISSUE_COLUMNS,
+        count_issues,
+        issue_batches,
+        list_issues,
+        localise,
+        mask_issues,
+    )
+    from ..report.frames import frame_records
     from ..report.labels import title
     from ..store import Store
 
     if severity is not None and severity not in SEVERITIES:
         raise UsageError(f"--severity {severity}: use one of {', '.join(SEVERITIES)}")
     cat = Catalogue.load(use_settings(config).checks)
+    shown = row_limit(limit, fmt)
+    chosen = (link.value, county, code, severity)
+
+    def ready(frame: pd.DataFrame) -> pd.DataFrame:
+        return localise(frame if unmasked else mask_issues(frame), cat, lang.value, year)
+
     with Store(db, read_only=True) as store:
-        frame = list_store_issues(store, year, link.value, county, code, severity)
-    frame = localise(frame if unmasked else mask_issues(frame), cat, lang.value, year)
-    heading = title("issues", lang.value, year=year, n=len(frame))
-    show_issues(frame, fmt, heading, lang.value, out, row_limit(limit, fmt))
+        if fmt in (Format.json, Format.csv) and out is None:  # a province lists millions
+            batches = (frame_records(ready(b)) for b in issue_batches(store, year, *chosen, shown))
+            return stream_rows(ISSUE_COLUMNS, batches, fmt)
+        frame = list_issues(store, year, *chosen, None if out else shown)  # --out: all of them
+        cut = shown is not None and len(frame) >= shown
+        total = count_issues(store, year, *chosen) if cut and out is None else len(frame)
+    heading = title("issues", lang.value, year=year, n=total)
+    show_issues(ready(frame), fmt, heading, lang.value, out, shown, total)
