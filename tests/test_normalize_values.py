@@ -645,3 +645,13 @@ def test_a_woman_written_with_a_zero_width_space_is_the_same_woman(tmp_path: Pat
     assert "id_malformed" not in set(issues["code"]) and not any(
         c.startswith("id_") for c in issues["code"]
     )
+
+
+@pytest.mark.parametrize("dot", ["·", "•", "‧", "・", "･", "⋅", "∙", ".", "．"])
+def test_the_separator_dot_of_a_minority_name_is_one_dot(dot: str) -> None:
+    """Typed with whichever dot the keyboard gave, 阿依古丽·买买提 is one name (and one
+    pinyin key), as her ID card prints it with U+00B7."""
+    name = normalize_name(f"阿依古丽{dot}买买提")
+    assert name == "阿依古丽·买买提"
+    assert pinyin_key(name) == pinyin_key("阿依古丽·买买提")
+    assert normalize_name(f"古丽 {dot} 阿不都") == "古丽·阿不都"

@@ -35,13 +35,23 @@ def _load_dictionary() -> None:
     zhconv.loaddict(str(files("zhconv") / "zhcdict.json"))
 
 
+# The separator dot of a minority name (阿依古丽·买买提) typed as any of its look-alikes:
+# bullet, hyphenation point, katakana middle dot (also from the half-width one by NFKC),
+# dot operator, bullet operator, a full stop (also the full-width one by NFKC). All become
+# the middle dot U+00B7 that ID cards print, so one woman is one name.
+_DOTS = str.maketrans(dict.fromkeys("\u2022\u2027\u30fb\u22c5\u2219.", "\u00b7"))
+
+
 def normalize_name(raw: object) -> str | None:
-    """NFKC, all white space removed (U+3000 too), traditional → simplified; blank → None."""
+    """NFKC, all white space removed (U+3000 too), the separator dot unified (`_DOTS`),
+    traditional → simplified; blank → None."""
     if is_blank(raw):
         return None
     text = "".join(nfkc(str(raw)).split())
     if not text:
         return None
+    if not text.isalpha():  # a Han name is letters only: no dot to look for
+        text = text.translate(_DOTS)
     _load_dictionary()
     simplified: str = zhconv.convert(text, "zh-cn")  # 1 us a name: no shortcut pays
     return simplified
