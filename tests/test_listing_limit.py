@@ -218,3 +218,16 @@ def test_issues_come_in_batches_as_one_list(sample_db: tuple[Path, Any], tmp_pat
     assert "" in {r[at] for r in rows[1:]} and all("." not in r[at] for r in rows[1:])
     doc = json.loads(run("issues", "--year", "2017", "--db", db, "-f", "json").stdout)
     assert len(doc) == len(whole) and all(isinstance(r["source_row"], int | None) for r in doc)
+
+
+def test_links_come_in_batches_as_one_list(sample_db: tuple[Path, Any]) -> None:
+    from handcraft_stats.review import dupes, dupes_batches
+
+    with Store(sample_db[0], read_only=True) as store:
+        for chosen in ((None, None, None, False, "zh", None), ("沛县", None, None, True, "en", 4),
+                       (None, "same_id", "certain", False, "zh", None)):  # fmt: skip
+            whole = frame_records(dupes(store, 2017, "probable", *chosen))
+            assert whole
+            for size in (1, 5, 10_000):
+                parts = dupes_batches(store, 2017, "probable", *chosen, size=size)
+                assert [r for p in parts for r in frame_records(p)] == whole

@@ -55,18 +55,35 @@ def dupes(
     side, masked, with the evidence in plain words (Chinese, or English with lang="en")
     and an empty `decision` column to fill in."""
     where, params = _links_where(store, year, tier, county, reason, link_tier, include_rejected)
+    return _reviewable(_query(store, _dupes_sql(where, limit), params), lang)
+
+
+def dupes_batches(
+    store: Store, year: int, tier: str = "probable", county: str | None = None,
+    reason: str | None = None, link_tier: str | None = None, include_rejected: bool = False,
+    lang: str = "zh", limit: int | None = None, size: int = 20_000,
+) -> Iterator[pd.DataFrame]:  # fmt: skip
+    """`dupes`, `size` links at a time (DuckDB bounded to a share of the memory)."""
+    where, params = _links_where(store, year, tier, county, reason, link_tier, include_rejected)
+    with bounded_memory(store.con):
+        reader = store.con.sql(_dupes_sql(where, limit), params=params).to_arrow_reader(size)
+        for batch in reader:
+            yield _reviewable(batch.to_pandas(integer_object_nulls=True), lang)
+
+
+def _dupes_sql(where: str, limit: int | None) -> str:
     cols = ", ".join(
         f"{s}.{c} AS {c}_{s}" for s in ("a", "b") for c in (*SIDE, *_COMPARED)
     )  # fmt: skip
-    frame = _query(
-        store,
-        f"""SELECT l.record_a, l.record_b, l.reason, l.link_tier, l.status, {cols}
-            FROM links l JOIN records a ON a.record_id = l.record_a
-            JOIN records b ON b.record_id = l.record_b
-            WHERE {where} ORDER BY l.record_a, l.record_b
-            {"" if limit is None else f"LIMIT {limit:d}"}""",
-        params,
-    )  # fmt: skip
+    return f"""SELECT l.record_a, l.record_b, l.reason, l.link_tier, l.status, {cols}
+        FROM links l JOIN records a ON a.record_id = l.record_a
+        JOIN records b ON b.record_id = l.record_b
+        WHERE {where} ORDER BY l.record_a, l.record_b
+        {"" if limit is None else f"LIMIT {limit:d}"}"""
+
+
+def _reviewable(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Links with both records as queried -> DUPES_COLUMNS: evidence, masks, ISO dates."""
     rows: list[dict[str, Any]] = [
         {str(k): v for k, v in r.items()} for r in frame.to_dict("records")
     ]

@@ -25,7 +25,7 @@ from .common import (
     row_limit,
     use_settings,
 )  # fmt: skip
-from .listing import show_frame
+from .listing import show_frame, stream_rows
 
 TABLE_COLUMNS = ("record_a", "record_b", "link_tier", "status", "county_a", "name_a",
                  "county_b", "name_b", "evidence")  # fmt: skip
@@ -55,14 +55,18 @@ def dupes_cmd(
 
     Example: hcs dupes --year 2017 --tier probable --format csv > dupes.csv
     """
+    from ..report.frames import frame_records
     from ..report.labels import title
-    from ..review import count_dupes, dupes
+    from ..review import DUPES_COLUMNS, count_dupes, dupes, dupes_batches
     from ..store import Store
 
     use_settings(config)
     shown = row_limit(limit, fmt)
     chosen = (county, reason, tier.value if tier else None, rejected)
     with Store(db, read_only=True) as store:
+        if fmt in (Format.json, Format.csv):  # written as they come: a province has many
+            parts = dupes_batches(store, year, link.value, *chosen, lang.value, shown)
+            return stream_rows(DUPES_COLUMNS, (frame_records(p) for p in parts), fmt)
         frame = dupes(store, year, link.value, *chosen, lang.value, shown)
         cut = shown is not None and len(frame) == shown
         total = count_dupes(store, year, link.value, *chosen) if cut else len(frame)
