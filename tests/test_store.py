@@ -152,7 +152,7 @@ def test_append_types_decimal_and_date_columns_as_the_table_declares(tmp_path: P
 def test_append_inserts_a_large_frame_in_slices(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import handcraft_stats.store as store_module
+    import handcraft_stats.store.core as store_module
 
     monkeypatch.setattr(store_module, "APPEND_ROWS", 2)
     with Store(tmp_path / "h.duckdb") as store:
@@ -170,9 +170,10 @@ def test_large_appends_go_straight_to_the_database_file(
     """Slices of whole row groups are written into the file at once, not through the log
     (then written a second time by a checkpoint), a short last slice too. The control:
     the old 200,000-row slices log 220,000 rows whole (a short second slice)."""
-    import handcraft_stats.store as store_module
+    import handcraft_stats.store.core as store_module
+    from handcraft_stats.store import ROW_GROUP
 
-    n = 2 * store_module.ROW_GROUP + 20_000  # a short last slice
+    n = 2 * ROW_GROUP + 20_000  # a short last slice
     if slice_rows:
         monkeypatch.setattr(store_module, "APPEND_ROWS", slice_rows)
         n = slice_rows + 20_000

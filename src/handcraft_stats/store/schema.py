@@ -1,0 +1,99 @@
+"""The store's tables: their columns, the migrations that make them, and the rows
+stored for a tier or read back for a file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # pandas (0.14 s to import) only when a frame is asked for: not by summary
+    import pandas as pd
+
+RECORD_COLUMNS = """
+    record_id BIGINT NOT NULL, file_id INTEGER NOT NULL, period INTEGER NOT NULL,
+    county VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL, name VARCHAR, name_raw VARCHAR, name_key VARCHAR,
+    id_number VARCHAR, id_status VARCHAR NOT NULL, id_key VARCHAR, birth_date DATE,
+    county_text VARCHAR, town VARCHAR, village VARCHAR, household_head VARCHAR,
+    relation_to_head VARCHAR, phone VARCHAR, labor_capacity VARCHAR, willing VARCHAR,
+    wing VARCHAR, trainings INTEGER, new_practitioner BOOLEAN, income_before DECIMAL(14,2),
+    income_after DECIMAL(14,2), exit_year INTEGER, status VARCHAR, broker VARCHAR,
+    visit_date DATE, note VARCHAR, filled INTEGER NOT NULL, extras VARCHAR
+"""
+PERSON_COLUMNS = """
+    period INTEGER NOT NULL, tier VARCHAR NOT NULL, person_key VARCHAR NOT NULL,
+    survivor BIGINT NOT NULL, records INTEGER NOT NULL, counties INTEGER NOT NULL,
+    probable BOOLEAN NOT NULL, name VARCHAR, id_number VARCHAR, birth_date DATE,
+    phone VARCHAR, labor_capacity VARCHAR NOT NULL, willing VARCHAR NOT NULL,
+    class VARCHAR NOT NULL, wing VARCHAR NOT NULL, trainings INTEGER,
+    new_practitioner BOOLEAN NOT NULL, income_before_cents BIGINT, income_after_cents BIGINT,
+    exit_year INTEGER, status VARCHAR NOT NULL
+"""
+
+MIGRATIONS: list[str] = [
+    f"""
+    CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+    CREATE TABLE files (
+        file_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, path VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL, size BIGINT NOT NULL, format VARCHAR NOT NULL,
+        county VARCHAR NOT NULL, period INTEGER NOT NULL, version INTEGER NOT NULL,
+        active BOOLEAN NOT NULL, replaced_by INTEGER, ingested_at TIMESTAMP NOT NULL,
+        sheets INTEGER NOT NULL, records INTEGER NOT NULL, extras VARCHAR);
+    CREATE TABLE sheets (file_id INTEGER NOT NULL, position INTEGER NOT NULL,
+        sheet VARCHAR NOT NULL, roster BOOLEAN NOT NULL, reason VARCHAR,
+        header_rows VARCHAR, records INTEGER NOT NULL);
+    CREATE TABLE skipped_rows (file_id INTEGER NOT NULL, sheet VARCHAR NOT NULL,
+        source_row INTEGER NOT NULL, kind VARCHAR NOT NULL);
+    CREATE TABLE records ({RECORD_COLUMNS});
+    CREATE TABLE issues (file_id INTEGER NOT NULL, record_id BIGINT, period INTEGER NOT NULL,
+        county VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+        source_row INTEGER, code VARCHAR NOT NULL, severity VARCHAR NOT NULL,
+        "column" VARCHAR, value VARCHAR, message VARCHAR NOT NULL, tier VARCHAR);
+    CREATE TABLE links (period INTEGER NOT NULL, tier VARCHAR NOT NULL,
+        record_a BIGINT NOT NULL, record_b BIGINT NOT NULL, reason VARCHAR NOT NULL,
+        link_tier VARCHAR NOT NULL);
+    CREATE TABLE person_records (period INTEGER NOT NULL, tier VARCHAR NOT NULL,
+        record_id BIGINT NOT NULL, person_key VARCHAR NOT NULL, county VARCHAR NOT NULL);
+    CREATE TABLE persons ({PERSON_COLUMNS});
+    """,
+    """
+    ALTER TABLE links ADD COLUMN status VARCHAR DEFAULT 'accepted';
+    CREATE TABLE decisions (sig_a VARCHAR NOT NULL, sig_b VARCHAR NOT NULL,
+        decision VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL, source VARCHAR,
+        PRIMARY KEY (sig_a, sig_b));
+    """,
+    """
+    ALTER TABLE persons ADD COLUMN has_id BOOLEAN DEFAULT false;
+    """,
+    # records without the primary key on record_id (DuckDB cannot drop one: the table
+    # is copied). Maintaining its index was a fifth of storing a roster (0.2 s of CPU
+    # per 220k records, beside the workers parsing) and served nothing: record ids are
+    # handed out under the store's write lock, records are never updated or deleted,
+    # and reads scan record_id ranges, which the row groups' min/max already prune.
+    f"""
+    CREATE TABLE records_v4 ({RECORD_COLUMNS});
+    INSERT INTO records_v4 BY NAME SELECT * FROM records;
+    DROP TABLE records;
+    ALTER TABLE records_v4 RENAME TO records;
+    """,
+]
+
+
+class TierRows(NamedTuple):
+    """What `Store.replace_tiers` stores for one tier (frames as for replace_links)."""
+
+    tier: str
+    links: pd.DataFrame
+    members: pd.DataFrame
+    persons: pd.DataFrame
+    conflicts: pd.DataFrame
+
+
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    file_id: int
+    name: str
+    sha256: str
+    county: str
+    period: int
+    version: int
