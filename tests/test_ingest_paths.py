@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import ID_A, ID_B, SAMPLE
-from handcraft_stats import Store, ingest, load_settings, pipeline
+from handcraft_stats import Store, ingest, load_settings, pipeline, workers
 from handcraft_stats.parse import ParsedFile
 from handcraft_stats.store import record_types
 from handcraft_stats.versions import store_files
@@ -174,13 +174,13 @@ def _thresholds_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     import gc
 
     seen: list[int] = []
-    real = pipeline.parse_file
+    real = workers.parse_file
 
     def spy(*args: object, **kwargs: object) -> object:
         seen.append(gc.get_threshold()[0])
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "parse_file", spy)
+    monkeypatch.setattr(workers, "parse_file", spy)
     return seen
 
 
@@ -192,10 +192,10 @@ def test_ingest_collects_garbage_less_often_and_restores_the_collector(
     before = gc.get_threshold()
     seen = _thresholds_seen(monkeypatch)
     _ingest(SAMPLE / "rosters" / "2017", tmp_path / "h.duckdb", jobs=1)
-    assert seen and set(seen) == {max(pipeline.YOUNG_COLLECTION, before[0])}
+    assert seen and set(seen) == {max(workers.YOUNG_COLLECTION, before[0])}
     assert gc.get_threshold() == before
     with pytest.raises(RuntimeError), pipeline.fewer_collections():
-        assert gc.get_threshold()[0] >= pipeline.YOUNG_COLLECTION
+        assert gc.get_threshold()[0] >= workers.YOUNG_COLLECTION
         raise RuntimeError("a failed ingest")
     assert gc.get_threshold() == before  # restored on the way out of a failure too
 
@@ -205,7 +205,7 @@ def test_a_spawned_worker_gets_the_collector_setting() -> None:
 
     before = gc.get_threshold()
     try:
-        pipeline._young_every(12_345)
+        workers._young_every(12_345)
         assert gc.get_threshold() == (12_345, *before[1:])
     finally:
         gc.set_threshold(*before)
@@ -337,7 +337,7 @@ def test_money_and_dates_handed_over_as_arrow_store_what_python_objects_store(
     for typed in (False, True):
         with Store(tmp_path / f"{typed}.duckdb") as store:
             for path in files:
-                pf = pipeline._parse(path, SETTINGS, None, None, store.salt() if typed else None)
+                pf = workers._parse(path, SETTINGS, None, None, store.salt() if typed else None)
                 assert isinstance(pf, ParsedFile), pf
                 kinds = {str(pf.records[c].dtype) for c in record_types()}
                 assert kinds == ({"decimal128(14, 2)[pyarrow]", "date32[day][pyarrow]"}

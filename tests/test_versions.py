@@ -116,14 +116,16 @@ def test_replace_option_replaces_the_whole_county_period(tmp_path: Path) -> None
 
 def _parsed_outcomes(folder: Path, status: str) -> list[dict[str, object]]:
     """The report of every roster under `folder` as parsing it gives (the old way)."""
+    from handcraft_stats.inputs import find_files
+    from handcraft_stats.outcome import outcome_of
     from handcraft_stats.parse import parse_file
-    from handcraft_stats.pipeline import _outcome, _vocabulary, find_files
+    from handcraft_stats.workers import _vocabulary
 
     files, _ = find_files([folder])
     out = []
     for f in files:
         pf = parse_file(f, f.read_bytes(), SETTINGS, _vocabulary(SETTINGS))
-        out.append(vars(_outcome(pf, status)))
+        out.append(vars(outcome_of(pf, status)))
     return out
 
 
@@ -136,7 +138,7 @@ def test_a_rerun_reads_no_stored_content_and_reports_it_as_parsing_would(
     gives, in the same order. One changed file is the only one parsed."""
     import shutil
 
-    import handcraft_stats.pipeline as pipeline
+    import handcraft_stats.workers as workers
     from conftest import SAMPLE
 
     rosters = tmp_path / "rosters"
@@ -145,13 +147,13 @@ def test_a_rerun_reads_no_stored_content_and_reports_it_as_parsing_would(
     with Store(db) as s:
         first = ingest([rosters], s, SETTINGS, jobs=1)
     seen: list[str] = []
-    parse = pipeline.parse_file
+    parse = workers.parse_file
 
     def counting(path: Path, *a: object, **k: object) -> object:
         seen.append(path.name)
         return parse(path, *a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "parse_file", counting)  # type: ignore[attr-defined]
+    monkeypatch.setattr(workers, "parse_file", counting)
     with Store(db) as s:
         again = ingest([rosters], s, SETTINGS, jobs=1)
     assert seen == []

@@ -32,17 +32,11 @@ from .config import DEFAULT_MASTER, Settings
 from .engine import spark_session, write_dataset
 from .errors import RefusedFile
 from .export import dataset_tables
+from .inputs import find_files
 from .normalize.vocab import Vocabulary
+from .outcome import FileOutcome, IngestReport, Progress, outcome_of
 from .parse import ParsedFile, parse_file
-from .pipeline import (
-    FileOutcome,
-    IngestReport,
-    Progress,
-    _outcome,
-    find_files,
-    period_issues,
-    relink,
-)  # fmt: skip
+from .pipeline import period_issues, relink
 from .store import Store
 from .versions import store_files
 
@@ -127,9 +121,9 @@ def ingest_spark(
             if isinstance(res, FileOutcome):
                 outcomes.append(res)
             elif store.find_file(res.sha256) is not None:
-                outcomes.append(_outcome(res, "unchanged"))
+                outcomes.append(outcome_of(res, "unchanged"))
             else:
-                outcomes.append(_outcome(res, store_files(store, [res])[0]))
+                outcomes.append(outcome_of(res, store_files(store, [res])[0]))
         periods = store.periods()
         for i, period in enumerate(periods, 1):
             if on_progress:

@@ -1,0 +1,68 @@
+"""The roster files named on the command line: folders walked, links followed once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import UsageError
+from .read import KNOWN
+
+
+def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
+    """Expand folders recursively (skipping ~$ lock files and hidden files). Linked folders
+    are followed once: a link to a folder that contains it (a symlink loop) is not
+    followed, a folder already walked is not walked again, and a file reached twice is
+    read once."""
+    found: list[Path] = []
+    ignored: list[str] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    seen_files: set[tuple[int, int]] = set()
+    for p in paths:
+        if p.is_dir():
+            for root, dirs, files in os.walk(p, followlinks=True):
+                here = _identity(Path(root))
+                if here in seen_dirs:
+                    dirs[:] = []
+                    continue
+                seen_dirs.add(here)
+                dirs[:] = sorted(
+                    d for d in dirs if not d.startswith(".") and not _loops(Path(root), d)
+                )
+                for f in files:
+                    fp = Path(root) / f
+                    if f.startswith((".", "~$")):
+                        continue
+                    if fp.suffix.lower() not in KNOWN:
+                        ignored.append(str(fp))
+                    elif (key := _identity(fp)) not in seen_files:
+                        seen_files.add(key)
+                        found.append(fp)
+        elif p.exists():
+            found.append(p)
+        else:
+            raise UsageError(f"no such file or folder: {p}")
+    if not found:
+        raise UsageError("no roster files found (looked for .xlsx .xlsm .xls .ods .csv .txt)")
+    return sorted(dict.fromkeys(found), key=lambda x: x.as_posix()), sorted(ignored)
+
+
+def _loops(root: Path, name: str) -> bool:
+    """A linked folder that is `root` itself or one of its parents."""
+    link = root / name
+    if not link.is_symlink():
+        return False
+    try:
+        return root.resolve().is_relative_to(link.resolve())
+    except (OSError, RuntimeError):
+        return True
+
+
+def _identity(p: Path) -> tuple[int, int]:
+    """(device, inode) of what the path leads to; a broken or looping link is itself."""
+    try:
+        st = p.stat()
+    except OSError:
+        st = p.lstat()
+    return st.st_dev, st.st_ino
