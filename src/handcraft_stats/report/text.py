@@ -21,28 +21,33 @@ def json_pieces(head: dict[str, Any], key: str, batches: Iterable[list[Any]]) ->
     text = to_json({**head, key: []})
     tail = f'"{key}": []\n}}\n'
     yield text[: -len(tail)] + f'"{key}": ['
-    first = True
-    for batch in batches:
-        parts = []
-        for item in batch:
-            body = json.dumps(item, ensure_ascii=False, indent=2, default=str)
-            parts.append(("\n" if first else ",\n") + _indented(body, "    "))
-            first = False
-        yield "".join(parts)
-    yield "]\n}\n" if first else "\n  ]\n}\n"
+    empty = True
+    for piece in _items(batches, "    ", "\n"):
+        empty = empty and not piece
+        yield piece
+    yield "]\n}\n" if empty else "\n  ]\n}\n"
 
 
 def json_list_pieces(batches: Iterable[list[Any]]) -> Iterator[str]:
     """`to_json(items)` of a list in pieces, the items coming batch by batch."""
-    first = True
+    empty = True
+    for piece in _items(batches, "  ", "[\n"):
+        empty = empty and not piece
+        yield piece
+    yield "[]\n" if empty else "\n]\n"
+
+
+def _items(batches: Iterable[list[Any]], indent: str, opening: str) -> Iterator[str]:
+    """A JSON list's items as `to_json` writes them, one piece per batch: the first led by
+    `opening`, the others by a comma, each indented by `indent` ("" for an empty batch)."""
+    lead = opening
     for batch in batches:
         parts = []
         for item in batch:
             body = json.dumps(item, ensure_ascii=False, indent=2, default=str)
-            parts.append(("[\n" if first else ",\n") + _indented(body, "  "))
-            first = False
+            parts.append(lead + _indented(body, indent))
+            lead = ",\n"
         yield "".join(parts)
-    yield "[]\n" if first else "\n]\n"
 
 
 def _indented(body: str, prefix: str) -> str:
