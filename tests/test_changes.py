@@ -141,14 +141,14 @@ def test_two_women_sharing_a_person_key_across_periods_are_not_one(
     keys narrowed, a woman of 2016 and another of 2017 draw one key: they
     are matched only if their IDs (else names) agree, so one left and one entered.
     (Keys narrowed to two values here: the salt is the database's own, random.)"""
-    import handcraft_stats.link as link
+    import handcraft_stats.person_keys as person_keys
 
-    real = link._mac
+    real = person_keys._mac
 
     def narrow(salt: str, bases: list[str]) -> list[str]:  # two keys in all
         return ["P" + "0" * 11 + str(int(k[-1], 16) % 2) for k in real(salt, bases)]
 
-    monkeypatch.setattr(link, "_mac", narrow)  # type: ignore[attr-defined]
+    monkeypatch.setattr(person_keys, "_mac", narrow)  # type: ignore[attr-defined]
     db = tmp_path / "t.duckdb"
     with Store(db) as s:
         salt = s.salt()

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import write_xlsx
-from handcraft_stats import Store, delta, ingest, link, load_settings
+from handcraft_stats import Store, delta, ingest, load_settings, person_keys
 from handcraft_stats.normalize.idnumber import check_character
 from handcraft_stats.pipeline import relink
 from handcraft_stats.review import record_decisions
@@ -308,14 +308,14 @@ def test_keys_made_anew_after_a_collision_keep_the_period_whole(
     scale): one keeps the key, the other gets a key of her own. When the one who kept it
     leaves, a whole relink gives the other the key back; a part would leave her with the
     made-anew key. So such a period is relinked whole until no collision is left."""
-    real = link._mac
+    real = person_keys._mac
 
     def mac(salt: str, bases: list[str]) -> list[str]:
         met = ("row:王甲:", "row:王乙:")
         return [real(salt, ["MET"])[0] if b.startswith(met) and "#" not in b
                 else real(salt, [b])[0] for b in bases]  # fmt: skip
 
-    monkeypatch.setattr(link, "_mac", mac)
+    monkeypatch.setattr(person_keys, "_mac", mac)
 
     def r(name: str, i: int | None) -> list[object]:
         w = WOMEN[i] if i is not None else None

@@ -141,10 +141,10 @@ def test_person_keys_made_by_the_parse_equal_those_relinking_makes(
 ) -> None:
     """Ingest hashes ID person keys in the parse workers and relinking hashes only the
     rest; a relink without them (as after a re-ingest) gives every person the same key."""
-    from handcraft_stats import link
+    from handcraft_stats import person_keys
 
     hashed: list[int] = []  # how many keys each relink hashed (both tiers)
-    mac, relink = link._mac, pipeline.relink
+    mac, relink = person_keys._mac, pipeline.relink
 
     def counted(salt: str, bases: list[str]) -> list[str]:
         if hashed:
@@ -155,7 +155,7 @@ def test_person_keys_made_by_the_parse_equal_those_relinking_makes(
         hashed.append(0)
         return relink(*args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(link, "_mac", counted)
+    monkeypatch.setattr(person_keys, "_mac", counted)
     monkeypatch.setattr(pipeline, "relink", relinked)
     db = tmp_path / "h.duckdb"
     _ingest(SAMPLE / "rosters" / "2017", db, jobs=1)

@@ -446,15 +446,15 @@ def test_two_women_whose_person_keys_collide_stay_two_persons(
     narrowed to 16 values, twelve women (one listed twice) collide for certain: each
     still gets a key of her own, the same in every relink, and the woman whose identity
     sorts first keeps the plain one."""
-    import handcraft_stats.link as link
+    import handcraft_stats.person_keys as person_keys
     from handcraft_stats.normalize.idnumber import check_character
 
-    real = link._mac
+    real = person_keys._mac
 
     def narrow(salt: str, bases: list[str]) -> list[str]:
         return ["P" + "0" * 11 + k[-1] for k in real(salt, bases)]
 
-    monkeypatch.setattr(link, "_mac", narrow)
+    monkeypatch.setattr(person_keys, "_mac", narrow)
     bodies = [f"32032119{80 + i:02d}0101002" for i in range(11)]
     ids = [b + check_character(b) for b in bodies]
     rows = [f"妇女{i},{n},,王庄村,,,," for i, n in enumerate(ids)]

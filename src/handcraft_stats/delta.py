@@ -16,7 +16,7 @@ part would be most of the period: the period was pending at the start of the run
 killed run), it was last linked by other rules (`RULES`, a hash of the linking
 modules, stamped in `meta` at every relink) or never, more than half its records
 changed, a person key of the part equals one outside it, or a person of the period
-holds a key made anew after two women's keys met (48-bit keys, see link._colliding:
+holds a key made anew after two women's keys met (48-bit keys, see person_keys._colliding:
 the whole period resolves them). `hcs review` marks the periods it decides on pending
 with its decisions, so a review killed before relinking leaves them whole as well.
 """
@@ -43,7 +43,8 @@ def _rules() -> str:
     clusters, keys, survivorship, conflicts, classes, this one). A period linked by other
     code is relinked whole once: no one has to remember to bump a number."""
     digest = hashlib.sha256()
-    for module in ("link.py", "blocking.py", "classify.py", "tiers.py", "delta.py"):
+    for module in ("link.py", "blocking.py", "person_keys.py", "survivorship.py",
+                   "classify.py", "tiers.py", "delta.py"):  # fmt: skip
         digest.update(resources.files("handcraft_stats").joinpath(module).read_bytes())
     return digest.hexdigest()[:16]
 
