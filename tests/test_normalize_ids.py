@@ -427,3 +427,15 @@ def test_many_at_once_leap_days_and_century_bounds() -> None:
     assert got.status[1] is got.status[2] is IdStatus.MALFORMED
     assert got.birth_date[3] == date(2099, 12, 31)
     assert got.status == [normalize_id(c).status for c in cells]
+
+
+@pytest.mark.parametrize(
+    "typed", ["32032119510516012×", "320321-19510516-012X", "320321—19510516—012x",
+              "３２０３２１－１９５１０５１６－０１２Ｘ", "320321 1951 0516 012×"],
+)  # fmt: skip
+def test_an_id_typed_with_a_times_sign_or_dashes_is_the_id(typed: str) -> None:
+    """× for X and digits grouped by dashes are how IDs get typed: the same woman's ID."""
+    found = normalize_id(typed)
+    assert (found.status, found.value) == (IdStatus.VALID, "32032119510516012X")
+    assert normalize_ids([typed]).value == [found.value]
+    assert normalize_id("-").status is IdStatus.MISSING  # a dash alone: nothing recorded
