@@ -655,3 +655,19 @@ def test_the_separator_dot_of_a_minority_name_is_one_dot(dot: str) -> None:
     assert name == "阿依古丽·买买提"
     assert pinyin_key(name) == pinyin_key("阿依古丽·买买提")
     assert normalize_name(f"古丽 {dot} 阿不都") == "古丽·阿不都"
+
+
+@pytest.mark.parametrize(
+    ("typed", "phone"),
+    [("+86 138 1234 5678", "13812345678"), ("0086-13812345678", "13812345678"),
+     ("8613812345678", "13812345678"), (8613812345678.0, "13812345678"),
+     ("13812345678/13912345678", "13812345678"), ("13812345678、13912345678", "13812345678"),
+     ("0516-83881234 13912345678", "13912345678"), ("0516-83881234", "051683881234"),
+     ("138-1234-5678", "13812345678"), ("861234", "861234")],
+)  # fmt: skip
+def test_a_mobile_number_without_its_country_code_and_the_first_of_several(
+    typed: object, phone: str
+) -> None:
+    """A woman's phone written with +86, or two numbers in one cell, is her mobile
+    number: it agrees with her other rosters' (name_birth links, phone_shared)."""
+    assert normalize_phone(typed) == phone
