@@ -381,3 +381,78 @@ def test_a_header_only_roster_replacing_a_countys_only_file_empties_the_period(
     assert run("ingest", new, "--db", db, "--strict").exit_code == 0  # type: ignore[attr-defined]
     checked = run("check", new / "丰县2017.xlsx", "--strict")
     assert checked.exit_code == 1  # type: ignore[attr-defined]
+
+
+def _records(db: Path) -> list[tuple[object, ...]]:
+    with Store(db, read_only=True) as s:
+        return s.con.execute(
+            "SELECT r.source_file, r.source_row, r.name, r.id_number, r.id_status, r.id_key "
+            "FROM records r JOIN files f USING (file_id) WHERE f.active ORDER BY 1, 2"
+        ).fetchall()
+
+
+def test_reparse_reads_stored_files_again_with_this_hcs(tmp_path: Path) -> None:
+    """A store ingested by an older hcs keeps that version's reading: `--reparse` reads
+    its files again (here: a reading that took "\\u200b" + ID for a malformed ID, as
+    hcs did before it dropped invisible characters), replacing it, and the figures are
+    those of a fresh ingest."""
+    folder = tmp_path / "r"
+    folder.mkdir()
+    roster(folder / "丰县2017.xlsx", ["张丽", "\u200b" + ID_A, "手工编织", ""],
+           ["王芳", ID_B, "家政", 2017])  # fmt: skip
+    roster(folder / "沛县2017.xlsx", ["张丽", ID_A, "手工编织", ""])
+    fresh, db = tmp_path / "fresh.duckdb", tmp_path / "old.duckdb"
+    with Store(fresh) as s:
+        ingest([folder], s, SETTINGS)
+    with Store(db) as s:
+        ingest([folder], s, SETTINGS)
+        s.con.execute(  # what the older hcs made of the cell
+            "UPDATE records SET id_number = '\u200b' || id_number, id_status = 'malformed', "
+            "id_key = NULL WHERE source_file = '丰县2017.xlsx' AND name = '张丽'"
+        )
+    assert _records(db) != _records(fresh)
+    again = run("ingest", folder, "--db", db, "--format", "json")
+    assert again.exit_code == 0, again.output  # type: ignore[attr-defined]
+    report = json.loads(again.stdout)  # type: ignore[attr-defined]
+    assert report["files_unchanged"] == 2
+    assert _records(db) != _records(fresh)  # without --reparse: unchanged, as stored
+    res = run("ingest", folder, "--db", db, "--format", "json", "--reparse")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    report = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert sorted(f["status"] for f in report["detail"]) == ["replaced", "replaced"]
+    assert _records(db) == _records(fresh)
+    assert totals(db)["totals"] == totals(fresh)["totals"]
+    with Store(db, read_only=True) as s:
+        files = s.con.execute("SELECT name, version, active FROM files ORDER BY file_id").fetchall()
+    assert files == [("丰县2017.xlsx", 1, False), ("沛县2017.xlsx", 1, False),
+                     ("丰县2017.xlsx", 2, True), ("沛县2017.xlsx", 2, True)]  # fmt: skip
+
+
+def test_reparse_replaces_its_content_under_another_name_and_once(tmp_path: Path) -> None:
+    """The stored reading is found by content: a renamed copy replaces it (no woman is
+    stored twice), and two copies in one run are read once."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    src = roster(first / "丰县2017.xlsx", ["张丽", ID_A, "手工编织", ""], ["陈梅", ID_C, "", ""])
+    (second / "丰县2017年花名册.xlsx").write_bytes(src.read_bytes())
+    (second / "丰县2017年花名册（副本）.xlsx").write_bytes(src.read_bytes())
+    db = tmp_path / "t.duckdb"
+    with Store(db) as s:
+        ingest([first], s, SETTINGS)
+        report = ingest([second], s, SETTINGS, reparse=True)
+        active = s.con.execute("SELECT name FROM files WHERE active").fetchall()
+        stored = s.con.execute(
+            "SELECT count(*) FROM records r JOIN files f USING (file_id) WHERE f.active"
+        ).fetchall()
+    assert sorted(f.status for f in report.files) == ["replaced", "unchanged"]
+    assert active == [("丰县2017年花名册.xlsx",)] and stored == [(2,)]
+    assert report.persons == {"2017": 2}
+
+
+def test_reparse_is_for_the_database_not_spark(tmp_path: Path) -> None:
+    folder = tmp_path / "r"
+    folder.mkdir()
+    roster(folder / "丰县2017.xlsx", ["张丽", ID_A, "手工编织", ""])
+    res = run("ingest", folder, "--reparse", "--engine", "spark", "--parquet", tmp_path / "p")
+    assert res.exit_code == 2 and "--reparse" in res.output  # type: ignore[attr-defined]

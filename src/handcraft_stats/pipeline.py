@@ -201,23 +201,29 @@ def ingest(
     on_progress: Progress | None = None,
     jobs: int | None = None,
     replace: bool = False,
+    reparse: bool = False,
 ) -> IngestReport:
     """Read, check, normalise and store every file; relink the periods touched.
 
     `replace`: the files given are each county's complete roster for their period.
+    `reparse`: files whose content is stored already are read again (by this version of
+    hcs: its normalisation and checks) and replace their stored reading.
     """
     with fewer_collections():
-        return _ingest(paths, store, settings, county, year, on_progress, jobs, replace)
+        return _ingest(paths, store, settings, county, year, on_progress, jobs, replace,
+                       reparse)  # fmt: skip
 
 
 def _ingest(
     paths: Iterable[Path], store: Store, settings: Settings, county: str | None,
     year: int | None, on_progress: Progress | None, jobs: int | None, replace: bool,
+    reparse: bool = False,
 ) -> IngestReport:  # fmt: skip
     files, ignored = find_files(paths)
     outcomes: list[FileOutcome] = []
     hashes: dict[int, str] = {}
-    known = stored_already(store, files, hashes)  # reported where the parse reaches them
+    # reported where the parse reaches them (none with `reparse`: every file is read)
+    known = {} if reparse else stored_already(store, files, hashes)
     todo = [(at, p) for at, p in enumerate(files) if at not in known]
     early = iter(sorted(known.items()))
     next_known = next(early, None)
@@ -249,7 +255,8 @@ def _ingest(
             if isinstance(res, FileOutcome):
                 outcomes.append(res)
                 continue
-            if store.find_file(res.sha256) is not None:
+            stored = store.find_file(res.sha256)
+            if stored is not None and (not reparse or stored.file_id in run):
                 outcomes.append(outcome_of(res, "unchanged"))
                 contents.setdefault((res.county, res.period), set()).add(res.sha256)
             elif replace:
@@ -257,7 +264,8 @@ def _ingest(
                 groups.setdefault((res.county, res.period), []).append(res)
             else:
                 fault_point("before-store")
-                outcomes.append(outcome_of(res, store_files(store, [res], run=run)[0]))
+                status = store_files(store, [res], run=run, reparse=reparse)[0]
+                outcomes.append(outcome_of(res, status))
                 touched.add(res.period)
                 _keep_keys(keys, res)
         report_known(len(files))
@@ -266,7 +274,8 @@ def _ingest(
         for key, group in groups.items():
             fault_point("before-store")
             complete = None if held else names[key]
-            statuses = store_files(store, group, complete, run, contents.get(key), dropped)
+            statuses = store_files(store, group, complete, run, contents.get(key), dropped,
+                                   reparse)  # fmt: skip
             for pf, status in zip(group, statuses, strict=True):
                 outcomes.append(outcome_of(pf, status))
                 _keep_keys(keys, pf)
@@ -276,6 +285,7 @@ def _ingest(
             if gone:
                 dropped += [(*key, name) for name in gone]
                 touched.add(key[1])
+    touched |= pending_periods(store)  # --reparse: a reading of another period replaced
     links: Counter[str] = Counter()
     persons: dict[str, int] = {}
     for i, period in enumerate(sorted(touched), 1):

@@ -80,13 +80,15 @@ def store_files(
     run: set[int] | None = None,
     contents: set[str] | None = None,
     dropped: list[tuple[str, int, str]] | None = None,
+    reparse: bool = False,
 ) -> list[str]:
     """Store files of one county and period in one transaction; returns each file's status
     (`ingested` or `replaced`). `complete`: the names of the whole submission, `contents`:
     the SHA-256 of its files found stored already (kept whatever their stored name);
     the county's other active files are replaced (added to `dropped`). `run`:
     the ids of files stored earlier in this run (they are not replaced); the new ids are
-    added."""
+    added. `reparse`: a file whose content is stored already replaces that stored file too
+    (whatever its name, county or period), which is read again by this hcs."""
     statuses = []
     run = set() if run is None else run
     with store.transaction():
@@ -96,6 +98,10 @@ def store_files(
                 f for f in store.active_files(pf.county, pf.period)
                 if f.name == pf.name and f.file_id not in run
             ]  # fmt: skip
+            if reparse:  # its own earlier reading, wherever it was counted
+                seen = {f.file_id for f in previous}
+                previous += [f for f in store.active_with_content(pf.sha256)
+                             if f.file_id not in seen and f.file_id not in run]  # fmt: skip
             file_id, first = store.next_ids()
             version = store.next_version(pf.county, pf.period)
             tables = _tables(pf, file_id, first)
@@ -103,6 +109,7 @@ def store_files(
             store.insert_file(_values(pf, file_id, version, len(tables["records"])), tables)
             for old in previous:
                 store.deactivate(old.file_id, file_id)
+                mark_pending(store, old.period)  # another period, when read anew
             statuses.append("replaced" if previous else "ingested")
             new_ids.append(file_id)
             run.add(file_id)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..errors import UsageError
 from . import spark
 from .common import (
     DEFAULT_DB,
@@ -105,6 +106,16 @@ ReplaceOpt = Annotated[
 ]
 
 
+ReparseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--reparse",
+        help="Read files whose content is stored already again, with this version of hcs "
+        "(its normalisation and checks), replacing their stored reading.",
+    ),
+]
+
+
 WaitOpt = Annotated[
     float,
     typer.Option(
@@ -119,8 +130,8 @@ def ingest_cmd(
     paths: PathsArg, db: DbOpt = DEFAULT_DB, config: ConfigOpt = None,
     county: CountyOpt = None, year: YearOpt = None, fmt: FormatOpt = Format.table,
     strict: StrictOpt = False, jobs: JobsOpt = None, replace: ReplaceOpt = False,
-    wait: WaitOpt = 600.0, lang: LangOpt = Lang.zh, quiet: QuietOpt = False,
-    debug: DebugOpt = False, engine: IngestEngineOpt = Engine.duckdb,
+    reparse: ReparseOpt = False, wait: WaitOpt = 600.0, lang: LangOpt = Lang.zh,
+    quiet: QuietOpt = False, debug: DebugOpt = False, engine: IngestEngineOpt = Engine.duckdb,
     parquet: ParquetOutOpt = None, master: MasterOpt = DEFAULT_MASTER,
 ) -> None:  # fmt: skip
     """Read rosters (files or folders), check, normalise, link persons, store. Two runs
@@ -138,6 +149,8 @@ def ingest_cmd(
     from ..store import Store
 
     roomy_heap()
+    if reparse and engine is not Engine.duckdb:
+        raise UsageError("--reparse replaces readings in the database: not with --engine spark")
     if spark.check_engine(engine, parquet):  # --engine spark: a Parquet dataset, no database
         report = spark.spark_ingest(paths, parquet, master, config, county, year, quiet)
         show_report(report, fmt, quiet, lang=lang.value)
@@ -158,7 +171,8 @@ def ingest_cmd(
         Store(db) as store,
         progress(quiet) as on_progress,
     ):
-        report = ingest(paths, store, settings, county, year, on_progress, jobs, replace)
+        report = ingest(paths, store, settings, county, year, on_progress, jobs, replace,
+                        reparse)  # fmt: skip
     show_report(report, fmt, quiet, lang=lang.value)
     if report.data_problems(strict):
         raise typer.Exit(1)

@@ -123,6 +123,15 @@ class FileRecords(StoreCore):
         ).fetchall()
         return [FileRow(*r) for r in rows]
 
+    def active_with_content(self, sha256: str) -> list[FileRow]:
+        """The active files of this content, of any county and period."""
+        rows = self.con.execute(
+            "SELECT file_id, name, sha256, county, period, version FROM files "
+            "WHERE sha256 = ? AND active ORDER BY file_id",
+            [sha256],
+        ).fetchall()
+        return [FileRow(*r) for r in rows]
+
     def history(self, county: str | None = None, period: int | None = None) -> pd.DataFrame:
         """Every file ever ingested, oldest first, with what replaced it."""
         return self.df(
