@@ -10,7 +10,6 @@ import pandas as pd
 
 from .checks import Catalogue
 from .export_rows import COUNTED, NAMES
-from .memory import bounded_memory
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .normalize.text import mask_name
@@ -106,9 +105,8 @@ def issue_batches(
     """`list_issues`, `size` rows at a time: a province's millions of issues are written
     without being held (DuckDB bounded to a share of the memory meanwhile)."""
     params = _params(store, year, tier, county, code, severity)
-    with bounded_memory(store.con):
-        for batch in store.con.sql(_issues_sql(limit), params=params).to_arrow_reader(size):
-            yield _plain(batch.to_pandas(integer_object_nulls=True))  # 812980, not 812980.0
+    for batch in store.batches(_issues_sql(limit), params, size):
+        yield _plain(batch.to_pandas(integer_object_nulls=True))  # 812980, not 812980.0
 
 
 def count_issues(

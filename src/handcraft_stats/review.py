@@ -65,10 +65,8 @@ def dupes_batches(
 ) -> Iterator[pd.DataFrame]:  # fmt: skip
     """`dupes`, `size` links at a time (DuckDB bounded to a share of the memory)."""
     where, params = _links_where(store, year, tier, county, reason, link_tier, include_rejected)
-    with bounded_memory(store.con):
-        reader = store.con.sql(_dupes_sql(where, limit), params=params).to_arrow_reader(size)
-        for batch in reader:
-            yield _reviewable(batch.to_pandas(integer_object_nulls=True), lang)
+    for batch in store.batches(_dupes_sql(where, limit), params, size):
+        yield _reviewable(batch.to_pandas(integer_object_nulls=True), lang)
 
 
 def _dupes_sql(where: str, limit: int | None) -> str:
@@ -258,10 +256,8 @@ def persons_batches(
     are written without being held (DuckDB bounded to a share of the memory meanwhile)."""
     check_period(store, year, tier)
     params = {"year": year, "tier": tier, "county": county}
-    with bounded_memory(store.con):
-        reader = store.con.sql(_persons_sql(limit), params=params).to_arrow_reader(size)
-        for batch in reader:
-            yield batch.to_pylist()
+    for batch in store.batches(_persons_sql(limit), params, size):
+        yield batch.to_pylist()
 
 
 def count_persons(

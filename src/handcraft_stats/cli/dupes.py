@@ -25,7 +25,7 @@ from .common import (
     row_limit,
     use_settings,
 )  # fmt: skip
-from .listing import show_frame, stream_rows
+from .listing import show_frame, stream_rows, total_of
 
 TABLE_COLUMNS = ("record_a", "record_b", "link_tier", "status", "county_a", "name_a",
                  "county_b", "name_b", "evidence")  # fmt: skip
@@ -68,7 +68,6 @@ def dupes_cmd(
             parts = dupes_batches(store, year, link.value, *chosen, lang.value, shown)
             return stream_rows(DUPES_COLUMNS, (frame_records(p) for p in parts), fmt)
         frame = dupes(store, year, link.value, *chosen, lang.value, shown)
-        cut = shown is not None and len(frame) == shown
-        total = count_dupes(store, year, link.value, *chosen) if cut else len(frame)
+        total = total_of(frame, shown, lambda: count_dupes(store, year, link.value, *chosen))
     heading = title("dupes", lang.value, year=year, n=total)
     show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value, total=total)

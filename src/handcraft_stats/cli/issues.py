@@ -28,7 +28,7 @@ from .common import (
     row_limit,
     use_settings,
 )  # fmt: skip
-from .listing import show_frame, stream_rows
+from .listing import show_frame, stream_rows, total_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,8 +102,8 @@ def issues_cmd(
         if fmt in (Format.json, Format.csv) and out is None:  # a province lists millions
             batches = (frame_records(ready(b)) for b in issue_batches(store, year, *chosen, shown))
             return stream_rows(ISSUE_COLUMNS, batches, fmt)
-        frame = list_issues(store, year, *chosen, None if out else shown)  # --out: all of them
-        cut = shown is not None and len(frame) >= shown
-        total = count_issues(store, year, *chosen) if cut and out is None else len(frame)
+        asked = None if out else shown  # --out: the fix list has all of them
+        frame = list_issues(store, year, *chosen, asked)
+        total = total_of(frame, asked, lambda: count_issues(store, year, *chosen))
     heading = title("issues", lang.value, year=year, n=total)
     show_issues(ready(frame), fmt, heading, lang.value, out, shown, total)

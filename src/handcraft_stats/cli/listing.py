@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table as RichTable
@@ -51,6 +51,12 @@ def show_frame(
     else:
         codes = list(table_columns or frame.columns)
         _print(capped(frame_table(frame, title, codes, lang, section), None, lang, total), codes)
+
+
+def total_of(frame: pd.DataFrame, shown: int | None, count: Callable[[], int]) -> int:
+    """How many rows a listing has: the frame's, or `count()` when the query was cut at
+    `shown` rows (a table's first 100)."""
+    return count() if shown is not None and len(frame) >= shown else len(frame)
 
 
 def stream_rows(

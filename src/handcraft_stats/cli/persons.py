@@ -21,7 +21,7 @@ from .common import (
     row_limit,
     use_settings,
 )  # fmt: skip
-from .listing import show_frame, stream_rows
+from .listing import show_frame, stream_rows, total_of
 
 TABLE_COLUMNS = ("person_key", "name", "id_number", "counties", "class", "wing", "status",
                  "provenance")  # fmt: skip
@@ -49,7 +49,6 @@ def persons_cmd(
             batches = persons_batches(store, year, link.value, county, shown)
             return stream_rows(PERSONS_COLUMNS, batches, fmt)
         frame = persons(store, year, link.value, county, shown)
-        cut = shown is not None and len(frame) == shown
-        total = count_persons(store, year, link.value, county) if cut else len(frame)
+        total = total_of(frame, shown, lambda: count_persons(store, year, link.value, county))
     heading = title("persons", lang.value, year=year, n=total)
     show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value, total=total)

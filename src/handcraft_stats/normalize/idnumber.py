@@ -16,11 +16,10 @@ from handcraft_stats.normalize.text import is_blank, nfkc
 
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _CHECK_CHARS = "10X98765432"
-_QUOTES = str.maketrans("", "", "'‘’\"“”`´")
-# How IDs are typed besides the digits: the check character X as the multiplication sign
-# × (a Chinese keyboard offers it for "x"), and the digits grouped by hyphens or dashes
-# (320321-19800101-002X) as by spaces. Neither can be part of an ID.
-_TYPED = str.maketrans({"×": "X", "-": None, "‐": None, "‑": None, "–": None, "—": None})
+# How IDs are typed besides the digits: quoted (a text cell), the check character X as the
+# multiplication sign × (a Chinese keyboard offers it for "x"), and the digits grouped by
+# hyphens or dashes (320321-19800101-002X) as by spaces. None of them is part of an ID.
+_TYPED = str.maketrans({"×": "X"} | dict.fromkeys("'‘’\"“”`´-‐‑–—"))
 _RE_18 = re.compile(r"\d{17}[\dX]")
 _RE_15 = re.compile(r"\d{15}")
 _RE_SCI = re.compile(r"(\d)(?:\.(\d*))?E\+?(\d+)")
@@ -81,7 +80,7 @@ def _birth_date(yyyymmdd: str) -> date | None:
 
 
 def _clean(text: str) -> str:
-    text = nfkc(text).translate(_QUOTES).translate(_TYPED)
+    text = nfkc(text).translate(_TYPED)
     return "".join(text.split()).upper()
 
 

@@ -21,6 +21,7 @@ from ..errors import EnvironmentProblem, UsageError
 if TYPE_CHECKING:  # pandas (0.14 s to import) only when a frame is asked for: not by summary
     import pandas as pd
 
+from ..memory import bounded_memory
 from .arrow import APPEND_ROWS, _arrow_type, arrow_frame
 from .schema import MIGRATIONS
 
@@ -267,6 +268,12 @@ class StoreCore:
         reader = self.con.sql(sql, params=params or []).to_arrow_reader(100_000)
         table = pa.Table.from_batches(list(reader), schema=reader.schema)
         return arrow_frame(table) if table.num_rows else self.df(sql, params)
+
+    def batches(self, sql: str, params: dict[str, Any], size: int) -> Iterator[pa.RecordBatch]:
+        """A query's result `size` rows at a time, DuckDB bounded to a share of the memory
+        meanwhile (memory.py): a province's millions of rows are written, never held."""
+        with bounded_memory(self.con):
+            yield from self.con.sql(sql, params=params).to_arrow_reader(size)
 
 
 def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
