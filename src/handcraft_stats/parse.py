@@ -31,6 +31,7 @@ from .normalize.text import clean_text, is_blank, squash
 from .normalize.vocab import Vocabulary
 from .read import RawSheet, read_file
 from .read.limits import Limits
+from .reasons import reason
 from .store import REFUSED_SHEET, record_types
 
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
@@ -214,6 +215,16 @@ def file_issues(
     return both.sort_values(["index", "code"], kind="stable", ignore_index=True)
 
 
+def _missing(key: str, sheet: str, seen: str) -> str:
+    """Why a file is refused for a sheet without the name or ID column; a CSV file's
+    one sheet has no name to give."""
+    return (
+        reason(f"{key}_in", sheet=repr(sheet), seen=seen)
+        if sheet
+        else reason(f"{key}_seen" if key == "no_name_or_id" else key, seen=seen)
+    )
+
+
 def parse_file(
     path: Path, data: bytes, settings: Settings, vocab: Vocabulary,
     county: str | None = None, year: int | None = None, salt: str | None = None,
@@ -231,30 +242,28 @@ def parse_file(
     refusal = ""
     for sheet in raw_sheets:
         if squash(sheet.name).startswith(settings.not_rosters):
-            infos.append(SheetInfo(sheet.name, False, "not a roster sheet", (), 0))
+            infos.append(SheetInfo(sheet.name, False, reason("not_roster_sheet"), (), 0))
             continue
         try:
             lay = classify(matcher, sheet.rows, sheet.merged)
         except NotARoster as exc:
-            reason = "empty sheet" if exc.empty else "no name or ID column"
-            infos.append(SheetInfo(sheet.name, False, reason, (), 0))
+            why = reason("empty_sheet" if exc.empty else "no_name_or_id")
+            infos.append(SheetInfo(sheet.name, False, why, (), 0))
             if not exc.empty and not refusal:
-                seen = ", ".join(exc.found[:12]) or "none that hcs knows in the first 40 rows"
-                refusal = f"no name or ID column in sheet {sheet.name!r}; headers found: {seen}"
+                seen = ", ".join(exc.found[:12]) or reason("no_known_headers")
+                refusal = _missing("no_name_or_id", sheet.name, seen)
             continue
         have = set(lay.columns.fields.values())
         if not {"name", "id_number"} <= have:
             # a roster's header (a field only rosters have) without the name or the ID
             # column: the sheet is refused (named in the report, exit 1); a list of
             # names and phones (brokers, contacts) is skipped as no roster
-            missing = "name" if "name" not in have else "ID number"
+            missing = "no_name" if "name" not in have else "no_id"
             seen = ", ".join(header_texts(sheet.rows, lay.header_rows)[:12])
             refused = REFUSED_SHEET if have & ROSTER_ONLY else ""
-            reason = f"{refused}no {missing} column; headers found: {seen}"
-            infos.append(SheetInfo(sheet.name, False, reason, (), 0))
-            refusal = refusal or (
-                f"no {missing} column in sheet {sheet.name!r}; headers found: {seen}"
-            )
+            why = refused + reason(missing, seen=seen)
+            infos.append(SheetInfo(sheet.name, False, why, (), 0))
+            refusal = refusal or _missing(missing, sheet.name, seen)
             continue
         frame = _sheet_records(sheet, _merged_down(sheet, lay))
         if "town" not in have and sheet.name and _is_town_sheet(settings, sheet.name):
@@ -266,16 +275,16 @@ def parse_file(
         header_rows = tuple(map(sheet.row_number, lay.header_rows))
         infos.append(SheetInfo(sheet.name, True, "", header_rows, len(lay.records)))
     if not frames:
-        raise RefusedFile(refusal or "no roster found: every sheet is empty or not a roster")
+        raise RefusedFile(refusal or reason("no_roster"))
     found_county, found_year = _detect(
         settings, path.name, [s.name for s in raw_sheets], " ".join(titles),
         [s.name for s in infos if s.roster],
     )  # fmt: skip
     county, year = county or found_county, year or found_year
     if county is None:
-        raise RefusedFile("cannot tell the county: name it in the file name or pass --county")
+        raise RefusedFile(reason("no_county"))
     if year is None:
-        raise RefusedFile("cannot tell the year: put it in the file name or title, or pass --year")
+        raise RefusedFile(reason("no_year"))
     raw = pd.concat(frames, ignore_index=True)
     if "town" in raw.columns:
         raw["town"] = raw["town"].astype(object).where(raw["town"].notna(), "")

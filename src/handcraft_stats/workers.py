@@ -20,6 +20,7 @@ from .errors import RefusedFile
 from .normalize.vocab import Vocabulary
 from .outcome import FileOutcome, Progress
 from .parse import ParsedFile, parse_file
+from .reasons import reason
 
 
 def _parse(
@@ -29,7 +30,9 @@ def _parse(
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return FileOutcome(str(path), path.name, "refused", f"cannot read file: {exc.strerror}")
+        return FileOutcome(
+            str(path), path.name, "refused", reason("unreadable_file", detail=exc.strerror)
+        )
     try:
         return parse_file(path, data, settings, _vocabulary(settings), county, year, salt)
     except RefusedFile as exc:

@@ -209,6 +209,8 @@ def check_cmd(
     else:
         show_report(report, fmt, quiet, found if fmt is Format.json else None, lang.value)
         if fmt is not Format.json:
+            if fmt is Format.md:
+                write_out("\n")  # the fix list's heading starts a paragraph of its own
             heading = title("check", lang.value, n=len(found))
             show_issues(found, fmt, heading, lang.value, out, row_limit(limit, fmt))
         elif out is not None:  # the report on stdout, the fix list in its file

@@ -65,11 +65,15 @@ def file_rows(report: IngestReport) -> list[list[Any]]:
 def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
     """The ingest or check report as tables, titles, headings and statuses in `lang`
     (labels.toml `[ingest]`, `[file_status]`); codes keep their code beside the label."""
+    from ..reasons import localised
     from ..report.labels import label
     from ..report.tables import Table
 
     def t(key: str, **figures: object) -> str:
         return label("ingest", key, lang).format(**figures)
+
+    def why(reason: str) -> str:
+        return localised(reason, lang)
 
     d = report.to_dict()
     rows = [[*r[:3], label("file_status", r[3], lang), *r[4:]] for r in file_rows(report)]
@@ -89,16 +93,16 @@ def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
         parts.append(Table(t("unknown_columns"), [t("column")], [[c] for c in unknown]))
     if report.refused:
         parts.append(Table(t("refused"), [t("file"), t("reason")],
-                           [[f.path, f.reason] for f in report.refused]))  # fmt: skip
+                           [[f.path, why(f.reason)] for f in report.refused]))  # fmt: skip
     if report.sheets_refused:
         parts.append(Table(
             t("sheets_refused"), [t("file"), t("sheet"), t("reason")],
-            [[f.path, sheet, reason] for f, sheet, reason in report.sheets_refused],
+            [[f.path, sheet, why(reason)] for f, sheet, reason in report.sheets_refused],
         ))  # fmt: skip
     if report.dropped:
         left = [list(d) for d in report.dropped]
         parts.append(Table(t("dropped"), [t("county"), t("year"), t("file")], left))
-    skipped = [[f.name, sheet, reason] for f in report.files
+    skipped = [[f.name, sheet, why(reason)] for f in report.files
                for sheet, reason in f.sheets_skipped.items()]  # fmt: skip
     if skipped:
         parts.append(Table(t("sheets_skipped"), [t("file"), t("sheet"), t("reason")], skipped))

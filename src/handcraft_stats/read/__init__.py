@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import RefusedFile
+from ..reasons import reason
 from .csvfile import read_csv
 from .limits import DEFAULT_LIMITS, Limits
 from .workbook import read_workbook
@@ -43,10 +44,12 @@ def read_file(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[
     Workbook archives are checked against `limits` first (read/limits.py)."""
     suffix = path.suffix.lower()
     if not data:
-        raise RefusedFile("empty file (0 bytes)")
+        raise RefusedFile(reason("empty_file"))
     if suffix in TEXT:
         rows, lines = read_csv(data)
         return [RawSheet("", rows, lines=lines)]
     if suffix in SPREADSHEET:
         return [RawSheet(n, r, m) for n, r, m in read_workbook(data, suffix, limits)]
-    raise RefusedFile(f"unknown file type {suffix or '(none)'}: expected one of {sorted(KNOWN)}")
+    raise RefusedFile(
+        reason("unknown_type", suffix=suffix or reason("no_suffix"), known=sorted(KNOWN))
+    )

@@ -7,6 +7,7 @@ import io
 import re
 
 from ..errors import RefusedFile
+from ..reasons import reason
 from .workbook import BLANK
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -21,7 +22,7 @@ def decode(data: bytes) -> str:
     if b"\x00" in data[:4096]:
         bare = _bare_utf16(data)
         if bare is None:
-            raise RefusedFile("not a text file: it contains binary data (NUL bytes)")
+            raise RefusedFile(reason("binary_nul"))
         return _text(_utf16(data, bare))
     try:
         return _text(data.decode("utf-8"))
@@ -30,16 +31,14 @@ def decode(data: bytes) -> str:
     try:
         return _text(data.decode("gb18030"))
     except UnicodeDecodeError as exc:
-        raise RefusedFile(
-            f"cannot decode text: neither UTF-8 nor GB18030 (byte {exc.start})"
-        ) from None
+        raise RefusedFile(reason("undecodable", at=exc.start)) from None
 
 
 def _utf16(data: bytes, codec: str) -> str:
     try:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
-        raise RefusedFile(f"cannot decode text as UTF-16 (byte {exc.start})") from None
+        raise RefusedFile(reason("undecodable_utf16", at=exc.start)) from None
 
 
 def _bare_utf16(data: bytes) -> str | None:
@@ -57,7 +56,7 @@ def _text(text: str) -> str:
     """Refuse decoded text that is mostly control characters (a binary file)."""
     sample = text[:65536]
     if sample and len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
-        raise RefusedFile("not a text file: it is full of control characters (binary data)")
+        raise RefusedFile(reason("binary_control"))
     return text
 
 
@@ -81,7 +80,7 @@ def read_csv(data: bytes) -> tuple[list[list[object]], tuple[int, ...] | None]:
             ends = reader.line_num
             rows.append(list(row) if "".join(row).strip() else BLANK)
     except csv.Error as exc:
-        raise RefusedFile(f"not a readable CSV file: {exc}") from None
+        raise RefusedFile(reason("bad_csv", detail=exc)) from None
     while rows and rows[-1] is BLANK:
         rows.pop()
     del starts[len(rows) :]

@@ -10,6 +10,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from ..errors import RefusedFile
+from ..reasons import reason
 
 if TYPE_CHECKING:
     from .limits import Limits
@@ -104,15 +105,14 @@ class _UsedRange:
 
 def _check_range(name: str, rows: int, cols: int, limits: Limits) -> None:
     if cols > limits.max_columns:
-        raise RefusedFile(
-            f"{name}: a sheet with data in {cols:,} columns "
-            f"(limit {limits.max_columns:,}): not a roster"
-        )
+        raise RefusedFile(reason(
+            "used_columns", member=name, cols=f"{cols:,}", limit=f"{limits.max_columns:,}"
+        ))  # fmt: skip
     if rows * cols > limits.max_cells:
-        raise RefusedFile(
-            f"{name}: the sheet's used range reaches row {rows:,} and column "
-            f"{cols:,} (over {limits.max_cells:,} cells): not a roster"
-        )
+        raise RefusedFile(reason(
+            "used_cells", member=name, rows=f"{rows:,}", cols=f"{cols:,}",
+            limit=f"{limits.max_cells:,}",
+        ))  # fmt: skip
 
 
 def _columns(text: bytes, cols: int) -> int:

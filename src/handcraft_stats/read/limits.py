@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields, replace
 from io import BytesIO
 
 from ..errors import RefusedFile
+from ..reasons import reason
 from .extent import SheetExtent
 
 MB = 1024 * 1024
@@ -61,27 +62,24 @@ def sniff(data: bytes) -> str:
     """What the bytes look like, for a refusal reason."""
     head = data[:512].lstrip()
     if head.startswith(ZIP_MAGIC):
-        return "a zip archive"
+        return reason("kind_zip")
     if head.startswith(CFB_MAGIC):
-        return "an OLE2 compound file"
+        return reason("kind_ole2")
     if head[:5].lower() in (b"<html", b"<!doc") or b"<table" in head.lower():
-        return "an HTML page"
+        return reason("kind_html")
     if head.startswith(b"%PDF"):
-        return "a PDF document"
+        return reason("kind_pdf")
     if head.startswith(b"<?xml"):
-        return "an XML file"
+        return reason("kind_xml")
     if b"\x00" in head:
-        return "binary data"
-    return "text"
+        return reason("kind_binary")
+    return reason("kind_text")
 
 
 def check_compound(data: bytes) -> None:
     """An OLE2 file holding an EncryptedPackage stream is a password-protected workbook."""
     if data.startswith(CFB_MAGIC) and _ENCRYPTED in data:
-        raise RefusedFile(
-            "password-protected workbook: remove the password (file → info → protect) "
-            "and send it again"
-        )
+        raise RefusedFile(reason("password"))
 
 
 def check_archive(data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -90,19 +88,15 @@ def check_archive(data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS) -> 
         check_compound(data)
         if data.startswith(CFB_MAGIC):
             return  # an .xls saved with another extension: calamine reads it
-        raise RefusedFile(
-            f"cannot open as {suffix} workbook: the file is {sniff(data)}, not a zip archive"
-        )
+        raise RefusedFile(reason("not_zip", suffix=suffix, kind=sniff(data)))
     try:
         zf = zipfile.ZipFile(BytesIO(data))
         members = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise RefusedFile(
-            f"cannot open as {suffix} workbook: damaged or truncated ({_short(exc)})"
-        ) from None
+        raise RefusedFile(reason("damaged_zip", suffix=suffix, detail=_short(exc))) from None
     if len(members) > limits.max_members:
         raise RefusedFile(
-            f"the workbook archive has {len(members):,} members (limit {limits.max_members:,})"
+            reason("too_many_members", count=f"{len(members):,}", limit=f"{limits.max_members:,}")
         )
     declared = sum(m.file_size for m in members)
     if declared > limits.max_uncompressed:
@@ -115,10 +109,7 @@ def check_archive(data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS) -> 
 
 
 def _too_big(size: int, limits: Limits) -> str:
-    return (
-        f"the workbook expands to more than {size / MB:,.0f} MB "
-        f"(limit {limits.max_uncompressed / MB:,.0f} MB; a zip bomb or not a roster)"
-    )
+    return reason("too_big", size=f"{size / MB:,.0f}", limit=f"{limits.max_uncompressed / MB:,.0f}")
 
 
 def _member_size(data: bytes, m: zipfile.ZipInfo, limits: Limits, before: int) -> int:
@@ -136,15 +127,12 @@ def _member_size(data: bytes, m: zipfile.ZipInfo, limits: Limits, before: int) -
     for chunk in _inflate(data, m, cap + 1):
         size += len(chunk)
         if size > m.file_size:
-            raise RefusedFile(
-                f"member {m.filename} holds more than the {m.file_size:,} bytes its directory "
-                "says (a zip bomb, or a damaged workbook)"
-            )
+            raise RefusedFile(reason("member_overflow", member=m.filename, size=f"{m.file_size:,}"))
         if size > ratio_cap:
-            raise RefusedFile(
-                f"member {m.filename} expands more than {limits.max_ratio:g} "
-                f"times ({m.compress_size:,} bytes packed; a zip bomb)"
-            )
+            raise RefusedFile(reason(
+                "member_ratio", member=m.filename, ratio=f"{limits.max_ratio:g}",
+                packed=f"{m.compress_size:,}",
+            ))  # fmt: skip
         if before + size > limits.max_uncompressed:
             raise RefusedFile(_too_big(before + size, limits))
         if extent is not None:
@@ -153,10 +141,9 @@ def _member_size(data: bytes, m: zipfile.ZipInfo, limits: Limits, before: int) -
             head += chunk[: limits.max_prolog + 1 - len(head)]
             _check_prolog(m.filename, head, limits)
     if size != m.file_size:
-        raise RefusedFile(
-            f"damaged workbook: member {m.filename} holds {size:,} bytes, "
-            f"its directory says {m.file_size:,}"
-        )
+        raise RefusedFile(reason(
+            "member_size", member=m.filename, size=f"{size:,}", declared=f"{m.file_size:,}"
+        ))  # fmt: skip
     return size
 
 
@@ -166,12 +153,9 @@ def _check_prolog(name: str, head: bytes, limits: Limits) -> None:
     root = _ROOT.search(text)
     prolog = text[: root.start()] if root else text
     if _DECL.search(prolog):
-        raise RefusedFile(
-            f"{name} declares a DOCTYPE or ENTITY (XML entity expansion is not "
-            "allowed in a workbook)"
-        )
+        raise RefusedFile(reason("xml_entity", member=name))
     if root is None and len(head) > limits.max_prolog:
-        raise RefusedFile(f"{name} has no XML element in its first {limits.max_prolog:,} bytes")
+        raise RefusedFile(reason("xml_no_element", member=name, limit=f"{limits.max_prolog:,}"))
 
 
 def _text(head: bytes) -> str:
@@ -187,10 +171,7 @@ def _inflate(data: bytes, m: zipfile.ZipInfo, cap: int) -> Iterable[bytes]:
     if m.compress_type == zipfile.ZIP_STORED:
         return [bytes(packed[i : i + _CHUNK]) for i in range(0, min(len(packed), cap), _CHUNK)]
     if m.compress_type != zipfile.ZIP_DEFLATED:
-        raise RefusedFile(
-            f"damaged workbook: member {m.filename} uses compression method "
-            f"{m.compress_type}, which spreadsheet programs do not write"
-        )
+        raise RefusedFile(reason("member_method", member=m.filename, method=m.compress_type))
     return _Inflater(packed, cap, m.filename)
 
 
@@ -215,7 +196,7 @@ class _Inflater:
             try:
                 chunk = self.d.decompress(self.tail, _CHUNK)
             except zlib.error as exc:
-                raise RefusedFile(f"damaged workbook: member {self.name}: {exc}") from None
+                raise RefusedFile(reason("member_damaged", member=self.name, detail=exc)) from None
             self.tail = self.d.unconsumed_tail
             if chunk:
                 self.out += len(chunk)
@@ -228,7 +209,7 @@ class _Inflater:
 def _data_offset(data: bytes, m: zipfile.ZipInfo) -> int:
     at = m.header_offset
     if data[at : at + 4] != ZIP_MAGIC or len(data) < at + 30:
-        raise RefusedFile(f"damaged workbook: member {m.filename} has no local header")
+        raise RefusedFile(reason("member_no_header", member=m.filename))
     name_len, extra_len = struct.unpack("<HH", data[at + 26 : at + 30])
     return int(at + 30 + name_len + extra_len)
 

@@ -8,6 +8,7 @@ from typing import cast
 from python_calamine import CalamineWorkbook
 
 from ..errors import RefusedFile
+from ..reasons import reason
 from .limits import DEFAULT_LIMITS, Limits, check_archive, check_compound
 
 Merged = tuple[tuple[tuple[int, int], tuple[int, int]], ...]
@@ -25,7 +26,7 @@ def read_workbook(
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for bad files
-        raise RefusedFile(f"cannot open as {suffix} workbook: {_short(exc)}") from None
+        raise RefusedFile(reason("cannot_open", suffix=suffix, detail=_short(exc))) from None
     out: list[tuple[str, list[list[object]], Merged]] = []
     for meta in wb.sheets_metadata:
         if "WorkSheet" not in str(meta.typ):
@@ -38,19 +39,21 @@ def read_workbook(
         except RefusedFile:
             raise
         except Exception as exc:
-            raise RefusedFile(f"cannot read sheet {meta.name!r}: {_short(exc)}") from None
+            raise RefusedFile(
+                reason("cannot_read_sheet", sheet=repr(meta.name), detail=_short(exc))
+            ) from None
         out.append((meta.name, _trimmed(meta.name, rows, limits), merged))
     if not out:
-        raise RefusedFile("the workbook has no worksheets")
+        raise RefusedFile(reason("no_worksheets"))
     return out
 
 
 def _check_size(name: str, height: int, width: int, limits: Limits) -> None:
     if height * width > limits.max_cells:
-        raise RefusedFile(
-            f"sheet {name!r} spans {height:,} rows x {width:,} columns "
-            f"(over {limits.max_cells:,} cells): not a roster"
-        )
+        raise RefusedFile(reason(
+            "sheet_cells", sheet=repr(name), rows=f"{height:,}", cols=f"{width:,}",
+            limit=f"{limits.max_cells:,}",
+        ))  # fmt: skip
 
 
 BLANK: list[object] = []  # shared by every blank row: a million blank rows cost 8 MB
@@ -65,10 +68,10 @@ def _trimmed(name: str, rows: list[list[object]], limits: Limits) -> list[list[o
     if rows and max(map(len, rows)) > limits.max_columns:
         width = max((_last(r) for r in rows), default=0)
         if width > limits.max_columns:
-            raise RefusedFile(
-                f"sheet {name!r} has data in {width:,} columns (limit {limits.max_columns:,}): "
-                "not a roster"
-            )
+            raise RefusedFile(reason(
+                "sheet_columns", sheet=repr(name), cols=f"{width:,}",
+                limit=f"{limits.max_columns:,}",
+            ))  # fmt: skip
         rows = [r[:width] for r in rows]
     return rows
 

@@ -18,6 +18,11 @@ def _table() -> dict[str, dict[str, list[str]]]:
     return tomllib.loads(text)
 
 
+def shipped(section: str) -> dict[str, list[str]]:
+    """A section of the shipped labels.toml, without hcs.toml's overrides."""
+    return _table().get(section, {})
+
+
 def set_overrides(labels: Mapping[str, Mapping[str, Any]]) -> None:
     """Use the labels of hcs.toml: `code = "中文"` replaces the Chinese label,
     `code = ["中文", "English"]` both. Replaces any earlier overrides."""
