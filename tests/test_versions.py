@@ -419,7 +419,7 @@ def test_reparse_reads_stored_files_again_with_this_hcs(tmp_path: Path) -> None:
     res = run("ingest", folder, "--db", db, "--format", "json", "--reparse")
     assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
     report = json.loads(res.stdout)  # type: ignore[attr-defined]
-    assert sorted(f["status"] for f in report["detail"]) == ["replaced", "replaced"]
+    assert sorted(f["status"] for f in report["detail"]) == ["reread", "reread"]
     assert _records(db) == _records(fresh)
     assert totals(db)["totals"] == totals(fresh)["totals"]
     with Store(db, read_only=True) as s:
@@ -445,7 +445,7 @@ def test_reparse_replaces_its_content_under_another_name_and_once(tmp_path: Path
         stored = s.con.execute(
             "SELECT count(*) FROM records r JOIN files f USING (file_id) WHERE f.active"
         ).fetchall()
-    assert sorted(f.status for f in report.files) == ["replaced", "unchanged"]
+    assert sorted(f.status for f in report.files) == ["reread", "unchanged"]
     assert active == [("丰县2017年花名册.xlsx",)] and stored == [(2,)]
     assert report.persons == {"2017": 2}
 

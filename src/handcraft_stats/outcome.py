@@ -23,7 +23,7 @@ class FileOutcome:
 
     path: str
     name: str
-    status: str  # ingested | replaced | unchanged | refused | checked
+    status: str  # ingested | replaced | reread | unchanged | refused | checked
     reason: str = ""
     county: str | None = None
     period: int | None = None
@@ -83,7 +83,7 @@ class IngestReport:
     @staticmethod
     def empty(f: FileOutcome) -> bool:
         """A file stored (or checked) although it holds no record: a header only."""
-        return f.status in ("ingested", "replaced", "checked") and not f.records
+        return f.status in ("ingested", "replaced", "reread", "checked") and not f.records
 
     def to_dict(self) -> dict[str, Any]:
         landed = [f for f in self.files if f.status != "refused"]

@@ -19,6 +19,7 @@ from .inputs import find_files
 from .link import TIERS, Linked, link_period, link_tiers
 from .outcome import FileOutcome, IngestReport, Progress, outcome_of
 from .parse import ParsedFile
+from .reading import fingerprint
 from .store import Store, TierRows
 from .versions import clear_pending, drop_left_out, fault_point, pending_periods, store_files
 from .workers import auto_jobs, fewer_collections, parse_all, roomy_heap
@@ -222,8 +223,10 @@ def _ingest(
     files, ignored = find_files(paths)
     outcomes: list[FileOutcome] = []
     hashes: dict[int, str] = {}
-    # reported where the parse reaches them (none with `reparse`: every file is read)
-    known = {} if reparse else stored_already(store, files, hashes)
+    reading = fingerprint(settings)
+    # reported where the parse reaches them (none with `reparse`: every file is read; nor
+    # those another hcs or other settings read: they are read again)
+    known = {} if reparse else stored_already(store, files, hashes, reading)
     todo = [(at, p) for at, p in enumerate(files) if at not in known]
     early = iter(sorted(known.items()))
     next_known = next(early, None)
@@ -256,7 +259,8 @@ def _ingest(
                 outcomes.append(res)
                 continue
             stored = store.find_file(res.sha256)
-            if stored is not None and (not reparse or stored.file_id in run):
+            again = stored is not None and (reparse or stored.reading != reading)
+            if stored is not None and (not again or stored.file_id in run):
                 outcomes.append(outcome_of(res, "unchanged"))
                 contents.setdefault((res.county, res.period), set()).add(res.sha256)
             elif replace:
@@ -264,7 +268,7 @@ def _ingest(
                 groups.setdefault((res.county, res.period), []).append(res)
             else:
                 fault_point("before-store")
-                status = store_files(store, [res], run=run, reparse=reparse)[0]
+                status = store_files(store, [res], run=run, reparse=again, reading=reading)[0]
                 outcomes.append(outcome_of(res, status))
                 touched.add(res.period)
                 _keep_keys(keys, res)
@@ -274,8 +278,9 @@ def _ingest(
         for key, group in groups.items():
             fault_point("before-store")
             complete = None if held else names[key]
+            # a stored content in the group is one read again (`again` above)
             statuses = store_files(store, group, complete, run, contents.get(key), dropped,
-                                   reparse)  # fmt: skip
+                                   True, reading)  # fmt: skip
             for pf, status in zip(group, statuses, strict=True):
                 outcomes.append(outcome_of(pf, status))
                 _keep_keys(keys, pf)
@@ -319,12 +324,14 @@ def period_issues(
 
 
 def stored_already(
-    store: Store, files: list[Path], hashes: dict[int, str] | None = None
-) -> dict[int, FileOutcome]:
+    store: Store, files: list[Path], hashes: dict[int, str] | None = None,
+    reading: str | None = None,
+) -> dict[int, FileOutcome]:  # fmt: skip
     """Input files (by position) whose content an active stored file has, found before
     any parsing: a county resending one roster of ten re-reads one. Only files of a
     stored file's size are hashed; a file that cannot be read is left to the parser to
-    refuse. Their report comes from what was stored of them (`Store.stored_report`)."""
+    refuse. Their report comes from what was stored of them (`Store.stored_report`).
+    `reading` (reading.fingerprint): a file stored by another reading is not one of them."""
     sizes = store.active_sizes()
     found: dict[int, FileOutcome] = {}
     for at, path in enumerate(files):
@@ -335,7 +342,7 @@ def stored_already(
         except OSError:
             continue
         row = store.find_file(digest)
-        if row is not None:
+        if row is not None and (reading is None or row.reading == reading):
             if hashes is not None:
                 hashes[at] = digest
             found[at] = FileOutcome(

@@ -63,13 +63,15 @@ def _tables(pf: ParsedFile, file_id: int, first: int) -> dict[str, pd.DataFrame]
     return {"sheets": sheets, "skipped_rows": skipped, "records": rec, "issues": iss}
 
 
-def _values(pf: ParsedFile, file_id: int, version: int, records: int) -> dict[str, Any]:
+def _values(
+    pf: ParsedFile, file_id: int, version: int, records: int, reading: str | None
+) -> dict[str, Any]:
     return {
         "file_id": file_id, "name": pf.name, "path": str(pf.path), "sha256": pf.sha256,
         "size": pf.size, "format": pf.format, "county": pf.county, "period": pf.period,
         "version": version, "active": True, "replaced_by": None,
         "ingested_at": datetime.now(), "sheets": len(pf.sheets), "records": records,
-        "extras": labels_text(pf.unknown_columns),
+        "extras": labels_text(pf.unknown_columns), "reading": reading,
     }  # fmt: skip
 
 
@@ -81,14 +83,17 @@ def store_files(
     contents: set[str] | None = None,
     dropped: list[tuple[str, int, str]] | None = None,
     reparse: bool = False,
+    reading: str | None = None,
 ) -> list[str]:
     """Store files of one county and period in one transaction; returns each file's status
-    (`ingested` or `replaced`). `complete`: the names of the whole submission, `contents`:
+    (`ingested`, `replaced`, or `reread`: its content was stored, read by another hcs or
+    other settings, or `reparse`). `complete`: the names of the whole submission, `contents`:
     the SHA-256 of its files found stored already (kept whatever their stored name);
     the county's other active files are replaced (added to `dropped`). `run`:
     the ids of files stored earlier in this run (they are not replaced); the new ids are
     added. `reparse`: a file whose content is stored already replaces that stored file too
-    (whatever its name, county or period), which is read again by this hcs."""
+    (whatever its name, county or period), which is read again by this hcs. `reading`:
+    what read them (reading.fingerprint), stored with each file."""
     statuses = []
     run = set() if run is None else run
     with store.transaction():
@@ -106,11 +111,14 @@ def store_files(
             version = store.next_version(pf.county, pf.period)
             tables = _tables(pf, file_id, first)
             pf.first_record_id = first
-            store.insert_file(_values(pf, file_id, version, len(tables["records"])), tables)
+            store.insert_file(
+                _values(pf, file_id, version, len(tables["records"]), reading), tables
+            )
             for old in previous:
                 store.deactivate(old.file_id, file_id)
                 mark_pending(store, old.period)  # another period, when read anew
-            statuses.append("replaced" if previous else "ingested")
+            same = any(f.sha256 == pf.sha256 for f in previous)  # read again, not resent
+            statuses.append("reread" if same else "replaced" if previous else "ingested")
             new_ids.append(file_id)
             run.add(file_id)
             fault_point("file-stored")

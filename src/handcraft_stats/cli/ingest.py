@@ -72,16 +72,24 @@ def show_report(
         for f, sheet, reason in report.sheets_refused:
             say(f"refused sheet {sheet!r} of {f.path} (its other sheets landed): {reason}")
         for f in report.files:  # a template sent back empty would wipe a county silently
-            if f.status in ("ingested", "replaced") and report.empty(f):
-                what = "replaced the earlier version" if f.status == "replaced" else "landed"
+            if f.status != "checked" and report.empty(f):
+                what = EMPTY_NOTE.get(f.status, "landed")
                 say(f"note: {f.path} holds no records (a header only); it {what}: "
                     f"{f.county} {f.period} now counts no woman from it")  # fmt: skip
+        reread = sum(f.status == "reread" for f in report.files)
+        if reread:
+            say(f"note: {reread} file(s) stored already were read again and replace their "
+                "stored reading: an earlier hcs or other settings (hcs.toml) read them, or "
+                "--reparse asked for it")  # fmt: skip
         if report.replace_held:
             say("note: --replace replaced no file for being left out, because a file was "
                 "refused (it may belong to any county): fix it and run again")  # fmt: skip
         for county, period, name in report.dropped:
             say(f"note: {name} is no longer part of {county}'s {period} roster (--replace): "
                 "its women are counted no more")  # fmt: skip
+
+
+EMPTY_NOTE = {"replaced": "replaced the earlier version", "reread": "replaced its earlier reading"}
 
 
 JobsOpt = Annotated[

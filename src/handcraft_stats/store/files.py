@@ -20,7 +20,7 @@ class FileRecords(StoreCore):
     def find_file(self, sha256: str) -> FileRow | None:
         row = _one(
             self.con.execute(
-                "SELECT file_id, name, sha256, county, period, version FROM files "
+                "SELECT file_id, name, sha256, county, period, version, reading FROM files "
                 "WHERE sha256 = ? AND active ORDER BY file_id LIMIT 1",
                 [sha256],
             )
@@ -40,7 +40,7 @@ class FileRecords(StoreCore):
     def previous_version(self, name: str, county: str, period: int) -> FileRow | None:
         row = _one(
             self.con.execute(
-                "SELECT file_id, name, sha256, county, period, version FROM files "
+                "SELECT file_id, name, sha256, county, period, version, reading FROM files "
                 "WHERE name = ? AND county = ? AND period = ? AND active",
                 [name, county, period],
             )
@@ -117,7 +117,7 @@ class FileRecords(StoreCore):
 
     def active_files(self, county: str, period: int) -> list[FileRow]:
         rows = self.con.execute(
-            "SELECT file_id, name, sha256, county, period, version FROM files "
+            "SELECT file_id, name, sha256, county, period, version, reading FROM files "
             "WHERE county = ? AND period = ? AND active ORDER BY file_id",
             [county, period],
         ).fetchall()
@@ -126,7 +126,7 @@ class FileRecords(StoreCore):
     def active_with_content(self, sha256: str) -> list[FileRow]:
         """The active files of this content, of any county and period."""
         rows = self.con.execute(
-            "SELECT file_id, name, sha256, county, period, version FROM files "
+            "SELECT file_id, name, sha256, county, period, version, reading FROM files "
             "WHERE sha256 = ? AND active ORDER BY file_id",
             [sha256],
         ).fetchall()

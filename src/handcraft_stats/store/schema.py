@@ -76,6 +76,11 @@ MIGRATIONS: list[str] = [
     DROP TABLE records;
     ALTER TABLE records_v4 RENAME TO records;
     """,
+    # what read each file (reading.py): a file stored by another reading is read again.
+    # NULL for files stored before: read again by the first ingest after the upgrade.
+    """
+    ALTER TABLE files ADD COLUMN reading VARCHAR;
+    """,
 ]
 
 
@@ -97,3 +102,4 @@ class FileRow:
     county: str
     period: int
     version: int
+    reading: str | None = None  # reading.fingerprint of what read it (None: an older hcs)
