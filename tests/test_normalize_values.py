@@ -472,12 +472,12 @@ def test_vocabulary_blank_and_unknown(field: str, blank: Parsed[str], miss: Pars
         assert VOCAB.lookup(field, raw) == miss
 
 
-def test_see_remarks_never_matches_even_when_configured() -> None:
-    vocab = Vocabulary({"wing": {"见备注": "handicraft"}})
+def test_see_remarks_never_matches_and_cannot_be_configured() -> None:
     for field in FIELDS:
         assert VOCAB.lookup(field, "见备注").problem == "unknown_value"
-        assert vocab.lookup(field, "见备注").problem == "unknown_value"
     assert VOCAB.parse_flag("见备注") == Parsed(False, "unknown_value")
+    with pytest.raises(UsageError, match="never read as a value"):  # not ignored silently
+        Vocabulary({"wing": {"见备注": "handicraft"}})
 
 
 def test_wing_longest_keyword_wins() -> None:
@@ -522,6 +522,23 @@ def test_bad_extensions_are_refused() -> None:
         Vocabulary({"colour": {"红": "red"}})
     with pytest.raises(KeyError):
         VOCAB.lookup("colour", "红")
+    # 见备注 is never a value: mapping it would be ignored silently, so it is refused
+    with pytest.raises(UsageError, match="see the remarks"):
+        Vocabulary({"wing": {" 见 备注 ": "other"}})
+
+
+def test_see_the_remarks_is_not_told_to_extend_the_vocabulary() -> None:
+    """An unknown_value of 见备注 asks for the value in the column, not for a spelling in
+    hcs.toml (which is refused); other unknown values keep the vocabulary advice."""
+    from handcraft_stats.checks import Catalogue
+
+    cat = Catalogue.load()
+    assert VOCAB.lookup("wing", "见备注").problem == "unknown_value"
+    see = cat.message("unknown_value", "见备注")
+    assert see.startswith("填的是“见备注”") and "hcs.toml" not in see
+    assert "write the value in this column" in cat.message("unknown_value", "见 备注", "en")
+    other = cat.message("unknown_value", "种草莓")
+    assert other == "不在取值范围内的值：种草莓（可在 hcs.toml 中扩充词表）"
 
 
 def test_lookup_cache_keeps_types_apart() -> None:

@@ -19,6 +19,8 @@ import pandas as pd
 from stdnum import numdb
 
 from .errors import UsageError
+from .normalize.text import UNKNOWN_VALUE
+from .normalize.vocab import sees_note
 from .report.labels import label
 
 SEVERITIES = ("error", "warning", "info")
@@ -70,7 +72,10 @@ class Catalogue:
         rule = self.rules.get(code)
         if rule is None:
             return str(value)
-        return rule["zh" if lang == "zh" else "en"].format(value=value, limit=limit)
+        key = "zh" if lang == "zh" else "en"
+        if code == UNKNOWN_VALUE and sees_note(value) and f"{key}_see_note" in rule:
+            key += "_see_note"  # not "extend the vocabulary": no vocabulary may read it
+        return rule[key].format(value=value, limit=limit)
 
     def limit(self, code: str, period: int) -> str:
         """The threshold a rule's message names ({limit})."""

@@ -19,6 +19,11 @@ FLAG_FIELD = "new_practitioner"
 NEVER_MATCH = frozenset({"见备注"})
 
 
+def sees_note(raw: object) -> bool:
+    """Does the cell say "see the remarks" (见备注) instead of a value?"""
+    return isinstance(raw, str) and _key(raw) in NEVER_MATCH
+
+
 @dataclass(frozen=True, slots=True)
 class _FieldRule:
     table: str  # table name in vocab.toml
@@ -82,6 +87,12 @@ class Vocabulary:
                     raise UsageError(
                         f"vocabulary {field}: {spelling!r} maps to unknown code {code!r}; "
                         f"use one of {', '.join(sorted(allowed))}"
+                    )
+                if _key(spelling) in NEVER_MATCH:
+                    raise UsageError(
+                        f"vocabulary {field}: {spelling!r} means 'see the remarks' and is never "
+                        "read as a value (the remarks are not read): have the value written in "
+                        "the column itself, or leave it (it counts as unknown)"
                     )
                 table[_key(spelling)] = code
             for never in NEVER_MATCH:
