@@ -105,3 +105,25 @@ def test_what_decides_a_reading() -> None:
     # labels and the city name only name what was read
     assert fingerprint(dataclasses.replace(SETTINGS, labels={"wing": {"other": "其它"}})) == base
     assert fingerprint(dataclasses.replace(SETTINGS, city="某市")) == base
+
+
+def test_replace_reads_a_submission_again_without_counting_anyone_twice(tmp_path: Path) -> None:
+    """--replace after hcs.toml changed: the county's files stored already (one of them
+    sent under another name) are read again, replace their stored readings, and the
+    file left out of the complete roster is replaced."""
+    towns = tmp_path / "towns"
+    towns.mkdir()
+    write_xlsx(towns / "沛县_龙固镇_2017.xlsx", {"Sheet1": [HEADER, ["张丽", ID_A, "柳条编", ""]]})
+    write_xlsx(towns / "沛县_大屯镇_2017.xlsx", {"Sheet1": [HEADER, ["王芳", ID_B, "家政", ""]]})
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    (whole / "龙固镇.xlsx").write_bytes((towns / "沛县_龙固镇_2017.xlsx").read_bytes())
+    db = tmp_path / "t.duckdb"
+    extended = _with_vocab(柳条编="handicraft")
+    with Store(db) as s:
+        ingest([towns], s, SETTINGS)
+        report = ingest([whole], s, extended, county="沛县", year=2017, replace=True)  # type: ignore[arg-type]
+        assert [f.status for f in report.files] == ["reread"]
+        assert report.dropped == [("沛县", 2017, "沛县_大屯镇_2017.xlsx")]
+        assert _state(s) == ([("龙固镇.xlsx", "handicraft")], 0)
+        assert report.persons == {"2017": 1}

@@ -126,7 +126,8 @@ def store_files(
             gone = _left_out(store, files[0].county, files[0].period, complete, contents, run)
             for old in gone:
                 store.deactivate(old.file_id, new_ids[0])
-                statuses[0] = "replaced"
+                if statuses[0] == "ingested":  # a reread file stays one (`dropped` says it)
+                    statuses[0] = "replaced"
             if dropped is not None:
                 dropped += [(old.county, old.period, old.name) for old in gone]
         for period in {pf.period for pf in files}:
