@@ -52,7 +52,7 @@ def test_parts_that_are_reasons_themselves_are_translated() -> None:
         == "工作表 '名单' 中没有姓名列或身份证号列；找到的表头：前 40 行中没有 hcs 认识的表头"
     )
     # a part that merely holds a reason's words is left as written
-    headers = reason("no_name", seen="姓名, text")
+    headers = reason("no_name_seen", seen="姓名, text")
     assert localised(headers, "zh") == "没有姓名列；找到的表头：姓名, text"
 
 

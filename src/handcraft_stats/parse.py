@@ -218,11 +218,9 @@ def file_issues(
 def _missing(key: str, sheet: str, seen: str) -> str:
     """Why a file is refused for a sheet without the name or ID column; a CSV file's
     one sheet has no name to give."""
-    return (
-        reason(f"{key}_in", sheet=repr(sheet), seen=seen)
-        if sheet
-        else reason(f"{key}_seen" if key == "no_name_or_id" else key, seen=seen)
-    )
+    if sheet:
+        return reason(f"{key}_in", sheet=repr(sheet), seen=seen)
+    return reason(f"{key}_seen", seen=seen)
 
 
 def parse_file(
@@ -261,7 +259,7 @@ def parse_file(
             missing = "no_name" if "name" not in have else "no_id"
             seen = ", ".join(header_texts(sheet.rows, lay.header_rows)[:12])
             refused = REFUSED_SHEET if have & ROSTER_ONLY else ""
-            why = refused + reason(missing, seen=seen)
+            why = refused + reason(f"{missing}_seen", seen=seen)
             infos.append(SheetInfo(sheet.name, False, why, (), 0))
             refusal = refusal or _missing(missing, sheet.name, seen)
             continue

@@ -40,10 +40,8 @@ def _part(value: str, lang: str) -> str:
     """A filled-in part, translated when it is a reason without parts of its own (the
     kind of a file, "no headers hcs knows"); anything else (names, numbers, a library's
     message) as it is."""
-    for key, template in _english().items():
-        if "{" not in template and template == value:
-            return label(SECTION, key, lang)
-    return value
+    key = _plain().get(value)
+    return value if key is None else label(SECTION, key, lang)
 
 
 @cache
@@ -53,18 +51,24 @@ def _english() -> dict[str, str]:
 
 
 @cache
+def _plain() -> dict[str, str]:
+    """The reasons without parts, by their English text."""
+    return {text: key for key, text in _english().items() if "{" not in text}
+
+
+@cache
 def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     """Each reason's English text as a pattern, its `{name}`s as groups. Entries whose
     fixed text is longer come first: "cannot open as {suffix} workbook: damaged or
     truncated ({detail})" before "cannot open as {suffix} workbook: {detail}"."""
     out = []
     for key, template in _english().items():
-        regex = []
+        regex, fixed = [], 0
         for literal, name, _, _ in string.Formatter().parse(template):
             regex.append(re.escape(literal))
+            fixed += len(literal)
             if name is not None:
                 regex.append(f"(?P<{name}>.+?)")
-        fixed = sum(len(lit) for lit, _, _, _ in string.Formatter().parse(template))
         out.append((fixed, key, re.compile("".join(regex), re.DOTALL)))
     out.sort(key=lambda x: -x[0])
     return [(key, pattern) for _, key, pattern in out]
