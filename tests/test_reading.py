@@ -95,6 +95,41 @@ def test_files_stored_before_readings_were_kept_are_read_again_once(tmp_path: Pa
     assert "read again" not in res.stderr
 
 
+def test_history_tells_what_read_each_file_and_an_older_store_has_no_readings(
+    tmp_path: Path,
+) -> None:
+    """`hcs history` (json, csv) carries each version's reading, so a version with the
+    content of the one it replaced is seen to come from another reading; a store of an
+    hcs before readings, opened read-only (not upgraded), lists its files with none."""
+    folder, db = _folder(tmp_path), tmp_path / "t.duckdb"
+    with Store(db) as s:
+        ingest([folder], s, SETTINGS)
+        ingest([folder], s, _with_vocab(柳条编="handicraft"))  # type: ignore[arg-type]
+    runner = CliRunner()
+    res = runner.invoke(app, ["history", "--db", str(db), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert [(r["name"], r["version"], r["reading"]) for r in rows] == [
+        ("丰县2017.xlsx", 1, fingerprint(SETTINGS)),
+        ("沛县2017.xlsx", 1, fingerprint(SETTINGS)),
+        ("丰县2017.xlsx", 2, fingerprint(_with_vocab(柳条编="handicraft"))),  # type: ignore[arg-type]
+        ("沛县2017.xlsx", 2, fingerprint(_with_vocab(柳条编="handicraft"))),  # type: ignore[arg-type]
+    ]
+    assert rows[0]["sha256"] == rows[2]["sha256"] and rows[0]["replaced_by_id"] == 3
+    csv = runner.invoke(app, ["history", "--db", str(db), "--format", "csv"]).stdout
+    assert csv.splitlines()[0].endswith(",reading")
+    with Store(db) as s:  # as a store of schema version 4 was
+        s.con.execute("ALTER TABLE files DROP COLUMN reading")
+        s.con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    res = runner.invoke(app, ["history", "--db", str(db), "--format", "json"])  # read-only
+    table = runner.invoke(app, ["history", "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert [r["reading"] for r in json.loads(res.stdout)] == [None] * 4
+    assert table.exit_code == 0 and "沛县2017.xlsx" in table.stdout
+    with Store(db) as s:  # opened to write: upgraded, the old files with no reading
+        assert s.con.execute("SELECT count(*) FROM files WHERE reading IS NULL").fetchone() == (4,)
+
+
 def test_what_decides_a_reading() -> None:
     base = fingerprint(SETTINGS)
     assert fingerprint(load_settings(None)) == base

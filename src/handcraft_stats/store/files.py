@@ -133,11 +133,15 @@ class FileRecords(StoreCore):
         return [FileRow(*r) for r in rows]
 
     def history(self, county: str | None = None, period: int | None = None) -> pd.DataFrame:
-        """Every file ever ingested, oldest first, with what replaced it."""
+        """Every file ever ingested, oldest first, with what replaced it and what read it
+        (`reading`: reading.fingerprint; null for a file stored before readings were kept,
+        and for every file of a store not yet upgraded, opened read-only)."""
+        reading = "f.reading" if "reading" in self._columns("files") else "NULL::VARCHAR"
         return self.df(
-            """SELECT f.file_id, f.ingested_at, f.county, f.period, f.version, f.name, f.path,
+            f"""SELECT f.file_id, f.ingested_at, f.county, f.period, f.version, f.name, f.path,
                       f.format, f.sha256, f.sheets, f.records, f.active,
-                      n.name AS replaced_by, f.replaced_by AS replaced_by_id
+                      n.name AS replaced_by, f.replaced_by AS replaced_by_id,
+                      {reading} AS reading
                FROM files f LEFT JOIN files n ON n.file_id = f.replaced_by
                WHERE ($county IS NULL OR f.county = $county)
                  AND ($period IS NULL OR f.period = $period)
