@@ -162,6 +162,49 @@ def test_disk_full_is_exit_3_and_keeps_whole_files(
     assert active(db) == [("丰县2017_0.xlsx", 1)]
 
 
+FAILING = """
+import errno, sys
+import handcraft_stats.pipeline as pipeline
+from handcraft_stats import Store
+from handcraft_stats.cli import main
+original, calls = Store.insert_file, []
+def full(self, *args):
+    calls.append(1)
+    if len(calls) == 2:
+        raise OSError(errno.ENOSPC, "No space left on device")
+    original(self, *args)
+def broken(*args):
+    raise RuntimeError("a bug")
+if sys.argv[1] == "ingest":
+    Store.insert_file = full  # the second file finds the disk full
+else:
+    pipeline.outcome_of = broken  # check: the first file's report fails
+sys.argv = ["hcs", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "code", "said"),
+    [("ingest", 3, "disk full"), ("check", 4, "internal error (RuntimeError: a bug)")],
+)
+def test_an_error_while_workers_parse_ends_them_and_the_process(
+    tmp_path: Path, command: str, code: int, said: str
+) -> None:
+    """A full disk (or a bug) while two workers still parse: the process reports it with
+    its exit code and ends. It used to wait for its workers for good: they were stopped
+    only when the unfinished generator was collected, which the error's traceback
+    prevented, and `hcs` ends without Python's teardown."""
+    files = folder(tmp_path, "a", "丰县", ID_A, ID_B, ID_C)
+    args = [command, files, "--jobs", "2", "-q"]
+    if command == "ingest":
+        args += ["--db", tmp_path / "t.duckdb"]
+    proc = subprocess.run([sys.executable, "-c", FAILING, *map(str, args)], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == code and said in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 @pytest.mark.skipif(os.name != "posix", reason="file modes")
 def test_database_and_wal_are_created_owner_only(tmp_path: Path) -> None:
     db, marker = tmp_path / "t.duckdb", tmp_path / "p.pid"

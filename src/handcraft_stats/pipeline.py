@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -65,17 +66,20 @@ def _check(
     files, ignored = find_files(paths)
     cat = Catalogue.load(settings.checks)
     outcomes, frames, issues = [], [], []
-    for res in parse_all(files, settings, county, year, jobs, on_progress):
-        if isinstance(res, FileOutcome):
-            outcomes.append(res)
-            continue
-        outcomes.append(outcome_of(res, "checked"))
-        frames.append(res.records)
-        prov = res.records.reset_index(drop=True).iloc[res.issues["index"]]
-        issues.append(res.issues.drop(columns="index").assign(
-            county=res.county, source_file=res.name,
-            source_sheet=prov["source_sheet"].to_numpy(), source_row=prov["source_row"].to_numpy(),
-        ))  # fmt: skip
+    # closing: the workers end however this loop ends (see `_ingest`)
+    with closing(parse_all(files, settings, county, year, jobs, on_progress)) as parsed:
+        for res in parsed:
+            if isinstance(res, FileOutcome):
+                outcomes.append(res)
+                continue
+            outcomes.append(outcome_of(res, "checked"))
+            frames.append(res.records)
+            prov = res.records.reset_index(drop=True).iloc[res.issues["index"]]
+            issues.append(res.issues.drop(columns="index").assign(
+                county=res.county, source_file=res.name,
+                source_sheet=prov["source_sheet"].to_numpy(),
+                source_row=prov["source_row"].to_numpy(),
+            ))  # fmt: skip
     links: Counter[str] = Counter()
     persons: dict[str, int] = {}
     period_found: Counter[str] = Counter()
@@ -250,9 +254,13 @@ def _ingest(
     dropped: list[tuple[str, int, str]] = []  # (county, period, file) --replace replaced
     run: set[int] = set()  # files stored by this run never replace each other
     keys: dict[int, list[tuple[int, np.ndarray[Any, Any]]]] = {}  # period: files' own keys
-    with store.bulk_load():  # one checkpoint after the files, not one every 16 MB
-        parsed = parse_all([p for _, p in todo], settings, county, year, jobs, on_progress,
-                           store.salt())  # fmt: skip
+    # closing: when storing fails (a full disk), the pool's workers are told to stop before
+    # the error travels on. Left to the generator's `finally`, they ran only when the
+    # generator was collected, which the error's traceback prevented: the process waited
+    # for its workers at exit for good.
+    parsed = parse_all([p for _, p in todo], settings, county, year, jobs, on_progress,
+                       store.salt())  # fmt: skip
+    with store.bulk_load(), closing(parsed):  # one checkpoint after the files, not one per 16 MB
         for (at, _), res in zip(todo, parsed, strict=True):
             report_known(at)
             if isinstance(res, FileOutcome):

@@ -8,7 +8,7 @@ import gc
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import partial
@@ -74,8 +74,11 @@ def auto_jobs(files: list[Path]) -> int:
 def parse_all(
     files: list[Path], settings: Settings, county: str | None, year: int | None,
     jobs: int | None = None, on_progress: Progress | None = None, salt: str | None = None,
-) -> Iterator[ParsedFile | FileOutcome]:  # fmt: skip
-    """Parse files in order, in `jobs` worker processes (one file per task)."""
+) -> Generator[ParsedFile | FileOutcome, None, None]:  # fmt: skip
+    """Parse files in order, in `jobs` worker processes (one file per task). Close the
+    generator (`contextlib.closing`) when not reading it to the end: that ends the
+    workers; a generator left unfinished and uncollected keeps them, and the process
+    waits for them at exit."""
     jobs = auto_jobs(files) if jobs is None else jobs
     parse = partial(_parse, settings=settings, county=county, year=year, salt=salt)
     if jobs <= 1:
