@@ -10,6 +10,7 @@ from python_calamine import CalamineWorkbook
 from ..errors import RefusedFile
 from ..reasons import reason
 from .limits import DEFAULT_LIMITS, Limits, check_archive, check_compound
+from .odsmerges import ods_merges
 
 Merged = tuple[tuple[tuple[int, int], tuple[int, int]], ...]
 ARCHIVES = {".xlsx", ".xlsm", ".ods"}  # zip archives of XML: inspected before calamine
@@ -28,6 +29,7 @@ def read_workbook(
     except Exception as exc:  # calamine raises several unrelated types for bad files
         raise RefusedFile(reason("cannot_open", suffix=suffix, detail=_short(exc))) from None
     out: list[tuple[str, list[list[object]], Merged]] = []
+    spans = ods_merges(data) if suffix == ".ods" else {}  # calamine gives none for ods
     for meta in wb.sheets_metadata:
         if "WorkSheet" not in str(meta.typ):
             continue
@@ -35,7 +37,7 @@ def read_workbook(
             sheet = wb.get_sheet_by_name(meta.name)
             _check_size(meta.name, sheet.height, sheet.width, limits)
             rows = cast("list[list[object]]", sheet.to_python(skip_empty_area=False))
-            merged = tuple(sheet.merged_cell_ranges or ())
+            merged = tuple(sheet.merged_cell_ranges or spans.get(meta.name, ()))
         except RefusedFile:
             raise
         except Exception as exc:
