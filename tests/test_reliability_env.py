@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -133,13 +134,60 @@ def test_unreadable_database_is_exit_3(tmp_path: Path, monkeypatch: pytest.Monke
     assert res.exit_code == 3 and "permission denied" in res.stderr
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
+def unprivileged(*args: object) -> subprocess.CompletedProcess[str]:
+    """hcs in a process that file modes bind: as root (CI, these sandboxes), without the
+    capabilities that let root read any file (util-linux's setpriv)."""
+    cmd = [sys.executable, "-m", "handcraft_stats", *map(str, args)]
+    if os.geteuid() == 0:
+        cmd = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def _can_drop_privileges() -> bool:
+    if os.name != "posix":
+        return False
+    if os.geteuid() != 0:
+        return True
+    if shutil.which("setpriv") is None:
+        return False
+    probe = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--", "true"]
+    return subprocess.run(probe, capture_output=True).returncode == 0
+
+
+UNPRIVILEGED = pytest.mark.skipif(
+    not _can_drop_privileges(), reason="root reads any file, and setpriv cannot bind it here"
+)
+
+
+@UNPRIVILEGED
 def test_database_without_read_permission_is_exit_3(tmp_path: Path) -> None:
     db = tmp_path / "t.duckdb"
     assert run("ingest", folder(tmp_path, "a", "丰县", ID_A), "--db", db).exit_code == 0
     db.chmod(0)
-    res = run("summary", "--year", 2017, "--db", db)
-    assert res.exit_code == 3 and "permission denied" in res.stderr
+    for command in (["summary", "--year", 2017], ["persons", "--year", 2017], ["history"]):
+        res = unprivileged(*command, "--db", db)
+        assert res.returncode == 3 and "permission denied" in res.stderr, res.stderr
+        assert "Usage" not in res.stderr and "not readable" not in res.stderr
+
+
+@UNPRIVILEGED
+def test_an_unreadable_roster_named_directly_is_refused_with_the_reason(tmp_path: Path) -> None:
+    """CLI.md: a file refused is exit 1 (it was click's usage error, exit 2, for a file
+    named on the command line, and the run stopped before the readable files)."""
+    files = folder(tmp_path, "a", "丰县", ID_A, ID_B)
+    locked, good = sorted(files.iterdir())
+    locked.chmod(0)
+    res = unprivileged("ingest", locked, good, "--db", tmp_path / "t.duckdb", "--format", "json")
+    assert res.returncode == 1, res.stderr
+    report = json.loads(res.stdout)
+    assert report["refused"] == [{"file": str(locked), "reason": "cannot read file: "
+                                  "Permission denied"}]  # fmt: skip
+    assert report["files_landed"] == 1 and report["records"] == 1
+    config = tmp_path / "hcs.toml"
+    config.write_text('city = "徐州市"\n', "utf-8")
+    config.chmod(0)
+    res = unprivileged("check", good, "--config", config)
+    assert res.returncode == 3 and "Permission denied" in res.stderr, res.stderr
 
 
 def test_disk_full_is_exit_3_and_keeps_whole_files(

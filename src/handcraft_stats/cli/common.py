@@ -47,10 +47,15 @@ class Lang(StrEnum):
 
 DbOpt = Annotated[
     Path,
-    typer.Option("--db", envvar="HCS_DB", help="DuckDB database file.", show_default=True),
+    typer.Option(
+        "--db", envvar="HCS_DB", help="DuckDB database file.", show_default=True, readable=False
+    ),
 ]
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="Settings file (default: ./hcs.toml if present).")
+    Path | None,
+    typer.Option(
+        "--config", help="Settings file (default: ./hcs.toml if present).", readable=False
+    ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 TierOpt = Annotated[Tier, typer.Option("--link", help="Link tier merged into persons.")]
@@ -71,8 +76,12 @@ CountyFilterOpt = Annotated[
     str | None, typer.Option("--county", help="Only rows of this county (either record).")
 ]
 PathsArg = Annotated[
-    list[Path], typer.Argument(help="Roster files or folders (searched recursively).")
+    list[Path],
+    typer.Argument(help="Roster files or folders (searched recursively).", readable=False),
 ]
+# readable=False above: click's own check of a path it cannot read ended the command as a
+# usage error (exit 2) with click's words; hcs reads the path itself and says what CLI.md
+# says: an unreadable database is exit 3, an unreadable roster is refused (exit 1)
 
 LimitOpt = Annotated[
     int | None,

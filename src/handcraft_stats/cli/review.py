@@ -25,7 +25,9 @@ RecordArg = Annotated[
 ]
 FileOpt = Annotated[
     Path | None,
-    typer.Option("--file", help="A filled-in dupes listing (.csv or .xlsx) with `decision`."),
+    typer.Option(
+        "--file", help="A filled-in dupes listing (.csv or .xlsx) with `decision`.", readable=False
+    ),
 ]
 
 
