@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from typer.testing import CliRunner
@@ -303,3 +304,28 @@ def test_the_ingest_report_speaks_the_users_language(roster_dir: Path, tmp_path:
     assert {line.split(",")[3] for line in csv_text.splitlines()[1:]} == {"unchanged", "refused"}
     check = run("check", roster_dir, "-q", "--lang", "en").stdout  # type: ignore[attr-defined]
     assert "Checked" in check and "Rows skipped by kind" in check
+
+
+def test_county_and_year_given_are_a_division_and_a_year_of_the_program(tmp_path: Path) -> None:
+    """METRICS.md §1: a roster's county is a known division, its period 2000-2099. A
+    former name given (铜山县) is today's county; any other text is refused before a
+    database is made (taken as given, a typo became an eleventh county in every figure)."""
+    roster = write_xlsx(tmp_path / "花名册.xlsx", {"S": [["姓名", "身份证号码"], ["张丽", ID_A]]})
+    db = tmp_path / "t.duckdb"
+    for county in ("北京", "铜山", "铜山区妇联"):
+        res: Any = run("ingest", roster, "--db", db, "--county", county, "--year", "2017")
+        assert res.exit_code == 2 and f"--county '{county}' is not a county of 徐州市" in res.stderr
+        assert "铜山区、丰县" in res.stderr and not db.exists()
+    for year in ("17", "1999", "2100"):
+        res = run("check", roster, "--county", "丰县", "--year", year)
+        assert res.exit_code == 2 and "2000<=x<=2099" in res.stderr, res.stderr
+    res = run("ingest", roster, "--db", db, "--county", " 铜山县 ", "--year", "2017",
+              "--format", "json")  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    assert [(f["county"], f["period"]) for f in json.loads(res.stdout)["detail"]] == [
+        ("铜山区", 2017)
+    ]
+    with Store(db, read_only=True) as s:
+        assert s.con.execute("SELECT DISTINCT county FROM records").fetchall() == [("铜山区",)]
+    help_text = run("history", "--help").stdout
+    assert "Only files of this period" in help_text and "else from names" not in help_text

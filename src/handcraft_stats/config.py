@@ -66,6 +66,15 @@ class Settings:
         pairs += [(f, d.name) for d in self.divisions for f in d.former_names]
         return sorted(pairs, key=lambda p: -len(p[0]))
 
+    def county_named(self, text: str) -> str | None:
+        """The division `text` names exactly (its name or a former name, spaces around it
+        ignored), as its current name; None for any other text."""
+        text = text.strip()
+        for d in self.divisions:
+            if text == d.name or text in d.former_names:
+                return d.name
+        return None
+
     def find_county(self, text: str) -> str | None:
         for needle, name in self.division_names():
             if needle in text:

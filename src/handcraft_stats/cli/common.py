@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from ..errors import HcsError
+from ..errors import HcsError, UsageError
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -69,8 +69,11 @@ CountyOpt = Annotated[
     str | None, typer.Option("--county", help="County of every file (else from names/titles).")
 ]
 YearOpt = Annotated[
-    int | None, typer.Option("--year", help="Period of every file (else from names/titles).")
-]
+    int | None,
+    typer.Option("--year", min=2000, max=2099,
+                 help="Period of every file, 2000-2099 (else from names/titles)."),
+]  # fmt: skip
+YearFilterOpt = Annotated[int | None, typer.Option("--year", help="Only files of this period.")]
 PeriodOpt = Annotated[int, typer.Option("--year", "-y", help="Reporting year (period).")]
 CountyFilterOpt = Annotated[
     str | None, typer.Option("--county", help="Only rows of this county (either record).")
@@ -115,6 +118,23 @@ def use_settings(config: Path | None) -> Settings:
     settings = load_settings(config)
     set_overrides(settings.labels)
     return settings
+
+
+def given_county(settings: Settings, county: str | None) -> str | None:
+    """`--county` as the division it names (a former name, 铜山县, as today's 铜山区).
+    Any other text is a usage error: taken as given it became a county of its own in
+    every figure (a typo, or 北京, counted beside the city's ten)."""
+    if county is None:
+        return None
+    named = settings.county_named(county)
+    if named is None:
+        known = "、".join(d.name for d in settings.divisions)
+        raise UsageError(
+            f"--county {county!r} is not a county of {settings.city or 'the city'}: give one of "
+            f"{known} (or a former name of one); another division goes into [divisions] "
+            "of hcs.toml (hcs config init writes a starter)"
+        )
+    return named
 
 
 def out_console() -> Console:

@@ -20,7 +20,7 @@ from .common import (
     LangOpt,
     LimitOpt,
     QuietOpt,
-    YearOpt,
+    YearFilterOpt,
     guarded,
     out_console,
     row_limit,
@@ -60,7 +60,7 @@ UnmaskedOpt = Annotated[
 
 @guarded
 def history_cmd(
-    new: NewArg = None, county: CountyFilterOpt = None, year: YearOpt = None,
+    new: NewArg = None, county: CountyFilterOpt = None, year: YearFilterOpt = None,
     compare: CompareOpt = None, unmasked: UnmaskedOpt = False, db: DbOpt = DEFAULT_DB,
     config: ConfigOpt = None, fmt: FormatOpt = Format.table, lang: LangOpt = Lang.zh,
     limit: LimitOpt = None, quiet: QuietOpt = False, debug: DebugOpt = False,

@@ -24,6 +24,7 @@ from .common import (
     QuietOpt,
     StrictOpt,
     YearOpt,
+    given_county,
     guarded,
     mask_digits,
     out_console,
@@ -164,6 +165,7 @@ def ingest_cmd(
         show_report(report, fmt, quiet, lang=lang.value)
         raise typer.Exit(1 if report.data_problems(strict) else 0)
     settings = use_settings(config)
+    county = given_county(settings, county)
     find_files(paths)  # no input files: exit 2 before any database or lock file is made
     busy = (
         f"another hcs ingest into {db} is running (waited {wait:g} s); "
@@ -207,6 +209,7 @@ def check_cmd(
     from ..report.labels import title
 
     settings = use_settings(config)
+    county = given_county(settings, county)
     with progress(quiet) as on_progress:
         report = check(paths, settings, county, year, on_progress, jobs)
     found = report.issues if report.issues is not None else pd.DataFrame(columns=ISSUE_COLUMNS)

@@ -10,7 +10,7 @@ import typer
 
 from ..config import DEFAULT_MASTER, load_settings
 from ..errors import UsageError
-from .common import progress
+from .common import given_county, progress
 
 if TYPE_CHECKING:
     from ..pipeline import IngestReport
@@ -53,6 +53,7 @@ def spark_ingest(
     from ..spark_ingest import ingest_spark
 
     settings = load_settings(config)
+    county = given_county(settings, county)
     with progress(quiet) as on_progress:
         return ingest_spark(paths, parquet, settings, county, year, master, on_progress)
 
