@@ -150,7 +150,9 @@ def test_out_writes_the_format_of_the_extension(small_db: Path, tmp_path: Path) 
             and lines[0].startswith("hcs summary 2017: ")
             and str(target) in lines[0]
         )
-        assert target.read_text("utf-8") == run(*base, "--format", fmt).stdout
+        bom = ext == "csv"  # CLI.md: CSV files carry a BOM for Excel; stdout gets none
+        assert target.read_bytes().startswith(b"\xef\xbb\xbf") is bom
+        assert target.read_text("utf-8-sig") == run(*base, "--format", fmt).stdout
     xlsx = tmp_path / "out" / "s.xlsx"
     assert run(*base, "--out", xlsx, "--quiet").stderr == ""
     wb = openpyxl.load_workbook(xlsx)
@@ -188,6 +190,33 @@ def test_a_failed_out_leaves_the_previous_file(
     assert res.exit_code == 3 and "No space left" in res.stderr
     assert target.read_text("utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["s.md"]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_fix_list_that_fails_to_be_written_leaves_the_previous_file(
+    small_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """`issues --out` (and `check --out`, the same writer) as `summary --out`: the disk
+    filling up halfway leaves the file there before, not a truncated one."""
+    import handcraft_stats.report.fixlist as fixlist
+    import handcraft_stats.report.text as text_module
+
+    target = tmp_path / f"问题清单{suffix}"
+    target.write_bytes(b"previous")
+
+    def half_xlsx(frame: Any, path: Path, lang: str = "zh") -> None:
+        path.write_bytes(b"PK\x03\x04 half")
+        raise OSError(28, "No space left on device")
+
+    def half_csv(*args: Any) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fixlist, "write_fix_list", half_xlsx)
+    monkeypatch.setattr(text_module, "to_csv", half_csv)
+    res = run("issues", "--year", "2017", "--db", small_db, "--out", target, "-f", "json")
+    assert res.exit_code == 3 and "disk full" in res.stderr, res.stderr
+    assert target.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
 
 
 def test_label_overrides_from_config(small_db: Path, tmp_path: Path) -> None:

@@ -54,4 +54,5 @@ def write_summary_file(doc: dict[str, Any], path: Path, spec: ReportSpec) -> Non
 
             write_workbook(doc, tmp, spec.city, spec.lang, spec.made)
         else:
-            tmp.write_text(summary_text(doc, fmt, spec), "utf-8")
+            # CLI.md: CSV files carry a BOM, so that Excel opens them in Chinese
+            tmp.write_text(summary_text(doc, fmt, spec), "utf-8-sig" if fmt == "csv" else "utf-8")
