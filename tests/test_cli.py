@@ -329,3 +329,28 @@ def test_county_and_year_given_are_a_division_and_a_year_of_the_program(tmp_path
         assert s.con.execute("SELECT DISTINCT county FROM records").fetchall() == [("铜山区",)]
     help_text = run("history", "--help").stdout
     assert "Only files of this period" in help_text and "else from names" not in help_text
+
+
+def test_every_output_format_survives_a_reader_that_stops_early(
+    sample_db: tuple[Path, object],
+) -> None:
+    """`hcs ... | head`: the reader leaves (here before the first byte); the command ends
+    with its own exit code (0 here), not rich's exit 1 for tables ("data problems" to a
+    cron job with pipefail), and prints no traceback."""
+    import subprocess
+    import sys
+
+    db = str(sample_db[0])
+    for command in (["summary"], ["persons", "--limit", "0"]):
+        for fmt in ("table", "md", "csv", "json"):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "handcraft_stats", *command, "--db", db, "--year",
+                 "2017", "--format", fmt],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            assert proc.stdout is not None and proc.stderr is not None
+            proc.stdout.close()  # gone before hcs writes
+            stderr = proc.stderr.read().decode()
+            proc.stderr.close()
+            assert proc.wait(timeout=60) == 0, (command, fmt, stderr)
+            assert "Traceback" not in stderr and "Error" not in stderr, stderr

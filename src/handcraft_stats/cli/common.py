@@ -137,11 +137,23 @@ def given_county(settings: Settings, county: str | None) -> str | None:
     return named
 
 
+class _Stdout(Console):
+    """Rich's console for stdout, surviving `| head` as `write_out` does: when the reader
+    leaves, the rest goes nowhere and the command ends with its own exit code. (Rich's
+    own ends the process with exit 1, which cron and `set -o pipefail` read as "data
+    problems".)"""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def out_console() -> Console:
     """stdout: a terminal's width; in a pipe, wide enough that no table is cut."""
-    console = Console(highlight=False, soft_wrap=False)
+    console = _Stdout(highlight=False, soft_wrap=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(highlight=False, soft_wrap=False, width=240)
+        console = _Stdout(highlight=False, soft_wrap=False, width=240)
     return console
 
 
