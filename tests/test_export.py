@@ -151,3 +151,39 @@ def test_cell_text_neutralises_formulas() -> None:
     assert [cell_text(v) for v in ("=A1", "+1", "-1", "@x", "\tx", "\rx", "a=b", None, True)] == [
         "'=A1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "a=b", "", "true"
     ]  # fmt: skip
+
+
+def test_blank_vocabulary_cells_are_exported_as_metrics_reads_them(tmp_path: Path) -> None:
+    """METRICS.md §4: a blank capacity or willingness is `unknown`, a blank wing `none`,
+    a blank new-practitioner mark `false`, a blank status `exited` with an exit year and
+    `not_exited` without; a filled cell is exported as read. The store keeps the blanks
+    (a blank in one roster must not outvote a filled cell in another): records.csv
+    gives each record's canonical value, not an empty cell."""
+    header = ["姓名", "身份证号码", "劳动能力", "就业意愿", "从业产业", "是否新增从业", "脱贫年度",
+              "脱贫状态"]  # fmt: skip
+    rows = [
+        header,
+        ["张丽", ID_A, "", "", "", "", "", ""],
+        ["王芳", ID_B, "", "", "", "", 2017, ""],
+        ["陈梅", ID_C, "弱劳动力", "否", "家政", "是", "", "返贫"],
+    ]
+    folder = tmp_path / "r"
+    folder.mkdir()
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": rows})
+    db = tmp_path / "t.duckdb"
+    with Store(db) as store:
+        ingest([folder], store, load_settings(None))
+        stored = store.con.execute(
+            "SELECT labor_capacity, willing, wing, new_practitioner, status FROM records "
+            "ORDER BY record_id"
+        ).fetchall()
+    assert stored[0][:4] == (None, None, None, None)  # the blanks, as read
+    res = run("export", "--year", "2017", "--out", tmp_path / "out", "--db", db, "-q")
+    assert res.exit_code == 0, res.output
+    _, got = read_records(tmp_path / "out" / "records.csv")
+    fields = ["labor_capacity", "willing", "wing", "new_practitioner", "status", "class"]
+    assert [[r[f] for f in fields] for r in got] == [
+        ["unknown", "unknown", "none", "false", "not_exited", "unknown"],
+        ["unknown", "unknown", "none", "false", "exited", "unknown"],
+        ["weak", "no", "domestic_service", "true", "returned", "weak_unwilling"],
+    ]

@@ -87,14 +87,34 @@ def mask_name_sql(v: str) -> str:
     )
 
 
+# METRICS.md §4: what a blank cell of these fields is. The store keeps the blank (NULL),
+# so that a woman's blank cell in one roster never outvotes her filled one in another
+# (survivorship, docs/metrics.md §5); records.csv gives each record's canonical value, as
+# a person's values and class are given (classify.py fills persons the same way).
+BLANK_IS = {
+    "labor_capacity": "coalesce(r.labor_capacity, 'unknown')",
+    "willing": "coalesce(r.willing, 'unknown')",
+    "wing": "coalesce(r.wing, 'none')",
+    "new_practitioner": "coalesce(r.new_practitioner, false)",
+    "status": "coalesce(r.status, CASE WHEN r.exit_year IS NULL THEN 'not_exited' "
+    "ELSE 'exited' END)",
+}
+
+
 def _fields_sql(unmasked: bool) -> str:
-    """SQL of the records' FIELDS (table r), IDs, phones and names masked unless
-    `unmasked`."""
+    """SQL of the records' FIELDS (table r), blank vocabulary fields as METRICS.md §4
+    reads them, IDs, phones and names masked unless `unmasked`."""
     masks: dict[str, Any] = {} if unmasked else {
         "id_number": mask_id_sql, "phone": mask_phone_sql,
         **dict.fromkeys(NAMES, mask_name_sql),
     }  # fmt: skip
-    return ", ".join(f"{masks[f](f'r.{f}')} AS {f}" if f in masks else f"r.{f}" for f in FIELDS)
+
+    def one(f: str) -> str:
+        if f in masks:
+            return f"{masks[f](f'r.{f}')} AS {f}"
+        return f"{BLANK_IS[f]} AS {f}" if f in BLANK_IS else f"r.{f}"
+
+    return ", ".join(map(one, FIELDS))
 
 
 def record_batches(store: Store, year: int, tier: str, unmasked: bool) -> Iterator[pa.RecordBatch]:
