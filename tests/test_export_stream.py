@@ -69,9 +69,17 @@ def reference_records(store: Store, year: int, tier: str, unmasked: bool) -> byt
         {"year": year, "tier": tier},
     ).fetchall()
     at = {c: RECORD_COLUMNS.index(c) for c in ("id_number", "phone", "note", *NAMES)}
+    blank_is = {"labor_capacity": "unknown", "willing": "unknown", "wing": "none",
+                "new_practitioner": False}  # METRICS.md §4 (and status, below)  # fmt: skip
     out = []
     for row in rows:
         cells = list(row)
+        for c, value in blank_is.items():
+            if cells[RECORD_COLUMNS.index(c)] is None:
+                cells[RECORD_COLUMNS.index(c)] = value
+        status, exit_year = RECORD_COLUMNS.index("status"), RECORD_COLUMNS.index("exit_year")
+        if cells[status] is None:
+            cells[status] = "not_exited" if cells[exit_year] is None else "exited"
         if not unmasked:
             cells[at["id_number"]] = mask_id(cells[at["id_number"]])
             cells[at["phone"]] = mask_phone(cells[at["phone"]])

@@ -16,9 +16,14 @@ _NA_TYPES = frozenset({"NAType", "NaTType"})
 # hyphen, Mongolian vowel separator, zero-width space / non-joiner / joiner, the direction
 # marks, embeddings and isolates, word joiner and invisible operators, and the byte-order
 # mark (U+FEFF, also a zero-width no-break space). NFKC keeps them all, so "\u200b3203…"
-# was a malformed ID and "杨\u200b丽" a name of its own; `nfkc` drops them.
+# was a malformed ID and "杨\u200b丽" a name of its own; `nfkc` drops them. So are the
+# control characters but tab, line feed and carriage return (a NUL or a record separator
+# left in a cell by a broken export: "手\x00工" was an unknown wing, and the fix list could
+# not be written). Plain ASCII text skips `nfkc` (the common cells): there they stay, and
+# a value they spoil is reported as it is.
 INVISIBLE = dict.fromkeys(
-    [0x00AD, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065),
+    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0x00AD, 0x180E,
+     *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065),
      *range(0x2066, 0x2070), 0xFEFF]
 )  # fmt: skip
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")"})

@@ -21,9 +21,13 @@ def decode(data: bytes) -> str:
         return _text(_utf16(data, "utf-16"))
     if b"\x00" in data[:4096]:
         bare = _bare_utf16(data)
-        if bare is None:
+        if bare is not None:
+            return _text(_utf16(data, bare))
+        nuls = data[:4096].count(0)
+        if nuls > STRAY_NULS or nuls * 50 > len(data[:4096]):
             raise RefusedFile(reason("binary_nul"))
-        return _text(_utf16(data, bare))
+        # a few stray NULs (a broken export, a cell pasted from elsewhere): the file is
+        # text; the cells holding them are read (and checked) as what they are
     try:
         return _text(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -41,13 +45,18 @@ def _utf16(data: bytes, codec: str) -> str:
         raise RefusedFile(reason("undecodable_utf16", at=exc.start)) from None
 
 
+STRAY_NULS = 8  # NULs in the first 4 KiB of a text file that is not UTF-16 (and 2 % at most)
+
+
 def _bare_utf16(data: bytes) -> str | None:
     """UTF-16 without a byte-order mark: every NUL of the start on the same side of a pair
-    (the high bytes of ASCII characters). None when the NULs do not follow that pattern."""
+    (the high bytes of ASCII characters: digits, commas and line ends, at least one code
+    unit in twenty of any roster). None when the NULs do not follow that pattern, or are
+    too few for it (one NUL in a UTF-8 roster made it read as UTF-16, every header lost)."""
     head = data[:4096]
     even = sum(1 for b in head[0::2] if b == 0)
     odd = sum(1 for b in head[1::2] if b == 0)
-    if len(data) % 2 or (even and odd):
+    if len(data) % 2 or (even and odd) or max(even, odd) < max(2, len(head) // 40):
         return None
     return "utf-16-le" if odd else "utf-16-be"
 

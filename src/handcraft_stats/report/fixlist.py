@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -37,13 +38,17 @@ def write_fix_list(frame: pd.DataFrame, path: Path, lang: str = "zh") -> None:
         severity = columns.index("severity") if "severity" in columns else None
         field = columns.index("column") if "column" in columns else None
         for row in part.itertuples(index=False, name=None):
-            values: list[Any] = [None if v is None or v != v else v for v in row]
+            values: list[Any] = [_safe(ws, v) for v in row]
             if field is not None and isinstance(values[field], str):
                 values[field] = label("column", values[field], lang)  # 劳动能力
             if severity is not None:
                 fill = FILLS.get(str(values[severity]), WHITE)
                 values[severity] = _cell(ws, values[severity], fill=fill)
-            values[-1] = _cell(ws, values[-1], alignment=WRAP)
+            last = values[-1]
+            if isinstance(last, Cell):
+                last.alignment = WRAP
+            else:
+                values[-1] = _cell(ws, last, alignment=WRAP)
             ws.append(values)
     wb.save(path)
 
@@ -63,6 +68,25 @@ def _layout(ws: WriteOnlyWorksheet, columns: list[str], rows: int) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _safe(ws: WriteOnlyWorksheet, value: Any) -> Any:
+    """A cell's value as the fix list may hold it. Roster text goes to the counties that
+    sent it: text starting with "=" is written as text, not as the formula openpyxl would
+    make of it (a wing cell "=HYPERLINK(...)" was a live link in the fix list); control
+    characters, which a worksheet cannot hold (openpyxl refused the whole list), are
+    dropped. NaN and None are empty."""
+    if value is None or value != value:
+        return None
+    if not isinstance(value, str):
+        return value
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith("="):
+        cell = WriteOnlyCell(ws, value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _cell(ws: WriteOnlyWorksheet, value: Any, **style: Any) -> WriteOnlyCell:
