@@ -170,6 +170,26 @@ def test_database_without_read_permission_is_exit_3(tmp_path: Path) -> None:
         assert "Usage" not in res.stderr and "not readable" not in res.stderr
 
 
+def test_a_database_in_a_folder_that_does_not_exist_names_the_folder(tmp_path: Path) -> None:
+    """Exit 3 naming the folder the user gave, not hcs's lock file beside the database."""
+    files = folder(tmp_path, "a", "丰县", ID_A)
+    res = run("ingest", files, "--db", tmp_path / "no" / "t.duckdb")
+    assert res.exit_code == 3, res.output
+    assert res.stderr.strip() == f"hcs: folder {tmp_path / 'no'} does not exist"
+
+
+@UNPRIVILEGED
+def test_a_database_in_a_folder_hcs_may_not_write_is_exit_3(tmp_path: Path) -> None:
+    files = folder(tmp_path, "a", "丰县", ID_A)
+    locked = tmp_path / "ro"
+    locked.mkdir()
+    locked.chmod(0o555)
+    res = unprivileged("ingest", files, "--db", locked / "t.duckdb")
+    assert res.returncode == 3, res.stderr
+    assert f"cannot write in folder {locked}: permission denied" in res.stderr
+    assert "hcs-lock" not in res.stderr
+
+
 @UNPRIVILEGED
 def test_an_unreadable_roster_named_directly_is_refused_with_the_reason(tmp_path: Path) -> None:
     """CLI.md: a file refused is exit 1 (it was click's usage error, exit 2, for a file

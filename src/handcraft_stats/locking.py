@@ -34,7 +34,14 @@ def exclusive(
     then EnvironmentProblem (exit code 3) with `busy` as the message. `on_wait` is called
     once when the lock is taken by someone else (for a message)."""
     deadline = time.monotonic() + max(wait, 0.0)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:  # the lock file is hcs's own: name the folder the user gave
+        raise EnvironmentProblem(f"folder {lock.parent} does not exist") from None
+    except PermissionError:
+        raise EnvironmentProblem(
+            f"cannot write in folder {lock.parent}: permission denied (check its owner and mode)"
+        ) from None
     with os.fdopen(fd, "a+b") as fh:
         told = False
         while not _try_lock(fh):
