@@ -17,7 +17,7 @@ from conftest import ID_A, ID_B, ID_C
 from handcraft_stats.config import load_settings
 from handcraft_stats.normalize.vocab import Vocabulary
 from handcraft_stats.parse import parse_file
-from handcraft_stats.read.odsmerges import ods_merges
+from handcraft_stats.read.odsmerges import SPAN_MARK, ods_merges
 
 HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content '
@@ -215,3 +215,25 @@ def test_ods_merges_are_the_ranges_calamine_gives_for_the_same_xlsx(
     assert sorted(got) == sorted(want)
     ods_rows = CalamineWorkbook.from_path(str(folder / "g.ods")).get_sheet_by_name("S")
     assert len(ods_rows.to_python(skip_empty_area=False)) == len(grid[0])  # rows line up too
+
+
+def test_the_limits_pass_tells_whether_content_xml_has_a_span_wherever_chunks_cut_it(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The spans are looked for only when the limits pass (which inflates every member
+    anyway) saw a span's attribute: a mark cut by a chunk boundary is still seen."""
+    import handcraft_stats.read.limits as limits
+
+    monkeypatch.setattr(limits, "_CHUNK", 16)
+    for pad in range(20):
+        content = HEAD + "x" * pad + '<table:table-cell table:number-columns-spanned="2"/>'
+        path = tmp_path / f"p{pad}.ods"
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("content.xml", content)
+            archive.writestr("styles.xml", "<a>-spanned</a>")  # only content.xml is asked
+        marks = {"content.xml": SPAN_MARK}
+        assert limits.check_archive(path.read_bytes(), ".ods", marks=marks) == {"content.xml"}
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("content.xml", content.replace("-spanned", "-repeated"))
+            archive.writestr("styles.xml", "<a>-spanned</a>")
+        assert limits.check_archive(path.read_bytes(), ".ods", marks=marks) == set()

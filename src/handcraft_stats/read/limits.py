@@ -82,12 +82,18 @@ def check_compound(data: bytes) -> None:
         raise RefusedFile(reason("password"))
 
 
-def check_archive(data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Refuse a workbook archive that is damaged or would expand beyond the limits."""
+def check_archive(
+    data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS,
+    marks: Mapping[str, bytes] | None = None,
+) -> set[str]:  # fmt: skip
+    """Refuse a workbook archive that is damaged or would expand beyond the limits.
+    Returns the members named in `marks` whose uncompressed bytes hold their mark: looked
+    for while every member is inflated here anyway, so a reader needs no second pass to
+    know (an .ods is searched for merged cells only when its content.xml has a span)."""
     if not data.startswith(ZIP_MAGIC):
         check_compound(data)
         if data.startswith(CFB_MAGIC):
-            return  # an .xls saved with another extension: calamine reads it
+            return set()  # an .xls saved with another extension: calamine reads it
         raise RefusedFile(reason("not_zip", suffix=suffix, kind=sniff(data)))
     try:
         zf = zipfile.ZipFile(BytesIO(data))
@@ -101,22 +107,30 @@ def check_archive(data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS) -> 
     declared = sum(m.file_size for m in members)
     if declared > limits.max_uncompressed:
         raise RefusedFile(_too_big(declared, limits))
-    total = 0
+    total, marked = 0, set()
     for m in members:
-        total += _member_size(data, m, limits, total)
+        size, found = _member_size(data, m, limits, total, (marks or {}).get(m.filename))
+        total += size
+        if found:
+            marked.add(m.filename)
         if total > limits.max_uncompressed:
             raise RefusedFile(_too_big(total, limits))
+    return marked
 
 
 def _too_big(size: int, limits: Limits) -> str:
     return reason("too_big", size=f"{size / MB:,.0f}", limit=f"{limits.max_uncompressed / MB:,.0f}")
 
 
-def _member_size(data: bytes, m: zipfile.ZipInfo, limits: Limits, before: int) -> int:
+def _member_size(
+    data: bytes, m: zipfile.ZipInfo, limits: Limits, before: int, mark: bytes | None = None
+) -> tuple[int, bool]:
     """The member's real uncompressed size (never trusting the directory), checking its
-    ratio and, for XML, its prolog; stops as soon as a limit is passed."""
+    ratio and, for XML, its prolog; stops as soon as a limit is passed. And whether its
+    bytes hold `mark` (never, without one)."""
     if m.is_dir():
-        return 0
+        return 0, False
+    found, tail = False, b""
     ratio_cap = max(limits.ratio_from, int(m.compress_size * limits.max_ratio))
     cap = min(limits.max_uncompressed - before, ratio_cap, m.file_size)
     xml = m.filename.lower().endswith((".xml", ".rels", ".vml"))
@@ -137,6 +151,9 @@ def _member_size(data: bytes, m: zipfile.ZipInfo, limits: Limits, before: int) -
             raise RefusedFile(_too_big(before + size, limits))
         if extent is not None:
             extent.scan(chunk, limits)
+        if mark and not found:
+            found = mark in tail + chunk[: len(mark) - 1] or mark in chunk
+            tail = chunk[-(len(mark) - 1) :] if len(mark) > 1 else b""
         if xml and len(head) <= limits.max_prolog:
             head += chunk[: limits.max_prolog + 1 - len(head)]
             _check_prolog(m.filename, head, limits)
@@ -144,7 +161,7 @@ def _member_size(data: bytes, m: zipfile.ZipInfo, limits: Limits, before: int) -
         raise RefusedFile(reason(
             "member_size", member=m.filename, size=f"{size:,}", declared=f"{m.file_size:,}"
         ))  # fmt: skip
-    return size
+    return size, found
 
 
 def _check_prolog(name: str, head: bytes, limits: Limits) -> None:

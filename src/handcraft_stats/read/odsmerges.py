@@ -4,7 +4,8 @@ with merged group headers (收入情况(元) over 帮扶前收入 / 帮扶后收
 down (one 村 for several women): without their ranges the lower header row lost its
 group and the women below the first lost the merged value.
 
-Only a workbook whose content.xml holds a spanned cell is looked at. Its rows are found
+Only a workbook whose content.xml holds a spanned cell is looked at (the limits pass,
+which inflates every member before calamine sees the file, tells: `SPAN_MARK`). Its rows are found
 by their tags (a regular expression that reads attributes as XML does, so a `>` inside
 a quoted value is no end), counted as calamine places them (`number-rows-repeated`;
 rows inside header-row and row groups in document order), and only the rows holding a
@@ -30,6 +31,7 @@ _TABLE_NS = b"urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ATTRS = rb"""((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>"""
 _PREFIX = re.compile(rb"""xmlns:([A-Za-z_][\w.-]*)\s*=\s*["']""" + re.escape(_TABLE_NS))
 _SPANNED = re.compile(rb"""number-(?:rows|columns)-spanned\s*=\s*["']""")
+SPAN_MARK = b"-spanned"  # in every spanned cell's attribute name (limits.py looks for it)
 MAX_RANGES = 100_000  # per workbook: a merge repeated down a million filler rows stops here
 
 

@@ -10,7 +10,7 @@ from python_calamine import CalamineWorkbook
 from ..errors import RefusedFile
 from ..reasons import reason
 from .limits import DEFAULT_LIMITS, Limits, check_archive, check_compound
-from .odsmerges import ods_merges
+from .odsmerges import SPAN_MARK, ods_merges
 
 Merged = tuple[tuple[tuple[int, int], tuple[int, int]], ...]
 ARCHIVES = {".xlsx", ".xlsm", ".ods"}  # zip archives of XML: inspected before calamine
@@ -20,8 +20,10 @@ def read_workbook(
     data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS
 ) -> list[tuple[str, list[list[object]], Merged]]:
     """All worksheets of a workbook: (name, rows from Excel row 1, merged ranges)."""
+    marked: set[str] = set()
     if suffix in ARCHIVES:
-        check_archive(data, suffix, limits)
+        marks = {"content.xml": SPAN_MARK} if suffix == ".ods" else {}
+        marked = check_archive(data, suffix, limits, marks)
     else:
         check_compound(data)
     try:
@@ -29,7 +31,8 @@ def read_workbook(
     except Exception as exc:  # calamine raises several unrelated types for bad files
         raise RefusedFile(reason("cannot_open", suffix=suffix, detail=_short(exc))) from None
     out: list[tuple[str, list[list[object]], Merged]] = []
-    spans = ods_merges(data) if suffix == ".ods" else {}  # calamine gives none for ods
+    # calamine gives no merged ranges for ods: found in content.xml when it has a span
+    spans = ods_merges(data) if "content.xml" in marked else {}
     for meta in wb.sheets_metadata:
         if "WorkSheet" not in str(meta.typ):
             continue
