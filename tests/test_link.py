@@ -475,3 +475,47 @@ def test_two_women_whose_person_keys_collide_stay_two_persons(
         assert members[ids.index(n) + 1] == key
     moved = [n for n in ids if keeps[plain[n]] != n]
     assert moved and all(members[ids.index(n) + 1] != plain[n] for n in moved)
+
+
+# one body and its neighbours: "11" at positions 8-9 (a swap there changes nothing), a
+# swap elsewhere, one character changed, two changed; any may be a record's invalid ID
+_BODY = "320381198001011121"
+_TYPO_IDS = [_BODY, _BODY[:2] + "30" + _BODY[4:], _BODY[:10] + "7" + _BODY[11:],
+             _BODY[:10] + "77" + _BODY[12:], "320381198001011112"]  # fmt: skip
+
+
+@given(st.lists(st.tuples(st.sampled_from(["李梅", "李玫", "王芳"]), st.sampled_from(_TYPO_IDS),
+                          st.sampled_from(["valid", "bad_check", "precision_lost"])),
+                max_size=10))  # fmt: skip
+@settings(max_examples=200, deadline=None)
+def test_typo_pairs_equal_every_pair_checked(people: list[tuple[str, str, str]]) -> None:
+    """id_typo (METRICS.md §2): IDs that differ by one character or one swap of adjacent
+    characters, at least one invalid, names agree. Two records of one invalid ID are no
+    typo of each other, whatever its digits (an ID holding "11" used to be one)."""
+    from handcraft_stats.blocking import typo_pairs
+    from handcraft_stats.normalize.names import pinyin_key
+
+    rows = [{"record_id": i, "name": name, "name_key": pinyin_key(name), "id_number": idn,
+             "id_key": idn if status == "valid" else None, "id_status": status}
+            for i, (name, idn, status) in enumerate(people, 1)]  # fmt: skip
+    rec = pd.DataFrame(rows, columns=["record_id", "name", "name_key", "id_number", "id_key",
+                                      "id_status"]).astype({"name": "str", "name_key": "str",
+                                      "id_number": "str", "id_key": "str", "id_status": "str"})  # fmt: skip
+
+    def typo(a: str, b: str) -> bool:
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        swap = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and (
+            a[diff[1]] == b[diff[0]])  # fmt: skip
+        return len(diff) == 1 or swap
+
+    want = set()
+    for a in rows:
+        for b in rows:
+            statuses = (a["id_status"], b["id_status"])
+            names = a["name"] == b["name"] or a["name_key"] == b["name_key"]
+            if (a["record_id"] < b["record_id"] and "precision_lost" not in statuses
+                    and statuses != ("valid", "valid") and names
+                    and typo(str(a["id_number"]), str(b["id_number"]))):  # fmt: skip
+                want.add((a["record_id"], b["record_id"]))
+    got = set(map(tuple, typo_pairs(rec)[["record_a", "record_b"]].to_numpy().tolist()))
+    assert got == want

@@ -93,9 +93,13 @@ def typo_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.DataFrame:
         return nw.concat(parts)
 
     def swaps(lf: Lazy) -> Lazy:
+        """Each ID with two adjacent characters swapped, where they differ: swapping two
+        equal ones leaves the ID as it was, and joined two records of one invalid ID as
+        a typo of each other (a link the rule does not make, found only for IDs that
+        happen to hold a repeated digit)."""
         key = nw.col("key")
         parts = [
-            lf.with_columns(
+            lf.filter(key.str.slice(i, 1) != key.str.slice(i + 1, 1)).with_columns(
                 key=nw.concat_str(
                     [
                         key.str.slice(0, i),
