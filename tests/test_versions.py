@@ -456,3 +456,47 @@ def test_reparse_is_for_the_database_not_spark(tmp_path: Path) -> None:
     roster(folder / "丰县2017.xlsx", ["张丽", ID_A, "手工编织", ""])
     res = run("ingest", folder, "--reparse", "--engine", "spark", "--parquet", tmp_path / "p")
     assert res.exit_code == 2 and "--reparse" in res.output  # type: ignore[attr-defined]
+
+
+def _women(first: int, n: int) -> list[list[object]]:
+    """n women with valid IDs of their own (numbered from `first`), each with a wing."""
+    from handcraft_stats.normalize.idnumber import check_character
+
+    out: list[list[object]] = []
+    for i in range(first, first + n):
+        body = f"32032119800101{i:03d}"
+        out.append([f"女{i}", body + check_character(body), "手工", ""])
+    return out
+
+
+def test_a_corrected_roster_under_a_new_name_is_pointed_out_and_replace_puts_it_in_place(
+    tmp_path: Path,
+) -> None:
+    """METRICS §6 wants a county's new version to replace the old; hcs cannot tell a new
+    version sent under a new name from another roster of the county (towns send one file
+    each), so both are counted. The report names such a file (most of its women are on
+    an older file of the county and period) and says how to put it in place."""
+    folder, db, runner = tmp_path / "in", tmp_path / "t.duckdb", CliRunner()
+    folder.mkdir()
+    roster(folder / "丰县2017.xlsx", *_women(0, 20))
+    town = roster(tmp_path / "丰县2017大沙河镇.xlsx", *_women(15, 20))  # 5 of 20 shared
+    fixed = roster(tmp_path / "丰县2017（更正版）.xlsx", *_women(1, 19))  # one woman less
+    assert runner.invoke(app, ["ingest", str(folder), "--db", str(db)]).exit_code == 0
+    res = runner.invoke(app, ["ingest", str(town), "--db", str(db), "--format", "json"])
+    assert json.loads(res.stdout)["possible_versions"] == [] and "note:" not in res.stderr
+    res = runner.invoke(app, ["ingest", str(fixed), "--db", str(db), "--format", "json"])
+    assert json.loads(res.stdout)["possible_versions"] == [{
+        "county": "丰县", "period": 2017, "file": "丰县2017（更正版）.xlsx",
+        "stored_file": "丰县2017.xlsx", "shared_women": 19, "women": 19,
+    }]  # fmt: skip
+    assert "note: 19 of the 19 women of 丰县2017（更正版）.xlsx (by ID) are on 丰县2017.xlsx" in (
+        res.stderr)  # fmt: skip
+    assert "with --replace" in res.stderr
+    with Store(db, read_only=True) as s:
+        assert summarize(s, 2017).to_dict()["totals"]["persons"] == 35  # 20 + 15 new
+    # as the note says: --replace puts the corrected roster in place of the county's
+    # other files of the period, the town's too
+    res = runner.invoke(app, ["ingest", str(fixed), "--replace", "--db", str(db),
+                              "--format", "json"])  # fmt: skip
+    left_out = json.loads(res.stdout)["files_left_out"]
+    assert {f["file"] for f in left_out} == {"丰县2017.xlsx", "丰县2017大沙河镇.xlsx"}

@@ -39,6 +39,9 @@ class FileOutcome:
     unknown_columns: list[str] = field(default_factory=list)
 
 
+VERSION_KEYS = ("county", "period", "file", "stored_file", "shared_women", "women")
+
+
 @dataclass
 class IngestReport:
     """The ingest report of CLI.md."""
@@ -56,6 +59,11 @@ class IngestReport:
     dropped: list[tuple[str, int, str]] = field(default_factory=list)
     # --replace and a file was refused: no county's files were replaced for being left out
     replace_held: bool = False
+    # (county, period, file, older file, women on both, the file's women): a file of this
+    # run whose women are mostly on another active file of its county and period, as a
+    # corrected roster sent under a new name is (it is added, not put in the old one's
+    # place: `--replace` does that)
+    shared: list[tuple[str, int, str, str, int, int]] = field(default_factory=list)
 
     def _sum(self, attr: str) -> dict[str, int]:
         total: Counter[str] = Counter()
@@ -111,6 +119,7 @@ class IngestReport:
                 {"county": c, "period": p, "file": name} for c, p, name in self.dropped
             ],
             "replace_held": self.replace_held,
+            "possible_versions": [dict(zip(VERSION_KEYS, row, strict=True)) for row in self.shared],
             "detail": [vars(f) for f in self.files],
         }
 

@@ -315,8 +315,22 @@ def _ingest(
     found = period_issues(store, outcomes, touched)
     return IngestReport(
         outcomes, dict(links), persons, ignored, period_issues=found, dropped=sorted(dropped),
-        replace_held=held,
+        replace_held=held, shared=shared_women(store, outcomes),
     )  # fmt: skip
+
+
+def shared_women(
+    store: Store, outcomes: list[FileOutcome]
+) -> list[tuple[str, int, str, str, int, int]]:
+    """The run's new files whose women are mostly on an older active file of the same
+    county and period (`Store.shared_women`): a corrected roster sent under a new name
+    is stored beside the old one, both counted, until `--replace` puts it in its place."""
+    new: dict[int, list[tuple[str, str]]] = {}
+    for f in outcomes:
+        if f.status == "ingested" and f.county is not None and f.period is not None:
+            new.setdefault(f.period, []).append((f.county, f.name))
+    return [(c, period, name, other, k, n) for period, files in sorted(new.items())
+            for c, name, other, k, n in store.shared_women(period, files)]  # fmt: skip
 
 
 def period_issues(

@@ -85,6 +85,12 @@ def show_report(
         if report.replace_held:
             say("note: --replace replaced no file for being left out, because a file was "
                 "refused (it may belong to any county): fix it and run again")  # fmt: skip
+        for county, period, name, other, shared, women in report.shared:
+            say(f"note: {shared:,} of the {women:,} women of {name} (by ID) are on {other}, "
+                f"stored for {county} {period}: both are counted. If {name} is a "
+                f"corrected version of it, ingest it again with --replace (it then "
+                f"replaces {county}'s other {period} files); if it is another roster of "
+                f"{county}, all is well")  # fmt: skip
         for county, period, name in report.dropped:
             say(f"note: {name} is no longer part of {county}'s {period} roster (--replace): "
                 "its women are counted no more")  # fmt: skip

@@ -149,6 +149,45 @@ class FileRecords(StoreCore):
             {"county": county, "period": period},
         )
 
+    def shared_women(
+        self, period: int, files: list[tuple[str, str]], least: int = 5
+    ) -> list[tuple[str, str, str, int, int]]:
+        """Of `files` ((county, name) of active files of `period`), those whose women (by
+        valid ID) are mostly on an older active file of the same county and period:
+        (county, file, the older file, women on both, the file's women), at least
+        `least` and half of the file's women shared. One query, and none when no county
+        of `files` has another active file in the period."""
+        if not files:
+            return []
+        counties = sorted({c for c, _ in files})
+        crowded = self.con.execute(
+            "SELECT county FROM files WHERE active AND period = ? AND list_contains(?, county) "
+            "GROUP BY county HAVING count(*) > 1",
+            [period, counties],
+        ).fetchall()
+        if not crowded:
+            return []
+        wanted = [f"{c}\x00{n}" for c, n in files]
+        rows = self.con.execute(
+            """WITH keys AS (
+                   SELECT DISTINCT r.file_id, f.name, r.county, r.id_key
+                   FROM records r JOIN files f USING (file_id)
+                   WHERE f.active AND r.period = $period AND r.id_key IS NOT NULL
+                     AND list_contains($counties, r.county)),
+               women AS (SELECT file_id, count(*) AS n FROM keys GROUP BY file_id)
+               SELECT a.county, a.name, b.name, count(*) AS shared, w.n
+               FROM keys a JOIN keys b
+                 ON a.county = b.county AND a.id_key = b.id_key AND a.file_id > b.file_id
+               JOIN women w ON w.file_id = a.file_id
+               WHERE list_contains($wanted, a.county || chr(0) || a.name)
+               GROUP BY a.county, a.name, b.name, w.n
+               HAVING count(*) >= greatest($least, w.n / 2)
+               ORDER BY a.county, a.name, shared DESC, b.name""",
+            {"period": period, "counties": [c for (c,) in crowded], "wanted": wanted,
+             "least": least},
+        ).fetchall()  # fmt: skip
+        return [(str(c), str(f), str(o), int(k), int(n)) for c, f, o, k, n in rows]
+
     def insert_file(self, values: dict[str, Any], tables: dict[str, pd.DataFrame]) -> None:
         """Insert one file and its rows; the caller holds the transaction."""
         cols = ", ".join(values)
