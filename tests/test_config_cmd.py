@@ -6,6 +6,7 @@ import json
 import tomllib
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner, Result
 
 from handcraft_stats.checks import Catalogue
@@ -88,3 +89,55 @@ def test_toml_writer_round_trips_the_settings() -> None:
     assert tomllib.loads(dumps(doc)) == doc
     odd = {"a b": 'x"y', "n": [1, 2.5, True], "t": {"1": {"k": "v"}}, "arr": [{"x": 1}]}
     assert tomllib.loads(dumps(odd)) == odd
+
+
+@pytest.mark.parametrize(
+    ("toml", "said"),
+    [
+        ('divisions = "x"', "divisions must be [[divisions]] tables"),
+        ('[[divisions]]\ncode = "1"', "a [[divisions]] table has no name"),
+        ("[headers]\nphone = 5", "[headers] phone must be a list of column titles"),
+        ('headers = ["a"]', "headers must be a table"),
+        ('[vocab]\nwing = "x"', '[vocab.wing] must be a table of "spelling" = "code"'),
+        ("[labels.wing]\nhandicraft = 5", '[labels.wing] handicraft must be "中文"'),
+        ('[labels.section]\ntitle = "{city}{yr}年"', "title uses yr: it may use {city}, {year}"),
+        ('[labels.section]\ntitle = "{city"', "write {{ for a brace"),
+        ('citty = "徐州市"', "unknown setting 'citty'"),
+        ('[headers]\nphonee = ["本人电话"]', "'phonee' is no field hcs knows"),
+        ('[vocab.wing]\n"草柳编" = "handcraft"', "maps to unknown code 'handcraft'"),
+        ('[vocab.wingz]\n"a" = "handicraft"', "no vocabulary for field(s): wingz"),
+        ('[checks]\noff = ["phone_sharedd"]', "unknown rules ['phone_sharedd']"),
+    ],
+)
+def test_a_misshapen_hcs_toml_is_a_usage_error_that_names_the_key(
+    tmp_path: Path, toml: str, said: str
+) -> None:
+    """Each was a bug's exit 4 (an AttributeError, KeyError or TypeError later on), was
+    dropped without a word, or passed `hcs config show` only to stop `hcs ingest`."""
+    config = tmp_path / "hcs.toml"
+    config.write_text(toml + "\n", "utf-8")
+    for command in (["config", "show"], ["summary", "--year", "2017", "--db", "x.duckdb"]):
+        res = CliRunner().invoke(app, [*command, "--config", str(config)])
+        if command[0] == "summary" and ("[vocab." in toml or "[checks]" in toml):
+            continue  # read when rosters are: `config show` checks them (above)
+        assert res.exit_code == 2, (command, res.output)
+        assert said in res.stderr and "internal error" not in res.stderr, res.stderr
+
+
+def test_hcs_toml_saved_by_notepad_or_as_ansi_is_read(tmp_path: Path) -> None:
+    """Windows Notepad writes UTF-8 with a byte-order mark; "ANSI" on Chinese Windows is
+    GBK. Both were refused as no TOML; a column title given as one text is one title."""
+    text = 'city = "徐州市"\n[headers]\nphone = "本人电话"\n'
+    for name, data in (("bom.toml", b"\xef\xbb\xbf" + text.encode()),
+                       ("gbk.toml", text.encode("gbk"))):  # fmt: skip
+        config = tmp_path / name
+        config.write_bytes(data)
+        res = CliRunner().invoke(app, ["config", "show", "--config", str(config),
+                                       "--format", "json"])  # fmt: skip
+        assert res.exit_code == 0, res.output
+        doc = json.loads(res.stdout)
+        assert doc["city"] == "徐州市" and doc["headers"]["phone"][-1] == "本人电话"
+    config = tmp_path / "bad.toml"
+    config.write_bytes(b'city = "\xff\xfe\xfd"\n')
+    res = CliRunner().invoke(app, ["config", "show", "--config", str(config)])
+    assert res.exit_code == 2 and "save it as UTF-8" in res.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -146,17 +146,22 @@ def load_settings(path: Path | None = None) -> Settings:
         path = Path("hcs.toml")
     if path is not None:
         try:
-            user = tomllib.loads(path.read_text("utf-8"))
+            user = tomllib.loads(_config_text(path))
         except FileNotFoundError as exc:
             raise UsageError(f"config file not found: {path}") from exc
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        except tomllib.TOMLDecodeError as exc:
             raise UsageError(f"config file {path} is not valid TOML: {exc}") from exc
+        _check_shape(path, user)
         source = str(path)
     city = str(user.get("city", div.get("city", "")))
     divisions = (
         _divisions(user["divisions"]) if "divisions" in user else _divisions(div["divisions"])
     )
     for key, extra in user.get("headers", {}).items():
+        if key not in headers:
+            known = ", ".join(headers)
+            raise UsageError(f"[headers] {key!r} is no field hcs knows: use one of {known}")
+        extra = [extra] if isinstance(extra, str) else extra  # one synonym, not its letters
         headers[key] = tuple(dict.fromkeys([*headers.get(key, ()), *extra]))
     vocab_extra = {
         k: {str(a): str(b) for a, b in v.items()} for k, v in user.get("vocab", {}).items()
@@ -169,6 +174,102 @@ def load_settings(path: Path | None = None) -> Settings:
         city, divisions, headers, vocab_extra, source, checks, labels, lines, limits,
         _not_rosters(user.get("sheets", {})),
     )  # fmt: skip
+
+
+def _config_text(path: Path) -> str:
+    """hcs.toml as text: UTF-8 (a byte-order mark, which Windows Notepad writes, is
+    dropped), else GB18030 (a file saved as ANSI on Chinese Windows)."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"config file {path} is neither UTF-8 nor GB18030 text: save it as UTF-8"
+        ) from None
+
+
+# What hcs.toml may hold at its top level, and the shape of each (TOML types)
+TOP_LEVEL = ("city", "divisions", "headers", "vocab", "checks", "labels", "poverty_lines",
+             "limits", "sheets")  # fmt: skip
+
+
+def _check_shape(path: Path, user: Mapping[str, Any]) -> None:
+    """Refuse (UsageError, exit 2) an hcs.toml whose tables do not have the shapes hcs
+    reads, naming the key: hcs read them as given and failed later with a bug's exit 4
+    (`divisions = "x"`, a division without a name, `[headers] phone = 5`), or dropped a
+    misspelled key without a word (`citty`). The values inside (vocabulary codes, check
+    codes, severities) are checked by what reads them (`hcs config show` reads them all)."""
+
+    def fail(what: str) -> UsageError:
+        return UsageError(f"config file {path}: {what}")
+
+    for key in user:
+        if key not in TOP_LEVEL:
+            raise fail(f"unknown setting {key!r} (known: {', '.join(TOP_LEVEL)})")
+    if not isinstance(user.get("city", ""), str):
+        raise fail('city must be a text, e.g. city = "徐州市"')
+    divisions = user.get("divisions", [])
+    if not isinstance(divisions, list) or not all(isinstance(d, dict) for d in divisions):
+        raise fail('divisions must be [[divisions]] tables, each with name = "…"')
+    for d in divisions:
+        if not isinstance(d.get("name"), str) or not d["name"].strip():
+            raise fail(f"a [[divisions]] table has no name: {d}")
+        former = d.get("former", [])
+        if not isinstance(former, list) or not all(
+            isinstance(f, dict) and isinstance(f.get("name"), str) for f in former
+        ):
+            raise fail(f'former names of {d["name"]} must be tables with name = "…"')
+    for table in ("headers", "vocab", "checks", "labels", "poverty_lines", "limits", "sheets"):
+        if not isinstance(user.get(table, {}), dict):
+            raise fail(f"{table} must be a table: [{table}]")
+    for name, names in user.get("headers", {}).items():
+        if not isinstance(names, str) and not (
+            isinstance(names, list) and all(isinstance(n, str) for n in names)
+        ):
+            raise fail(f'[headers] {name} must be a list of column titles, e.g. ["本人电话"]')
+    for name, spellings in user.get("vocab", {}).items():
+        if not isinstance(spellings, dict) or not all(
+            isinstance(v, str) for v in spellings.values()
+        ):
+            raise fail(f'[vocab.{name}] must be a table of "spelling" = "code"')
+    for section, pairs in user.get("labels", {}).items():
+        if not isinstance(pairs, dict):
+            raise fail(f'[labels.{section}] must be a table of code = "标签"')
+        for code, value in pairs.items():
+            pair = isinstance(value, list) and 1 <= len(value) <= 2
+            if not isinstance(value, str) and not (pair and all(isinstance(v, str) for v in value)):
+                raise fail(f'[labels.{section}] {code} must be "中文" or ["中文", "English"]')
+            _check_placeholders(fail, section, code, [value] if isinstance(value, str) else value)
+
+
+def _check_placeholders(
+    fail: Callable[[str], UsageError], section: str, code: str, texts: list[str]
+) -> None:
+    """A label may use the {placeholders} its packaged label uses, no other: the title
+    `"{city}{yr}年"` failed every report with a bug's exit 4."""
+    from string import Formatter
+
+    from .report.labels import shipped
+
+    def fields(text: str) -> set[str]:
+        try:
+            return {f for _, f, _, _ in Formatter().parse(text) if f is not None}
+        except ValueError as exc:  # a lone { or }
+            raise fail(f"[labels.{section}] {code}: {exc} (write {{{{ for a brace)") from None
+
+    allowed = set().union(*(fields(t) for t in shipped(section).get(code, [])))
+    for text in texts:
+        extra = fields(text) - allowed
+        if extra:
+            names = ", ".join("{" + f + "}" for f in sorted(allowed)) or "none"
+            raise fail(f"[labels.{section}] {code} uses {', '.join(sorted(extra))}: "
+                       f"it may use {names}")  # fmt: skip
 
 
 def _not_rosters(sheets: Mapping[str, Any]) -> tuple[str, ...]:

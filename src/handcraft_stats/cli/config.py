@@ -57,10 +57,17 @@ def show_cmd(
 
     Example: hcs config show --format json | jq .poverty_lines
     """
+    from ..checks import Catalogue
+    from ..normalize.vocab import Vocabulary
     from ..report.text import to_json
     from ..tomltext import dumps
 
-    doc = load_settings(config).to_dict()
+    settings = load_settings(config)
+    # what ingest reads beyond the shapes: vocabulary fields and codes, check codes and
+    # severities; refused here as ingest would refuse them (exit 2), not after "looks fine"
+    Vocabulary(settings.vocab_extra)
+    Catalogue.load(settings.checks)
+    doc = settings.to_dict()
     if fmt is ShowFormat.json:
         write_out(to_json(doc))
         return
