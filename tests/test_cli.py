@@ -108,8 +108,9 @@ def test_summary_table_and_md_use_chinese_labels(roster_dir: Path, tmp_path: Pat
     assert table.exit_code == 0 and "登记人数" in table.stdout and "手工加工" in table.stdout  # type: ignore[attr-defined]
     md = run("summary", "--year", "2017", "--db", db, "--format", "md")
     assert "| 丰县 |" in md.stdout and "## 分县" in md.stdout  # type: ignore[attr-defined]
+    assert "| 关联层级 | 疑似 |" in md.stdout  # type: ignore[attr-defined]  # the tier's label
     en = run("summary", "--year", "2017", "--db", db, "--format", "md", "--lang", "en")
-    assert "Registered" in en.stdout  # type: ignore[attr-defined]
+    assert "Registered" in en.stdout and "| Link tier | Probable |" in en.stdout  # type: ignore[attr-defined]
     csv = run("summary", "--year", "2017", "--db", db, "--format", "csv")
     lines = csv.stdout.splitlines()  # type: ignore[attr-defined]
     assert lines[0].startswith("year,link_tier,county,wing,persons")
