@@ -193,12 +193,22 @@ def test_same_decision_merges_records_no_rule_links(db: Path) -> None:
     ]
 
 
-def test_a_listing_deciding_one_pair_twice_keeps_the_later(db: Path, tmp_path: Path) -> None:
-    """Rows of a filled-in listing are kept in one statement; a pair decided twice (either
-    way round) takes its later row."""
+def test_a_listing_deciding_one_pair_both_ways_is_refused_naming_the_rows(
+    db: Path, tmp_path: Path
+) -> None:
+    """Two rows deciding one pair both ways (either order of its records) are a mistake
+    in the listing: refused, naming the rows, nothing kept (the later row used to win
+    without a word). The same decision twice is one decision; a later review overrides
+    an earlier one."""
     a, b = ids_of(db, "刘兰")
     listing = tmp_path / "d.csv"
     listing.write_text(f"record_a,record_b,decision\n{a},{b},different\n{b},{a},same\n", "utf-8")
+    res = run("review", "--file", listing, "--db", db)
+    assert res.exit_code == 2
+    assert f"rows 2 and 3 decide records {min(a, b)} and {max(a, b)} both ways" in res.stderr
+    with Store(db, read_only=True) as store:
+        assert store.df("SELECT * FROM decisions").empty
+    listing.write_text(f"record_a,record_b,decision\n{a},{b},是\n{b},{a},同一人\n", "utf-8")
     assert run("review", "--file", listing, "--db", db).exit_code == 0
     assert same_person(db, a, b)
     with Store(db, read_only=True) as store:
@@ -208,6 +218,29 @@ def test_a_listing_deciding_one_pair_twice_keeps_the_later(db: Path, tmp_path: P
     listing.write_text(f"record_a,record_b,decision\n{a},{b},different\n", "utf-8")
     assert run("review", "--file", listing, "--db", db).exit_code == 0
     assert not same_person(db, a, b)
+
+
+@pytest.mark.parametrize(
+    ("words", "decision"),
+    [
+        (["是同一人", "同一个人", "相同", "TRUE", "√", 1], "same"),
+        (["不是同一人", "不同", "不是", "FALSE", "×", 0], "different"),
+    ],
+)
+def test_decisions_take_the_words_clerks_write_and_english_headers(
+    db: Path, tmp_path: Path, words: list[object], decision: str
+) -> None:
+    """Besides same/different, 同一人/不同人, 是/否 and y/n: what a clerk types in Excel
+    (是同一人, √, a 1 that comes back as 1.0, TRUE); a listing written with `--lang en`
+    headers is read too."""
+    from handcraft_stats.review import read_decisions
+
+    a, b = ids_of(db, "刘兰")
+    for word in words:
+        path = write_xlsx(tmp_path / "d.xlsx", {"S": [
+            ["Record A", "Record B", "Decision (same/different)"], [a, b, word]]})  # fmt: skip
+        got = read_decisions(path)
+        assert got.to_dict("records") == [{"record_a": a, "record_b": b, "decision": decision}]
 
 
 def test_review_file_csv_gb18030_and_xlsx(db: Path, tmp_path: Path) -> None:

@@ -33,10 +33,12 @@ DUPES_COLUMNS = [
 ]  # fmt: skip
 PERSONS_COLUMNS = ["person_key", "name", "id_number", "birth_date", "counties", "records",
                    "provenance", "class", "wing", "status", "exit_year", "probable"]  # fmt: skip
+# what a clerk writes in the decision column (compared after NFKC and lower case)
 DECISIONS = {
-    "same": "same", "同一人": "same", "是": "same", "y": "same", "yes": "same",
-    "different": "different", "不同人": "different", "否": "different", "n": "different",
-    "no": "different",
+    **dict.fromkeys(["same", "同一人", "是同一人", "同一个人", "是同一个人", "是", "相同", "同人",
+                     "y", "yes", "true", "1", "√", "✓", "✔", "对"], "same"),
+    **dict.fromkeys(["different", "不同人", "不是同一人", "不是同一个人", "非同一人", "否", "不是",
+                     "不同", "n", "no", "false", "0", "×", "✗", "✘", "x", "错"], "different"),
 }  # fmt: skip
 
 
@@ -274,7 +276,8 @@ def count_persons(
 
 def read_decisions(path: Path) -> pd.DataFrame:
     """Decisions from a filled-in dupes listing (CSV in UTF-8 or GB18030, or a workbook):
-    columns record_a, record_b, decision (same/different, 同一人/不同人, 是/否, y/n)."""
+    columns record_a, record_b, decision (same/different, 同一人/不同人, 是/否, y/n, 1/0 and
+    the like: `DECISIONS`), headed by code or by label in either language."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -287,7 +290,7 @@ def read_decisions(path: Path) -> pd.DataFrame:
     for sheet in sheets:
         for h, header in enumerate(sheet.rows[:20]):
             names = [_key(c) for c in header]
-            if all(_key(w) in names or _key(label("column", w)) in names for w in wanted):
+            if all(_named(names, w) for w in wanted):
                 at = [_find(names, w) for w in wanted]
                 return _decision_rows(sheet.rows[h + 1 :], at, h + 2)
     raise UsageError(f"{path.name}: no header row with record_a, record_b and decision")
@@ -297,9 +300,18 @@ def _key(cell: object) -> str:
     return unicodedata.normalize("NFKC", str(cell if cell is not None else "")).strip().lower()
 
 
+def _titles(code: str) -> list[str]:
+    """A column's header as the listing may carry it: its code, its Chinese or English
+    label (`hcs dupes --lang en` heads 'Decision (same/different)')."""
+    return [_key(code), _key(label("column", code)), _key(label("column", code, "en"))]
+
+
+def _named(names: list[str], code: str) -> bool:
+    return any(t in names for t in _titles(code))
+
+
 def _find(names: list[str], code: str) -> int:
-    key = _key(code)
-    return names.index(key) if key in names else names.index(_key(label("column", code)))
+    return next(names.index(t) for t in _titles(code) if t in names)
 
 
 def _record_id(cell: object, row: int) -> int:
@@ -313,18 +325,32 @@ def _record_id(cell: object, row: int) -> int:
 
 
 def _decision_rows(rows: list[list[object]], at: list[int], first: int) -> pd.DataFrame:
+    """One decision per pair. Two rows deciding one pair both ways (in either order of
+    its records) are refused, naming them: the later one used to win without a word."""
     out = []
+    seen: dict[tuple[int, int], tuple[int, str]] = {}
     for n, row in enumerate(rows, first):
         cells = [row[i] if i < len(row) else None for i in at]
-        text = _key(cells[2])
+        raw = cells[2]
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)  # a 1 or 0 typed into Excel comes back as 1.0
+        text = _key(raw)
         if not text:
             continue
         if text not in DECISIONS:
             raise UsageError(
                 f"row {n}: unknown decision {cells[2]!r} (use same/different, 同一人/不同人, "
-                "是/否 or y/n)"
+                "是/否, y/n or 1/0)"
             )
-        out.append((_record_id(cells[0], n), _record_id(cells[1], n), DECISIONS[text]))
+        a, b = _record_id(cells[0], n), _record_id(cells[1], n)
+        pair, decision = (min(a, b), max(a, b)), DECISIONS[text]
+        if pair in seen and seen[pair][1] != decision:
+            raise UsageError(
+                f"rows {seen[pair][0]} and {n} decide records {pair[0]} and {pair[1]} both "
+                f"ways ({seen[pair][1]}, {decision}): keep one of them"
+            )
+        seen[pair] = (n, decision)
+        out.append((a, b, decision))
     frame = pd.DataFrame(out, columns=["record_a", "record_b", "decision"])
     return frame.drop_duplicates(["record_a", "record_b"], keep="last").reset_index(drop=True)
 

@@ -48,8 +48,9 @@ def summary_tables(doc: dict[str, Any], lang: str = "zh", by: str | None = None)
 
     metric_cols = [label("metric", k, lang) for k in METRICS]
     src = doc["source"]
+    tier = label("tier", doc["link_tier"], lang)
     source = Table(s("source"), [s("group"), s("count")],
-                   [[s("year"), str(doc["year"])], [s("link_tier"), label("tier", doc["link_tier"], lang)],
+                   [[s("year"), str(doc["year"])], [s("link_tier"), tier],
                     *[[s(k), src[k]] for k in SOURCE_KEYS]])  # fmt: skip
     by_wing = Table(s("by_wing"), [s("group"), *metric_cols],
                     [*[_metric_row(label("wing", w, lang), doc["wings"][w]) for w in WINGS],
