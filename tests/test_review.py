@@ -334,3 +334,32 @@ def test_review_commands_have_help_with_an_example() -> None:
     for name in ("dupes", "persons", "review", "export"):
         res = run(name, "--help")
         assert res.exit_code == 0 and "Example:" in res.stdout, name
+
+
+def test_dupes_out_writes_a_listing_excel_opens_and_review_reads_back(
+    db: Path, tmp_path: Path
+) -> None:
+    """`hcs dupes --out x.xlsx|x.csv`: every row (whatever --limit shows), headed by the
+    labels, a CSV with a BOM (Excel on Chinese Windows reads BOM-less UTF-8 as GBK); a
+    decision filled in comes back through `hcs review --file`."""
+    import openpyxl
+
+    xlsx, csv = tmp_path / "疑似重复.xlsx", tmp_path / "疑似重复.csv"
+    res = run("dupes", "--year", 2017, "--db", db, "--out", xlsx, "--limit", 1)
+    assert res.exit_code == 0 and f"links to {xlsx}" in res.stderr, res.output
+    assert run("dupes", "--year", 2017, "--db", db, "--out", csv, "-f", "json").exit_code == 0
+    assert csv.read_bytes().startswith(b"\xef\xbb\xbf")
+    total = len(json.loads(run("dupes", "--year", 2017, "--db", db, "-f", "json").stdout))
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb.active
+    header = [c.value for c in ws[1]]
+    assert header[:2] == ["记录A", "记录B"] and header[-1] == "判定(同一人/不同人)"
+    assert ws.max_row == total + 1 > 2
+    row = next(r for r in ws.iter_rows(min_row=2) if r[2].value == "name_birth")
+    (a, b), row[-1].value = (row[0].value, row[1].value), "不同人"
+    wb.save(xlsx)
+    assert same_person(db, a, b)
+    assert run("review", "--file", xlsx, "--db", db).exit_code == 0
+    assert not same_person(db, a, b)
+    bad = run("dupes", "--year", 2017, "--db", db, "--out", tmp_path / "d.txt")
+    assert bad.exit_code == 2 and "use .xlsx or .csv" in bad.stderr

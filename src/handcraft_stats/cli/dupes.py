@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -38,6 +39,11 @@ LinkTierOpt = Annotated[
 RejectedOpt = Annotated[
     bool, typer.Option("--rejected", help="Also the links that were rejected (status column).")
 ]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="Also write every row, to fill in and give back to `hcs review "
+                 "--file`: .xlsx, or .csv with a BOM (Excel on Chinese Windows reads it)."),
+]  # fmt: skip
 
 
 @guarded
@@ -45,15 +51,16 @@ def dupes_cmd(
     year: PeriodOpt, county: CountyFilterOpt = None, reason: ReasonOpt = None,
     tier: LinkTierOpt = None, link: TierOpt = Tier.probable, rejected: RejectedOpt = False,
     db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, fmt: FormatOpt = Format.table,
-    lang: LangOpt = Lang.zh, limit: LimitOpt = None, quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    lang: LangOpt = Lang.zh, limit: LimitOpt = None, out: OutOpt = None,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """List the links between records (same person) with reason, tier and evidence.
 
-    ID and phone numbers are masked. Save as CSV, fill in the `decision` column
-    (same/different) and give it back with `hcs review --file`.
+    ID and phone numbers are masked. Write them with --out (.xlsx or .csv), fill in the
+    `decision` column (same/different, 同一人/不同人) and give the file back with
+    `hcs review --file`.
 
-    Example: hcs dupes --year 2017 --tier probable --format csv > dupes.csv
+    Example: hcs dupes --year 2017 --tier probable --out 2017疑似重复.xlsx
     """
     from ..report.frames import frame_records
     from ..report.labels import title
@@ -64,6 +71,9 @@ def dupes_cmd(
     shown = row_limit(limit, fmt)
     chosen = (county, reason, tier.value if tier else None, rejected)
     with Store(db, read_only=True) as store:
+        if out is not None:
+            _write_out(dupes(store, year, link.value, *chosen, lang.value, None), out,
+                       lang.value, year, quiet)  # fmt: skip
         if fmt in (Format.json, Format.csv):  # written as they come: a province has many
             parts = dupes_batches(store, year, link.value, *chosen, lang.value, shown)
             return stream_rows(DUPES_COLUMNS, (frame_records(p) for p in parts), fmt)
@@ -71,3 +81,28 @@ def dupes_cmd(
         total = total_of(frame, shown, lambda: count_dupes(store, year, link.value, *chosen))
     heading = title("dupes", lang.value, year=year, n=total)
     show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value, total=total)
+
+
+def _write_out(frame: object, out: Path, lang: str, year: int, quiet: bool) -> None:
+    """Every row of the listing into `out` (.xlsx, or .csv with a BOM), atomically."""
+    import pandas as pd
+
+    from ..atomic import atomic_file
+    from ..errors import UsageError
+    from ..report.fixlist import write_listing
+    from ..report.labels import title
+    from ..report.text import to_csv
+    from .common import err
+
+    assert isinstance(frame, pd.DataFrame)
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise UsageError(f"cannot tell the format of {out.name}: use .xlsx or .csv")
+    with atomic_file(out) as tmp:
+        if suffix == ".xlsx":
+            write_listing(frame, tmp, lang, title("dupes_sheet", lang, year=year))
+        else:
+            rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+            tmp.write_text(to_csv(list(frame.columns), rows), "utf-8-sig")
+    if not quiet:
+        err.print(f"wrote {len(frame)} links to {out}", markup=False)

@@ -53,6 +53,19 @@ def write_fix_list(frame: pd.DataFrame, path: Path, lang: str = "zh") -> None:
     wb.save(path)
 
 
+def write_listing(frame: pd.DataFrame, path: Path, lang: str, sheet: str) -> None:
+    """A listing (`hcs dupes --out x.xlsx`) as one sheet: headed by the columns' labels
+    (which `hcs review` reads back), bold and frozen, text kept as text."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet[:31])
+    columns = list(frame.columns)
+    _layout(ws, columns, len(frame))
+    ws.append([_cell(ws, label("column", c, lang), font=BOLD) for c in columns])
+    for row in frame.itertuples(index=False, name=None):
+        ws.append([_safe(ws, v) for v in row])
+    wb.save(path)
+
+
 BOLD = Font(bold=True)
 FILLS = {k: PatternFill("solid", fgColor=v) for k, v in FILL.items()}
 WHITE = PatternFill("solid", fgColor="FFFFFF")
