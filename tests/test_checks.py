@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ID_A, ID_B, ID_C
+from conftest import ID_A, ID_B, ID_C, ingested
 from handcraft_stats import Store, check, ingest, load_settings
 from handcraft_stats.checks import Catalogue
 from handcraft_stats.cli import app
@@ -409,3 +409,20 @@ def test_the_fix_list_is_one_styled_sheet_per_county(tmp_path: Path) -> None:
     write_fix_list(frame.iloc[:0], out, "en")  # nothing to fix: one sheet, the headers
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Issues"] and wb["Issues"].max_row == 1
+
+
+def test_a_conflict_names_its_field_by_label_in_both_languages(tmp_path: Path) -> None:
+    """同一人的多条记录取值不一致：姓名, not "：name" (the code), in the stored message (the
+    fix list, issues.csv) and in English (Records of one person disagree: Name)."""
+    header = ["姓名", "身份证号码", "从业产业"]
+    db = ingested(tmp_path, {"丰县2017.xlsx": [header, ["张丽", ID_A, "手工"],
+                                               ["张莉", ID_A, "家政"]]})  # fmt: skip
+    runner = CliRunner()
+    zh = runner.invoke(app, ["issues", "--year", "2017", "--db", str(db), "--code", "conflict",
+                             "-f", "json"])  # fmt: skip
+    messages = {(r["column"], r["message"]) for r in json.loads(zh.stdout)}
+    assert ("name", "同一人的多条记录取值不一致：姓名") in messages
+    assert ("wing", "同一人的多条记录取值不一致：产业") in messages
+    en = runner.invoke(app, ["issues", "--year", "2017", "--db", str(db), "--code", "conflict",
+                             "-f", "json", "--lang", "en"])  # fmt: skip
+    assert {r["message"] for r in json.loads(en.stdout)} >= {"Records of one person disagree: Name"}

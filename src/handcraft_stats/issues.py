@@ -13,6 +13,7 @@ from .export_rows import COUNTED, NAMES
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .normalize.text import mask_name
+from .report.labels import label
 from .store import Store
 from .tiers import require_tier
 
@@ -60,7 +61,9 @@ def localise(
     if lang == "zh":
         return frame
     out = frame.copy()
-    values = out["column"].where(out["code"] == "conflict", out["value"])
+    fields = pd.Series([label("column", c, lang) if isinstance(c, str) else c
+                        for c in out["column"]], index=out.index)  # fmt: skip
+    values = fields.where(out["code"] == "conflict", out["value"])
     out["message"] = [
         cat.message(c, v, lang, cat.limit(c, period or 0))
         for c, v in zip(out["code"], values, strict=True)

@@ -21,6 +21,7 @@ from .link import TIERS, Linked, link_period, link_tiers
 from .outcome import FileOutcome, IngestReport, Progress, outcome_of
 from .parse import ParsedFile
 from .reading import fingerprint
+from .report.labels import label
 from .store import Store, TierRows
 from .versions import clear_pending, drop_left_out, fault_point, pending_periods, store_files
 from .workers import auto_jobs, fewer_collections, parse_all, roomy_heap
@@ -189,7 +190,10 @@ def _with_provenance(rec: pd.DataFrame, found: pd.DataFrame, cat: Catalogue) -> 
     cols = ["file_id", "period", "county", "source_file", "source_sheet", "source_row"]
     iss = found.join(rec[["record_id", *cols]].set_index("record_id"), on="record_id")
     iss["severity"] = iss["code"].map(cat.severity)
-    made = pd.Series([cat.message(c, v) for c, v in zip(iss["code"], iss["column"], strict=True)],
+    # a conflict's message names its field by label (同一人的多条记录取值不一致：姓名), as the
+    # fix list's column does, not by code
+    made = pd.Series([cat.message(c, label("column", v) if c == "conflict" else v)
+                      for c, v in zip(iss["code"], iss["column"], strict=True)],
                      index=iss.index, dtype=object)  # fmt: skip
     if "message" in iss.columns:
         made = iss["message"].where(iss["message"].notna(), made)
