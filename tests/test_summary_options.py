@@ -232,3 +232,25 @@ def test_label_overrides_from_config(small_db: Path, tmp_path: Path) -> None:
     assert "| Weaving |" in run(*base, "--lang", "en").stdout
     # without the config, the packaged labels again
     assert "| 手工加工 |" in run("summary", "--year", "2017", "--db", small_db, "-f", "md").stdout
+
+
+def test_detail_adds_the_county_breakdowns_to_the_table_and_md(small_db: Path) -> None:
+    """`--detail` ("also classes and issues by county") changed only the json: the table
+    and md now carry the two tables too, each county's column summing to the city's."""
+    base = ["summary", "--year", "2017", "--db", small_db, "-f", "md"]
+    plain, detail = run(*base).stdout, run(*base, "--detail").stdout
+    assert "## 分县分类建档" not in plain and "## 问题(按代码×县)" not in plain
+    assert "## 分县分类建档" in detail and "## 问题(按代码×县)" in detail
+    assert detail.startswith(plain.rstrip("\n"))
+    doc = json.loads(run("summary", "--year", "2017", "--db", small_db, "-f", "json",
+                         "--detail").stdout)  # fmt: skip
+    section = detail.split("## 分县分类建档")[1].split("##")[0]
+    rows = [r.strip("|").split("|") for r in section.splitlines() if r.startswith("| ")][1:]
+    counties = list(doc["counties"])
+    cells = [[c.strip() for c in row] for row in rows]
+    assert all(len(r) == len(counties) + 2 for r in cells) and len(cells) == 8  # the classes
+    for j, county in enumerate(counties, 1):  # each county's column: its persons
+        assert sum(int(r[j]) for r in cells) == doc["counties"][county]["persons"]
+    assert sum(int(r[-1]) for r in cells) == doc["totals"]["persons"]  # the city, once
+    en = run(*base, "--detail", "--lang", "en").stdout
+    assert "## Classes by county" in en and "## Issues by code and county" in en

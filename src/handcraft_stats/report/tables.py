@@ -78,7 +78,30 @@ def summary_tables(doc: dict[str, Any], lang: str = "zh", by: str | None = None)
     rows += [[s("rows_skipped_by_kind"), label("skip", k, lang) + f" ({k})", n]
              for k, n in q["rows_skipped_by_kind"].items()]  # fmt: skip
     tables.append(Table(s("quality"), [s("group"), "", s("count")], rows))
-    return tables
+    return tables + detail_tables(doc, lang)
+
+
+def detail_tables(doc: dict[str, Any], lang: str = "zh") -> list[Table]:
+    """`--detail`: classes by county and issues by county (county columns, the city
+    last), as the report's workbook has them; none when the document holds neither."""
+    counties = list(doc["counties"])
+    city = label("section", "city_total", lang)
+    out = []
+    if "classification_by_county" in doc:
+        by = doc["classification_by_county"]
+        rows = [[label("class", k, lang), *(by.get(c, {}).get(k, 0) for c in counties),
+                 doc["classification"][k]] for k in CLASSES]  # fmt: skip
+        out.append(Table(label("report", "classes_by_county", lang),
+                         [label("column", "class", lang), *counties, city], rows))  # fmt: skip
+    issues = doc["quality"].get("issues_by_county")
+    if issues is not None:
+        rows = []
+        for k, n in doc["quality"]["issues_by_code"].items():
+            in_county = [issues.get(c, {}).get(k, 0) for c in counties]
+            rows.append([label("issue", k, lang) + f" ({k})", *in_county, n])
+        head = [label("section", "issues_by_code", lang), *counties, city]
+        out.append(Table(label("report", "issues_by_county", lang), head, rows))
+    return out
 
 
 def since_title(doc: dict[str, Any], lang: str = "zh") -> str:
