@@ -261,3 +261,10 @@ def test_limit_cuts_the_rows_listed_not_the_totals(db: Path) -> None:
     assert len(list(csv.reader(io.StringIO(rows)))) == 1 + 2
     table = run("history", "--compare", "2", "--db", db, "--limit", "2", "--lang", "en").stdout
     assert f"{n - 2:,} more rows not listed (of {n:,})" in table
+    # only the rows of changes are cut: the versions, totals and fields show whole (a
+    # --limit below their length cut the totals table too)
+    one = run("history", "--compare", "2", "--db", db, "--limit", "1", "-f", "md").stdout
+    assert one.count("more rows not listed") + one.count("行未列出") == 1
+    full = run("history", "--compare", "2", "--db", db, "-f", "md").stdout
+    totals = full.split("\n## ")[2]  # versions, then totals
+    assert totals in one

@@ -117,7 +117,10 @@ def _show_comparison(
         rows = result.rows if limit is None else result.rows.head(limit)
         write_out(to_csv(list(rows.columns), rows.values.tolist()))
     else:
-        tables = [capped(t, limit, lang) for t in comparison_tables(doc, settings.headers, lang)]
+        # --limit caps the rows of changes; the versions, totals and fields are figures,
+        # shown whole (docs/metrics.md: titles and figures count every row)
+        *figures, changed = comparison_tables(doc, settings.headers, lang)
+        tables = [*figures, capped(changed, limit, lang)]
         if fmt is Format.md:
             write_out(to_markdown(tables, title(doc, lang)))
         else:
