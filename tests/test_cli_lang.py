@@ -117,3 +117,18 @@ def test_history_compare_in_english(db: Path) -> None:
 def test_changes_title_in_english(db: Path, tmp_path: Path) -> None:
     out = run("changes", "--from", "2017", "--to", "2017", "--db", db, "--lang", "en").stdout
     assert out.splitlines()[0].strip().startswith("Changes 2017–2017")
+
+
+def test_changes_in_english_lists_a_persons_changes_with_commas(
+    sample_db: tuple[Path, object],
+) -> None:
+    """A woman's changes were joined with the Chinese 、 in English too (Entered、Exited)."""
+    db = sample_db[0]
+    en = run("changes", "--from", "2016", "--to", "2017", "--db", db, "--lang", "en",
+             "-f", "md", "--limit", "0").stdout  # fmt: skip
+    lasts = [ln.rstrip(" |").rsplit("|", 1)[-1] for ln in en.splitlines() if ln.startswith("| ")]
+    assert not any("、" in cell for cell in lasts)  # (counties are names: 云龙区、沛县 stays)
+    assert any("Entered, Exited" in cell for cell in lasts)
+    zh = run("changes", "--from", "2016", "--to", "2017", "--db", db, "-f", "md",
+             "--limit", "0").stdout  # fmt: skip
+    assert "、" in zh

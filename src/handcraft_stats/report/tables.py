@@ -168,9 +168,10 @@ def change_tables(doc: dict[str, Any], lang: str = "zh") -> list[Table]:
         return label("section", code, lang)
 
     cols = [label("change", c, lang) for c in CHANGES]
+    sep = "、" if lang == "zh" else ", "
     people = [
         [p["name"], p["id_number"], p["county"],
-         "、".join([*(label("change", c, lang) for c in p["changes"]),
+         sep.join([*(label("change", c, lang) for c in p["changes"]),
                    *(label("check", c, lang) for c in p["checks"])])]
         for p in doc["persons"]
     ]  # fmt: skip
