@@ -33,12 +33,13 @@ DUPES_COLUMNS = [
 ]  # fmt: skip
 PERSONS_COLUMNS = ["person_key", "name", "id_number", "birth_date", "counties", "records",
                    "provenance", "class", "wing", "status", "exit_year", "probable"]  # fmt: skip
-# what a clerk writes in the decision column (compared after NFKC and lower case)
+# what a clerk writes in the decision column (compared after NFKC and lower case); not a
+# letter x, which some mean as a tick
 DECISIONS = {
     **dict.fromkeys(["same", "同一人", "是同一人", "同一个人", "是同一个人", "是", "相同", "同人",
                      "y", "yes", "true", "1", "√", "✓", "✔", "对"], "same"),
     **dict.fromkeys(["different", "不同人", "不是同一人", "不是同一个人", "非同一人", "否", "不是",
-                     "不同", "n", "no", "false", "0", "×", "✗", "✘", "x", "错"], "different"),
+                     "不同", "n", "no", "false", "0", "×", "✗", "✘", "错"], "different"),
 }  # fmt: skip
 
 

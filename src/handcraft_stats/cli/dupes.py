@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,6 +27,9 @@ from .common import (
     use_settings,
 )  # fmt: skip
 from .listing import show_frame, stream_rows, total_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TABLE_COLUMNS = ("record_a", "record_b", "link_tier", "status", "county_a", "name_a",
                  "county_b", "name_b", "evidence")  # fmt: skip
@@ -83,26 +86,17 @@ def dupes_cmd(
     show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value, total=total)
 
 
-def _write_out(frame: object, out: Path, lang: str, year: int, quiet: bool) -> None:
+def _write_out(frame: pd.DataFrame, out: Path, lang: str, year: int, quiet: bool) -> None:
     """Every row of the listing into `out` (.xlsx, or .csv with a BOM), atomically."""
-    import pandas as pd
-
-    from ..atomic import atomic_file
     from ..errors import UsageError
     from ..report.fixlist import write_listing
     from ..report.labels import title
-    from ..report.text import to_csv
     from .common import err
+    from .listing import write_file
 
-    assert isinstance(frame, pd.DataFrame)
-    suffix = out.suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
+    if out.suffix.lower() not in (".xlsx", ".csv"):
         raise UsageError(f"cannot tell the format of {out.name}: use .xlsx or .csv")
-    with atomic_file(out) as tmp:
-        if suffix == ".xlsx":
-            write_listing(frame, tmp, lang, title("dupes_sheet", lang, year=year))
-        else:
-            rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
-            tmp.write_text(to_csv(list(frame.columns), rows), "utf-8-sig")
+    sheet = title("dupes_sheet", lang, year=year)
+    write_file(frame, out, lambda tmp: write_listing(frame, tmp, lang, sheet))
     if not quiet:
         err.print(f"wrote {len(frame)} links to {out}", markup=False)

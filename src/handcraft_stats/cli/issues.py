@@ -54,16 +54,10 @@ def show_issues(
 def write_issues(frame: pd.DataFrame, out: Path, lang: str) -> None:
     """The issue list as a fix list: .xlsx one sheet per county, else CSV; written
     atomically (a full disk leaves the file before, or none, never half of one)."""
-    from ..atomic import atomic_file
     from ..report.fixlist import write_fix_list
-    from ..report.text import to_csv
+    from .listing import write_file
 
-    with atomic_file(out) as tmp:
-        if out.suffix.lower() == ".xlsx":
-            write_fix_list(frame, tmp, lang)
-        else:
-            rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
-            tmp.write_text(to_csv(list(frame.columns), rows), "utf-8-sig")
+    write_file(frame, out, lambda tmp: write_fix_list(frame, tmp, lang))
     err.print(f"wrote {len(frame)} issues to {out}", markup=False)
 
 

@@ -10,6 +10,8 @@ from rich.table import Table as RichTable
 from .common import Format, out_console, write_out
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from ..report.tables import Table
@@ -89,3 +91,18 @@ def _print(table: Table, codes: list[str]) -> None:
     out_console().print(rt)
     if table.note:
         out_console().print(table.note, markup=False)
+
+
+def write_file(frame: pd.DataFrame, out: Path, xlsx: Callable[[Path], None]) -> None:
+    """A listing written to `out` (`--out` of issues, check, dupes), atomically: `.xlsx`
+    by `xlsx(path)`, anything else as CSV with a BOM (Excel on Chinese Windows reads
+    BOM-less UTF-8 as GBK), its cells formula-safe."""
+    from ..atomic import atomic_file
+    from ..report.text import to_csv
+
+    with atomic_file(out) as tmp:
+        if out.suffix.lower() == ".xlsx":
+            xlsx(tmp)
+        else:
+            rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+            tmp.write_text(to_csv(list(frame.columns), rows), "utf-8-sig")
