@@ -20,6 +20,23 @@ SHARED = ROOT.parent / "shared"
 SCHEMA_COPY = ROOT / "tests" / "golden" / "summary.schema.json"
 
 
+@pytest.fixture(autouse=True)
+def _stdout_without_a_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees stdout as a pipe with no width given (hcs then draws tables 240
+    columns wide, cli/common.py): pytest-xdist's workers export COLUMNS=80 and LINES=24,
+    and a shell may export them too. A test that wants a width passes COLUMNS itself."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n` (scripts/test) the Spark tests run in one worker: one JVM, one
+    local session, not one per worker."""
+    for item in items:
+        if item.get_closest_marker("spark") is not None:
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
 def summary_schema() -> Any:
     """The JSON schema of `hcs summary --format json` (../shared's, else the copy)."""
     import json

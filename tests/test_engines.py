@@ -98,7 +98,7 @@ def reference(store: Store, year: int, tier: str, since: int) -> dict[str, Any]:
     persons = store.df("SELECT * FROM persons WHERE period = ? AND tier = ?", [year, tier])
     members = store.df("SELECT * FROM person_records WHERE period = ? AND tier = ?", [year, tier])
     files = store.df("SELECT * FROM files WHERE active AND period = ?", [year])
-    records = store.df("SELECT file_id FROM records")
+    records = store.df("SELECT file_id, exit_year FROM records")
     issues = store.df("SELECT * FROM issues")
     links = store.df("SELECT * FROM links WHERE period = ? AND tier = ?", [year, tier])
     skipped = store.df("SELECT * FROM skipped_rows")
@@ -113,7 +113,10 @@ def reference(store: Store, year: int, tier: str, since: int) -> dict[str, Any]:
             "wings": {w: _figures(mine[mine["wing"] == w], year) for w in WINGS},
         }
     exited = persons[persons["status"] == "exited"]
-    by_year = _by(exited["exit_year"].dropna().astype(int))
+    # every exit year on the period's records, 0 where no person exited that year
+    written = records.loc[records["file_id"].isin(files["file_id"]), "exit_year"].dropna()
+    by_year = {str(int(y)): 0 for y in written.unique()}
+    by_year.update(_by(exited["exit_year"].dropna().astype(int)))
     since_rows = exited[exited["exit_year"].between(since, year)]
     return {
         "year": year,

@@ -89,6 +89,9 @@ def test_blank_is_strip_for_every_character() -> None:
         st.text(alphabet="  ＡＢ１\u3000\t丽a\u200b\ufeff\xad"),
     )
 )
+@example("\x1b")  # ASCII control characters are dropped on the ASCII path too (was kept)
+@example(" 手\x00工 ")
+@example("a\tb\x7f")
 def test_text_fast_paths_keep_their_definitions(raw: object) -> None:
     assert text_or_none(raw) == _slow_text(raw)
     assert is_blank(raw) is (_slow_text(raw) is None)

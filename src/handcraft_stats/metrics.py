@@ -155,7 +155,7 @@ def summarize(source: Store | Tables, year: int, tier: str = "probable",
         "wings": _by_wing(cells),
         "counties": counties,
         "classification": _classes(cells),
-        "exits_by_year": _exits_by_year(cells),
+        "exits_by_year": _exits_by_year(cells, _record_years(tables, year)),
         "quality": {
             "issues_by_code": _by_text(_sum_by(issues, 1)),
             "links_by_reason": _count(_accepted(tables, year, tier), "reason"),
@@ -213,11 +213,20 @@ def _classes(cells: Cells) -> dict[str, int]:
     return classes
 
 
-def _exits_by_year(cells: Cells) -> dict[str, int]:
-    """Persons with status exited per exit year (years without any left out)."""
+def _exits_by_year(cells: Cells, years: set[int]) -> dict[str, int]:
+    """Persons with status exited per exit year, for every exit year of the period's
+    records (METRICS.md §7): a year only returned or conflicting records hold is there
+    with 0, so a reader sees the year was reported and no one counted for it."""
     exited = add_up(cells, lambda k: k[2])
-    by_year = _by_text({y: p["exited"] for y, p in exited.items() if y is not None})
-    return {k: by_year[k] for k in sorted(by_year, key=int)}
+    by_year = dict.fromkeys(years, 0)
+    by_year.update({int(y): p["exited"] for y, p in exited.items() if y is not None})
+    return {str(y): by_year[y] for y in sorted(by_year)}
+
+
+def _record_years(tables: Tables, year: int) -> set[int]:
+    """The exit years written on the period's active records."""
+    years = tables.frame("records", year).select("exit_year").drop_nulls().unique()
+    return {int(r[0]) for r in years.collect().rows()}
 
 
 def _sorted(groups: dict[Any, Parts]) -> list[tuple[Any, Parts]]:

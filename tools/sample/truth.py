@@ -275,7 +275,11 @@ def summary(linked: Linked, tier: str) -> dict[str, Any]:
         if mine:
             counties[county] = {**metrics(mine, year), "wings": by_wing(mine, year)}
     classes = Counter(classify(p) for p in persons)
-    exits = Counter(
+    # every exit year written on the period's records, with its exited persons (maybe 0)
+    exits = Counter(dict.fromkeys(
+        {r.fields["exit_year"] for r in linked.recs if r.fields["exit_year"] is not None}, 0
+    ))  # fmt: skip
+    exits.update(
         p["exit_year"] for p in persons if p["status"] == "exited" and p["exit_year"] is not None
     )
     return {

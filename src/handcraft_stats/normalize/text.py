@@ -19,8 +19,8 @@ _NA_TYPES = frozenset({"NAType", "NaTType"})
 # was a malformed ID and "杨\u200b丽" a name of its own; `nfkc` drops them. So are the
 # control characters but tab, line feed and carriage return (a NUL or a record separator
 # left in a cell by a broken export: "手\x00工" was an unknown wing, and the fix list could
-# not be written). Plain ASCII text skips `nfkc` (the common cells): there they stay, and
-# a value they spoil is reported as it is.
+# not be written). Plain printable ASCII text (the common cells) skips `nfkc`: it has
+# nothing to change.
 INVISIBLE = dict.fromkeys(
     [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0x00AD, 0x180E,
      *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065),
@@ -77,7 +77,7 @@ def _to_str(raw: object) -> str:
 
 def clean_text(raw: object) -> str:
     """NFKC and strip; non-strings become text (integral floats lose their ``.0``)."""
-    if type(raw) is str and raw.isascii():  # NFKC leaves ASCII as it is
+    if type(raw) is str and raw.isascii() and raw.isprintable():  # NFKC leaves it as it is
         return raw.strip()
     if is_blank(raw):
         return ""
@@ -89,7 +89,9 @@ def text_or_none(raw: object) -> str | None:
     if type(raw) is str:
         if not raw or raw.isspace():
             return None
-        return raw.strip() if raw.isascii() else nfkc(raw).strip() or None
+        if raw.isascii() and raw.isprintable():  # NFKC leaves it as it is, nothing to drop
+            return raw.strip()
+        return nfkc(raw).strip() or None
     return None if is_blank(raw) else clean_text(raw) or None
 
 
