@@ -268,3 +268,14 @@ def test_limit_cuts_the_rows_listed_not_the_totals(db: Path) -> None:
     full = run("history", "--compare", "2", "--db", db, "-f", "md").stdout
     totals = full.split("\n## ")[2]  # versions, then totals
     assert totals in one
+
+
+def test_capacity_and_willingness_changes_are_shown_by_label() -> None:
+    """A capacity or willingness change reads 普通劳动力 → 弱劳动力或半劳动力 in the tables,
+    not able → weak (the JSON keeps the codes)."""
+    from handcraft_stats.report.comparison import _human
+
+    assert _human("labor_capacity", "weak", "zh") == "弱劳动力或半劳动力"
+    assert _human("labor_capacity", "able", "en") == "Able to work"
+    assert _human("willing", "no", "zh") == "不愿意"
+    assert _human("willing", None, "zh") is None

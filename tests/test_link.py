@@ -171,6 +171,30 @@ def test_survivor_is_the_most_complete_record_and_conflicts_are_reported(tmp_pat
     ]
 
 
+def test_a_conflict_value_is_written_as_a_roster_writes_it(tmp_path: Path) -> None:
+    """The county office looks the value up in its roster: 手工加工 and 弱劳动力或半劳动力,
+    not handicraft and weak; 9500, not 9500.0; 1981-02-03, not 1981-02-03 00:00:00; 是."""
+    p = tmp_path / "丰县2017.csv"
+    head = "姓名,身份证号码,出生日期,劳动能力,就业意愿,从业产业,是否新增从业,当年收入(元),脱贫状态,回访日期"
+    p.write_text(
+        f"{head}\n"
+        f"张丽,{ID_A},1980-01-01,普通劳动力,愿意,家政,否,12300.5,未脱贫,2017-05-06\n"
+        f"张丽,{ID_A},1980-01-01,普通劳动力,愿意,家政,否,12300.5,未脱贫,2017-05-06\n"
+        f"张丽,{ID_A},1981-02-03,半劳动力,不愿意,手工,是,9500,已脱贫,2017-06-07\n",
+        "utf-8",
+    )
+    rec = parse_file(p, p.read_bytes(), SETTINGS, Vocabulary()).records
+    rec = rec.assign(record_id=range(1, len(rec) + 1), file_id=1)
+    conflicts = link_period(rec, "probable", "salt").conflicts
+    got = dict(zip(conflicts["column"], conflicts["value"], strict=True))
+    assert set(conflicts["record_id"]) == {3}
+    assert got == {
+        "birth_date": "1981-02-03", "labor_capacity": "弱劳动力或半劳动力", "willing": "不愿意",
+        "wing": "手工加工", "new_practitioner": "是", "income_after": "9500",
+        "status": "已脱贫", "visit_date": "2017-06-07",
+    }  # fmt: skip
+
+
 def test_missing_values_are_filled_from_other_records_in_load_order(tmp_path: Path) -> None:
     rec = records(tmp_path, f"张丽,{ID_A},,东村,,手工,3,", f"张丽,{ID_A},,,13812345678,,,5000")
     person = link_period(rec, "probable", "salt").persons.iloc[0]

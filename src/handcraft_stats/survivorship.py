@@ -3,6 +3,7 @@ and one conflict per record field that disagrees."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -91,5 +92,26 @@ def _conflicts(multi: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
             theirs = values[f].iloc[at].reset_index(drop=True)
             diff = mine.notna() & (mine.astype("string") != theirs.astype("string")).fillna(True)
             for rid, v in zip(record_ids[diff.to_numpy()], mine[diff], strict=True):
-                rows.append((int(rid), f, str(v)))
+                rows.append((int(rid), f, value_text(f, v)))
     return pd.DataFrame(rows, columns=["record_id", "column", "value"])
+
+
+CODED = ("labor_capacity", "willing", "wing", "status")  # labels.toml sections of their codes
+
+
+def value_text(field: str, value: Any) -> str:
+    """A record's value of `field` as a roster writes it, for a conflict issue's `value`
+    (the cell the county office looks up): a code by its Chinese label (手工加工, not
+    handicraft), money without a trailing .0 (9500, 9500.5), a date as 2017-08-10, a flag
+    as 是/否."""
+    from .report.labels import label
+
+    if field in CODED and isinstance(value, str):
+        return label(field, value)
+    if isinstance(value, bool | np.bool_):
+        return label("bool", str(bool(value)).lower())
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float | np.floating | Decimal):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)

@@ -13,7 +13,8 @@ from typing import Any
 from .labels import label
 from .tables import Table
 
-VALUE_SECTIONS = {"wing": "wing", "status": "status"}
+VALUE_SECTIONS = {"wing": "wing", "status": "status", "labor_capacity": "labor_capacity",
+                  "willing": "willing"}  # fmt: skip
 
 
 def title(doc: Mapping[str, Any], lang: str = "zh") -> str:

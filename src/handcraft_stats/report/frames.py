@@ -18,6 +18,8 @@ VALUE_SECTIONS = {
     "wing": "wing",
     "link_tier": "tier",
     "status": "status",
+    "labor_capacity": "labor_capacity",
+    "willing": "willing",
     "severity": "severity",
     "column": "column",  # an issue's field: 劳动能力, not labor_capacity
 }
