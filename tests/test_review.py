@@ -363,3 +363,31 @@ def test_dupes_out_writes_a_listing_excel_opens_and_review_reads_back(
     assert not same_person(db, a, b)
     bad = run("dupes", "--year", 2017, "--db", db, "--out", tmp_path / "d.txt")
     assert bad.exit_code == 2 and "use .xlsx or .csv" in bad.stderr
+
+
+def test_a_decided_pair_shows_its_decision_and_undecided_leaves_it_out(
+    db: Path, tmp_path: Path
+) -> None:
+    """Re-listing after a review: the decided pairs carry their decision (同一人 / 不同人,
+    same / different in English), `--undecided` lists only the others, and the listing
+    given back unchanged changes nothing."""
+    a, b = ids_of(db, "陈梅")[0], ids_of(db, "陈玫")[0]
+    c, d = ids_of(db, "刘兰")
+    assert run("review", "different", a, b, "--db", db).exit_code == 0
+    assert run("review", "same", c, d, "--db", db).exit_code == 0
+    base = ("dupes", "--year", "2017", "--db", db, "-f", "json", "--rejected")
+    rows = {(r["record_a"], r["record_b"]): r["decision"] for r in rows_of(run(*base))}
+    assert rows[(a, b)] == "不同人" and rows[(c, d)] == "同一人"
+    assert sum(1 for v in rows.values() if v) == 2 and len(rows) > 2
+    en = {(r["record_a"], r["record_b"]): r["decision"]
+          for r in rows_of(run(*base, "--lang", "en"))}  # fmt: skip
+    assert en[(a, b)] == "different" and en[(c, d)] == "same"
+    left = {(r["record_a"], r["record_b"]) for r in rows_of(run(*base, "--undecided"))}
+    assert left == {k for k, v in rows.items() if not v}
+    table = run("dupes", "--year", "2017", "--db", db, "--rejected", "--undecided", "--limit", 1)
+    assert f"关联记录（{len(left)}）" in table.stdout and f"（共 {len(left)} 行）" in table.stdout
+    out = tmp_path / "again.csv"
+    assert run(*base, "--out", out).exit_code == 0
+    assert run("review", "--file", out, "--db", db).exit_code == 0
+    again = {(r["record_a"], r["record_b"]): r["decision"] for r in rows_of(run(*base))}
+    assert again == rows and not same_person(db, a, b) and same_person(db, c, d)

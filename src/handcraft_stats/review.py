@@ -52,34 +52,45 @@ def check_period(store: Store, year: int, tier: str) -> None:
 def dupes(
     store: Store, year: int, tier: str = "probable", county: str | None = None,
     reason: str | None = None, link_tier: str | None = None, include_rejected: bool = False,
-    lang: str = "zh", limit: int | None = None,
+    lang: str = "zh", limit: int | None = None, undecided: bool = False,
 ) -> pd.DataFrame:  # fmt: skip
     """One row per link of the period at `tier` (the first `limit`), both records side by
     side, masked, with the evidence in plain words (Chinese, or English with lang="en")
-    and an empty `decision` column to fill in."""
-    where, params = _links_where(store, year, tier, county, reason, link_tier, include_rejected)
+    and a `decision` column to fill in: the pair's stored decision where an analyst gave
+    one (同一人/不同人, same/different), else empty. `undecided`: only pairs without one."""
+    where, params = _links_where(store, year, tier, county, reason, link_tier, include_rejected,
+                                 undecided)  # fmt: skip
     return _reviewable(_query(store, _dupes_sql(where, limit), params), lang)
 
 
 def dupes_batches(
     store: Store, year: int, tier: str = "probable", county: str | None = None,
     reason: str | None = None, link_tier: str | None = None, include_rejected: bool = False,
-    lang: str = "zh", limit: int | None = None, size: int = 20_000,
+    lang: str = "zh", limit: int | None = None, size: int = 20_000, undecided: bool = False,
 ) -> Iterator[pd.DataFrame]:  # fmt: skip
     """`dupes`, `size` links at a time (DuckDB bounded to a share of the memory)."""
-    where, params = _links_where(store, year, tier, county, reason, link_tier, include_rejected)
+    where, params = _links_where(store, year, tier, county, reason, link_tier, include_rejected,
+                                 undecided)  # fmt: skip
     for batch in store.batches(_dupes_sql(where, limit), params, size):
         yield _reviewable(batch.to_pandas(integer_object_nulls=True), lang)
+
+
+# a link's two records and the analyst's decision on the pair, if any (decisions are kept
+# by the records' content signatures, the lesser first: Store.add_decisions)
+_SIG_A, _SIG_B = (Store.SIGNATURE.replace("r.", f"{s}.") for s in ("a", "b"))
+_LINKS_FROM = f"""FROM links l JOIN records a ON a.record_id = l.record_a
+        JOIN records b ON b.record_id = l.record_b
+        LEFT JOIN decisions d ON d.sig_a = least({_SIG_A}, {_SIG_B})
+            AND d.sig_b = greatest({_SIG_A}, {_SIG_B})"""
 
 
 def _dupes_sql(where: str, limit: int | None) -> str:
     cols = ", ".join(
         f"{s}.{c} AS {c}_{s}" for s in ("a", "b") for c in (*SIDE, *_COMPARED)
     )  # fmt: skip
-    return f"""SELECT l.record_a, l.record_b, l.reason, l.link_tier, l.status, {cols}
-        FROM links l JOIN records a ON a.record_id = l.record_a
-        JOIN records b ON b.record_id = l.record_b
-        WHERE {where} ORDER BY l.record_a, l.record_b
+    return f"""SELECT l.record_a, l.record_b, l.reason, l.link_tier, l.status, {cols},
+        d.decision AS stored_decision
+        {_LINKS_FROM} WHERE {where} ORDER BY l.record_a, l.record_b
         {"" if limit is None else f"LIMIT {limit:d}"}"""
 
 
@@ -89,7 +100,9 @@ def _reviewable(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         {str(k): v for k, v in r.items()} for r in frame.to_dict("records")
     ]
     frame["evidence"] = [evidence(r, lang) for r in rows]
-    frame["decision"] = ""
+    frame["decision"] = [
+        label("decision", d, lang) if isinstance(d, str) else "" for d in frame["stored_decision"]
+    ]
     for s in ("a", "b"):
         frame[f"id_number_{s}"] = frame[f"id_number_{s}"].map(_masked(mask_id))
         frame[f"phone_{s}"] = frame[f"phone_{s}"].map(_masked(mask_phone))
@@ -100,20 +113,18 @@ def _reviewable(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 def count_dupes(
     store: Store, year: int, tier: str = "probable", county: str | None = None,
     reason: str | None = None, link_tier: str | None = None, include_rejected: bool = False,
+    undecided: bool = False,
 ) -> int:  # fmt: skip
     """How many links `dupes` lists."""
-    where, params = _links_where(store, year, tier, county, reason, link_tier, include_rejected)
-    row = store.con.execute(
-        f"""SELECT count(*) FROM links l JOIN records a ON a.record_id = l.record_a
-            JOIN records b ON b.record_id = l.record_b WHERE {where}""",
-        params,
-    ).fetchone()  # fmt: skip
+    where, params = _links_where(store, year, tier, county, reason, link_tier, include_rejected,
+                                 undecided)  # fmt: skip
+    row = store.con.execute(f"SELECT count(*) {_LINKS_FROM} WHERE {where}", params).fetchone()
     return int(row[0]) if row else 0
 
 
 def _links_where(
     store: Store, year: int, tier: str, county: str | None, reason: str | None,
-    link_tier: str | None, include_rejected: bool,
+    link_tier: str | None, include_rejected: bool, undecided: bool = False,
 ) -> tuple[str, dict[str, Any]]:  # fmt: skip
     """The filter of `dupes` (UsageError for an unknown reason or tier), with its values."""
     check_period(store, year, tier)
@@ -124,9 +135,10 @@ def _links_where(
     where = """l.period = $year AND l.tier = $tier AND ($rejected OR l.status = 'accepted')
               AND ($county IS NULL OR a.county = $county OR b.county = $county)
               AND ($reason IS NULL OR l.reason = $reason)
-              AND ($link_tier IS NULL OR l.link_tier = $link_tier)"""
+              AND ($link_tier IS NULL OR l.link_tier = $link_tier)
+              AND NOT ($undecided AND d.decision IS NOT NULL)"""
     params = {"year": year, "tier": tier, "rejected": include_rejected, "county": county,
-              "reason": reason, "link_tier": link_tier}  # fmt: skip
+              "reason": reason, "link_tier": link_tier, "undecided": undecided}  # fmt: skip
     return where, params
 
 

@@ -128,7 +128,7 @@ def given_county(settings: Settings, county: str | None) -> str | None:
         return None
     named = settings.county_named(county)
     if named is None:
-        known = "、".join(d.name for d in settings.divisions)
+        known = ", ".join(d.name for d in settings.divisions)
         raise UsageError(
             f"--county {county!r} is not a county of {settings.city or 'the city'}: give one of "
             f"{known} (or a former name of one); another division goes into [divisions] "

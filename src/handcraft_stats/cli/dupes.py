@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 TABLE_COLUMNS = ("record_a", "record_b", "link_tier", "status", "county_a", "name_a",
-                 "county_b", "name_b", "evidence")  # fmt: skip
+                 "county_b", "name_b", "evidence", "decision")  # fmt: skip
 ReasonOpt = Annotated[
     str | None, typer.Option("--reason", help="Only this reason (same_id, id_typo, name_birth, …).")
 ]
@@ -42,6 +42,11 @@ LinkTierOpt = Annotated[
 RejectedOpt = Annotated[
     bool, typer.Option("--rejected", help="Also the links that were rejected (status column).")
 ]
+UndecidedOpt = Annotated[
+    bool,
+    typer.Option("--undecided", help="Only the pairs no analyst has decided on yet (a decided "
+                 "pair shows its decision in the decision column)."),
+]  # fmt: skip
 OutOpt = Annotated[
     Path | None,
     typer.Option("--out", help="Also write every row, to fill in and give back to `hcs review "
@@ -55,13 +60,14 @@ def dupes_cmd(
     tier: LinkTierOpt = None, link: TierOpt = Tier.probable, rejected: RejectedOpt = False,
     db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, fmt: FormatOpt = Format.table,
     lang: LangOpt = Lang.zh, limit: LimitOpt = None, out: OutOpt = None,
-    quiet: QuietOpt = False, debug: DebugOpt = False,
+    undecided: UndecidedOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:  # fmt: skip
     """List the links between records (same person) with reason, tier and evidence.
 
     ID and phone numbers are masked. Write them with --out (.xlsx or .csv), fill in the
     `decision` column (same/different, 同一人/不同人) and give the file back with
-    `hcs review --file`.
+    `hcs review --file`. A pair decided before shows its decision; --undecided lists
+    only the others.
 
     Example: hcs dupes --year 2017 --tier probable --out 2017疑似重复.xlsx
     """
@@ -75,13 +81,16 @@ def dupes_cmd(
     chosen = (county, reason, tier.value if tier else None, rejected)
     with Store(db, read_only=True) as store:
         if out is not None:
-            _write_out(dupes(store, year, link.value, *chosen, lang.value, None), out,
-                       lang.value, year, quiet)  # fmt: skip
+            _write_out(dupes(store, year, link.value, *chosen, lang.value, None, undecided),
+                       out, lang.value, year, quiet)  # fmt: skip
         if fmt in (Format.json, Format.csv):  # written as they come: a province has many
-            parts = dupes_batches(store, year, link.value, *chosen, lang.value, shown)
+            parts = dupes_batches(store, year, link.value, *chosen, lang.value, shown,
+                                  undecided=undecided)  # fmt: skip
             return stream_rows(DUPES_COLUMNS, (frame_records(p) for p in parts), fmt)
-        frame = dupes(store, year, link.value, *chosen, lang.value, shown)
-        total = total_of(frame, shown, lambda: count_dupes(store, year, link.value, *chosen))
+        frame = dupes(store, year, link.value, *chosen, lang.value, shown, undecided)
+        total = total_of(
+            frame, shown, lambda: count_dupes(store, year, link.value, *chosen, undecided)
+        )
     heading = title("dupes", lang.value, year=year, n=total)
     show_frame(frame, fmt, heading, TABLE_COLUMNS, lang.value, total=total)
 
