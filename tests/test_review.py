@@ -278,6 +278,22 @@ def test_read_decisions_accepts_every_spelling_and_names_a_bad_row(tmp_path: Pat
         read_decisions(path)
 
 
+def test_decision_labels_changed_in_hcs_toml_read_back(tmp_path: Path) -> None:
+    """hcs.toml may relabel the decisions `hcs dupes` shows ([labels.decision]): a listing
+    given back reads with those words too."""
+    from handcraft_stats.report.labels import set_overrides
+
+    path = tmp_path / "d.csv"
+    path.write_text("record_a,record_b,decision\n1,2,是本人\n3,4,Not her\n", "utf-8")
+    with pytest.raises(UsageError, match="unknown decision '是本人'"):
+        read_decisions(path)
+    set_overrides({"decision": {"same": "是本人", "different": ["非本人", "Not her"]}})
+    try:
+        assert read_decisions(path).values.tolist() == [[1, 2, "same"], [3, 4, "different"]]
+    finally:
+        set_overrides({})
+
+
 def test_review_usage_errors_exit_2(db: Path, tmp_path: Path) -> None:
     assert run("review", "same", "1", "--db", db).exit_code == 2
     assert run("review", "--db", db).exit_code == 2

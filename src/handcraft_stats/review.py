@@ -337,6 +337,16 @@ def _record_id(cell: object, row: int) -> int:
     return int(number)
 
 
+def _decision_words() -> dict[str, str]:
+    """DECISIONS and the labels `hcs dupes` writes for a stored decision (labels.toml
+    `[decision]`, which hcs.toml may change): a listing given back reads as it was shown."""
+    words = dict(DECISIONS)
+    for code in ("same", "different"):
+        for lang in ("zh", "en"):
+            words.setdefault(_key(label("decision", code, lang)), code)
+    return words
+
+
 def _decision_rows(rows: list[list[object]], at: list[int], first: int) -> pd.DataFrame:
     """One decision per pair. Two rows deciding one pair both ways (in either order of
     its records) are refused, naming them: the later one used to win without a word."""
@@ -350,13 +360,14 @@ def _decision_rows(rows: list[list[object]], at: list[int], first: int) -> pd.Da
         text = _key(raw)
         if not text:
             continue
-        if text not in DECISIONS:
+        words = _decision_words()
+        if text not in words:
             raise UsageError(
                 f"row {n}: unknown decision {cells[2]!r} (use same/different, 同一人/不同人, "
                 "是/否, y/n or 1/0)"
             )
         a, b = _record_id(cells[0], n), _record_id(cells[1], n)
-        pair, decision = (min(a, b), max(a, b)), DECISIONS[text]
+        pair, decision = (min(a, b), max(a, b)), words[text]
         if pair in seen and seen[pair][1] != decision:
             raise UsageError(
                 f"rows {seen[pair][0]} and {n} decide records {pair[0]} and {pair[1]} both "
