@@ -120,6 +120,34 @@ def test_database_in_use_by_another_program_is_exit_3(tmp_path: Path) -> None:
         holder.communicate()
 
 
+def test_another_programs_duckdb_file_is_exit_3_and_left_as_it_was(tmp_path: Path) -> None:
+    """A DuckDB file of another program: exit 3 naming it, for reading (its missing tables
+    were an internal error, exit 4) and for ingest (which gave it hcs's tables beside its
+    own); an empty one is refused for reading and made an hcs database by ingest."""
+    db = tmp_path / "other.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE orders (id INTEGER)")
+    for args in (
+        ("summary", "--year", 2017),
+        ("history",),
+        ("export", "--year", 2017, "--out", tmp_path / "out"),
+        ("ingest", folder(tmp_path, "a", "丰县", ID_A)),
+    ):
+        res = run(*args, "--db", db)
+        assert res.exit_code == 3, (args, res.output)
+        assert "is not an hcs database" in res.stderr and "orders" in res.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT table_name FROM information_schema.tables").fetchall() == [
+            ("orders",)
+        ]
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    res = run("summary", "--year", 2017, "--db", empty)
+    assert res.exit_code == 3 and "is empty" in res.stderr
+    assert run("ingest", folder(tmp_path, "b", "丰县", ID_A), "--db", empty).exit_code == 0
+    assert run("summary", "--year", 2017, "--db", empty).exit_code == 0
+
+
 def test_unreadable_database_is_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "t.duckdb"
     db.write_bytes(b"not a database" * 500)

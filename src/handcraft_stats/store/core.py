@@ -44,6 +44,7 @@ class StoreCore:
             self._umask = os.umask(0o077)
         try:
             self.con = quiet(duckdb.connect(str(path), read_only=read_only))
+            self._check_ours(read_only)
             if not read_only:
                 self._migrate()
         except duckdb.IOException as exc:
@@ -76,6 +77,38 @@ class StoreCore:
         self.close()
 
     # -- schema -------------------------------------------------------------
+    def _check_ours(self, read_only: bool) -> None:
+        """EnvironmentProblem (exit 3) unless the file is an hcs database, or an empty one
+        to make into one: another program's DuckDB file is neither read (its missing
+        tables were an internal error, exit 4) nor given hcs's tables beside its own."""
+        tables = {str(r[0]) for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()}  # fmt: skip
+        if not tables:
+            if read_only:
+                self.con.close()
+                raise EnvironmentProblem(
+                    f"database {self.path} is empty: run `hcs ingest` into it first"
+                )
+            return
+        version = None
+        if "meta" in tables:
+            row = _one(self.con.execute("SELECT value FROM meta WHERE key='schema_version'"))
+            version = row[0] if row else None
+        if version is None or not str(version).isdigit():
+            self.con.close()
+            shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+            raise EnvironmentProblem(
+                f"{self.path} is not an hcs database: it is a DuckDB database with other "
+                f"tables ({shown}); give hcs a database of its own with --db"
+            )
+        if int(version) > len(MIGRATIONS):
+            self.con.close()
+            raise EnvironmentProblem(
+                f"database {self.path} was made by a newer hcs (schema {version}, this hcs "
+                f"knows {len(MIGRATIONS)}): upgrade hcs to read it"
+            )
+
     def _migrate(self) -> None:
         has_meta = _one(
             self.con.execute(
