@@ -85,6 +85,99 @@ def test_incomes_under_a_merged_income_group_are_read(tmp_path: Path) -> None:
     assert pf.unknown_columns == []  # type: ignore[attr-defined]
 
 
+def test_the_commonest_county_template_merged_down_and_across(tmp_path: Path) -> None:
+    """Labels merged down over both header rows, 收入情况（元） merged across 帮扶前 and
+    帮扶后 in the lower row (which names no column alone), the two header rows repeated
+    mid-sheet: both rows are the header, both incomes read, the repeat skipped."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    top = ["序号", "姓  名", "身份证\n号码", "村(社区)", "收入情况（元）", None, "文化程度"]
+    low = [None, None, None, None, "帮扶前", "帮扶后", None]
+    rows = [["丰县2017年妇女花名册"], top, low, [1, "张丽", ID_A, "王楼村", 3500, 8000, "初中"],
+            top, low, [2, "李娜", ID_B, "李庄村", "0.35万", "1.2万", "小学"]]  # fmt: skip
+    for r in rows:
+        ws.append(r)
+    for r in (2, 5):
+        for c in "ABCDG":
+            ws.merge_cells(f"{c}{r}:{c}{r + 1}")
+        ws.merge_cells(f"E{r}:F{r}")
+    p = tmp_path / "丰县2017.xlsx"
+    wb.save(p)
+    pf = parse(p)
+    r = pf.records  # type: ignore[attr-defined]
+    assert r["income_before"].map(str).tolist() == ["3500.00", "3500.00"]
+    assert r["income_after"].map(str).tolist() == ["8000.00", "12000.00"]
+    assert pf.unknown_columns == ["文化程度"]  # type: ignore[attr-defined]
+    assert pf.sheets[0].header_rows == (2, 3)  # type: ignore[attr-defined]
+    kinds = pf.skipped.set_index("source_row")["kind"].to_dict()  # type: ignore[attr-defined]
+    assert kinds == {1: "title", 2: "header", 3: "header", 5: "repeated_header",
+                     6: "repeated_header"}  # fmt: skip
+
+
+def test_a_group_in_its_first_cell_only_heads_the_labels_after_it(tmp_path: Path) -> None:
+    """A CSV of a two-row header (the merged group exported into its first cell): 帮扶后
+    under the blank after 收入情况(元) is the income after, not an unknown column."""
+    p = tmp_path / "丰县2017.csv"
+    p.write_text(
+        "序号,基本情况,,,收入情况(元),,备注\n"
+        ",姓名,身份证号码,村(社区),帮扶前,帮扶后,\n"
+        f"1,张丽,{ID_A},王楼村,3000,9000,\n",
+        "gb18030",
+    )
+    pf = parse(p)
+    r = pf.records  # type: ignore[attr-defined]
+    assert [str(r["income_before"][0]), str(r["income_after"][0])] == ["3000.00", "9000.00"]
+    assert pf.unknown_columns == []  # type: ignore[attr-defined]
+
+
+def test_incomes_headed_in_wan_yuan_are_read_as_wan(tmp_path: Path) -> None:
+    """当年收入（万元） 1.2 is 12,000 yuan (its unit was dropped with the bracket: 1.20
+    yuan); a cell naming its own unit keeps it; a group 收入情况(万元) heads its labels."""
+    p = tmp_path / "丰县2017.csv"
+    p.write_text(
+        "姓名,身份证号码,帮扶前年收入(万元),当年收入（万元）\n"
+        f"张丽,{ID_A},0.35,1.2\n李娜,{ID_B},3500元,1.2万\n王芳,{ID_C},,2\n",
+        "utf-8",
+    )
+    r = parse(p).records  # type: ignore[attr-defined]
+    assert r["income_before"].map(str).tolist() == ["3500.00", "3500.00", "None"]
+    assert r["income_after"].map(str).tolist() == ["12000.00", "12000.00", "20000.00"]
+    grouped = tmp_path / "沛县2017.csv"
+    grouped.write_text(
+        f"姓名,身份证号码,收入情况(万元),\n,,帮扶前,帮扶后\n张丽,{ID_A},0.35,0.9\n", "utf-8"
+    )
+    r = parse(grouped).records  # type: ignore[attr-defined]
+    assert [str(r["income_before"][0]), str(r["income_after"][0])] == ["3500.00", "9000.00"]
+
+
+def test_a_subtotal_in_the_name_column_is_no_woman(tmp_path: Path) -> None:
+    """A per-village 小计 row repeats county, town, village and group before it: its
+    小计 stands in the name column, past the first four cells, and is still a totals
+    row (it was a woman named 小计 with an ID error in the fix list)."""
+    p = tmp_path / "丰县2017.csv"
+    head = "序号,县(市、区),乡镇,村(社区),村民小组,姓名,身份证号码"
+    p.write_text(
+        f"{head}\n1,丰县,华山镇,王楼村,一组,张丽,{ID_A}\n,丰县,华山镇,王楼村,一组,小计,1人\n"
+        f"2,丰县,华山镇,李庄村,二组,李娜,{ID_B}\n,丰县,华山镇,李庄村,二组,合计 2人,\n",
+        "utf-8",
+    )
+    pf = parse(p)
+    assert pf.records["name"].tolist() == ["张丽", "李娜"]  # type: ignore[attr-defined]
+    assert pf.skipped["kind"].tolist() == ["header", "totals", "totals"]  # type: ignore[attr-defined]
+
+
+def test_a_column_without_a_header_but_with_cells_is_kept(tmp_path: Path) -> None:
+    """Cells under a blank header cell are kept as an unknown column named by its
+    letter, not dropped silently (ROSTERS.md); an empty column is no column."""
+    p = tmp_path / "丰县2017.csv"
+    p.write_text(f"序号,姓名,身份证号码,,从业产业,\n1,张丽,{ID_A},王楼村,手工,\n", "utf-8")
+    pf = parse(p)
+    assert pf.unknown_columns == ["无表头列D"]  # type: ignore[attr-defined]
+    assert "王楼村" in pf.records["extras"][0]  # type: ignore[attr-defined]
+
+
 def test_a_cell_merged_down_is_every_covered_womans_value(tmp_path: Path) -> None:
     """村 and 户主 written once for several women (a cell merged down) is each one's
     value; a merged income (a household's) and merges in the header are left alone."""

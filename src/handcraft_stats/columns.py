@@ -66,6 +66,10 @@ class ColumnMap:
 
     fields: dict[int, str]
     extras: dict[int, str]
+    # money columns headed in 万元 (当年收入(万元), or under 收入情况(万元)): 1.2 is 12,000
+    in_wan: frozenset[int] = frozenset()
+    # columns with no header text at all (neither row of a two-row header)
+    unnamed: tuple[int, ...] = ()
 
     def column_of(self, field: str) -> int | None:
         for j, f in self.fields.items():
@@ -82,6 +86,8 @@ def map_columns(
     fields: dict[int, str] = {}
     extras: dict[int, str] = {}
     seen: set[str] = set()
+    in_wan: set[int] = set()
+    unnamed: list[int] = []
     for j in range(width):
         lower = header[j] if j < len(header) else ""
         upper = group[j] if group is not None and j < len(group) else ""
@@ -101,6 +107,23 @@ def map_columns(
         if field is not None and field not in seen:
             fields[j] = field
             seen.add(field)
+            if field in MONEY and _in_wan(lower, upper):
+                in_wan.add(j)
         elif label:
             extras[j] = label
-    return ColumnMap(fields, extras)
+        else:
+            unnamed.append(j)
+    return ColumnMap(fields, extras, frozenset(in_wan), tuple(unnamed))
+
+
+MONEY = ("income_before", "income_after")
+_ANY_UNIT = re.compile(r"\((?:[^()]*)\)$")
+
+
+def _in_wan(lower: object, upper: object) -> bool:
+    """Is a money column's header in 万元: its own text, or, when its own names no unit,
+    the group's above it (收入情况(万元) over 帮扶前)."""
+    own = "" if is_blank(lower) else squash(lower)
+    if "万元" in own:
+        return True
+    return not _ANY_UNIT.search(own) and not is_blank(upper) and "万元" in squash(upper)

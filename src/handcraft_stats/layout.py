@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -138,11 +138,16 @@ def find_header(
     above = rows[best - 1] if best > 0 else []
     if any(not is_blank(c) for c in above) and _is_group_row(matcher, rows[best], above):
         options.append((best - 1, best))
-    if best + 1 < len(rows) and _fills(matcher, rows[best], rows[best + 1]) >= 1:
+    # the row below joins as the lower row when it fills blank header cells (vertical
+    # merges) or holds sub-labels under a group (收入情况(元) over 帮扶前 / 帮扶后: names no
+    # synonym alone); the scores below decide, a data row mapping nothing more
+    if best + 1 < len(rows) and (
+        _fills(matcher, rows[best], rows[best + 1]) >= 1 or _sublabels(rows[best + 1])
+    ):
         options.append((best, best + 1))
     scored = []
     for opt in options:
-        group = spread(rows[opt[0]], opt[0], merged) if len(opt) == 2 else None
+        group = spread(rows[opt[0]], opt[0], merged, rows[opt[1]]) if len(opt) == 2 else None
         fields = set(map_columns(matcher, rows[opt[-1]], group).fields.values())
         scored.append((len(fields), bool({"name", "id_number"} & fields), -len(opt), opt))
     _, has_key, _, opt = max(scored)
@@ -151,12 +156,37 @@ def find_header(
     return opt
 
 
-def spread(row: Sequence[object], at: int, merged: Merged) -> Sequence[object]:
+def _sublabels(row: Sequence[object]) -> bool:
+    """Could the row be a header's lower row: two or more text cells, none of them a
+    number or a long text (names and IDs of a first record are data)."""
+    texts = [c for c in row if not is_blank(c)]
+    return len(texts) >= 2 and all(
+        isinstance(c, str) and not c.strip().isdigit() and len(c.strip()) <= 12 for c in texts
+    )
+
+
+def spread(
+    row: Sequence[object], at: int, merged: Merged, below: Sequence[object] | None = None
+) -> Sequence[object]:
     """Row `at` with each cell merged across columns (收入情况(元) over 帮扶前 and 帮扶后)
-    written into the columns it covers: calamine gives it to the first only."""
+    written into the columns it covers: calamine gives it to the first only. A group row
+    without merged cells (a CSV, or an xlsx whose merges were undone) has its text in the
+    first column only: a group text then heads the blank cells after it that have a
+    label in `below`, the row under it."""
     spans = [(c0, c1) for (r0, c0), (_, c1) in merged if r0 == at and c1 > c0 and c0 < len(row)]
     if not spans:
-        return row
+        if below is None or any(r0 == at for (r0, _), _ in merged):
+            return row
+        out = list(row) + [""] * max(0, len(below) - len(row))
+        last: object = None
+        for j, cell in enumerate(out):
+            if not is_blank(cell):
+                last = cell
+            elif last is not None and j < len(below) and not is_blank(below[j]):
+                out[j] = last
+            else:
+                last = None  # a blank over a blank ends the group
+        return out
     out = list(row)
     out += [""] * (max(c1 for _, c1 in spans) + 1 - len(out))
     for c0, c1 in spans:
@@ -185,7 +215,9 @@ def classify(
         and _is_group_row(matcher, rows[hdr[0]], rows[spare])
     ):
         spare = None
-    cmap = map_columns(matcher, rows[hdr[-1]], spread(group, hdr[0], merged) if group else None)
+    cmap = map_columns(
+        matcher, rows[hdr[-1]], spread(group, hdr[0], merged, rows[hdr[-1]]) if group else None
+    )
     header_fields = set(cmap.fields.values())
     name_col, id_col = cmap.column_of("name"), cmap.column_of("id_number")
     skipped: dict[int, str] = {}
@@ -195,10 +227,13 @@ def classify(
     below = rows[first_data:last]
     columns = transpose(below, max(map(len, below))) if below else []
     above_row = group if group is not None else rows[spare] if spare is not None else None
+    cmap = _unnamed_with_data(cmap, columns)
     plain = _plain_records(matcher, columns, len(below), name_col, id_col, above_row)
     # a two-row header repeated below: its group row (基本情况, 收入情况…) names no
     # column itself, and its cell in the name column would read as a woman's name
     group_texts = [t for t in _texts(above_row) if t] if above_row is not None else []
+    # and its lower row of sub-labels (帮扶前 帮扶后), which names no column alone
+    lower_texts = [t for t in _texts(rows[hdr[-1]]) if t] if len(hdr) == 2 else []
     for i in range(last):
         if i >= first_data and plain[i - first_data]:
             records.append(i)
@@ -216,7 +251,9 @@ def classify(
         elif i < hdr[0]:
             above.append(" ".join(t for t in texts if t))
             skipped[i] = "info" if any(_INFO.search(t) for t in texts) else "title"
-        elif group_texts and [t for t in _texts(row) if t] == group_texts:
+        elif (group_texts or lower_texts) and (
+            (filled := [t for t in _texts(row) if t]) == group_texts or filled == lower_texts
+        ):
             skipped[i] = "repeated_header"
         else:
             kind = _row_kind(matcher, row, texts, header_fields, name_col, id_col)
@@ -226,6 +263,27 @@ def classify(
                 skipped[i] = kind
     kinds = Counter(skipped.values())
     return SheetLayout(hdr, cmap, records, skipped, " ".join(above), kinds, columns, first_data)
+
+
+def _unnamed_with_data(cmap: ColumnMap, columns: list[tuple[object, ...]]) -> ColumnMap:
+    """A column with cells below the header but no header text is kept as an unknown
+    column, named by its letter (无表头列E): ROSTERS.md drops no column silently."""
+    named = {
+        j: f"无表头列{column_letter(j)}"
+        for j in cmap.unnamed
+        if j < len(columns) and not all(is_blank(c) for c in columns[j])
+    }
+    return replace(cmap, extras={**cmap.extras, **named}) if named else cmap
+
+
+def column_letter(j: int) -> str:
+    """Excel's letter of the 0-based column j (0 -> A, 26 -> AA)."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def _plain_records(
@@ -256,9 +314,24 @@ def _plain_records(
         above = _cell(group, k) if group is not None else None  # the group row's cell
         above = None if is_blank(above) else above
         headerish = [matcher.match(u) in ("name", "id_number") or u == above for u in d.uniq]
+        if k == name_col:  # 小计 in the name column, past the row's first cells
+            headerish = [h or _totals_text(u) for h, u in zip(headerish, d.uniq, strict=True)]
         doubt |= np.asarray(headerish, dtype=bool)[d.codes]
     plain: list[bool] = (~(doubt | keyless)).tolist()
     return plain
+
+
+_TOTALS_START = frozenset(w[0] for w in TOTALS)
+
+
+def _totals_text(cell: object) -> bool:
+    """A cell whose text starts with a totals word (小计, 合计 3人): in the name column it
+    marks a totals row wherever it stands in the row (a per-village 小计 row repeats the
+    county, town and village in the cells before it)."""
+    if not isinstance(cell, str) or cell.isascii():
+        return False
+    text = cell.lstrip()
+    return bool(text) and text[0] in _TOTALS_START and squash(text).startswith(TOTALS)
 
 
 def _may_open(cell: object) -> bool:
@@ -316,6 +389,8 @@ def _row_kind(
     special = _SPECIAL.search("\x1f".join(texts))
     if special:
         return "totals" if special["totals"] else "signature"
+    if _totals_text(name):
+        return "totals"
     first = next(t for t in texts if t)
     if _NOTE.match(first):
         return "note"

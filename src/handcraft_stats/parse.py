@@ -166,6 +166,8 @@ def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
         return cells if every else cells[at]
 
     used = {j: column(j) for j in (*lay.columns.fields, *lay.columns.extras)}
+    for j in lay.columns.in_wan:  # 1.2 under 当年收入(万元) is 1.2万: 12,000 yuan
+        used[j] = np.fromiter(map(_wan, used[j]), dtype=object, count=n)
     # copy=False: one block per column, not one 2-d block copied together (3.5 ms a roster)
     frame = pd.DataFrame(
         {f: used[j] for j, f in lay.columns.fields.items()}, dtype=object, copy=False
@@ -174,6 +176,19 @@ def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
     frame["source_row"] = sheet.row_numbers(at + lay.data_start)
     frame["extras"] = _extras(used, lay.columns.extras, n)
     return frame
+
+
+def _wan(cell: object) -> object:
+    """A cell of a column headed in 万元 as text money parsing reads in 万 (0.35 -> "0.35万");
+    blank cells, and texts that name their unit (1.2万, 3500元), stay as they are."""
+    if isinstance(cell, bool) or is_blank(cell):
+        return cell
+    if isinstance(cell, int | float):
+        return f"{cell!r}万" if isinstance(cell, float) else f"{cell}万"
+    if isinstance(cell, str):
+        text = cell.strip()
+        return cell if text.endswith(("万", "万元", "元")) else f"{text}万"
+    return cell
 
 
 def _extras(
