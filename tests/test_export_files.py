@@ -68,12 +68,12 @@ def test_the_five_files(exported: Path, sample_db: tuple[Any, ...]) -> None:
     doc = json.loads((exported / "summary.json").read_text("utf-8"))
     order = [d.name for d in load_settings(None).divisions]
     with Store(sample_db[0], read_only=True) as store:
-        assert doc == summarize(store, 2017, "probable", order, 2016, details=True).to_dict()
+        assert doc == summarize(store, 2017, "probable", order, 2016).to_dict()
     schema = summary_schema()
     jsonschema.validate(doc, schema)
-    cli = run("summary", "--year", "2017", "--db", sample_db[0], "-f", "json", "--since", "2016",
-              "--detail")  # fmt: skip
-    assert json.loads(cli.stdout) == doc
+    # CLI.md: "the same document as `hcs summary --format json`" (it was --detail's)
+    cli = run("summary", "--year", "2017", "--db", sample_db[0], "-f", "json", "--since", "2016")
+    assert cli.stdout == (exported / "summary.json").read_text("utf-8")
     md = (exported / "report.md").read_text("utf-8")
     assert md.startswith("# 徐州市2017年妇女“巧手”行动统计") and "2016–2017年累计脱贫" in md
     assert openpyxl.load_workbook(exported / "report.xlsx").sheetnames[0] == "汇总"
@@ -186,6 +186,33 @@ def test_a_previous_folder_left_aside_by_a_killed_swap_is_put_back(tmp_path: Pat
         (tmp / "summary.json").write_text('{"new": 1}', "utf-8")
     assert (out / "summary.json").read_text("utf-8") == '{"new": 1}'
     assert sorted(p.name for p in tmp_path.iterdir()) == [".reports.hcs-lock", "reports"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks")
+def test_an_export_folder_given_as_a_link_is_replaced_where_it_links(tmp_path: Path) -> None:
+    """`--out link17` where link17 -> share/r17 (a linked share): the folder the link
+    names gets the new export and the link stays a link (the link used to be replaced
+    by a folder of its own, share/r17 keeping the old export, a stale link left);
+    a single file written through a link (`summary --out`) lands where it links too."""
+    from handcraft_stats.atomic import atomic_file
+
+    real = tmp_path / "share" / "r17"
+    real.mkdir(parents=True)
+    (real / MARKER).write_text("x", "utf-8")
+    (real / "summary.json").write_text("{}", "utf-8")
+    link = tmp_path / "link17"
+    link.symlink_to(real, target_is_directory=True)
+    with export_folder(link) as tmp:
+        (tmp / "summary.json").write_text('{"new": 1}', "utf-8")
+    assert link.is_symlink() and (real / "summary.json").read_text("utf-8") == '{"new": 1}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link17", "share"]
+    assert sorted(p.name for p in real.parent.iterdir()) == [".r17.hcs-lock", "r17"]
+    target = tmp_path / "share" / "s.json"
+    target.write_text("{}", "utf-8")
+    (tmp_path / "s.json").symlink_to(target)
+    with atomic_file(tmp_path / "s.json") as tmp_file:
+        tmp_file.write_text("[1]", "utf-8")
+    assert (tmp_path / "s.json").is_symlink() and target.read_text("utf-8") == "[1]"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="fcntl")

@@ -35,7 +35,9 @@ _AT_FDCWD = -100
 def export_folder(out_dir: Path, wait: float = 0.0) -> Iterator[Path]:
     """A temporary folder beside out_dir to write into; swapped with out_dir on success.
     Holds the lock of out_dir meanwhile, waiting up to `wait` seconds for another export."""
-    out_dir = out_dir.absolute()
+    # a link to the folder (a share mounted elsewhere): the folder it names is replaced
+    # and the link kept; swapping the link itself left the real folder as it was
+    out_dir = out_dir.resolve() if out_dir.is_symlink() else out_dir.absolute()
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     with _locked(parent / f".{out_dir.name}.hcs-lock", out_dir, wait):
@@ -55,7 +57,7 @@ def export_folder(out_dir: Path, wait: float = 0.0) -> Iterator[Path]:
 @contextmanager
 def atomic_file(path: Path) -> Iterator[Path]:
     """A temporary path beside `path` to write; renamed over `path` on success only."""
-    path = path.absolute()
+    path = path.resolve() if path.is_symlink() else path.absolute()  # write where it links
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     os.close(fd)

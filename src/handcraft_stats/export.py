@@ -38,7 +38,7 @@ from .export_rows import (
     scrubbed,
     scrubbed_issues,
 )
-from .metrics import check_since, summarize
+from .metrics import check_since, summarize, without_detail
 from .report.csvfile import cell_text, write_csv_file
 from .report.summary import (
     SUMMARY_SUFFIXES,
@@ -117,7 +117,9 @@ def export_report(
         def beside() -> tuple[dict[str, Any], pa.Table]:
             tables = _Checked(store, cursor)
             doc = summarize(tables, year, tier, county_order, since, details=True).to_dict()
-            (tmp / "summary.json").write_text(to_json(doc), "utf-8")
+            # CLI.md: `hcs summary --format json`'s document; the county breakdowns of
+            # --detail are the workbook's (its 分类 and 数据质量 sheets)
+            (tmp / "summary.json").write_text(to_json(without_detail(doc)), "utf-8")
             write_workbook(doc, tmp / "report.xlsx", spec.city, spec.lang, spec.made)
             (tmp / "report.md").write_text(summary_text(doc, "md", spec), "utf-8")
             return doc, issue_table(cursor, year, tier, unmasked)

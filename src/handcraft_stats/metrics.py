@@ -171,6 +171,13 @@ def summarize(source: Store | Tables, year: int, tier: str = "probable",
     return Summary(doc, tuple(counties))
 
 
+def without_detail(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document as `summarize(details=False)` makes it: the `--detail` keys left out."""
+    out = {k: v for k, v in doc.items() if k != "classification_by_county"}
+    out["quality"] = {k: v for k, v in doc["quality"].items() if k != "issues_by_county"}
+    return out
+
+
 def check_since(since: int | None, year: int) -> None:
     """UsageError (exit 2) unless `since` is None or a year from 2000 to `year`."""
     if since is not None and not 2000 <= since <= year:

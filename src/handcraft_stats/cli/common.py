@@ -102,7 +102,8 @@ def row_limit(limit: int | None, fmt: Format) -> int | None:
     `TABLE_ROWS` in a table and all in the formats that are written to files."""
     if limit is None:
         return TABLE_ROWS if fmt is Format.table else None
-    return limit or None
+    # more rows than any database holds (and than SQL's LIMIT takes: 2**63 - 1) is all
+    return limit if 0 < limit < 2**62 else None
 
 
 DEFAULT_DB = Path("hcs.duckdb")
