@@ -9,11 +9,12 @@ from typing import Any
 import duckdb
 from typer.testing import CliRunner
 
-from conftest import ID_A, write_xlsx
+from conftest import ID_A, SAMPLE, write_xlsx
 from handcraft_stats import Store, load_settings, summarize
 from handcraft_stats.cli import app
 
 runner = CliRunner()
+SAMPLE_ONE = next((SAMPLE / "rosters" / "2017").glob("*.xlsx"))
 
 
 def run(*args: str | Path) -> object:
@@ -355,3 +356,65 @@ def test_every_output_format_survives_a_reader_that_stops_early(
             proc.stderr.close()
             assert proc.wait(timeout=60) == 0, (command, fmt, stderr)
             assert "Traceback" not in stderr and "Error" not in stderr, stderr
+
+
+def test_filters_are_checked_alike_and_former_county_names_work_everywhere(
+    sample_db: tuple[Path, Any], tmp_path: Path
+) -> None:
+    """--county 北京 is exit 2 in every listing (it listed nothing, exit 0, outside
+    ingest); 铜山县 lists 铜山区's rows; an unknown --code, a reversed or equal
+    --from/--to, and an --out of neither .xlsx nor .csv are exit 2 before any work."""
+    db = sample_db[0]
+    for cmd in (("persons", "--year", 2017), ("issues", "--year", 2017), ("dupes", "--year", 2017),
+                ("history",)):  # fmt: skip
+        bad = run(*cmd, "--db", db, "--county", "北京", "-f", "json")
+        assert bad.exit_code == 2 and "is not a county of" in bad.stderr, cmd
+        former = run(*cmd, "--db", db, "--county", "铜山县", "-f", "json")
+        today = run(*cmd, "--db", db, "--county", "铜山区", "-f", "json")
+        assert former.exit_code == 0 and former.stdout == today.stdout, cmd
+        assert json.loads(today.stdout), cmd  # 铜山区 has rows in every listing
+    res = run("issues", "--year", 2017, "--db", db, "--code", "nosuch")
+    assert res.exit_code == 2 and "id_bad_check" in res.stderr
+    for y1, y2 in ((2017, 2016), (2017, 2017)):
+        res = run("changes", "--from", y1, "--to", y2, "--db", db)
+        assert res.exit_code == 2 and "earlier period" in res.stderr
+    for cmd in (("issues", "--year", 2017, "--db", db), ("check", SAMPLE_ONE)):
+        res = run(*cmd, "--out", tmp_path / "x.txt")
+        assert res.exit_code == 2 and "use .xlsx or .csv" in res.stderr, cmd
+        assert not (tmp_path / "x.txt").exists()
+    quiet = run("issues", "--year", 2017, "--db", db, "--out", tmp_path / "i.csv", "--quiet")
+    assert quiet.exit_code == 0 and quiet.stderr == "" and (tmp_path / "i.csv").exists()
+    assert (
+        run("persons", "--year", 2017, "--db", db, "--limit", 10**20, "-f", "json").exit_code == 0
+    )
+
+
+def test_changes_csv_writes_lists_as_text(sample_db: tuple[Path, Any]) -> None:
+    """counties_from / counties_to were Python list text (['睢宁县']) in the csv."""
+    import csv
+    import io
+
+    res = run("changes", "--from", 2016, "--to", 2017, "--db", sample_db[0], "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert rows and not any("[" in v for r in rows for v in r.values() if v)
+    moved = [r for r in rows if "moved_county" in r["changes"].split()]
+    assert moved and all(r["counties_from"] and r["counties_to"] for r in moved)
+
+
+def test_a_refused_file_is_named_on_stderr_with_quiet_too(tmp_path: Path) -> None:
+    """--quiet leaves out progress and notes, not errors: a refused file is named with
+    its reason (it said nothing, exit 1); without --quiet one line sums the run up."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_xlsx(folder / "丰县2017.xlsx", {"S": [["姓名", "身份证号码"], ["张丽", ID_A]]})
+    (folder / "沛县2017.xlsx").write_text("not a workbook", "utf-8")
+    db = tmp_path / "t.duckdb"
+    quiet = run("ingest", folder, "--db", db, "--quiet", "-f", "json")
+    assert quiet.exit_code == 1
+    assert quiet.stderr.splitlines() == [
+        f"refused {folder / '沛县2017.xlsx'}: cannot open as .xlsx workbook: the file is text, "
+        "not a zip archive"
+    ]
+    loud = run("ingest", folder, "--db", db, "-f", "json")
+    assert loud.exit_code == 1
+    assert "hcs ingest: 2 files (0 stored, 1 unchanged, 1 refused), 1 records" in loud.stderr

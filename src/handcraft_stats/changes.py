@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .classify import WINGS
+from .errors import UsageError
 from .export_rows import mask_id_sql
 from .memory import bounded_memory
 from .report.tables import CHANGES, CHECKS
@@ -144,8 +145,11 @@ def _listed(names: tuple[str, ...]) -> str:
 
 
 def changes(store: Store, y1: int, y2: int, tier: str = "probable") -> Changes:
-    """Per-person changes between periods y1 and y2, summed by county and wing."""
+    """Per-person changes between periods y1 and y2 (y1 the earlier), summed by county
+    and wing."""
     require_tier(tier)
+    if y1 >= y2:  # reversed, "exited" and "entered" read backwards; equal, nothing changes
+        raise UsageError(f"--from {y1} must be an earlier period than --to {y2}")
     store.require_periods(y1, y2)
     con = store.con
     params = {"y1": y1, "y2": y2, "tier": tier}

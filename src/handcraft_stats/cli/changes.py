@@ -27,6 +27,8 @@ from .common import (
 )  # fmt: skip
 from .render import print_tables
 
+_COUNTY_SEP = "、"
+
 
 @guarded
 def changes_cmd(
@@ -61,7 +63,10 @@ def changes_cmd(
     if fmt is Format.csv:
         columns = result.rows.column_names
         for i, batch in enumerate(result.batches()):
-            rows = [[" ".join(v) if c in ("changes", "checks") else v for c, v in r.items()]
+            # lists as text: changes and checks are codes joined by spaces, counties
+            # (counties_from, counties_to) names joined by 、 (they were Python list text)
+            rows = [[(_COUNTY_SEP if c.startswith("counties") else " ").join(map(str, v))
+                     if isinstance(v, list) else v for c, v in r.items()]
                     for r in batch]  # fmt: skip
             text = to_csv(columns, rows)
             write_out(text if i == 0 else text.split("\n", 1)[1])

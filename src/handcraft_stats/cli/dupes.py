@@ -22,11 +22,12 @@ from .common import (
     QuietOpt,
     Tier,
     TierOpt,
+    given_county,
     guarded,
     row_limit,
     use_settings,
 )  # fmt: skip
-from .listing import show_frame, stream_rows, total_of
+from .listing import check_out, show_frame, stream_rows, total_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,7 +77,8 @@ def dupes_cmd(
     from ..review import DUPES_COLUMNS, count_dupes, dupes, dupes_batches
     from ..store import Store
 
-    use_settings(config)
+    county = given_county(use_settings(config), county)
+    check_out(out)
     shown = row_limit(limit, fmt)
     chosen = (county, reason, tier.value if tier else None, rejected)
     with Store(db, read_only=True) as store:
@@ -97,14 +99,11 @@ def dupes_cmd(
 
 def _write_out(frame: pd.DataFrame, out: Path, lang: str, year: int, quiet: bool) -> None:
     """Every row of the listing into `out` (.xlsx, or .csv with a BOM), atomically."""
-    from ..errors import UsageError
     from ..report.fixlist import write_listing
     from ..report.labels import title
     from .common import err
     from .listing import write_file
 
-    if out.suffix.lower() not in (".xlsx", ".csv"):
-        raise UsageError(f"cannot tell the format of {out.name}: use .xlsx or .csv")
     sheet = title("dupes_sheet", lang, year=year)
     write_file(frame, out, lambda tmp: write_listing(frame, tmp, lang, sheet))
     if not quiet:

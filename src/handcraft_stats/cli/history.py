@@ -21,6 +21,7 @@ from .common import (
     LimitOpt,
     QuietOpt,
     YearFilterOpt,
+    given_county,
     guarded,
     out_console,
     row_limit,
@@ -76,6 +77,7 @@ def history_cmd(
     from ..store import Store
 
     settings = use_settings(config)
+    county = given_county(settings, county)
     if compare is None:
         if new is not None or unmasked:
             raise UsageError("NEW and --unmasked go with --compare: hcs history --compare OLD NEW")

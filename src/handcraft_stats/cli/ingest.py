@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -26,6 +27,7 @@ from .common import (
     YearOpt,
     given_county,
     guarded,
+    log_line,
     mask_digits,
     out_console,
     progress,
@@ -35,6 +37,7 @@ from .common import (
     write_out,
 )  # fmt: skip
 from .issues import OutOpt, UnmaskedOpt, show_issues, write_issues
+from .listing import check_out
 from .render import FILE_COLUMNS, file_rows, ingest_tables, print_tables
 from .spark import DEFAULT_MASTER, Engine, IngestEngineOpt, MasterOpt, ParquetOutOpt
 
@@ -67,11 +70,12 @@ def show_report(
         write_out(to_markdown(tables))
     else:
         print_tables(out_console(), tables)
+    # refusals are errors (exit 1): on stderr with --quiet too, which leaves out the notes
+    for f in report.refused:
+        say(f"refused {f.path}: {f.reason}")
+    for f, sheet, reason in report.sheets_refused:
+        say(f"refused sheet {sheet!r} of {f.path} (its other sheets landed): {reason}")
     if not quiet:
-        for f in report.refused:
-            say(f"refused {f.path}: {f.reason}")
-        for f, sheet, reason in report.sheets_refused:
-            say(f"refused sheet {sheet!r} of {f.path} (its other sheets landed): {reason}")
         for f in report.files:  # a template sent back empty would wipe a county silently
             if f.status != "checked" and report.empty(f):
                 what = EMPTY_NOTE.get(f.status, "landed")
@@ -159,6 +163,7 @@ def ingest_cmd(
     # ingests were faster in 7 of 8 alternating pairs (median 6.06 -> 6.02 s). Read when
     # numpy is first imported, which the next line does; a value already set is kept.
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+    started = time.monotonic()
     from ..locking import exclusive, lock_path
     from ..pipeline import find_files, ingest, roomy_heap
     from ..store import Store
@@ -190,6 +195,11 @@ def ingest_cmd(
         report = ingest(paths, store, settings, county, year, on_progress, jobs, replace,
                         reparse)  # fmt: skip
     show_report(report, fmt, quiet, lang=lang.value)
+    doc = report.to_dict()
+    stored = doc["files_landed"] - doc["files_unchanged"]
+    log_line(quiet, f"hcs ingest: {doc['files']:,} files ({stored:,} stored, "
+             f"{doc['files_unchanged']:,} unchanged, {doc['files_refused']:,} refused), "
+             f"{doc['records']:,} records → {db}", started)  # fmt: skip
     if report.data_problems(strict):
         raise typer.Exit(1)
 
@@ -216,21 +226,22 @@ def check_cmd(
 
     settings = use_settings(config)
     county = given_county(settings, county)
+    check_out(out)
     with progress(quiet) as on_progress:
         report = check(paths, settings, county, year, on_progress, jobs)
     found = report.issues if report.issues is not None else pd.DataFrame(columns=ISSUE_COLUMNS)
     cat = Catalogue.load(settings.checks)
     found = localise(found if unmasked else mask_issues(found), cat, lang.value)
     if fmt is Format.csv:
-        show_issues(found, fmt, "", lang.value, out, row_limit(limit, fmt))
+        show_issues(found, fmt, "", lang.value, out, row_limit(limit, fmt), quiet=quiet)
     else:
         show_report(report, fmt, quiet, found if fmt is Format.json else None, lang.value)
         if fmt is not Format.json:
             if fmt is Format.md:
                 write_out("\n")  # the fix list's heading starts a paragraph of its own
             heading = title("check", lang.value, n=len(found))
-            show_issues(found, fmt, heading, lang.value, out, row_limit(limit, fmt))
+            show_issues(found, fmt, heading, lang.value, out, row_limit(limit, fmt), quiet=quiet)
         elif out is not None:  # the report on stdout, the fix list in its file
-            write_issues(found, out, lang.value)
+            write_issues(found, out, lang.value, quiet)
     if report.data_problems(strict):
         raise typer.Exit(1)

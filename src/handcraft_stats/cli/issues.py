@@ -24,11 +24,12 @@ from .common import (
     Tier,
     TierOpt,
     err,
+    given_county,
     guarded,
     row_limit,
     use_settings,
 )  # fmt: skip
-from .listing import show_frame, stream_rows, total_of
+from .listing import check_out, show_frame, stream_rows, total_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,23 +43,24 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Also write the list:
 
 def show_issues(
     frame: pd.DataFrame, fmt: Format, title: str, lang: str, out: Path | None,
-    limit: int | None = None, total: int | None = None,
+    limit: int | None = None, total: int | None = None, quiet: bool = False,
 ) -> None:  # fmt: skip
     """Render an issue list (ISSUE_COLUMNS), at most `limit` rows of `total`; `out` writes
     all of it as a fix list too."""
     if out is not None:
-        write_issues(frame, out, lang)
+        write_issues(frame, out, lang, quiet)
     show_frame(frame, fmt, title, None, lang, "issue_column", limit, total)
 
 
-def write_issues(frame: pd.DataFrame, out: Path, lang: str) -> None:
+def write_issues(frame: pd.DataFrame, out: Path, lang: str, quiet: bool = False) -> None:
     """The issue list as a fix list: .xlsx one sheet per county, else CSV; written
     atomically (a full disk leaves the file before, or none, never half of one)."""
     from ..report.fixlist import write_fix_list
     from .listing import write_file
 
     write_file(frame, out, lambda tmp: write_fix_list(frame, tmp, lang))
-    err.print(f"wrote {len(frame)} issues to {out}", markup=False)
+    if not quiet:
+        err.print(f"wrote {len(frame)} issues to {out}", markup=False)
 
 
 @guarded
@@ -88,7 +90,12 @@ def issues_cmd(
 
     if severity is not None and severity not in SEVERITIES:
         raise UsageError(f"--severity {severity}: use one of {', '.join(SEVERITIES)}")
-    cat = Catalogue.load(use_settings(config).checks)
+    settings = use_settings(config)
+    cat = Catalogue.load(settings.checks)
+    if code is not None and code not in cat.rules:  # a typo listed nothing, exit 0
+        raise UsageError(f"--code {code}: use one of {', '.join(sorted(cat.rules))}")
+    county = given_county(settings, county)
+    check_out(out)
     shown = row_limit(limit, fmt)
     chosen = (link.value, county, code, severity)
 
@@ -103,4 +110,4 @@ def issues_cmd(
         frame = list_issues(store, year, *chosen, asked)
         total = total_of(frame, asked, lambda: count_issues(store, year, *chosen))
     heading = title("issues", lang.value, year=year, n=total)
-    show_issues(ready(frame), fmt, heading, lang.value, out, shown, total)
+    show_issues(ready(frame), fmt, heading, lang.value, out, shown, total, quiet)

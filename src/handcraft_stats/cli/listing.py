@@ -93,6 +93,16 @@ def _print(table: Table, codes: list[str]) -> None:
         out_console().print(table.note, markup=False)
 
 
+def check_out(out: Path | None) -> None:
+    """UsageError (exit 2) unless a listing's `--out` is .xlsx or .csv: checked before the
+    listing is made (any other name was written as CSV by one command, refused by
+    another)."""
+    from ..errors import UsageError
+
+    if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
+        raise UsageError(f"cannot tell the format of {out.name}: use .xlsx or .csv")
+
+
 def write_file(frame: pd.DataFrame, out: Path, xlsx: Callable[[Path], None]) -> None:
     """A listing written to `out` (`--out` of issues, check, dupes), atomically: `.xlsx`
     by `xlsx(path)`, anything else as CSV with a BOM (Excel on Chinese Windows reads

@@ -17,6 +17,7 @@ from .common import (
     QuietOpt,
     Tier,
     TierOpt,
+    given_county,
     guarded,
     row_limit,
     use_settings,
@@ -42,7 +43,7 @@ def persons_cmd(
     from ..review import PERSONS_COLUMNS, count_persons, persons, persons_batches
     from ..store import Store
 
-    use_settings(config)
+    county = given_county(use_settings(config), county)
     shown = row_limit(limit, fmt)
     with Store(db, read_only=True) as store:
         if fmt in (Format.json, Format.csv):  # written as they come: a province has millions
