@@ -418,3 +418,24 @@ def test_a_refused_file_is_named_on_stderr_with_quiet_too(tmp_path: Path) -> Non
     loud = run("ingest", folder, "--db", db, "-f", "json")
     assert loud.exit_code == 1
     assert "hcs ingest: 2 files (0 stored, 1 unchanged, 1 refused), 1 records" in loud.stderr
+
+
+def test_a_folder_where_a_file_goes_is_a_usage_error(
+    sample_db: tuple[Path, Any], tmp_path: Path
+) -> None:
+    """`--out DIR` of a single file and `--config DIR` are exit 2 saying so (they were
+    exit 3 naming a temporary file); a file where the export folder goes, too."""
+    db, folder = sample_db[0], tmp_path / "d.json"
+    folder.mkdir()
+    for cmd in (("summary", "--year", 2017, "--db", db, "--out", folder),
+                ("issues", "--year", 2017, "--db", db, "--out", folder),
+                ("dupes", "--year", 2017, "--db", db, "--out", folder),
+                ("summary", "--year", 2017, "--db", db, "--config", tmp_path)):  # fmt: skip
+        res = run(*cmd)
+        said = " ".join(res.stderr.replace("│", " ").split())  # click's box wraps lines
+        assert res.exit_code == 2 and "is a directory" in said, cmd
+    afile = tmp_path / "f.txt"
+    afile.write_text("x", "utf-8")
+    res = run("export", "--year", 2017, "--db", db, "--out", afile)
+    said = " ".join(res.stderr.replace("│", " ").split())
+    assert res.exit_code == 2 and "is a file" in said and afile.read_text("utf-8") == "x"

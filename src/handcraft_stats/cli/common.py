@@ -54,7 +54,10 @@ DbOpt = Annotated[
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(
-        "--config", help="Settings file (default: ./hcs.toml if present).", readable=False
+        "--config",
+        help="Settings file (default: ./hcs.toml if present).",
+        readable=False,
+        dir_okay=False,
     ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]

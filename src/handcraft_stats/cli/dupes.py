@@ -50,7 +50,8 @@ UndecidedOpt = Annotated[
 ]  # fmt: skip
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", help="Also write every row, to fill in and give back to `hcs review "
+    typer.Option("--out", dir_okay=False,
+                 help="Also write every row, to fill in and give back to `hcs review "
                  "--file`: .xlsx, or .csv with a BOM (Excel on Chinese Windows reads it)."),
 ]  # fmt: skip
 

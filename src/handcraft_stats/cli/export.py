@@ -29,7 +29,9 @@ from .summary import SinceOpt
 
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", "-o", help="Export folder (replaced whole; hcs's own folder)."),
+    typer.Option(
+        "--out", "-o", file_okay=False, help="Export folder (replaced whole; hcs's own folder)."
+    ),
 ]
 ParquetOpt = Annotated[
     Path | None,

@@ -47,7 +47,9 @@ SinceOpt = Annotated[
 ]
 SummaryOutOpt = Annotated[
     Path | None,
-    typer.Option("--out", "-o", help="Write to FILE (.json .csv .md .xlsx), atomically."),
+    typer.Option(
+        "--out", "-o", dir_okay=False, help="Write to FILE (.json .csv .md .xlsx), atomically."
+    ),
 ]
 DetailOpt = Annotated[
     bool,
