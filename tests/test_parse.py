@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -176,6 +177,24 @@ def test_a_column_without_a_header_but_with_cells_is_kept(tmp_path: Path) -> Non
     pf = parse(p)
     assert pf.unknown_columns == ["无表头列D"]  # type: ignore[attr-defined]
     assert "王楼村" in pf.records["extras"][0]  # type: ignore[attr-defined]
+
+
+def test_a_second_id_column_is_read_where_the_first_is_blank(tmp_path: Path) -> None:
+    """身份证号 and 身份证号码 both (two templates pasted together): a woman whose ID is in
+    the second only has it (she was id_missing); the first wins where both are filled,
+    and the second column is kept raw and listed. A second 姓名 (a broker's, say) never
+    fills a blank name."""
+    p = tmp_path / "丰县2017.csv"
+    p.write_text(
+        "姓名,身份证号,身份证号码,姓名\n"
+        f"张丽,{ID_A},,王某\n李娜,,{ID_B},赵某\n王芳,{ID_C},{ID_A},\n,{ID_A},,孙某\n",
+        "utf-8",
+    )
+    pf = parse(p)
+    r = pf.records  # type: ignore[attr-defined]
+    assert r["id_number"].tolist() == [ID_A, ID_B, ID_C, ID_A]
+    assert r["name"].tolist()[:3] == ["张丽", "李娜", "王芳"] and pd.isna(r["name"][3])
+    assert pf.unknown_columns == ["身份证号码", "姓名"]  # type: ignore[attr-defined]
 
 
 def test_a_cell_merged_down_is_every_covered_womans_value(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as default
 
 from .normalize.text import is_blank, is_ideograph, squash
 
@@ -70,6 +71,9 @@ class ColumnMap:
     in_wan: frozenset[int] = frozenset()
     # columns with no header text at all (neither row of a two-row header)
     unnamed: tuple[int, ...] = ()
+    # a second column of a field an earlier column took (身份证号 and 身份证号码 both):
+    # column -> field; kept raw as an unknown column, and read where the first is blank
+    spare: dict[int, str] = default(default_factory=dict)
 
     def column_of(self, field: str) -> int | None:
         for j, f in self.fields.items():
@@ -88,6 +92,7 @@ def map_columns(
     seen: set[str] = set()
     in_wan: set[int] = set()
     unnamed: list[int] = []
+    spare: dict[int, str] = {}
     for j in range(width):
         lower = header[j] if j < len(header) else ""
         upper = group[j] if group is not None and j < len(group) else ""
@@ -111,12 +116,18 @@ def map_columns(
                 in_wan.add(j)
         elif label:
             extras[j] = label
+            own = matcher.match(lower) if not is_blank(lower) else None
+            if field is None and own in SPARE_FIELDS and own in seen:
+                spare[j] = own
         else:
             unnamed.append(j)
-    return ColumnMap(fields, extras, frozenset(in_wan), tuple(unnamed))
+    return ColumnMap(fields, extras, frozenset(in_wan), tuple(unnamed), spare)
 
 
 MONEY = ("income_before", "income_after")
+# fields whose second column is the same woman's value where the first is blank (a second
+# 姓名 column is often another person's: a broker's, a household head's)
+SPARE_FIELDS = ("id_number", "phone", "birth_date")
 _ANY_UNIT = re.compile(r"\((?:[^()]*)\)$")
 
 

@@ -168,6 +168,12 @@ def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
     used = {j: column(j) for j in (*lay.columns.fields, *lay.columns.extras)}
     for j in lay.columns.in_wan:  # 1.2 under 当年收入(万元) is 1.2万: 12,000 yuan
         used[j] = np.fromiter(map(_wan, used[j]), dtype=object, count=n)
+    for j, f in lay.columns.spare.items():  # a second ID column: where the first is blank
+        k = lay.columns.column_of(f)
+        if k is not None:
+            first, second = used[k], column(j)
+            gap = np.fromiter(map(is_blank, first), dtype=bool, count=n)
+            used[k] = np.where(gap, second, first)
     # copy=False: one block per column, not one 2-d block copied together (3.5 ms a roster)
     frame = pd.DataFrame(
         {f: used[j] for j, f in lay.columns.fields.items()}, dtype=object, copy=False
