@@ -114,9 +114,10 @@ def test_history_compare_in_english(db: Path) -> None:
     assert "丰县2017年名册版本比较：文件 1 → 3" in zh and "帮扶前年收入(元)" in zh
 
 
-def test_changes_title_in_english(db: Path, tmp_path: Path) -> None:
-    out = run("changes", "--from", "2017", "--to", "2017", "--db", db, "--lang", "en").stdout
-    assert out.splitlines()[0].strip().startswith("Changes 2017–2017")
+def test_changes_title_in_english(sample_db: tuple[Path, object]) -> None:
+    db = sample_db[0]
+    out = run("changes", "--from", "2016", "--to", "2017", "--db", db, "--lang", "en").stdout
+    assert out.splitlines()[0].strip().startswith("Changes 2016–2017")
 
 
 def test_changes_in_english_lists_a_persons_changes_with_commas(

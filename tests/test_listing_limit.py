@@ -164,7 +164,9 @@ def test_a_document_written_in_pieces_is_the_document_written_whole(
     assert json.loads(to_json(whole)) == whole
 
 
-def test_persons_come_in_batches_as_one_listing(sample_db: tuple[Path, Any]) -> None:
+def test_persons_come_in_batches_as_one_listing(
+    sample_db: tuple[Path, Any], tmp_path: Path
+) -> None:
     """The json and csv of `hcs persons` are written batch by batch (a province lists
     millions): the rows are the listing's, in its order, whatever the batch size."""
     with Store(sample_db[0], read_only=True) as store:
@@ -182,8 +184,17 @@ def test_persons_come_in_batches_as_one_listing(sample_db: tuple[Path, Any]) -> 
     assert run("persons", "--year", "2017", "--db", db, "-f", "json").stdout == to_json(everyone)
     text = run("persons", "--year", "2017", "--db", db, "-f", "csv").stdout
     assert text == to_csv(PERSONS_COLUMNS, [list(r.values()) for r in everyone])
-    empty = run("persons", "--year", "2017", "--db", db, "-f", "json", "--county", "无此县")
-    assert empty.stdout == "[]\n"
+    unknown = runner.invoke(app, ["persons", "--year", "2017", "--db", str(db), "-f", "json",
+                                  "--county", "无此县"])  # fmt: skip
+    assert unknown.exit_code == 2 and "is not a county of" in unknown.stderr
+    # a county of the program without rosters lists nothing: an empty array
+    config = tmp_path / "hcs.toml"
+    run("config", "init", config)  # the starter lists the city's divisions
+    with config.open("a", encoding="utf-8") as f:
+        f.write('\n[[divisions]]\nname = "新设县"\ncode = "320399"\n')
+    empty = run("persons", "--year", "2017", "--db", db, "-f", "json", "--county", "新设县",
+                "--config", config)  # fmt: skip
+    assert empty.exit_code == 0 and empty.stdout == "[]\n"
 
 
 def test_issues_come_in_batches_as_one_list(sample_db: tuple[Path, Any], tmp_path: Path) -> None:

@@ -99,7 +99,10 @@ def test_one_file_alone_exits_0_or_1_with_one_line(
     out, _ = corpus
     res = CliRunner().invoke(app, ["ingest", str(out / name), "--db", str(tmp_path / "t.duckdb")])
     assert res.exit_code == code, res.stderr
-    assert len(res.stderr.strip().splitlines()) <= 1 and "Traceback" not in res.stderr
+    # a line naming the refused file with its reason, then the run's line (hcs ingest: …)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 + code and lines[-1].startswith("hcs ingest: 1 files")
+    assert "Traceback" not in res.stderr
 
 
 @pytest.mark.parametrize("name", ["丰县2017_zip_bomb.xlsx", "丰县2017_zip_bomb_lying.xlsx",
