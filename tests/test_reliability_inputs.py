@@ -101,7 +101,7 @@ def test_one_file_alone_exits_0_or_1_with_one_line(
     assert res.exit_code == code, res.stderr
     # a line naming the refused file with its reason, then the run's line (hcs ingest: …)
     lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 + code and lines[-1].startswith("hcs ingest: 1 files")
+    assert len(lines) == 1 + code and lines[-1].startswith("hcs ingest: 1 file (")
     assert "Traceback" not in res.stderr
 
 

@@ -197,7 +197,8 @@ def ingest_cmd(
     show_report(report, fmt, quiet, lang=lang.value)
     doc = report.to_dict()
     stored = doc["files_landed"] - doc["files_unchanged"]
-    log_line(quiet, f"hcs ingest: {doc['files']:,} files ({stored:,} stored, "
+    files = f"{doc['files']:,} file{'' if doc['files'] == 1 else 's'}"
+    log_line(quiet, f"hcs ingest: {files} ({stored:,} stored, "
              f"{doc['files_unchanged']:,} unchanged, {doc['files_refused']:,} refused), "
              f"{doc['records']:,} records → {db}", started)  # fmt: skip
     if report.data_problems(strict):
