@@ -224,7 +224,7 @@ def test_money_round_trip(amount: Decimal) -> None:
         ("0.35万", "3500.00"),
         ("0.35万元", "3500.00"),
         ("１２００", "1200.00"),
-        ("-200", "-200.00"),
+        ("-0", "0.00"),
         ("12.345", "12.35"),
         ("12.344", "12.34"),
         (0.125, "0.13"),
@@ -242,7 +242,21 @@ def test_money_missing(raw: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["abc", "见备注", "3,5", "3500元/月", "1.2.3", True, math.inf, "万"]
+    "raw",
+    [
+        "abc",
+        "见备注",
+        "3,5",
+        "3500元/月",
+        "1.2.3",
+        True,
+        math.inf,
+        "万",
+        "-200",
+        -500.0,
+        -1,
+        "-0.35万",
+    ],  # METRICS §4: yuan, ≥ 0
 )
 def test_money_bad(raw: object) -> None:
     assert parse_money(raw) == Parsed(None, "bad_value")

@@ -44,7 +44,7 @@ def parse_money(raw: object) -> Parsed[Decimal]:
     thousands, "万", "元"). 35 % less time a roster's income columns; the result is
     `_parse_money`'s, which every other cell still goes through (a test compares them)."""
     if type(raw) is float:
-        if raw.is_integer() and raw and -_FLOAT_LIMIT < raw < _FLOAT_LIMIT:
+        if raw.is_integer() and 0 < raw < _FLOAT_LIMIT:
             return Parsed(Decimal(int(raw)).quantize(CENT))
     elif type(raw) is str:
         text = "".join(raw.split()) if raw.isascii() else _squeeze(raw)
@@ -54,7 +54,7 @@ def parse_money(raw: object) -> Parsed[Decimal]:
         if m is not None:
             number, wan = m.groups()
             amount = Decimal(number.replace(",", "")) * (_TEN_THOUSAND if wan else _ONE)
-            if abs(amount) < MONEY_LIMIT:
+            if 0 <= amount < MONEY_LIMIT:
                 return Parsed(amount.quantize(CENT, rounding=ROUND_HALF_UP))
     return _parse_money(raw)
 
@@ -87,7 +87,9 @@ def _parse_money(raw: object) -> Parsed[Decimal]:
         amount = _decimal(text)
         if amount is not None:
             amount *= scale
-    if amount is None or not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
+    # METRICS.md §4: yuan, ≥ 0, or missing. A negative income (a loss, a typo) is no
+    # figure to average: missing, reported as a bad value
+    if amount is None or not amount.is_finite() or not 0 <= amount < MONEY_LIMIT:
         return Parsed(None, BAD_VALUE)
     return Parsed(amount.quantize(CENT, rounding=ROUND_HALF_UP))
 
