@@ -197,6 +197,29 @@ def test_a_second_id_column_is_read_where_the_first_is_blank(tmp_path: Path) -> 
     assert pf.unknown_columns == ["身份证号码", "姓名"]  # type: ignore[attr-defined]
 
 
+def test_summary_and_broker_sheets_are_no_rosters_wherever_their_word_stands(
+    tmp_path: Path,
+) -> None:
+    """全县汇总 (a copy of the town sheets) was read as a roster, each woman twice;
+    2017年统计表 and 按村汇总表 were refused (exit 1); a brokers' sheet with names and IDs
+    was read as women. Each is skipped as no roster, with the reason."""
+    roster = [
+        ["姓名", "身份证号码", "村(社区)"],
+        ["张丽", ID_A, "王楼村"],
+        ["李娜", ID_B, "李庄村"],
+    ]
+    counts = [["乡镇", "人数"], ["华山镇", 2]]
+    p = write_xlsx(tmp_path / "丰县2017.xlsx", {
+        "华山镇": roster, "全县汇总": roster, "2017年统计表": counts, "按村汇总表": counts,
+        "帮扶责任人": [["姓名", "身份证号码", "联系电话", "帮扶对象"], ["王强", ID_C, "", "张丽"]],
+    })  # fmt: skip
+    pf = parse(p)
+    assert pf.records["name"].tolist() == ["张丽", "李娜"]  # type: ignore[attr-defined]
+    skipped = {s.name: s.reason for s in pf.sheets if not s.roster}  # type: ignore[attr-defined]
+    assert set(skipped) == {"全县汇总", "2017年统计表", "按村汇总表", "帮扶责任人"}
+    assert set(skipped.values()) == {"not a roster sheet"}
+
+
 def test_a_cell_merged_down_is_every_covered_womans_value(tmp_path: Path) -> None:
     """村 and 户主 written once for several women (a cell merged down) is each one's
     value; a merged income (a household's) and merges in the header are left alone."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -12,7 +13,13 @@ from typing import Any
 from .errors import UsageError
 
 DEFAULT_MASTER = "local[2]"  # Spark master for --engine spark (engine.py)
-NON_ROSTER_SHEETS = ("填表说明", "说明", "汇总", "统计表", "统计", "目录")
+# sheets whose name (after a leading year, 2017年统计表) starts with one of these are no
+# rosters, nor is any sheet whose name holds 汇总 (全县汇总, 按村汇总表: a copy of the town
+# sheets, counted twice when read); brokers' lists name their people with IDs too
+NON_ROSTER_SHEETS = ("填表说明", "说明", "汇总", "统计表", "统计", "目录", "帮扶责任人",
+                     "结对帮扶人", "结对经纪人", "经纪人")  # fmt: skip
+SUMMARY_MARK = "汇总"
+_LEADING_YEAR = re.compile(r"^(?:19|20)\d\d(?:年度?|年)?")
 GENERIC_SHEETS = ("sheet", "花名册", "台账", "名册", "表", "数据")
 
 
@@ -39,6 +46,13 @@ class Settings:
     limits: Mapping[str, Any] = field(default_factory=dict)  # [limits]: read/limits.py
     # sheet names (white space removed) that start like these are no rosters: skipped
     not_rosters: tuple[str, ...] = NON_ROSTER_SHEETS
+
+    def not_a_roster(self, sheet: str) -> bool:
+        """Is a sheet of this name no roster (`not_rosters`, `SUMMARY_MARK`)?"""
+        from .normalize.text import squash
+
+        name = _LEADING_YEAR.sub("", squash(sheet))
+        return name.startswith(self.not_rosters) or SUMMARY_MARK in name
 
     def to_dict(self) -> dict[str, Any]:
         """The effective settings as plain data (`hcs config show`), in hcs.toml's shape."""

@@ -260,7 +260,7 @@ def parse_file(
     titles: list[str] = []
     refusal = ""
     for sheet in raw_sheets:
-        if squash(sheet.name).startswith(settings.not_rosters):
+        if settings.not_a_roster(sheet.name):
             infos.append(SheetInfo(sheet.name, False, reason("not_roster_sheet"), (), 0))
             continue
         try:
