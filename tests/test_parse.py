@@ -220,6 +220,23 @@ def test_summary_and_broker_sheets_are_no_rosters_wherever_their_word_stands(
     assert set(skipped.values()) == {"not a roster sheet"}
 
 
+@pytest.mark.parametrize(
+    "name_head, id_head",
+    [("姓名*", "身份证号码*"), ("*姓名", "※身份证号码"), ("姓名(必填)", "身份证号码（必填）"),
+     ("1.姓名", "2、身份证号码"), ("姓名：", "(2)身份证号码*(必填)")],
+)  # fmt: skip
+def test_titles_marked_required_or_numbered_are_read(
+    tmp_path: Path, name_head: str, id_head: str
+) -> None:
+    """Templates mark required columns (姓名*, ※, (必填)), number them (1.姓名) or end
+    them with a colon: the whole file was refused for having no name or ID column."""
+    p = tmp_path / "丰县2017.csv"
+    p.write_text(f"{name_head},{id_head},3.当年收入(元)\n张丽,{ID_A},9000\n", "utf-8")
+    r = parse(p).records  # type: ignore[attr-defined]
+    assert r["name"].tolist() == ["张丽"] and r["id_number"].tolist() == [ID_A]
+    assert str(r["income_after"][0]) == "9000.00"
+
+
 def test_a_cell_merged_down_is_every_covered_womans_value(tmp_path: Path) -> None:
     """村 and 户主 written once for several women (a cell merged down) is each one's
     value; a merged income (a household's) and merges in the header are left alone."""

@@ -11,6 +11,12 @@ from .normalize.text import is_blank, is_ideograph, squash
 
 SERIAL = "_serial"
 _UNIT = re.compile(r"\((元|元/人|人|次|万元|人次)\)$")
+# what templates add to a title (squashed: NFKC, no white space, ASCII brackets): a
+# required-field star (姓名*, *姓名, ※), a note (必填) / (选填), a number (1.姓名, 1、姓名,
+# (1)姓名), a colon (姓名:)
+_MARKS = re.compile(
+    r"^(?:[*※★]+|\(?\d{1,2}[.、)]|\(\d{1,2}\))|[*※★]+$|\((?:必填|选填|必须填写)\)$|[:]$"
+)
 
 CANONICAL = (
     "name", "id_number", "birth_date", "county", "town", "village", "household_head",
@@ -56,6 +62,12 @@ class HeaderMatcher:
             hit = self._exact.get(key)
             if hit is None:
                 hit = self._exact.get(_UNIT.sub("", key))
+            bare = key
+            for _ in range(3):  # 身份证号码*(必填): one mark after another
+                if hit is not None or (bare := _MARKS.sub("", bare)) == key:
+                    break
+                hit = self._exact.get(bare) or self._exact.get(_UNIT.sub("", bare))
+                key = bare
         if len(self._cache) < 200_000:
             self._cache[ck] = hit
         return hit

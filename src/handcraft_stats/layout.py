@@ -338,8 +338,8 @@ def _may_open(cell: object) -> bool:
     """`is_blank(cell) or _may_mark(cell)`, the usual cells (numbers, names) decided
     without a call: a third of the time over a roster's first columns."""
     if type(cell) is str:
-        if cell.isascii():
-            return not cell.strip()
+        if cell.isascii():  # a control character alone (ESC) is blank too
+            return not cell.strip() if cell.isprintable() else is_blank(cell)
         if is_ideograph(cell[0]) and cell[0] not in _MARKER_STARTS:
             return False
         return is_blank(cell) or _may_mark(cell)
