@@ -237,6 +237,26 @@ def test_titles_marked_required_or_numbered_are_read(
     assert str(r["income_after"][0]) == "9000.00"
 
 
+def test_a_roster_sheet_of_another_year_beside_this_years_is_refused(tmp_path: Path) -> None:
+    """Sheets 2016年 and 2017年 in one workbook: all women went to the file's period (2016,
+    the first sheet's); an old 2016年(旧) sheet kept beside the 2017 town sheets was read
+    into 2017. The sheet of the other year is refused, naming both years; a file whose
+    only sheet keeps last year's name is read by the file's year, as before."""
+    roster = [["姓名", "身份证号码"], ["张丽", ID_A]]
+    pf = parse(write_xlsx(tmp_path / "丰县花名册.xlsx", {"2016年": roster, "2017年": roster}))
+    assert pf.period == 2016 and len(pf.records) == 1  # type: ignore[attr-defined]
+    refused = {s.name: s.reason for s in pf.sheets if not s.roster}  # type: ignore[attr-defined]
+    assert list(refused) == ["2017年"] and "of 2017" in refused["2017年"]
+    assert "roster of 2016" in refused["2017年"]
+    towns = {"华山镇": roster, "欢口镇": [["姓名", "身份证号码"], ["李娜", ID_B]],
+             "2016年(旧)": [["姓名", "身份证号码"], ["王芳", ID_C]]}  # fmt: skip
+    pf = parse(write_xlsx(tmp_path / "沛县2017.xlsx", towns))
+    assert pf.records["name"].tolist() == ["张丽", "李娜"]  # type: ignore[attr-defined]
+    assert [s.name for s in pf.sheets if not s.roster] == ["2016年(旧)"]  # type: ignore[attr-defined]
+    stale = parse(write_xlsx(tmp_path / "睢宁县2017.xlsx", {"2016年": roster}))
+    assert stale.period == 2017 and len(stale.records) == 1  # type: ignore[attr-defined]
+
+
 def test_a_cell_merged_down_is_every_covered_womans_value(tmp_path: Path) -> None:
     """村 and 户主 written once for several women (a cell merged down) is each one's
     value; a merged income (a household's) and merges in the header are left alone."""

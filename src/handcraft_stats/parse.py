@@ -96,6 +96,35 @@ ROSTER_ONLY = frozenset({
 })  # fmt: skip
 
 
+def _of_the_year(
+    year: int, infos: list[SheetInfo],
+    kept: list[tuple[int, pd.DataFrame, list[tuple[str, int, str]]]],
+    frames: list[pd.DataFrame], skipped: list[tuple[str, int, str]],
+) -> tuple[list[pd.DataFrame], list[tuple[str, int, str]]]:  # fmt: skip
+    """A roster sheet whose name gives another year than the file's period, beside a sheet
+    of that period (2016年 beside 2017年 in one workbook, an old 2016年(旧) sheet kept in a
+    2017 roster), is refused, a data problem naming the year: its women were counted in
+    the file's period. The frames and skipped rows of the sheets kept."""
+    other = {}
+    for at, _, _ in kept:
+        m = YEAR.search(infos[at].name)
+        if m is not None and int(m.group(1)) != year:
+            other[at] = int(m.group(1))
+    # every roster sheet of another year: a sheet name left from last year's template (a
+    # 2017 file whose one sheet still says 2016年); the file's year holds, as before
+    if not other or len(other) == len(kept):
+        return frames, skipped
+    for at, y in other.items():
+        info = infos[at]
+        why = REFUSED_SHEET + reason("sheet_of_another_year", sheet_year=y, year=year)
+        infos[at] = SheetInfo(info.name, False, why, (), 0)
+    gone = {infos[at].name for at in other}
+    return (
+        [f for at, f, _ in kept if at not in other],
+        [row for row in skipped if row[0] not in gone],
+    )
+
+
 def header_texts(rows: Sequence[Sequence[object]], header_rows: Sequence[int]) -> list[str]:
     """The header's column titles as the sheet writes them (a two-row header: the lower
     cell, else its group's), for messages: the person reading them wrote these."""
@@ -255,6 +284,7 @@ def parse_file(
     matcher = HeaderMatcher(settings.headers)
     infos: list[SheetInfo] = []
     frames: list[pd.DataFrame] = []
+    kept: list[tuple[int, pd.DataFrame, list[tuple[str, int, str]]]] = []  # roster sheets
     skipped: list[tuple[str, int, str]] = []
     unknown: dict[str, None] = {}
     titles: list[str] = []
@@ -289,10 +319,12 @@ def parse_file(
             frame["sheet_town"] = clean_text(sheet.name)  # not a cell: not counted as filled
         frames.append(frame)
         unknown.update(dict.fromkeys(lay.columns.extras.values()))
-        skipped += [(sheet.name, sheet.row_number(i), k) for i, k in sorted(lay.skipped.items())]
+        skips = [(sheet.name, sheet.row_number(i), k) for i, k in sorted(lay.skipped.items())]
+        skipped += skips
         titles.append(lay.above_header_text)
         header_rows = tuple(map(sheet.row_number, lay.header_rows))
         infos.append(SheetInfo(sheet.name, True, "", header_rows, len(lay.records)))
+        kept.append((len(infos) - 1, frame, skips))
     if not frames:
         raise RefusedFile(refusal or reason("no_roster"))
     found_county, found_year = _detect(
@@ -304,6 +336,9 @@ def parse_file(
         raise RefusedFile(reason("no_county"))
     if year is None:
         raise RefusedFile(reason("no_year"))
+    frames, skipped = _of_the_year(year, infos, kept, frames, skipped)
+    if not frames:
+        raise RefusedFile(next(i.reason for i in infos if i.reason.startswith(REFUSED_SHEET)))
     raw = pd.concat(frames, ignore_index=True)
     if "town" in raw.columns:
         raw["town"] = raw["town"].astype(object).where(raw["town"].notna(), "")
