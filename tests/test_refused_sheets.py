@@ -95,10 +95,12 @@ def test_sheets_that_are_no_rosters_are_skipped_without_a_refusal(tmp_path: Path
 
 
 def test_a_list_of_names_and_phones_is_skipped_not_refused(tmp_path: Path) -> None:
-    """A sheet of brokers (姓名, 联系电话, 乡镇) names no field only rosters have: it is no
-    roster sent without its ID column, and is skipped with its reason."""
+    """A sheet of contacts (姓名, 联系电话, 乡镇) names no field only rosters have: it is no
+    roster sent without its ID column, and is skipped with its reason (a sheet named
+    经纪人 is skipped by its name already)."""
     f = write_xlsx(tmp_path / "丰县2017.xlsx", {
         "花名册": [["姓名", "身份证号码", "从业产业"], ["张丽", ID_A, "手工"]],
+        "联系人": [["姓名", "联系电话", "乡镇"], ["周珍淑", "13912345678", "凤城镇"]],
         "经纪人": [["姓名", "联系电话", "乡镇"], ["周珍淑", "13912345678", "凤城镇"]],
     })  # fmt: skip
     res = run("check", f, "--format", "json")
@@ -106,7 +108,8 @@ def test_a_list_of_names_and_phones_is_skipped_not_refused(tmp_path: Path) -> No
     doc = json.loads(res.stdout)  # type: ignore[attr-defined]
     assert doc["sheets_refused"] == [] and doc["records"] == 1
     assert doc["detail"][0]["sheets_skipped"] == {
-        "经纪人": "no ID number column; headers found: 姓名, 联系电话, 乡镇"
+        "联系人": "no ID number column; headers found: 姓名, 联系电话, 乡镇",
+        "经纪人": "not a roster sheet",
     }
 
 
