@@ -257,6 +257,32 @@ def test_a_roster_sheet_of_another_year_beside_this_years_is_refused(tmp_path: P
     assert stale.period == 2017 and len(stale.records) == 1  # type: ignore[attr-defined]
 
 
+def test_pages_pasted_together_are_each_read_by_their_own_header(tmp_path: Path) -> None:
+    """Two towns' pages in one sheet, the second's header in another order (ID before
+    name, wing before village): its rows were read by the first header, IDs stored as
+    names and villages as wings. Each page is read by its own header, rows numbered as
+    the sheet numbers them; a repeat in the same order is skipped as before."""
+    p = tmp_path / "沛县2017.csv"
+    p.write_text(
+        "序号,姓名,身份证号码,村(社区),从业产业\n"
+        f"1,张丽,{ID_A},王楼村,手工\n"
+        "序号,姓名,身份证号码,村(社区),从业产业\n"
+        f"2,李娜,{ID_B},王楼村,家政\n"
+        "序号,身份证号码,姓名,从业产业,村(社区)\n"
+        f"3,{ID_C},赵敏,电商,杨屯村\n",
+        "utf-8",
+    )
+    pf = parse(p)
+    r = pf.records  # type: ignore[attr-defined]
+    assert r["name"].tolist() == ["张丽", "李娜", "赵敏"]
+    assert r["id_number"].tolist() == [ID_A, ID_B, ID_C]
+    assert r["village"].tolist() == ["王楼村", "王楼村", "杨屯村"]
+    assert r["wing"].tolist() == ["handicraft", "domestic_service", "ecommerce"]
+    assert r["source_row"].tolist() == [2, 4, 6]
+    kinds = pf.skipped.set_index("source_row")["kind"].to_dict()  # type: ignore[attr-defined]
+    assert kinds == {1: "header", 3: "repeated_header", 5: "header"}
+
+
 def test_a_cell_merged_down_is_every_covered_womans_value(tmp_path: Path) -> None:
     """村 and 户主 written once for several women (a cell merged down) is each one's
     value; a merged income (a household's) and merges in the header are left alone."""

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .checks import Catalogue, record_rules, to_rows
-from .columns import HeaderMatcher
+from .columns import HeaderMatcher, map_columns
 from .config import GENERIC_SHEETS, Settings
 from .errors import RefusedFile
 from .layout import NotARoster, SheetLayout, classify
@@ -94,6 +94,43 @@ ROSTER_ONLY = frozenset({
     "household_head", "relation_to_head", "labor_capacity", "willing", "wing", "trainings",
     "new_practitioner", "income_before", "income_after", "exit_year", "status", "visit_date",
 })  # fmt: skip
+
+
+def _pages(
+    matcher: HeaderMatcher, sheet: RawSheet, lay: SheetLayout
+) -> list[tuple[RawSheet, SheetLayout]]:
+    """The sheet in pages, each read by its own header. Pages pasted together repeat
+    the header; one whose columns stand in another order (姓名 and 身份证号码 swapped) was
+    read by the first page's header: IDs stored as names, villages as wings. The sheet
+    is cut at each repeated header that maps a field to another column, and each part
+    is laid out alone (row numbers stay the sheet's)."""
+    own = {f: j for j, f in lay.columns.fields.items()}
+    cuts = []
+    for i, kind in sorted(lay.skipped.items()):
+        if kind != "repeated_header":
+            continue
+        fields = map_columns(matcher, sheet.rows[i], None).fields
+        if any(own.get(f, j) != j for j, f in fields.items()):
+            own = {f: j for j, f in fields.items()}
+            cuts.append(i)
+    if not cuts:
+        return [(sheet, lay)]
+    parts = []
+    for start, end in zip([0, *cuts], [*cuts, len(sheet.rows)], strict=True):
+        part = RawSheet(
+            sheet.name, sheet.rows[start:end],
+            tuple(((r0 - start, c0), (r1 - start, c1)) for (r0, c0), (r1, c1) in sheet.merged
+                  if start <= r0 and r1 < end),
+            tuple(sheet.row_number(i) for i in range(start, end)),
+        )  # fmt: skip
+        try:
+            at = classify(matcher, part.rows, part.merged)
+        except NotARoster:
+            return [(sheet, lay)]  # a part without a header: read as before
+        if not {"name", "id_number"} <= set(at.columns.fields.values()):
+            return [(sheet, lay)]
+        parts.append((part, at))
+    return parts
 
 
 def _of_the_year(
@@ -314,13 +351,20 @@ def parse_file(
             infos.append(SheetInfo(sheet.name, False, why, (), 0))
             refusal = refusal or _missing(missing, sheet.name, seen)
             continue
-        frame = _sheet_records(sheet, _merged_down(sheet, lay))
+        parts = _pages(matcher, sheet, lay)
+        frame = pd.concat(
+            [_sheet_records(part, _merged_down(part, at)) for part, at in parts],
+            ignore_index=True,
+        ) if len(parts) > 1 else _sheet_records(sheet, _merged_down(sheet, lay))  # fmt: skip
         if "town" not in have and sheet.name and _is_town_sheet(settings, sheet.name):
             frame["sheet_town"] = clean_text(sheet.name)  # not a cell: not counted as filled
         frames.append(frame)
-        unknown.update(dict.fromkeys(lay.columns.extras.values()))
-        skips = [(sheet.name, sheet.row_number(i), k) for i, k in sorted(lay.skipped.items())]
+        skips = []
+        for part, at in parts:
+            unknown.update(dict.fromkeys(at.columns.extras.values()))
+            skips += [(sheet.name, part.row_number(i), k) for i, k in sorted(at.skipped.items())]
         skipped += skips
+        lay = replace(lay, records=[r for _, at in parts for r in at.records])
         titles.append(lay.above_header_text)
         header_rows = tuple(map(sheet.row_number, lay.header_rows))
         infos.append(SheetInfo(sheet.name, True, "", header_rows, len(lay.records)))
