@@ -155,7 +155,17 @@ def test_pinyin_key_reads_phrase_words_as_words() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["138-1234-5678", "138 1234 5678", 13812345678.0, 13812345678, "１３８１２３４５６７８"]
+    "raw",
+    [
+        "138-1234-5678",
+        "138 1234 5678",
+        13812345678.0,
+        13812345678,
+        "１３８１２３４５６７８",
+        "138 1234 5678 / 139 1234 5671",
+        "0516-8920 1234，138 1234 5678",
+        "138 1234 5678或139",
+    ],
 )
 def test_normalize_phone(raw: object) -> None:
     assert normalize_phone(raw) == "13812345678"
@@ -302,7 +312,19 @@ def test_count_round_trip(n: int) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [(3, 3), (3.0, 3), ("3", 3), ("3次", 3), ("三次", 3), ("十二次", 12), ("两次", 2)],
+    [
+        (3, 3),
+        (3.0, 3),
+        ("3", 3),
+        ("3次", 3),
+        ("三次", 3),
+        ("十二次", 12),
+        ("两次", 2),
+        ("3（次）", 3),
+        ("共3次", 3),
+        ("参加培训3次", 3),
+        ("共十二次", 12),
+    ],
 )
 def test_count_examples(raw: object, value: int) -> None:
     assert parse_count(raw) == Parsed(value)
@@ -705,3 +727,14 @@ def test_a_mobile_number_without_its_country_code_and_the_first_of_several(
     """A woman's phone written with +86, or two numbers in one cell, is her mobile
     number: it agrees with her other rosters' (name_birth links, phone_shared)."""
     assert normalize_phone(typed) == phone
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "code"),
+    [("status", "已脱贫（2017年）", "exited"), ("status", "已返贫", "returned"),
+     ("status", "未脱贫(2017)", "not_exited"), ("labor_capacity", "普通劳动力（务农）", "able"),
+     ("willing", "愿意(外出)", "yes")],
+)  # fmt: skip
+def test_a_known_spelling_with_a_note_in_brackets_after_it(field: str, raw: str, code: str) -> None:
+    """已脱贫（2017年） was an unknown value, so no exit; 已返贫 was not returned."""
+    assert Vocabulary().lookup(field, raw) == Parsed(code)

@@ -124,6 +124,9 @@ def parse_count(raw: object) -> Parsed[int]:
         return Parsed(0)
     if text in MISSING_MARKS:
         return Parsed(None)
+    # 共3次, 参加3次, 3(次): the count with words about it
+    text = text.removeprefix("共").removeprefix("参加").removeprefix("培训")
+    text = text.replace("(", "").replace(")", "")
     for suffix in _COUNT_SUFFIXES:
         text = text.removesuffix(suffix)
     if re.fullmatch(r"\+?\d{1,5}(?:\.0*)?", text):  # five digits: below COUNT_LIMIT

@@ -23,8 +23,14 @@ def normalize_phone(raw: object) -> str | None:
     digits = _national("".join(groups))
     if len(groups) > 1 and not _MOBILE.fullmatch(digits):
         first = next((g for g in map(_national, groups) if _MOBILE.fullmatch(g)), None)
+        if first is None:  # numbers written in groups: "138 1234 5670 / 139 1234 5671"
+            parts = (_national("".join(_GROUPS.findall(p))) for p in _SEPARATORS.split(text))
+            first = next((p for p in parts if _MOBILE.fullmatch(p)), None)
         return first or digits or None
     return digits or None
+
+
+_SEPARATORS = re.compile(r"[/;,、|]|或")  # NFKC made ／；， ASCII
 
 
 def _national(digits: str) -> str:

@@ -6,6 +6,7 @@ Columns are mapped over their unique values, so lookups are pure and cached.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,6 +56,9 @@ _RULES: dict[str, _FieldRule] = {
     FLAG_FIELD: _FieldRule("flag", Parsed("false"), Parsed("false", UNKNOWN_VALUE)),
 }
 FIELDS = tuple(_RULES)
+
+
+_TRAILING_NOTE = re.compile(r"\([^()]*\)$")  # squashed: brackets are ASCII
 
 
 def _key(raw: object) -> str:
@@ -121,6 +125,10 @@ class Vocabulary:
             return rule.miss
         code = self._exact[field].get(key)
         if code is not None:
+            return Parsed(code)
+        # a known spelling with a note after it in brackets: 已脱贫(2017年), 普通劳动力(务农)
+        base = _TRAILING_NOTE.sub("", key)
+        if base != key and (code := self._exact[field].get(base)) is not None:
             return Parsed(code)
         for word, word_code in self._keywords.get(field, ()):
             if word in key:
