@@ -216,7 +216,9 @@ def _counties(wb: Workbook, doc: dict[str, Any], city: str, made: date, lang: st
                 doc["totals"][m]], total=True)  # fmt: skip
     s.row += 1
     note = label("report", "cross_county_note", lang)
-    s.caption(note.format(n=doc["quality"]["cross_county_persons"]), span)
+    # a woman on three counties' rosters is one person of the note, counted twice more
+    extra = sum(doc["counties"][c]["persons"] for c in counties) - doc["totals"]["persons"]
+    s.caption(note.format(n=doc["quality"]["cross_county_persons"], extra=extra), span)
     if counties:
         chart = _chart(label("report", "chart_counties", lang), s.l("report", "axis_persons"),
                        18, max(16, 1.6 * len(counties)))  # fmt: skip
