@@ -428,6 +428,13 @@ def test_county_and_year_options_override_detection(tmp_path: Path) -> None:
     assert (pf.county, pf.period) == ("沛县", 2016)  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("name", ["丰县20171231.xlsx", "丰县201712报送.xlsx", "丰县2017.xlsx"])
+def test_a_date_of_digits_in_the_file_name_gives_its_year(tmp_path: Path, name: str) -> None:
+    """丰县20171231.xlsx was refused for having no year."""
+    pf = parse(write_xlsx(tmp_path / name, {"S": [["姓名", "身份证号码"], ["张丽", ID_A]]}))
+    assert pf.period == 2017  # type: ignore[attr-defined]
+
+
 def test_the_year_comes_from_a_roster_sheets_name_before_the_title(tmp_path: Path) -> None:
     """File name, then the names of the roster sheets, then the title rows (METRICS.md
     §1); a summary sheet's name does not count."""

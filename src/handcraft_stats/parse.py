@@ -34,7 +34,9 @@ from .read.limits import Limits
 from .reasons import reason
 from .store import REFUSED_SHEET, record_types
 
-YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+# a year 2000-2099 standing alone, or opening a date written as digits (丰县20171231.xlsx,
+# 201712): the year of that date
+YEAR = re.compile(r"(?<!\d)(20\d\d)(?:(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])?)?(?!\d)")
 
 
 @dataclass(frozen=True, slots=True)
