@@ -283,6 +283,31 @@ def test_pages_pasted_together_are_each_read_by_their_own_header(tmp_path: Path)
     assert kinds == {1: "header", 3: "repeated_header", 5: "header"}
 
 
+def test_a_third_header_row_names_the_columns_it_spans(tmp_path: Path) -> None:
+    """Three header rows (group, sub-group, label) with 序号 and 备注 merged down over all
+    three: the serial column is no unknown column (it was 无表头列A) and 备注's cells are
+    kept under its name."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "沛县2017年妇女花名册"
+    ws["A3"], ws["B3"], ws["F3"], ws["H3"] = "序号", "基本信息", "帮扶情况", "文化程度"
+    ws["B4"], ws["D4"], ws["F4"] = "个人信息", "住址", "收入情况(元)"
+    for c, v in zip("BCDEFG", ["姓名", "身份证号码", "乡镇", "村(社区)", "帮扶前", "帮扶后"],
+                    strict=True):  # fmt: skip
+        ws[f"{c}5"] = v
+    for cells in ("A3:A5", "H3:H5", "B3:E3", "F3:G3", "B4:C4", "D4:E4", "F4:G4"):
+        ws.merge_cells(cells)
+    ws.append([1, "张丽", ID_A, "龙固镇", "王楼村", 3000, 9000, "初中"])
+    p = tmp_path / "沛县2017.xlsx"
+    wb.save(p)
+    pf = parse(p)
+    r = pf.records  # type: ignore[attr-defined]
+    assert [str(r["income_before"][0]), str(r["income_after"][0])] == ["3000.00", "9000.00"]
+    assert pf.unknown_columns == ["文化程度"]  # type: ignore[attr-defined]
+
+
 def test_a_cell_merged_down_is_every_covered_womans_value(tmp_path: Path) -> None:
     """村 and 户主 written once for several women (a cell merged down) is each one's
     value; a merged income (a household's) and merges in the header are left alone."""

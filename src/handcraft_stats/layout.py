@@ -227,7 +227,7 @@ def classify(
     below = rows[first_data:last]
     columns = transpose(below, max(map(len, below))) if below else []
     above_row = group if group is not None else rows[spare] if spare is not None else None
-    cmap = _unnamed_with_data(cmap, columns)
+    cmap = _unnamed_with_data(matcher, cmap, columns, rows[max(0, hdr[0] - 2) : hdr[0]])
     plain = _plain_records(matcher, columns, len(below), name_col, id_col, above_row)
     # a two-row header repeated below: its group row (基本情况, 收入情况…) names no
     # column itself, and its cell in the name column would read as a woman's name
@@ -265,14 +265,23 @@ def classify(
     return SheetLayout(hdr, cmap, records, skipped, " ".join(above), kinds, columns, first_data)
 
 
-def _unnamed_with_data(cmap: ColumnMap, columns: list[tuple[object, ...]]) -> ColumnMap:
+def _unnamed_with_data(
+    matcher: HeaderMatcher, cmap: ColumnMap, columns: list[tuple[object, ...]],
+    above: Sequence[Sequence[object]],
+) -> ColumnMap:  # fmt: skip
     """A column with cells below the header but no header text is kept as an unknown
-    column, named by its letter (无表头列E): ROSTERS.md drops no column silently."""
-    named = {
-        j: f"无表头列{column_letter(j)}"
-        for j in cmap.unnamed
-        if j < len(columns) and not all(is_blank(c) for c in columns[j])
-    }
+    column, named by its letter (无表头列E): ROSTERS.md drops no column silently. A title
+    in the two rows above the header (a third header row: 序号 merged down over all
+    three) names it instead; a 序号 there is a serial column, which is not kept."""
+    named = {}
+    for j in cmap.unnamed:
+        if j >= len(columns) or all(is_blank(c) for c in columns[j]):
+            continue
+        title = next((r[j] for r in reversed(above) if j < len(r) and not is_blank(r[j])), None)
+        if title is None:
+            named[j] = f"无表头列{column_letter(j)}"
+        elif matcher.match(title) != SERIAL:
+            named[j] = squash(title)
     return replace(cmap, extras={**cmap.extras, **named}) if named else cmap
 
 
