@@ -278,6 +278,12 @@ def _unnamed_with_data(
         if j >= len(columns) or all(is_blank(c) for c in columns[j]):
             continue
         title = next((r[j] for r in reversed(above) if j < len(r) and not is_blank(r[j])), None)
+        if (
+            title is not None
+            and matcher.match(title) is None
+            and (len(squash(title)) > 12 or _INFO.search(squash(title)))
+        ):
+            title = None  # the sheet's title or an info row (填报单位：…), not a column's
         if title is None:
             named[j] = f"无表头列{column_letter(j)}"
         elif matcher.match(title) != SERIAL:
