@@ -41,6 +41,13 @@ def test_a_utf8_roster_with_a_stray_nul_is_read_not_taken_for_utf16(tmp_path: Pa
     text = "姓名,身份证号码\n张丽,320321198001010024\n"
     assert decode(text.encode("utf-16-le")) == text
     assert decode(text.encode("utf-16-be")) == text
+    # a character whose low byte is 0 (一 U+4E00) puts a NUL on the other side of a pair:
+    # such a roster was refused as binary data
+    grouped = (
+        "姓名,身份证号码,村民小组\n张丽,320321198001010024,一组\n李娜,320321198203040045,丁庄\n"
+    )
+    assert decode(grouped.encode("utf-16-le")) == grouped
+    assert decode(grouped.encode("utf-16-be")) == grouped
     with pytest.raises(RefusedFile, match="binary"):
         decode(b"\x00\x01\x02binary" * 40)
     with pytest.raises(RefusedFile, match="binary"):

@@ -56,9 +56,12 @@ def _bare_utf16(data: bytes) -> str | None:
     head = data[:4096]
     even = sum(1 for b in head[0::2] if b == 0)
     odd = sum(1 for b in head[1::2] if b == 0)
-    if len(data) % 2 or (even and odd) or max(even, odd) < max(2, len(head) // 40):
+    # nearly every NUL on one side: a character whose low byte is 0 (一 U+4E00, 丁 …) puts
+    # one on the other side (一组 made a UTF-16 roster "binary data")
+    few, many = sorted((even, odd))
+    if len(data) % 2 or few * 10 > many or many < max(2, len(head) // 40):
         return None
-    return "utf-16-le" if odd else "utf-16-be"
+    return "utf-16-le" if odd > even else "utf-16-be"
 
 
 def _text(text: str) -> str:
