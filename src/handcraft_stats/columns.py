@@ -62,12 +62,10 @@ class HeaderMatcher:
             hit = self._exact.get(key)
             if hit is None:
                 hit = self._exact.get(_UNIT.sub("", key))
-            bare = key
-            for _ in range(3):  # 身份证号码*(必填): one mark after another
-                if hit is not None or (bare := _MARKS.sub("", bare)) == key:
-                    break
-                hit = self._exact.get(bare) or self._exact.get(_UNIT.sub("", bare))
+            # 身份证号码*(必填): one mark after another (each pass removes one or stops)
+            while hit is None and (bare := _MARKS.sub("", key)) != key:
                 key = bare
+                hit = self._exact.get(key) or self._exact.get(_UNIT.sub("", key))
         if len(self._cache) < 200_000:
             self._cache[ck] = hit
         return hit

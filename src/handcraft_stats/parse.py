@@ -239,9 +239,8 @@ def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
     for j, f in lay.columns.spare.items():  # a second ID column: where the first is blank
         k = lay.columns.column_of(f)
         if k is not None:
-            first, second = used[k], column(j)
-            gap = np.fromiter(map(is_blank, first), dtype=bool, count=n)
-            used[k] = np.where(gap, second, first)
+            gap = np.fromiter(map(is_blank, used[k]), dtype=bool, count=n)
+            used[k] = np.where(gap, used[j], used[k])
     # copy=False: one block per column, not one 2-d block copied together (3.5 ms a roster)
     frame = pd.DataFrame(
         {f: used[j] for j, f in lay.columns.fields.items()}, dtype=object, copy=False

@@ -77,7 +77,7 @@ def dupes_batches(
 
 # a link's two records and the analyst's decision on the pair, if any (decisions are kept
 # by the records' content signatures, the lesser first: Store.add_decisions)
-_SIG_A, _SIG_B = (Store.SIGNATURE.replace("r.", f"{s}.") for s in ("a", "b"))
+_SIG_A, _SIG_B = Store.signature("a"), Store.signature("b")
 _LINKS_FROM = f"""FROM links l JOIN records a ON a.record_id = l.record_a
         JOIN records b ON b.record_id = l.record_b
         LEFT JOIN decisions d ON d.sig_a = least({_SIG_A}, {_SIG_B})
@@ -352,6 +352,7 @@ def _decision_rows(rows: list[list[object]], at: list[int], first: int) -> pd.Da
     its records) are refused, naming them: the later one used to win without a word."""
     out = []
     seen: dict[tuple[int, int], tuple[int, str]] = {}
+    words = _decision_words()
     for n, row in enumerate(rows, first):
         cells = [row[i] if i < len(row) else None for i in at]
         raw = cells[2]
@@ -360,7 +361,6 @@ def _decision_rows(rows: list[list[object]], at: list[int], first: int) -> pd.Da
         text = _key(raw)
         if not text:
             continue
-        words = _decision_words()
         if text not in words:
             raise UsageError(
                 f"row {n}: unknown decision {cells[2]!r} (use same/different, 同一人/不同人, "

@@ -204,10 +204,16 @@ class FileRecords(StoreCore):
         )
 
     # -- review decisions ---------------------------------------------------
-    SIGNATURE = (
-        "md5(concat_ws('|', r.county, coalesce(r.name, ''), coalesce(r.id_number, ''), "
-        "coalesce(CAST(r.birth_date AS VARCHAR), ''), coalesce(r.village, '')))"
-    )
+    @staticmethod
+    def signature(r: str) -> str:
+        """The SQL of a record's content signature, the record table aliased `r`."""
+        return (
+            f"md5(concat_ws('|', {r}.county, coalesce({r}.name, ''), "
+            f"coalesce({r}.id_number, ''), coalesce(CAST({r}.birth_date AS VARCHAR), ''), "
+            f"coalesce({r}.village, '')))"
+        )
+
+    SIGNATURE = signature("r")
 
     def add_decisions(self, pairs: pd.DataFrame, source: str, marks: Iterable[str] = ()) -> int:
         """Keep analysts' decisions (record_a, record_b, decision same|different) by the
