@@ -260,10 +260,31 @@ def test_ingest_turns_numpy_huge_page_advice_off(tmp_path: Path) -> None:
     assert out.stdout.strip().splitlines()[-1] == "False"
 
 
+COMMANDS = ("ingest", "check", "summary", "persons", "dupes", "review", "export", "changes",
+            "history", "issues", "config init", "config show")  # fmt: skip
+
+
 def test_every_command_has_help_with_an_example() -> None:
-    for name in ("ingest", "check", "summary"):
-        res = run(name, "--help")
+    for name in COMMANDS:
+        res = run(*name.split(), "--help")
         assert res.exit_code == 0 and "Example:" in res.stdout, name  # type: ignore[attr-defined]
+
+
+def test_help_paragraphs_flow_at_the_terminal_width() -> None:
+    """A docstring's line breaks are not kept: the terminal wraps each paragraph."""
+    from handcraft_stats.cli.common import flowing
+
+    doc = """Read rosters, check, store. Two runs
+        into one database take turns.
+
+        Example: hcs ingest data/sample/rosters
+        """
+    assert flowing(doc) == (
+        "Read rosters, check, store. Two runs into one database take turns.\n\n"
+        "Example: hcs ingest data/sample/rosters"
+    )
+    wide = CliRunner().invoke(app, ["ingest", "--help"], env={"COLUMNS": "200"})
+    assert "store. Two runs into one database take turns" in wide.stdout
 
 
 def test_parallel_parsing_gives_the_same_result(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .changes import changes_cmd
+from .common import flowing
 from .config import config_app
 from .dupes import dupes_cmd
 from .export import export_cmd
@@ -23,17 +24,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,  # locals hold ID numbers and names
 )
-app.command("ingest")(ingest_cmd)
-app.command("check")(check_cmd)
-app.command("summary")(summary_cmd)
-app.command("persons")(persons_cmd)
-app.command("dupes")(dupes_cmd)
-app.command("review")(review_cmd)
-app.command("export")(export_cmd)
-app.command("changes")(changes_cmd)
-app.command("history")(history_cmd)
+
+
+for name, command in (
+    ("ingest", ingest_cmd), ("check", check_cmd), ("summary", summary_cmd),
+    ("persons", persons_cmd), ("dupes", dupes_cmd), ("review", review_cmd),
+    ("export", export_cmd), ("changes", changes_cmd), ("history", history_cmd),
+):  # fmt: skip
+    app.command(name, help=flowing(command.__doc__))(command)
 app.add_typer(config_app, name="config")
-app.command("issues")(issues_cmd)
+app.command("issues", help=flowing(issues_cmd.__doc__))(issues_cmd)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import inspect
 import os
 import re
 import sys
@@ -98,6 +99,14 @@ LimitOpt = Annotated[
     ),
 ]  # fmt: skip
 TABLE_ROWS = 100  # a terminal's listing: 220k persons took 99 s to print as a table
+
+
+def flowing(doc: str | None) -> str:
+    """A command's docstring as help: each paragraph one line, for the terminal to wrap
+    at its own width (typer keeps a docstring's line breaks: at 80 columns a help line
+    broke after two words)."""
+    paragraphs = inspect.cleandoc(doc or "").split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
 
 def row_limit(limit: int | None, fmt: Format) -> int | None:

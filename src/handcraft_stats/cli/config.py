@@ -10,7 +10,7 @@ import typer
 
 from ..config import load_settings, starter_toml
 from ..errors import UsageError
-from .common import ConfigOpt, DebugOpt, QuietOpt, err, guarded, write_out
+from .common import ConfigOpt, DebugOpt, QuietOpt, err, flowing, guarded, write_out
 
 config_app = typer.Typer(
     help="Write a starter hcs.toml, or show the effective settings.", no_args_is_help=True
@@ -27,7 +27,6 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing f
 ShowFormatOpt = Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
-@config_app.command("init")
 @guarded
 def init_cmd(
     path: PathArg = Path("hcs.toml"), force: ForceOpt = False, quiet: QuietOpt = False,
@@ -48,7 +47,6 @@ def init_cmd(
         err.print(f"wrote {path}: edit it, then check with `hcs config show`", markup=False)
 
 
-@config_app.command("show")
 @guarded
 def show_cmd(
     config: ConfigOpt = None, fmt: ShowFormatOpt = ShowFormat.toml, debug: DebugOpt = False
@@ -73,3 +71,7 @@ def show_cmd(
         return
     source = doc.pop("source")
     write_out(f"# effective settings: packaged defaults overlaid by {source}\n\n" + dumps(doc))
+
+
+config_app.command("init", help=flowing(init_cmd.__doc__))(init_cmd)
+config_app.command("show", help=flowing(show_cmd.__doc__))(show_cmd)
