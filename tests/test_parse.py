@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -177,6 +178,16 @@ def test_a_column_without_a_header_but_with_cells_is_kept(tmp_path: Path) -> Non
     pf = parse(p)
     assert pf.unknown_columns == ["无表头列D"]  # type: ignore[attr-defined]
     assert "王楼村" in pf.records["extras"][0]  # type: ignore[attr-defined]
+
+
+def test_two_unknown_columns_of_one_header_keep_both_values(tmp_path: Path) -> None:
+    """Two columns headed 联系人: each record's extras hold both, under two keys (they
+    were one key twice, and a JSON reader kept only the second)."""
+    p = tmp_path / "丰县2017.csv"
+    p.write_text(f"姓名,身份证号码,联系人,从业产业,联系人\n张丽,{ID_A},李四,手工,王五\n", "utf-8")
+    pf = parse(p)
+    assert pf.unknown_columns == ["联系人", "联系人(E列)"]  # type: ignore[attr-defined]
+    assert json.loads(pf.records["extras"][0]) == {"联系人": "李四", "联系人(E列)": "王五"}  # type: ignore[attr-defined]
 
 
 def test_a_second_id_column_is_read_where_the_first_is_blank(tmp_path: Path) -> None:

@@ -227,7 +227,9 @@ def classify(
     below = rows[first_data:last]
     columns = transpose(below, max(map(len, below))) if below else []
     above_row = group if group is not None else rows[spare] if spare is not None else None
-    cmap = _unnamed_with_data(matcher, cmap, columns, rows[max(0, hdr[0] - 2) : hdr[0]])
+    cmap = _distinct_extras(
+        _unnamed_with_data(matcher, cmap, columns, rows[max(0, hdr[0] - 2) : hdr[0]])
+    )
     plain = _plain_records(matcher, columns, len(below), name_col, id_col, above_row)
     # a two-row header repeated below: its group row (基本情况, 收入情况…) names no
     # column itself, and its cell in the name column would read as a woman's name
@@ -289,6 +291,22 @@ def _unnamed_with_data(
         elif matcher.match(title) != SERIAL:
             named[j] = squash(title)
     return replace(cmap, extras={**cmap.extras, **named}) if named else cmap
+
+
+def _distinct_extras(cmap: ColumnMap) -> ColumnMap:
+    """Each kept unknown column under a name of its own: two columns headed 联系人 (or
+    来源 under 帮扶前 and under 帮扶后) were one key twice in a record's extras, and a
+    JSON reader keeps only the last. The first keeps its header; a later one is named
+    by its column too: 联系人(E列)."""
+    seen: set[str] = set()
+    named: dict[int, str] = {}
+    for j in sorted(cmap.extras):
+        label = cmap.extras[j]
+        if label in seen:
+            label = f"{label}({column_letter(j)}列)"
+        seen.add(label)
+        named[j] = label
+    return cmap if named == cmap.extras else replace(cmap, extras=named)
 
 
 def column_letter(j: int) -> str:
