@@ -132,6 +132,77 @@ def test_a_group_merged_across_columns_heads_each_of_them() -> None:
     assert classify(M, rows).columns.fields == lay.columns.fields
 
 
+THREE_ROWS = [
+    ["序号", "姓名", "身份证号码", "收入情况(元)", "", "", "", "备注"],
+    ["", "", "", "帮扶前", "", "帮扶后", "", ""],
+    ["", "", "", "金额", "来源", "金额", "来源", ""],
+]
+# merged as a template has them: 序号, 姓名, 身份证号码 and 备注 down over the three rows,
+# 收入情况(元) across four columns, 帮扶前 and 帮扶后 across two each
+THREE_MERGED = [
+    *(((0, j), (2, j)) for j in (0, 1, 2, 7)),
+    ((0, 3), (0, 6)), ((1, 3), (1, 4)), ((1, 5), (1, 6)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("merged", [THREE_MERGED, []], ids=["merged", "csv"])
+def test_a_three_row_header_names_each_column_by_label_and_sub_label(merged: list) -> None:  # type: ignore[type-arg]
+    """收入情况(元) over 帮扶前 / 帮扶后 over 金额 / 来源: the third row is the header's (it
+    was a row without a person), each amount column is its income, and each 来源 is
+    kept under its own name (they were the group's text twice, one JSON key)."""
+    rows = [
+        *THREE_ROWS,
+        [1, "张丽", "320321198001010024", 3000, "务农", 9000, "手工", ""],
+        [2, "李娜", "320321198502020022", 2500, "低保", 8000, "家政", "x"],
+    ]
+    lay = classify(M, rows, merged)
+    assert lay.header_rows == (0, 1, 2)
+    assert lay.columns.fields == {
+        1: "name", 2: "id_number", 3: "income_before", 5: "income_after", 7: "note",
+    }  # fmt: skip
+    assert lay.columns.extras == {4: "帮扶前来源", 6: "帮扶后来源"}
+    assert lay.records == [3, 4] and lay.kinds == {"header": 3}
+
+
+def test_a_three_row_header_gives_the_income_to_the_amount_column() -> None:
+    """来源 before 金额 under 帮扶前: the income is the 金额 column's, not the first's."""
+    rows = [
+        ["姓名", "身份证号码", "收入情况(元)", "", "", ""],
+        ["", "", "帮扶前", "", "帮扶后", ""],
+        ["", "", "来源", "金额(万元)", "来源", "金额"],
+        ["张丽", "320321198001010024", "务农", 0.3, "手工", 9000],
+    ]
+    lay = classify(M, rows)
+    assert lay.header_rows == (0, 1, 2)
+    assert lay.columns.fields == {0: "name", 1: "id_number", 3: "income_before", 5: "income_after"}
+    assert lay.columns.extras == {2: "帮扶前来源", 4: "帮扶后来源"}
+    assert lay.columns.in_wan == {3}
+
+
+def test_a_first_record_is_no_third_header_row() -> None:
+    """Under a two-row header the first woman's row has a name: never a header row,
+    however short its texts are."""
+    rows = [
+        ["姓名", "身份证号码", "收入情况(元)", ""],
+        ["", "", "帮扶前", "帮扶后"],
+        ["张丽", "", "务农", "手工"],
+    ]
+    lay = classify(M, rows)
+    assert lay.header_rows == (0, 1) and lay.records == [2]
+
+
+def test_a_three_row_header_repeated_below_is_no_record() -> None:
+    rows = [
+        *THREE_ROWS,
+        [1, "张丽", "320321198001010024", 3000, "务农", 9000, "手工", ""],
+        *THREE_ROWS,
+        [2, "李娜", "320321198502020022", 2500, "低保", 8000, "家政", "x"],
+    ]
+    lay = classify(M, rows, THREE_MERGED)
+    assert lay.records == [3, 7]
+    assert lay.kinds == {"header": 3, "repeated_header": 3}
+
+
 def test_qualified_signatures_and_repeated_info_rows_below_the_table() -> None:
     """单位负责人： is a signature row and 填报单位：… repeated below the header an info
     row, not a row without a person; a woman's row is never one of them."""

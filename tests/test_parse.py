@@ -190,6 +190,32 @@ def test_two_unknown_columns_of_one_header_keep_both_values(tmp_path: Path) -> N
     assert json.loads(pf.records["extras"][0]) == {"联系人": "李四", "联系人(E列)": "王五"}  # type: ignore[attr-defined]
 
 
+def test_a_three_row_header_in_an_xlsx_with_merged_cells(tmp_path: Path) -> None:
+    """A template's three header rows, merged as Excel draws them: incomes from the
+    金额 columns, both 来源 columns kept under their own names, three header rows."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["丰县2017年妇女精准扶贫花名册"])
+    ws.append(["序号", "姓名", "身份证号码", "收入情况（元）", None, None, None, "备注"])
+    ws.append([None, None, None, "帮扶前", None, "帮扶后", None, None])
+    ws.append([None, None, None, "金额", "来源", "金额", "来源", None])
+    ws.append([1, "张丽", ID_A, 3000, "务农", 9000, "手工", None])
+    ws.append([2, "李娜", ID_B, "2,500", "低保", "8000元", "家政", "外出"])
+    for cells in ("A1:H1", "A2:A4", "B2:B4", "C2:C4", "H2:H4", "D2:G2", "D3:E3", "F3:G3"):
+        ws.merge_cells(cells)
+    p = tmp_path / "丰县2017.xlsx"
+    wb.save(p)
+    pf = parse(p)
+    r = pf.records  # type: ignore[attr-defined]
+    assert [str(v) for v in r["income_before"]] == ["3000.00", "2500.00"]
+    assert [str(v) for v in r["income_after"]] == ["9000.00", "8000.00"]
+    assert json.loads(r["extras"][1]) == {"帮扶前来源": "低保", "帮扶后来源": "家政"}
+    assert pf.sheets[0].header_rows == (2, 3, 4)  # type: ignore[attr-defined]
+    assert pf.skipped["kind"].tolist() == ["title", "header", "header", "header"]  # type: ignore[attr-defined]
+
+
 def test_a_second_id_column_is_read_where_the_first_is_blank(tmp_path: Path) -> None:
     """身份证号 and 身份证号码 both (two templates pasted together): a woman whose ID is in
     the second only has it (she was id_missing); the first wins where both are filled,

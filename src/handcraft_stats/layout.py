@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .columns import SERIAL, ColumnMap, HeaderMatcher, map_columns
+from .columns import MONEY, SERIAL, ColumnMap, HeaderMatcher, map_columns
 from .normalize.distinct import Distinct, transpose
 from .normalize.text import is_blank, is_ideograph, squash
 
@@ -153,7 +153,28 @@ def find_header(
     _, has_key, _, opt = max(scored)
     if not has_key:
         raise NotARoster([t for t in _texts(rows[best]) if t])
+    if len(opt) == 2 and opt[1] + 1 < len(rows) and _details(matcher, rows, opt, merged):
+        opt = (*opt, opt[1] + 1)
     return opt
+
+
+def _details(
+    matcher: HeaderMatcher, rows: Sequence[Sequence[object]], opt: tuple[int, ...],
+    merged: Merged,
+) -> bool:  # fmt: skip
+    """Is the row under a two-row header a third header row: sub-labels (金额 / 来源)
+    under the lower row's labels (帮扶前 / 帮扶后, under 收入情况(元)), each standing under
+    a label and none in the name or ID column (a first record has a name or an ID)?"""
+    row = rows[opt[1] + 1]
+    if not _sublabels(row):
+        return False
+    lower = spread(rows[opt[1]], opt[1], merged, row)
+    cmap = map_columns(matcher, lower, spread(rows[opt[0]], opt[0], merged, lower))
+    keys = {j for j, f in cmap.fields.items() if f in ("name", "id_number")}
+    return all(
+        is_blank(c) or (j < len(lower) and not is_blank(lower[j]) and j not in keys)
+        for j, c in enumerate(row)
+    ) and not {matcher.match(c) for c in row} & {"name", "id_number"}
 
 
 def _sublabels(row: Sequence[object]) -> bool:
@@ -206,7 +227,11 @@ def classify(
     if last == 0:
         raise NotARoster([], empty=True)
     hdr = find_header(matcher, rows[:last], merged)
-    group = rows[hdr[0]] if len(hdr) == 2 else None
+    group = rows[hdr[0]] if len(hdr) >= 2 else None
+    # a third header row (金额 / 来源 under 帮扶前 / 帮扶后): the middle row, its merged
+    # cells spread, is the labels' row, and the third names the columns under each label
+    detail = rows[hdr[2]] if len(hdr) == 3 else None
+    labels = spread(rows[hdr[1]], hdr[1], merged, detail) if detail is not None else rows[hdr[-1]]
     # a group row above a one-row header that adds no column (基本情况 over 姓名…) is still
     # the header's: counted as such, and its repeats below are no records
     spare = hdr[0] - 1 if len(hdr) == 1 and hdr[0] > 0 else None
@@ -215,9 +240,10 @@ def classify(
         and _is_group_row(matcher, rows[hdr[0]], rows[spare])
     ):
         spare = None
-    cmap = map_columns(
-        matcher, rows[hdr[-1]], spread(group, hdr[0], merged, rows[hdr[-1]]) if group else None
-    )
+    upper = spread(group, hdr[0], merged, labels) if group is not None else None
+    cmap = map_columns(matcher, labels, upper)
+    if detail is not None and upper is not None:
+        cmap = _with_details(cmap, labels, upper, detail)
     header_fields = set(cmap.fields.values())
     name_col, id_col = cmap.column_of("name"), cmap.column_of("id_number")
     skipped: dict[int, str] = {}
@@ -235,7 +261,8 @@ def classify(
     # column itself, and its cell in the name column would read as a woman's name
     group_texts = [t for t in _texts(above_row) if t] if above_row is not None else []
     # and its lower row of sub-labels (帮扶前 帮扶后), which names no column alone
-    lower_texts = [t for t in _texts(rows[hdr[-1]]) if t] if len(hdr) == 2 else []
+    lower_texts = [t for t in _texts(rows[hdr[1]]) if t] if len(hdr) >= 2 else []
+    detail_texts = [t for t in _texts(detail) if t] if detail is not None else []
     for i in range(last):
         if i >= first_data and plain[i - first_data]:
             records.append(i)
@@ -254,7 +281,7 @@ def classify(
             above.append(" ".join(t for t in texts if t))
             skipped[i] = "info" if any(_INFO.search(t) for t in texts) else "title"
         elif (group_texts or lower_texts) and (
-            (filled := [t for t in _texts(row) if t]) == group_texts or filled == lower_texts
+            [t for t in _texts(row) if t] in (group_texts, lower_texts, detail_texts)
         ):
             skipped[i] = "repeated_header"
         else:
@@ -291,6 +318,49 @@ def _unnamed_with_data(
         elif matcher.match(title) != SERIAL:
             named[j] = squash(title)
     return replace(cmap, extras={**cmap.extras, **named}) if named else cmap
+
+
+_AMOUNT = ("金额", "数额", "收入", "元", "次数", "数量")
+
+
+def _with_details(
+    cmap: ColumnMap, labels: Sequence[object], upper: Sequence[object],
+    detail: Sequence[object],
+) -> ColumnMap:  # fmt: skip
+    """A three-row header's columns: a column under a label and a sub-label is named by
+    both (帮扶前来源); of the columns under one label, the field the label names
+    (帮扶前: income_before) is the amount's (金额), not the first's when that is 来源."""
+    fields, extras, in_wan = dict(cmap.fields), dict(cmap.extras), set(cmap.in_wan)
+
+    def sub(j: int) -> str:
+        return "" if j >= len(detail) or is_blank(detail[j]) else squash(detail[j])
+
+    def under(j: int) -> tuple[object, object]:
+        return _cell(upper, j), _cell(labels, j)
+
+    for j in extras:
+        if sub(j):
+            extras[j] = f"{squash(_cell(labels, j) or _cell(upper, j))}{sub(j)}"
+    for j in list(fields):
+        if not sub(j) or _is_amount(sub(j)):
+            continue
+        k = next((k for k in sorted(extras) if under(k) == under(j) and _is_amount(sub(k))), None)
+        if k is None:
+            continue
+        fields[k] = fields.pop(j)
+        extras[j] = f"{squash(_cell(labels, j))}{sub(j)}"
+        del extras[k]
+        if j in in_wan:
+            in_wan = (in_wan - {j}) | {k}
+    for j, f in fields.items():
+        if f in MONEY and "万元" in sub(j):
+            in_wan.add(j)
+    return replace(cmap, fields=dict(sorted(fields.items())), extras=dict(sorted(extras.items())),
+                   in_wan=frozenset(in_wan))  # fmt: skip
+
+
+def _is_amount(text: str) -> bool:
+    return any(w in text for w in _AMOUNT)
 
 
 def _distinct_extras(cmap: ColumnMap) -> ColumnMap:
