@@ -135,6 +135,37 @@ def _pages(
     return parts
 
 
+def _lost_formulas(
+    sheet: RawSheet, parts: list[tuple[RawSheet, SheetLayout]]
+) -> list[tuple[int, str, str]]:
+    """(row number, column, formula) of the formula cells without a value in the sheet's
+    records: a known column by its field, a kept unknown one by its title."""
+    out = []
+    for part, at in parts:
+        rows = {part.row_number(i) for i in at.records}
+        for (r, c), formula in sorted(sheet.formulas.items()):
+            column = at.columns.fields.get(c) or at.columns.extras.get(c)
+            if column is not None and sheet.row_number(r) in rows:
+                out.append((sheet.row_number(r), column, formula))
+    return out
+
+
+def _formula_issues(
+    raw: pd.DataFrame, lost: dict[str, list[tuple[int, str, str]]]
+) -> list[RawIssue]:
+    """`formula_no_value` on each record whose cell is a formula stored without a value."""
+    where = {
+        (sheet, int(row)): k
+        for k, (sheet, row) in enumerate(zip(raw["source_sheet"], raw["source_row"], strict=True))
+        if sheet in lost
+    }  # fmt: skip
+    return [
+        RawIssue(where[(sheet, row)], "formula_no_value", column, formula)
+        for sheet, cells in lost.items() for row, column, formula in cells
+        if (sheet, row) in where
+    ]  # fmt: skip
+
+
 def _of_the_year(
     year: int, infos: list[SheetInfo],
     kept: list[tuple[int, pd.DataFrame, list[tuple[str, int, str]]]],
@@ -326,6 +357,7 @@ def parse_file(
     skipped: list[tuple[str, int, str]] = []
     unknown: dict[str, None] = {}
     titles: list[str] = []
+    lost: dict[str, list[tuple[int, str, str]]] = {}  # formulas read as blank, by sheet
     refusal = ""
     for sheet in raw_sheets:
         if settings.not_a_roster(sheet.name):
@@ -360,6 +392,8 @@ def parse_file(
         if "town" not in have and sheet.name and _is_town_sheet(settings, sheet.name):
             frame["sheet_town"] = clean_text(sheet.name)  # not a cell: not counted as filled
         frames.append(frame)
+        if sheet.formulas:
+            lost[sheet.name] = _lost_formulas(sheet, parts)
         skips = []
         for part, at in parts:
             unknown.update(dict.fromkeys(at.columns.extras.values()))
@@ -389,6 +423,8 @@ def parse_file(
         raw["town"] = raw["town"].astype(object).where(raw["town"].notna(), "")
     sheet_town = raw.pop("sheet_town") if "sheet_town" in raw.columns else None
     typed, raw_issues = normalize_frame(raw, vocab)
+    if lost:
+        raw_issues += _formula_issues(raw, lost)
     typed = typed.rename(columns={"county": "county_text"})
     if sheet_town is not None:
         typed["town"] = typed["town"].where(typed["town"].notna(), sheet_town)

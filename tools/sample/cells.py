@@ -100,10 +100,20 @@ class Spec:
 class Renderer:
     """Raw cell variants for one roster format (xlsx, xls, ods or csv)."""
 
-    def __init__(self, rng: random.Random, fmt: str) -> None:
+    def __init__(self, rng: random.Random, fmt: str, formulas: int = 0) -> None:
         self.rng = rng
         self.fmt = fmt
         self.text_only = fmt == "csv"
+        # blank income cells written as formulas without their results (xlsx only)
+        self.formulas = formulas if fmt == "xlsx" else 0
+
+    def formula_left(self) -> bool:
+        """Is a blank income cell of this roster to be written as a formula without its
+        result (no random draw: the rest of the sample stays as it was)?"""
+        if self.formulas <= 0:
+            return False
+        self.formulas -= 1
+        return True
 
     def pick(self, *options: Any) -> Any:
         return self.rng.choice(options)
@@ -341,6 +351,10 @@ def _render_numbers(
         elif keep(key):
             cells[key] = rend.money(amount)
             out[key] = money_text(amount) if amount is not None else None
+            if amount is None and rend.formula_left():
+                # a county system's export: a formula without its result, read as blank
+                cells[key] = "=ROUND(N2*1.5,0)" if key == "income_after" else "=SUM(0)"
+                rec.issue("formula_no_value", key)
     # a planted error of a roster the county corrects later
     status = spec.override.get("status", values.status)
     exit_year = spec.override.get("exit_year", values.exit_year)  # None: a blank cell

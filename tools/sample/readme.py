@@ -97,7 +97,9 @@ characters; money as 3500 / 3500.0 / "3500.00" / "3500元" / "3,500" / "0.35万"
 cells, Excel serial numbers, 2017.5.3, 2017/5/3, 2017-05-03, 2017年5月3日,
 20170503 and "2017年春"; exit years as 2017, "2017年", "2017.12", "2017-12-20",
 date cells; yes/no as 是/否, 有/无, 愿意/不愿意, √/×, Y/N, 1, blank; "见备注" in
-vocabulary columns (matches nothing).
+vocabulary columns (matches nothing); in 鼓楼区's xlsx (a reporting system's export)
+three blank incomes per period are formulas stored without their results (read as
+blank, `formula_no_value`).
 
 Duplicates (each kind at least 4 times per period, labelled `dup_kind` in the
 truth): `same_roster`, `exact_row` (some without a usable ID: `same_row`),

@@ -635,7 +635,7 @@ def roster_sheet(
     else:
         sheet.add(list(headers), "header")
 
-    rend = Renderer(rng, layout.fmt)
+    rend = Renderer(rng, layout.fmt, C.FORMULAS if layout.county == C.FORMULA_COUNTY else 0)
     rows: dict[int, list[Any]] = {}
     seq = 0
     for rec in slot.records:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ class RawSheet:
     rows: list[list[object]]
     merged: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
     lines: tuple[int, ...] | None = None  # CSV rows spanning several lines: each row's first
+    # (row, column) -> "=formula": formula cells stored without a value (read as blank)
+    formulas: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
     def row_number(self, i: int) -> int:
         return i + 1 if self.lines is None else self.lines[i]
@@ -49,7 +52,7 @@ def read_file(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[
         rows, lines = read_csv(data)
         return [RawSheet("", rows, lines=lines)]
     if suffix in SPREADSHEET:
-        return [RawSheet(n, r, m) for n, r, m in read_workbook(data, suffix, limits)]
+        return [RawSheet(n, r, m, formulas=f) for n, r, m, f in read_workbook(data, suffix, limits)]
     raise RefusedFile(
         reason("unknown_type", suffix=suffix or reason("no_suffix"), known=sorted(KNOWN))
     )

@@ -30,6 +30,7 @@ _ROOT = re.compile(r"<[A-Za-z_]")  # the first element: the XML prolog ends ther
 _DECL = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _CHUNK = 1 * MB
 _SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+SHEETS = "xl/worksheets/*"  # a key of `marks`: every worksheet member
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,8 @@ def check_archive(
     marks: Mapping[str, bytes] | None = None,
 ) -> set[str]:  # fmt: skip
     """Refuse a workbook archive that is damaged or would expand beyond the limits.
-    Returns the members named in `marks` whose uncompressed bytes hold their mark: looked
+    Returns the members named in `marks` (`SHEETS`: every worksheet of an xlsx) whose
+    uncompressed bytes hold their mark: looked
     for while every member is inflated here anyway, so a reader needs no second pass to
     know (an .ods is searched for merged cells only when its content.xml has a span)."""
     if not data.startswith(ZIP_MAGIC):
@@ -109,7 +111,10 @@ def check_archive(
         raise RefusedFile(_too_big(declared, limits))
     total, marked = 0, set()
     for m in members:
-        size, found = _member_size(data, m, limits, total, (marks or {}).get(m.filename))
+        mark = (marks or {}).get(m.filename)
+        if mark is None and marks and _SHEET.match(m.filename):
+            mark = marks.get(SHEETS)
+        size, found = _member_size(data, m, limits, total, mark)
         total += size
         if found:
             marked.add(m.filename)

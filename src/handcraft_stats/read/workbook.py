@@ -9,7 +9,8 @@ from python_calamine import CalamineWorkbook
 
 from ..errors import RefusedFile
 from ..reasons import reason
-from .limits import DEFAULT_LIMITS, Limits, check_archive, check_compound
+from .formulas import FORMULA_MARK, Cells, blank_formulas
+from .limits import DEFAULT_LIMITS, SHEETS, Limits, check_archive, check_compound
 from .odsmerges import SPAN_MARK, ods_merges
 
 Merged = tuple[tuple[tuple[int, int], tuple[int, int]], ...]
@@ -18,19 +19,21 @@ ARCHIVES = {".xlsx", ".xlsm", ".ods"}  # zip archives of XML: inspected before c
 
 def read_workbook(
     data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS
-) -> list[tuple[str, list[list[object]], Merged]]:
-    """All worksheets of a workbook: (name, rows from Excel row 1, merged ranges)."""
+) -> list[tuple[str, list[list[object]], Merged, Cells]]:
+    """All worksheets of a workbook: (name, rows from Excel row 1, merged ranges, the
+    formula cells without a value that calamine read as blank)."""
     marked: set[str] = set()
     if suffix in ARCHIVES:
-        marks = {"content.xml": SPAN_MARK} if suffix == ".ods" else {}
+        marks = {"content.xml": SPAN_MARK} if suffix == ".ods" else {SHEETS: FORMULA_MARK}
         marked = check_archive(data, suffix, limits, marks)
     else:
         check_compound(data)
+    formulas = blank_formulas(data, marked - {"content.xml"}) if marked and suffix != ".ods" else {}
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for bad files
         raise RefusedFile(reason("cannot_open", suffix=suffix, detail=_short(exc))) from None
-    out: list[tuple[str, list[list[object]], Merged]] = []
+    out: list[tuple[str, list[list[object]], Merged, Cells]] = []
     # calamine gives no merged ranges for ods: found in content.xml when it has a span
     spans = ods_merges(data) if "content.xml" in marked else {}
     for meta in wb.sheets_metadata:
@@ -47,7 +50,8 @@ def read_workbook(
             raise RefusedFile(
                 reason("cannot_read_sheet", sheet=repr(meta.name), detail=_short(exc))
             ) from None
-        out.append((meta.name, _trimmed(meta.name, rows, limits), merged))
+        rows = _trimmed(meta.name, rows, limits)
+        out.append((meta.name, rows, merged, formulas.get(meta.name, {})))
     if not out:
         raise RefusedFile(reason("no_worksheets"))
     return out

@@ -1,0 +1,106 @@
+"""Formula cells an xlsx holds without a value.
+
+Excel and WPS store each formula's last result beside it (`<f>D3*3</f><v>9000</v>`),
+and calamine reads that result. A workbook written by a program (openpyxl, a county's
+reporting system) and never opened in Excel has the formula alone: calamine reads the
+cell as blank, and a computed income or age was lost without a word. hcs finds such
+cells here, so the fix list can say which they are and how to mend the file (open it
+in Excel or WPS and save it). Only sheets whose XML holds a formula element are read
+again (limits.py finds the mark while it inflates every member anyway).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from html import unescape
+from io import BytesIO
+from posixpath import join, normpath
+from xml.etree import ElementTree
+
+# every sheet with a formula holds one with its text (a shared formula's other cells
+# point to it); </formula1> of a drop-down list and </filterColumn> are not it
+FORMULA_MARK = b"</f>"
+_FORMULA = re.compile(rb"<f[\s>/]")
+_CELL_REF = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]+)"')
+_TEXT = re.compile(rb"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
+_SHARED_ID = re.compile(rb'\bsi="([0-9]+)"')
+_VALUE = re.compile(rb"<v>[^<]")  # a cached value
+_TEXT_RESULT = re.compile(rb'\st="(?:str|e)"')  # a text result, which may be "" (<v></v>)
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+Cells = dict[tuple[int, int], str]  # (row, column), both 0-based -> "=formula"
+
+
+def blank_formulas(data: bytes, members: set[str]) -> dict[str, Cells]:
+    """Sheet name -> its formula cells without a value, for the worksheet members named
+    (those holding the mark). Best effort: a workbook whose parts cannot be matched to
+    its sheets gives nothing (calamine still reads it, as before)."""
+    try:
+        zf = zipfile.ZipFile(BytesIO(data))
+        names = _sheet_names(zf)
+        return {
+            names[m]: found for m in sorted(members)
+            if m in names and (found := _cells(zf.read(m)))
+        }  # fmt: skip
+    except (KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet member -> the sheet's name, from xl/workbook.xml and its relations
+    (limits.py refused any DOCTYPE or ENTITY before this parses them)."""
+    book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {}
+    for r in rels.iter(f"{_PKG}Relationship"):
+        target = r.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
+        targets[r.get("Id")] = path
+    return {
+        targets[s.get(f"{_REL}id")]: s.get("name", "")
+        for s in book.iter(f"{_MAIN}sheet")
+        if s.get(f"{_REL}id") in targets
+    }
+
+
+def _cells(xml: bytes) -> Cells:
+    """The formula cells of a worksheet's XML with no cached value. A shared formula's
+    other cells (`<f t="shared" si="0"/>`) show the text of the cell that holds it."""
+    out: Cells = {}
+    shared: dict[bytes, str] = {}
+    waiting: list[tuple[tuple[int, int], bytes]] = []
+    for m in _FORMULA.finditer(xml):
+        start = xml.rfind(b"<c", 0, m.start())
+        end = xml.find(b"</c>", m.start())
+        ref = _CELL_REF.match(xml, start) if start >= 0 and end >= 0 else None
+        if ref is None or xml.rfind(b"</c>", start, m.start()) >= 0:
+            continue  # no cell around it: a <f of another element
+        body = xml[m.start() : end]
+        text = _TEXT.match(body)
+        if text is None:
+            continue
+        formula = unescape((text[2] or b"").decode("utf-8", "replace")).strip()
+        si = _SHARED_ID.search(text[1])
+        if si and formula:
+            shared[si[1]] = formula
+        opening = xml[start : xml.find(b">", ref.end()) + 1]
+        if _VALUE.search(body) or (_TEXT_RESULT.search(opening) and b"<v" in body):
+            continue
+        at = (int(ref[2]) - 1, _column(ref[1].decode()))
+        if formula:
+            out[at] = f"={formula}"
+        elif si:
+            waiting.append((at, si[1]))
+    for at, key in waiting:
+        out[at] = f"={shared[key]}" if key in shared else "="
+    return out
+
+
+def _column(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1

@@ -1,0 +1,104 @@
+"""Formula cells stored without a value: calamine reads them as blank; hcs says so."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+from conftest import ID_A, ID_B
+from handcraft_stats.config import load_settings
+from handcraft_stats.normalize.vocab import Vocabulary
+from handcraft_stats.parse import parse_file
+from handcraft_stats.read.formulas import _cells, blank_formulas
+
+HEADER = ["序号", "姓名", "身份证号码", "帮扶前年收入(元)", "当年收入(元)"]
+
+
+def _workbook(path: Path) -> Path:
+    """A roster as a program writes it (openpyxl): formulas with no cached results, in
+    the women's rows and in the totals row."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "花名册"
+    ws.append(["丰县2017年花名册"])
+    ws.append(HEADER)
+    ws.append([1, "张丽", ID_A, 3000, "=D3*3"])
+    ws.append([2, "李娜", ID_B, 2500, 7000])
+    ws.append([None, "合计", None, "=SUM(D3:D4)", "=SUM(E3:E4)"])
+    wb.save(path)
+    return path
+
+
+def _parse(path: Path) -> object:
+    settings = load_settings(None)
+    return parse_file(path, path.read_bytes(), settings, Vocabulary(settings.vocab_extra))
+
+
+def test_a_formula_without_a_value_in_a_record_is_an_issue(tmp_path: Path) -> None:
+    """The woman's 当年收入 is a formula with no result: blank, as calamine reads it, and
+    a warning naming the formula at her row (the totals row's formulas are no record's)."""
+    pf = _parse(_workbook(tmp_path / "丰县2017.xlsx"))
+    r = pf.records  # type: ignore[attr-defined]
+    assert r["income_after"].isna().tolist() == [True, False]
+    found = pf.issues[pf.issues["code"] == "formula_no_value"]  # type: ignore[attr-defined]
+    assert found[["index", "column", "value", "severity"]].values.tolist() == [
+        [0, "income_after", "=D3*3", "warning"]
+    ]
+    assert "Excel" in found["message"].iloc[0]
+
+
+def _with_results(path: Path) -> bytes:
+    """The same workbook as Excel saves it: every formula with its cached result."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = (
+                    data.replace(b"<f>D3*3</f><v />", b"<f>D3*3</f><v>9000</v>")
+                    .replace(b"<f>SUM(D3:D4)</f><v />", b"<f>SUM(D3:D4)</f><v>5500</v>")
+                    .replace(b"<f>SUM(E3:E4)</f><v />", b"<f>SUM(E3:E4)</f><v>16000</v>")
+                )
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+def test_formulas_with_their_results_are_read_and_no_issue(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "丰县2017.xlsx")
+    path.write_bytes(_with_results(path))
+    pf = _parse(path)
+    assert [str(v) for v in pf.records["income_after"]] == ["9000.00", "7000.00"]  # type: ignore[attr-defined]
+    assert "formula_no_value" not in set(pf.issues["code"])  # type: ignore[attr-defined]
+    assert blank_formulas(path.read_bytes(), {"xl/worksheets/sheet1.xml"}) == {}
+
+
+def test_the_cells_are_found_in_the_sheet_xml() -> None:
+    """Shared formulas (each other cell names the one holding the text), escaped text,
+    an empty text result (Excel's <v></v> of t="str") and elements that only look like a
+    formula (<formula1> of a drop-down list)."""
+    xml = (
+        b'<worksheet><sheetData><row r="3"><c r="E3"><f t="shared" ref="E3:E5" si="0">'
+        b'D3*3</f></c></row><row r="4"><c r="E4"><f t="shared" si="0"/></c>'
+        b'<c r="AB4" s="2"><f>IF(A4&lt;&gt;"",1,0)</f><v/></c>'
+        b'<c r="F4" t="str"><f>""</f><v></v></c><c r="G4"><f>D4</f><v>12</v></c></row>'
+        b'</sheetData><dataValidations><dataValidation><formula1>"Y,N"</formula1>'
+        b"</dataValidation></dataValidations></worksheet>"
+    )
+    assert _cells(xml) == {(2, 4): "=D3*3", (3, 4): "=D3*3", (3, 27): '=IF(A4<>"",1,0)'}
+
+
+def test_a_workbook_with_a_drop_down_list_and_no_formulas_gives_none(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append([1, "张丽", ID_A, 3000, 9000])
+    dv = openpyxl.worksheet.datavalidation.DataValidation(type="list", formula1='"是,否"')
+    ws.add_data_validation(dv)
+    dv.add("E2:E100")
+    path = tmp_path / "丰县2017.xlsx"
+    wb.save(path)
+    assert blank_formulas(path.read_bytes(), {"xl/worksheets/sheet1.xml"}) == {}
+    assert "formula_no_value" not in set(_parse(path).issues["code"])  # type: ignore[attr-defined]
