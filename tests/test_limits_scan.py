@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from handcraft_stats.errors import RefusedFile
 from handcraft_stats.read import extent, limits
-from handcraft_stats.read.extent import SheetExtent
+from handcraft_stats.read.extent import SheetExtent, _check_range
 from handcraft_stats.read.limits import Limits, check_archive
 
 _WIDE_COL = re.compile(rb' r="([A-Z]{2,3})[0-9]+"[^>/]*>')
@@ -59,16 +59,8 @@ class _Reference:
             self.widest = max(self.widest, *(s.count(b"<c") for s in text.split(b"<row")))
             rows = max(rows, self.row_tags, self.row_count)
             cols = max(cols, self.widest)
-        if cols > limits.max_columns:
-            raise RefusedFile(
-                f"{self.name}: a sheet with data in {cols:,} columns "
-                f"(limit {limits.max_columns:,}): not a roster"
-            )
-        if rows * cols > limits.max_cells:
-            raise RefusedFile(
-                f"{self.name}: the sheet's used range reaches row {rows:,} and column "
-                f"{cols:,} (over {limits.max_cells:,} cells): not a roster"
-            )
+        # the verdict's words (and the far cell it names) as the scanner's
+        _check_range(self.name, rows, cols, limits, text)
 
 
 Outcome = tuple[int, str] | None  # (chunk index, reason) of the refusal, or None
@@ -406,18 +398,28 @@ def test_examples_refuse_like_the_plain_count(body: list[str], lim: Limits, size
     assert fast(chunks, lim) == reference(chunks, lim)
 
 
-def test_refusal_reasons_read_as_before() -> None:
+def test_refusal_reasons_name_the_cell_that_reaches_furthest() -> None:
+    """A stray cell far out (XFD1048576, J1048576) is named, so the county can delete
+    it; cells placed by position have no reference to name."""
     corner = sheet(*roster(2, 2), '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
     outcome = fast([corner], Limits())
     assert outcome == (
         0,
-        "xl/worksheets/sheet1.xml: a sheet with data in 16,384 columns (limit 1,000): not a roster",
+        "sheet xl/worksheets/sheet1.xml has data in 16,384 columns (limit 1,000), as far as "
+        "cell XFD1048576: not a roster; if that cell was filled in by mistake, delete it and "
+        "send the file again",
     )
     deep = sheet(*roster(2, 2), '<row r="1048576"><c r="J1048576"><v>1</v></c></row>')
     assert fast([deep], Limits()) == (
         0,
-        "xl/worksheets/sheet1.xml: the sheet's used range reaches row 1,048,576 and "
-        "column 10 (over 10,000,000 cells): not a roster",
+        "sheet xl/worksheets/sheet1.xml: the used range reaches row 1,048,576 and column 10 "
+        "(over 10,000,000 cells), as far as cell J1048576: not a roster; if that cell was "
+        "filled in by mistake, delete it and send the file again",
+    )
+    wide = sheet(*roster(2, 2), "<row>" + "<c><v>1</v></c>" * 1_001 + "</row>")
+    assert fast([wide], Limits()) == (
+        0,
+        "sheet xl/worksheets/sheet1.xml has data in 1,001 columns (limit 1,000): not a roster",
     )
 
 

@@ -532,3 +532,19 @@ def test_extras_json_equals_json_dumps_of_the_non_blank_cells(rows: list[list[ob
         kept = {lab: clean_text(r[j]) for j, lab in labels.items() if not is_blank(r[j])}
         want.append(json.dumps(kept, ensure_ascii=False) if kept else None)
     assert got == want
+
+
+def test_a_stray_cell_far_out_is_named_in_the_refusal(tmp_path: Path) -> None:
+    """One cell typed into column XFD makes the used range 16,384 columns wide, which
+    calamine would allocate for every row: the file is refused, naming the sheet as the
+    workbook names it and the cell to delete (it named xl/worksheets/sheet1.xml)."""
+    p = write_xlsx(tmp_path / "丰县2017.xlsx", {"花名册": [["姓名", "身份证号码"], ["张丽", ID_A]]})
+    import openpyxl
+
+    wb = openpyxl.load_workbook(p)
+    wb["花名册"]["XFD7"] = "x"
+    wb.save(p)
+    with pytest.raises(RefusedFile) as refused:
+        parse(p)
+    assert refused.value.message.startswith("sheet '花名册' has data in 16,384 columns")
+    assert "cell XFD7" in refused.value.message and "delete it" in refused.value.message

@@ -67,7 +67,7 @@ class SheetExtent:
         is known: the columns are exact, and so are rows beyond the bound."""
         self.cols = _columns(text, self.cols)
         top = _top_row(text)  # if beyond the bound, it is the count's rows: all else is less
-        _check_range(self.name, top if top > self.rows else 0, self.cols, limits)
+        _check_range(self.name, top if top > self.rows else 0, self.cols, limits, text)
         self.rows = _bound(self.rows, top, self.cols, limits)
 
     def _replay(self, limits: Limits) -> None:
@@ -100,19 +100,41 @@ class _UsedRange:
             self.widest = max(self.widest, *(s.count(b"<c") for s in text.split(b"<row")))
             rows = max(rows, self.row_tags, self.row_count)
             cols = max(cols, self.widest)
-        _check_range(self.name, rows, cols, limits)
+        _check_range(self.name, rows, cols, limits, text)
 
 
-def _check_range(name: str, rows: int, cols: int, limits: Limits) -> None:
+class SheetTooLarge(RefusedFile):
+    """A worksheet's used range beyond the limits, with the cell that reaches furthest
+    (XFD7: often one stray cell in a real roster), so the reason can name the sheet as
+    the workbook names it (`named`) and the cell to delete."""
+
+    def __init__(self, key: str, member: str, cell: str, **parts: str) -> None:
+        self.key, self.member, self.cell, self.parts = key, member, cell, parts
+        super().__init__(self.named(member))
+
+    def named(self, sheet: str) -> str:
+        if self.cell:
+            return reason(f"{self.key}_at", sheet=sheet, cell=self.cell, **self.parts)
+        return reason(self.key, sheet=sheet, **self.parts)
+
+
+def _check_range(name: str, rows: int, cols: int, limits: Limits, text: bytes = b"") -> None:
     if cols > limits.max_columns:
-        raise RefusedFile(reason(
-            "used_columns", member=name, cols=f"{cols:,}", limit=f"{limits.max_columns:,}"
-        ))  # fmt: skip
+        raise SheetTooLarge(
+            "used_columns", name, _far_cell(text, _letters(cols).encode(), rb"[0-9]+"),
+            cols=f"{cols:,}", limit=f"{limits.max_columns:,}",
+        )  # fmt: skip
     if rows * cols > limits.max_cells:
-        raise RefusedFile(reason(
-            "used_cells", member=name, rows=f"{rows:,}", cols=f"{cols:,}",
-            limit=f"{limits.max_cells:,}",
-        ))  # fmt: skip
+        raise SheetTooLarge(
+            "used_cells", name, _far_cell(text, rb"[A-Z]{1,3}", str(rows).encode()),
+            rows=f"{rows:,}", cols=f"{cols:,}", limit=f"{limits.max_cells:,}",
+        )  # fmt: skip
+
+
+def _far_cell(text: bytes, column: bytes, row: bytes) -> str:
+    """The reference of a cell with content in `text` in that column and row, if any."""
+    found = re.search(rb' r="(' + column + row + rb')"[^>/]*>', text)
+    return found[1].decode() if found else ""
 
 
 def _columns(text: bytes, cols: int) -> int:

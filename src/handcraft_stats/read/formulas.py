@@ -16,7 +16,6 @@ import zipfile
 from html import unescape
 from io import BytesIO
 from posixpath import join, normpath
-from xml.etree import ElementTree
 
 # every sheet with a formula holds one with its text (a shared formula's other cells
 # point to it); </formula1> of a drop-down list and </filterColumn> are not it
@@ -27,9 +26,6 @@ _TEXT = re.compile(rb"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
 _SHARED_ID = re.compile(rb'\bsi="([0-9]+)"')
 _VALUE = re.compile(rb"<v>[^<]")  # a cached value
 _TEXT_RESULT = re.compile(rb'\st="(?:str|e)"')  # a text result, which may be "" (<v></v>)
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 Cells = dict[tuple[int, int], str]  # (row, column), both 0-based -> "=formula"
 
@@ -40,30 +36,43 @@ def blank_formulas(data: bytes, members: set[str]) -> dict[str, Cells]:
     its sheets gives nothing (calamine still reads it, as before)."""
     try:
         zf = zipfile.ZipFile(BytesIO(data))
-        names = _sheet_names(zf)
+        names = sheet_names(zf)
         return {
             names[m]: found for m in sorted(members)
             if m in names and (found := _cells(zf.read(m)))
         }  # fmt: skip
-    except (KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+    except (KeyError, ValueError, zipfile.BadZipFile):
         return {}
 
 
-def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Worksheet member -> the sheet's name, from xl/workbook.xml and its relations
-    (limits.py refused any DOCTYPE or ENTITY before this parses them)."""
-    book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+def sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet member -> the sheet's name, from xl/workbook.xml and its relations. Read
+    with patterns, not an XML parser: it also names a sheet in a refusal made before
+    every member was checked for entity declarations (limits.py)."""
     targets = {}
-    for r in rels.iter(f"{_PKG}Relationship"):
-        target = r.get("Target", "")
-        path = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
-        targets[r.get("Id")] = path
-    return {
-        targets[s.get(f"{_REL}id")]: s.get("name", "")
-        for s in book.iter(f"{_MAIN}sheet")
-        if s.get(f"{_REL}id") in targets
-    }
+    for rel in _RELATION.findall(zf.read("xl/_rels/workbook.xml.rels")):
+        rid, target = _attr(rel, b"Id"), _attr(rel, b"Target")
+        if rid and target:
+            targets[rid] = (
+                target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
+            )
+    names = {}
+    for sheet in _SHEET_TAG.findall(zf.read("xl/workbook.xml")):
+        rid, name = _attr(sheet, b"r:id"), _attr(sheet, b"name")
+        if rid in targets and name is not None:
+            names[targets[rid]] = name
+    return names
+
+
+_RELATION = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+
+
+def _attr(tag: bytes, name: bytes) -> str | None:
+    found = re.search(rb"\s" + re.escape(name) + rb'\s*=\s*(?:"([^"]*)"|\'([^\']*)\')', tag)
+    if found is None:
+        return None
+    return unescape((found[1] if found[1] is not None else found[2]).decode("utf-8", "replace"))
 
 
 def _cells(xml: bytes) -> Cells:

@@ -20,7 +20,7 @@ from io import BytesIO
 
 from ..errors import RefusedFile
 from ..reasons import reason
-from .extent import SheetExtent
+from .extent import SheetExtent, SheetTooLarge
 
 MB = 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
@@ -114,13 +114,27 @@ def check_archive(
         mark = (marks or {}).get(m.filename)
         if mark is None and marks and _SHEET.match(m.filename):
             mark = marks.get(SHEETS)
-        size, found = _member_size(data, m, limits, total, mark)
+        try:
+            size, found = _member_size(data, m, limits, total, mark)
+        except SheetTooLarge as exc:  # named as the workbook names the sheet
+            raise RefusedFile(exc.named(_sheet_title(zf, m.filename))) from None
         total += size
         if found:
             marked.add(m.filename)
         if total > limits.max_uncompressed:
             raise RefusedFile(_too_big(total, limits))
     return marked
+
+
+def _sheet_title(zf: zipfile.ZipFile, member: str) -> str:
+    """A worksheet member's sheet name, quoted (its member name when the workbook's
+    parts do not tell)."""
+    from .formulas import sheet_names
+
+    try:
+        return repr(sheet_names(zf)[member])
+    except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, OSError):
+        return member
 
 
 def _too_big(size: int, limits: Limits) -> str:
