@@ -124,3 +124,14 @@ def test_changes_takes_config_its_labels_and_division_order(
     assert text.index("| 沛县 ") < text.index("| 丰县 ")
     table = run(*base, "--config", config).stdout
     assert "当年脱贫" in table
+
+
+def test_history_of_a_year_without_files_is_a_usage_error(db: tuple[Path, list[Path]]) -> None:
+    """Exit 2 naming the periods held, as summary, persons and export do (it was exit 0
+    and an empty list); a county without files in a held year is an empty list."""
+    path, _ = db
+    res = run("history", "--year", 2030, "--db", path)
+    assert res.exit_code == 2
+    assert "no rosters for 2030 in the database (periods: 2016, 2017)" in res.stderr
+    res = run("history", "--year", 2017, "--county", "睢宁县", "--db", path, "--format", "json")
+    assert res.exit_code == 0 and json.loads(res.stdout) == []
