@@ -55,3 +55,32 @@ def test_limits_come_from_hcs_toml(tmp_path: Path) -> None:
     write_xlsx(p, {"S": [["姓名", "身份证号", "村(社区)", "备注"], ["张丽", ID_A, "东村", "x"]]})
     with pytest.raises(RefusedFile, match="columns"):
         parse_file(p, p.read_bytes(), settings, Vocabulary(settings.vocab_extra))
+
+
+def test_abolished_divisions_are_settings_and_refuse_a_roster_naming_only_one(
+    tmp_path: Path,
+) -> None:
+    """九里区 (abolished in 2010) is packaged as [[abolished]]: a file naming it and no
+    current division is refused saying so (not "cannot tell the county"); --county reads
+    it. hcs.toml may list its own (the packaged divisions.toml copied in was exit 2 for
+    its [[abolished]]); another city's [[divisions]] come without Xuzhou's."""
+    from handcraft_stats.errors import RefusedFile
+
+    settings = load_settings(None)
+    assert [(d.name, d.code) for d in settings.abolished] == [("九里区", "320304")]
+    p = tmp_path / "九里区2017.csv"
+    p.write_text(f"姓名,身份证号码\n张丽,{ID_A}\n", "utf-8")
+    vocab = Vocabulary(settings.vocab_extra)
+    with pytest.raises(RefusedFile, match=r"names 九里区 \(320304\), a division since abolished"):
+        parse_file(p, p.read_bytes(), settings, vocab)
+    assert parse_file(p, p.read_bytes(), settings, vocab, county="鼓楼区").county == "鼓楼区"
+    own = tmp_path / "hcs.toml"
+    own.write_text('[[abolished]]\nname = "旧区"\ncode = "320399"\n', "utf-8")
+    assert [d.name for d in load_settings(own).abolished] == ["旧区"]
+    other = tmp_path / "other.toml"
+    other.write_text('[[divisions]]\nname = "甲县"\ncode = "110101"\n', "utf-8")
+    assert load_settings(other).abolished == ()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[abolished]]\ncode = "320304"\n', "utf-8")
+    with pytest.raises(UsageError, match=r"a \[\[abolished\]\] table has no name"):
+        load_settings(bad)

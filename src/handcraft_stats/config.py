@@ -46,6 +46,9 @@ class Settings:
     limits: Mapping[str, Any] = field(default_factory=dict)  # [limits]: read/limits.py
     # sheet names (white space removed) that start like these are no rosters: skipped
     not_rosters: tuple[str, ...] = NON_ROSTER_SHEETS
+    # divisions that no longer exist (九里区, 320304): never a roster's county; a file
+    # naming one and no current division is refused saying so
+    abolished: tuple[Division, ...] = ()
 
     def not_a_roster(self, sheet: str) -> bool:
         """Is a sheet of this name no roster (`not_rosters`, `SUMMARY_MARK`)?"""
@@ -60,6 +63,7 @@ class Settings:
             "source": self.source,
             "city": self.city,
             "divisions": [_division_dict(d) for d in self.divisions],
+            "abolished": [_division_dict(d) for d in self.abolished],
             "headers": {k: list(v) for k, v in self.headers.items()},
             "vocab": {k: dict(v) for k, v in self.vocab_extra.items()},
             "labels": {k: dict(v) for k, v in self.labels.items()},
@@ -94,6 +98,10 @@ class Settings:
             if needle in text:
                 return name
         return None
+
+    def find_abolished(self, text: str) -> Division | None:
+        """The abolished division `text` names, if any."""
+        return next((d for d in self.abolished if d.name in text), None)
 
 
 def _division_dict(d: Division) -> dict[str, Any]:
@@ -171,6 +179,11 @@ def load_settings(path: Path | None = None) -> Settings:
     divisions = (
         _divisions(user["divisions"]) if "divisions" in user else _divisions(div["divisions"])
     )
+    # another city's divisions (hcs.toml) come without the default city's abolished ones
+    abolished = _divisions(
+        user["abolished"] if "abolished" in user
+        else [] if "divisions" in user else div.get("abolished", [])
+    )  # fmt: skip
     for key, extra in user.get("headers", {}).items():
         if key not in headers:
             known = ", ".join(headers)
@@ -186,7 +199,7 @@ def load_settings(path: Path | None = None) -> Settings:
     limits = dict(user.get("limits", {}))
     return Settings(
         city, divisions, headers, vocab_extra, source, checks, labels, lines, limits,
-        _not_rosters(user.get("sheets", {})),
+        _not_rosters(user.get("sheets", {})), abolished,
     )  # fmt: skip
 
 
@@ -209,8 +222,8 @@ def _config_text(path: Path) -> str:
 
 
 # What hcs.toml may hold at its top level, and the shape of each (TOML types)
-TOP_LEVEL = ("city", "divisions", "headers", "vocab", "checks", "labels", "poverty_lines",
-             "limits", "sheets")  # fmt: skip
+TOP_LEVEL = ("city", "divisions", "abolished", "headers", "vocab", "checks", "labels",
+             "poverty_lines", "limits", "sheets")  # fmt: skip
 
 
 def _check_shape(path: Path, user: Mapping[str, Any]) -> None:
@@ -228,12 +241,15 @@ def _check_shape(path: Path, user: Mapping[str, Any]) -> None:
             raise fail(f"unknown setting {key!r} (known: {', '.join(TOP_LEVEL)})")
     if not isinstance(user.get("city", ""), str):
         raise fail('city must be a text, e.g. city = "徐州市"')
+    for key in ("divisions", "abolished"):
+        tables = user.get(key, [])
+        if not isinstance(tables, list) or not all(isinstance(d, dict) for d in tables):
+            raise fail(f'{key} must be [[{key}]] tables, each with name = "…"')
+        for d in tables:
+            if not isinstance(d.get("name"), str) or not d["name"].strip():
+                raise fail(f"a [[{key}]] table has no name: {d}")
     divisions = user.get("divisions", [])
-    if not isinstance(divisions, list) or not all(isinstance(d, dict) for d in divisions):
-        raise fail('divisions must be [[divisions]] tables, each with name = "…"')
     for d in divisions:
-        if not isinstance(d.get("name"), str) or not d["name"].strip():
-            raise fail(f"a [[divisions]] table has no name: {d}")
         former = d.get("former", [])
         if not isinstance(former, list) or not all(
             isinstance(f, dict) and isinstance(f.get("name"), str) for f in former
@@ -305,7 +321,8 @@ STARTER = """\
 city = "{city}"
 
 # County-level divisions: this list REPLACES the default one. `former` lists old names
-# and area codes that still occur in rosters and ID numbers.
+# and area codes that still occur in rosters and ID numbers; [[abolished]] lists
+# divisions that no longer exist (a file naming only one of them is refused).
 {divisions}
 # More header spellings per canonical column (added to the packaged ones).
 [headers]
@@ -386,4 +403,6 @@ def starter_toml() -> str:
         if former:
             lines.append(f"former = [{', '.join(former)}]")
         blocks.append("\n".join(lines) + "\n")
+    for d in _divisions(defaults.get("abolished", [])):
+        blocks.append(f'[[abolished]]\nname = "{d.name}"\ncode = "{d.code}"\n')
     return STARTER.format(city=defaults.get("city", ""), divisions="\n".join(blocks))

@@ -412,6 +412,11 @@ def parse_file(
     )  # fmt: skip
     county, year = county or found_county, year or found_year
     if county is None:
+        gone = settings.find_abolished(
+            " ".join([path.name, *(s.name for s in raw_sheets), *titles])
+        )
+        if gone is not None:  # 九里区 (abolished in 2010): not a county to count a woman in
+            raise RefusedFile(reason("abolished_county", name=gone.name, code=gone.code))
         raise RefusedFile(reason("no_county"))
     if year is None:
         raise RefusedFile(reason("no_year"))
