@@ -63,7 +63,11 @@ class Record:
 
     @property
     def filled(self) -> int:
-        return sum(1 for k, v in self.cells.items() if k in CANONICAL and not is_blank(v))
+        # a formula stored without its result reads as blank
+        return sum(
+            1 for k, v in self.cells.items()
+            if k in CANONICAL and not is_blank(v) and not str(v).startswith("=")
+        )  # fmt: skip
 
     def issue(self, code: str, column: str) -> None:
         self.issues.append({"code": code, "column": column})
