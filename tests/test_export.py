@@ -187,3 +187,26 @@ def test_blank_vocabulary_cells_are_exported_as_metrics_reads_them(tmp_path: Pat
         ["unknown", "unknown", "none", "false", "exited", "unknown"],
         ["weak", "no", "domestic_service", "true", "returned", "weak_unwilling"],
     ]
+
+
+def test_a_phone_typed_into_another_column_is_masked_not_a_crash(tmp_path: Path) -> None:
+    """A phone in 从业产业 and an ID in 劳动能力 (typed into the wrong column) are issue
+    values of columns other than the ID and phone: their digit runs are masked in
+    issues.csv. The export ended with exit 4 (an Arrow error: the mask was chunked),
+    and cron got no report at all."""
+    folder = tmp_path / "r"
+    folder.mkdir()
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": [
+        ["姓名", "身份证号码", "从业产业", "劳动能力"],
+        ["张丽", ID_A, "13912345678", "普通劳动力"],
+        ["王芳", ID_B, "手工", ID_C],
+    ]})  # fmt: skip
+    db = tmp_path / "t.duckdb"
+    with Store(db) as store:
+        ingest([folder], store, load_settings(None))
+    out = tmp_path / "out"
+    res = run("export", "--year", "2017", "--out", out, "--db", db)
+    assert res.exit_code == 0, res.output
+    text = (out / "issues.csv").read_text("utf-8-sig")
+    assert "unknown_value" in text and "139****5678" in text
+    assert "13912345678" not in text and ID_C not in text

@@ -246,13 +246,17 @@ def _slices(con: Any, year: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(edges))
 
 
-def scrubbed(table: pa.Table, name: str, where: pa.Array | None = None) -> pa.Table:
+def scrubbed(
+    table: pa.Table, name: str, where: pa.Array | pa.ChunkedArray | None = None
+) -> pa.Table:
     """The text column `name` with scrub() applied to the values (at the rows of `where`)
     that hold a run of 11 digits; the others are left as they are."""
     column = table[name].combine_chunks()
     hits = pc.fill_null(pc.match_substring_regex(column, _DIGIT_RUN), False)
-    if where is not None:
-        hits = pc.and_(hits, where)
+    if where is not None:  # a table's column is chunked: the mask must be one array
+        hits = pc.and_(
+            hits, where.combine_chunks() if isinstance(where, pa.ChunkedArray) else where
+        )
     if not pc.any(hits).as_py():
         return table
     scrubbed = pa.array([scrub(v) for v in column.filter(hits).to_pylist()], pa.string())
