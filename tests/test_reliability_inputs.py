@@ -146,3 +146,33 @@ def test_linked_folders_are_followed_once_and_loops_not_at_all(tmp_path: Path) -
     (inbox / "up").symlink_to(tmp_path, target_is_directory=True)
     found, _ = find_files([inbox])
     assert len(found) == 1 and found[0].name == "丰县2017.xlsx"
+
+
+@pytest.mark.parametrize("name", ["丰县2017_zip_bomb.xlsx", "丰县2017_far_cells.xlsx"])
+def test_a_workbook_archive_named_xls_gets_the_archive_limits(
+    corpus: tuple[Path, list[bad.Case]], name: str, tmp_path: Path
+) -> None:
+    """calamine opens a zip archive named .xls (a clerk 'converting' by renaming) as
+    what it is: the limits went by the name, so a zip bomb or a cell at XFD1048576
+    named .xls reached calamine unchecked. The bytes decide now."""
+    out, _ = corpus
+    renamed = tmp_path / name.replace(".xlsx", ".xls")
+    renamed.write_bytes((out / name).read_bytes())
+    with pytest.raises(RefusedFile, match="limit"):
+        read_file(renamed, renamed.read_bytes())
+
+
+def test_a_renamed_workbook_reads_as_what_it_is(tmp_path: Path) -> None:
+    """An xlsx named .xls: its formulas without results are flagged as in the .xlsx."""
+    import openpyxl
+
+    from conftest import ID_A, ID_B
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["姓名", "身份证号码", "帮扶前年收入(元)", "当年收入(元)"])
+    wb.active.append(["张丽", ID_A, 3000, "=C2*3"])
+    wb.active.append(["王芳", ID_B, 3000, 9000])
+    path = tmp_path / "丰县2017.xls"
+    wb.save(path)
+    (sheet,) = read_file(path, path.read_bytes())
+    assert dict(sheet.formulas) == {(1, 3): "=C2*3"}

@@ -10,7 +10,7 @@ from python_calamine import CalamineWorkbook
 from ..errors import RefusedFile
 from ..reasons import reason
 from .formulas import FORMULA_MARK, Cells, blank_formulas
-from .limits import DEFAULT_LIMITS, SHEETS, Limits, check_archive, check_compound
+from .limits import DEFAULT_LIMITS, SHEETS, ZIP_MAGIC, Limits, check_archive, check_compound
 from .odsmerges import SPAN_MARK, ods_merges
 
 Merged = tuple[tuple[tuple[int, int], tuple[int, int]], ...]
@@ -23,6 +23,7 @@ def read_workbook(
     """All worksheets of a workbook: (name, rows from Excel row 1, merged ranges, the
     formula cells without a value that calamine read as blank)."""
     marked: set[str] = set()
+    suffix = _by_content(data, suffix)
     if suffix in ARCHIVES:
         marks = {"content.xml": SPAN_MARK} if suffix == ".ods" else {SHEETS: FORMULA_MARK}
         marked = check_archive(data, suffix, limits, marks)
@@ -55,6 +56,21 @@ def read_workbook(
     if not out:
         raise RefusedFile(reason("no_worksheets"))
     return out
+
+
+_ODS_MIMETYPE = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
+
+
+def _by_content(data: bytes, suffix: str) -> str:
+    """The workbook's kind by its bytes where they tell: a zip archive named .xls (a
+    renamed xlsx or ods, which calamine opens all the same) gets the archive limits,
+    merged cells and formula checks of what it is, not none of them. An ods stores its
+    mimetype first and uncompressed; any other workbook archive is an xlsx."""
+    if not data.startswith(ZIP_MAGIC):
+        return suffix
+    if _ODS_MIMETYPE in data[:200]:
+        return ".ods"
+    return suffix if suffix in (".xlsx", ".xlsm") else ".xlsx"
 
 
 def _check_size(name: str, height: int, width: int, limits: Limits) -> None:
