@@ -203,6 +203,36 @@ def test_a_three_row_header_repeated_below_is_no_record() -> None:
     assert lay.kinds == {"header": 3, "repeated_header": 3}
 
 
+@pytest.mark.parametrize(
+    "numbers",
+    [
+        [1, 2, 3, 4, 5],
+        ["甲", "乙", "丙", "丁", "1"],
+        ["栏次", "1", "2", "3", "4"],
+        [1.0, 2.0, 3.0, "", ""],
+    ],
+    ids=["digits", "stems", "labelled", "floats"],
+)
+def test_a_row_numbering_the_columns_is_the_headers(numbers: list[object]) -> None:
+    """栏次 under the header (statistical templates): it was a woman named 2 with the
+    ID 3, one person too many in every figure. Its repeat on a later page is skipped."""
+    header = ["序号", "姓名", "身份证号码", "村(社区)", "当年收入(元)"]
+    rows = [
+        header, numbers,
+        [1, "张丽", "320321198001010024", "甲村", 8000],
+        header, numbers,
+        [2, "李娜", "320321198502020022", "甲村", 8000],
+    ]  # fmt: skip
+    lay = classify(M, rows)
+    assert lay.records == [2, 5]
+    assert lay.skipped == {0: "header", 1: "header", 3: "repeated_header", 4: "repeated_header"}
+
+
+def test_a_first_record_is_no_numbering_row() -> None:
+    rows = [["序号", "姓名", "身份证号码"], [1, "张丽", 2], [2, "李娜", "320321198502020022"]]
+    assert classify(M, rows).records == [1, 2]
+
+
 def test_qualified_signatures_and_repeated_info_rows_below_the_table() -> None:
     """单位负责人： is a signature row and 填报单位：… repeated below the header an info
     row, not a row without a person; a woman's row is never one of them."""

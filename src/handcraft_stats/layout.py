@@ -177,6 +177,32 @@ def _details(
     ) and not {matcher.match(c) for c in row} & {"name", "id_number"}
 
 
+_STEMS = "甲乙丙丁戊己庚辛壬癸"
+_NUMBERING = ("栏次", "栏目", "栏号")
+
+
+def _column_numbers(row: Sequence[object]) -> bool:
+    """Does the row number the columns: three or more cells, in order, that are 甲, 乙,
+    丙 … (the stems, from 甲) then 1, 2, 3 … (from 1), after an optional 栏次? A
+    woman's row has a name, which is neither."""
+    cells = [c for c in row if not is_blank(c)]
+    if cells and isinstance(cells[0], str) and squash(cells[0]) in _NUMBERING:
+        cells = cells[1:]
+    texts = [_number_text(c) for c in cells]
+    if len(texts) < 3:
+        return False
+    stems = 0
+    while stems < len(texts) and stems < len(_STEMS) and texts[stems] == _STEMS[stems]:
+        stems += 1
+    return texts[stems:] == [str(n) for n in range(1, len(texts) - stems + 1)]
+
+
+def _number_text(cell: object) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return squash(cell) if isinstance(cell, str) else str(cell)
+
+
 def _sublabels(row: Sequence[object]) -> bool:
     """Could the row be a header's lower row: two or more text cells, none of them a
     number or a long text (names and IDs of a first record are data)."""
@@ -250,6 +276,12 @@ def classify(
     records: list[int] = []
     above: list[str] = []
     first_data = hdr[-1] + 1
+    # a row numbering the columns under the header (栏次: 1 2 3 …, or 甲 乙 丙 1 2 …), as
+    # statistical templates have: the header's, not a woman named 2 with the ID 3
+    numbers = rows[first_data] if first_data < last and _column_numbers(rows[first_data]) else None
+    if numbers is not None:
+        skipped[first_data] = "header"
+        first_data += 1
     below = rows[first_data:last]
     columns = transpose(below, max(map(len, below))) if below else []
     above_row = group if group is not None else rows[spare] if spare is not None else None
@@ -257,12 +289,15 @@ def classify(
         _unnamed_with_data(matcher, cmap, columns, rows[max(0, hdr[0] - 2) : hdr[0]])
     )
     plain = _plain_records(matcher, columns, len(below), name_col, id_col, above_row)
+    if numbers is not None:  # its repeats under a repeated header (pasted pages)
+        plain = [p and not _column_numbers(rows[first_data + k]) for k, p in enumerate(plain)]
     # a two-row header repeated below: its group row (基本情况, 收入情况…) names no
     # column itself, and its cell in the name column would read as a woman's name
     group_texts = [t for t in _texts(above_row) if t] if above_row is not None else []
     # and its lower row of sub-labels (帮扶前 帮扶后), which names no column alone
     lower_texts = [t for t in _texts(rows[hdr[1]]) if t] if len(hdr) >= 2 else []
     detail_texts = [t for t in _texts(detail) if t] if detail is not None else []
+    number_texts = [t for t in _texts(numbers) if t] if numbers is not None else []
     for i in range(last):
         if i >= first_data and plain[i - first_data]:
             records.append(i)
@@ -273,15 +308,15 @@ def classify(
         if i == spare:  # its text still counts as text above the header (county, year)
             above.append(" ".join(t for t in texts if t))
             skipped[i] = "header"
-        elif i in hdr:
-            skipped[i] = "header"
+        elif i in hdr or i in skipped:
+            skipped[i] = skipped.get(i, "header")
         elif not any(texts):
             skipped[i] = "blank"
         elif i < hdr[0]:
             above.append(" ".join(t for t in texts if t))
             skipped[i] = "info" if any(_INFO.search(t) for t in texts) else "title"
-        elif (group_texts or lower_texts) and (
-            [t for t in _texts(row) if t] in (group_texts, lower_texts, detail_texts)
+        elif (group_texts or lower_texts or number_texts) and (
+            [t for t in _texts(row) if t] in (group_texts, lower_texts, detail_texts, number_texts)
         ):
             skipped[i] = "repeated_header"
         else:
