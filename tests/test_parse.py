@@ -432,6 +432,22 @@ def test_csv_rows_are_numbered_by_the_line_they_start_on(tmp_path: Path) -> None
         assert pf.sheets[0].header_rows == (1,)  # type: ignore[attr-defined]
 
 
+def test_an_unclosed_quote_in_a_text_roster_loses_no_woman(tmp_path: Path) -> None:
+    """A county system's tab-separated export quotes nothing: a note typed "三无人员
+    opened a quote that swallowed the next women's rows into it (3 records of 5, no
+    issue). Such a file is read line by line, the quotes kept as typed."""
+    lines = ["姓名\t身份证号码\t从业产业\t备注"]
+    women = [("张丽", ID_A, ""), ("王芳", ID_B, '"三无人员'), ("陈梅", ID_C, ""),
+             ("李娜", "320321198502020022", '5寸照片"'), ("赵敏", "", "")]  # fmt: skip
+    lines += [f"{n}\t{i}\t手工\t{note}" for n, i, note in women]
+    p = tmp_path / "丰县2017.txt"
+    p.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+    r = parse(p).records  # type: ignore[attr-defined]
+    assert r["name"].tolist() == ["张丽", "王芳", "陈梅", "李娜", "赵敏"]
+    assert r["source_row"].tolist() == [2, 3, 4, 5, 6]
+    assert r["note"].tolist()[1] == '"三无人员'
+
+
 def test_csv_rows_of_one_line_each_keep_their_positions(tmp_path: Path) -> None:
     p = tmp_path / "丰县2017.csv"
     p.write_text(f"丰县花名册\n姓名,身份证号码\n张丽,{ID_A}\n\n王芳,{ID_B}\n", encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import Literal
 
 from ..errors import RefusedFile
 from ..reasons import reason
@@ -82,9 +83,22 @@ def read_csv(data: bytes) -> tuple[list[list[object]], tuple[int, ...] | None]:
     delimiter = max([",", "\t", ";", "|"], key=sample.count)
     if sample.count(delimiter) == 0:
         delimiter = ","
+    rows, starts = _rows(text, delimiter, csv.QUOTE_MINIMAL)
+    if '"' in text and _swallowed(rows, delimiter):
+        # a quote opened and never closed ("三无人员 in a county system's export, which
+        # quotes nothing): the rows after it were one cell of it, women lost without a
+        # word. Such a file uses no quoting at all: read it so, each line a row.
+        rows, starts = _rows(text, delimiter, csv.QUOTE_NONE)
+    spans = bool(starts) and starts[-1] != len(starts)  # a row spanned several lines
+    return rows, tuple(starts) if spans else None
+
+
+def _rows(
+    text: str, delimiter: str, quoting: Literal[0, 3]
+) -> tuple[list[list[object]], list[int]]:
     rows: list[list[object]] = []
     starts: list[int] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
     ends = 0  # the line the previous row ended on
     try:
         for row in reader:
@@ -96,5 +110,18 @@ def read_csv(data: bytes) -> tuple[list[list[object]], tuple[int, ...] | None]:
     while rows and rows[-1] is BLANK:
         rows.pop()
     del starts[len(rows) :]
-    spans = bool(starts) and starts[-1] != len(starts)  # a row spanned several lines
-    return rows, tuple(starts) if spans else None
+    return rows, starts
+
+
+def _swallowed(rows: list[list[object]], delimiter: str) -> bool:
+    """Does a cell span lines that look like rows of their own (holding at least half
+    a row's separators)? A note of two lines does not; rows an unclosed quote took in do."""
+    widths = sorted(len(r) for r in rows if r is not BLANK)
+    if not widths:
+        return False
+    least = max(2, widths[len(widths) // 2] // 2)
+    return any(
+        isinstance(cell, str) and "\n" in cell
+        and any(line.count(delimiter) >= least for line in cell.splitlines()[1:])
+        for row in rows for cell in row
+    )  # fmt: skip
