@@ -152,6 +152,18 @@ def test_incomes_headed_in_wan_yuan_are_read_as_wan(tmp_path: Path) -> None:
     )
     r = parse(grouped).records  # type: ignore[attr-defined]
     assert [str(r["income_before"][0]), str(r["income_after"][0])] == ["3500.00", "9000.00"]
+    # blanks written as marks stay blanks, and a text no amount is quoted as written (they
+    # were bad values quoting "/万", "无万", "约三千万")
+    marks = tmp_path / "睢宁县2017.csv"
+    marks.write_text(
+        "姓名,身份证号码,帮扶前年收入(万元),当年收入（万元）\n"
+        f"张丽,{ID_A},/,无\n李娜,{ID_B},—,……\n王芳,{ID_C},约三千,１.５\n",
+        "utf-8",
+    )
+    pf = parse(marks)
+    r = pf.records  # type: ignore[attr-defined]
+    assert r["income_after"].map(str).tolist() == ["None", "None", "15000.00"]
+    assert pf.issues[["code", "value"]].values.tolist() == [["bad_value", "约三千"]]  # type: ignore[attr-defined]
 
 
 def test_a_subtotal_in_the_name_column_is_no_woman(tmp_path: Path) -> None:
@@ -389,6 +401,16 @@ def test_a_birth_year_and_month_alone_is_no_bad_value(tmp_path: Path) -> None:
     assert born == ["1980-01-01", "1975-05-05", "1990-02-02", None, "1986-04-05", None]
     bad = pf.issues[pf.issues["code"] == "bad_value"]  # type: ignore[attr-defined]
     assert list(bad["value"]) == ["见户口本"]
+    # the same typed into number cells (1980.01 a float, 199002 an integer): each was a
+    # bad value; a date serial in such a column still reads as its date
+    p = write_xlsx(tmp_path / "沛县2017.xlsx", {"S": [
+        ["姓名", "身份证号码", "出生年月"],
+        ["张丽", ID_A, 1980.01], ["王芳", ID_B, 197505], ["李兰", "", 1985.1], ["赵霞", "", 29221],
+    ]})  # fmt: skip
+    pf = parse(p)
+    born = [None if d is None or d != d else str(d) for d in pf.records["birth_date"]]  # type: ignore[attr-defined]
+    assert born == ["1980-01-01", "1975-05-05", None, "1980-01-01"]
+    assert "bad_value" not in set(pf.issues["code"])  # type: ignore[attr-defined]
 
 
 def test_yes_no_answers_of_capacity_and_status_questions(tmp_path: Path) -> None:

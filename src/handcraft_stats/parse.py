@@ -27,7 +27,7 @@ from .layout import NotARoster, SheetLayout, classify
 from .link import id_person_keys
 from .normalize.distinct import NONE, Distinct
 from .normalize.frame import RawIssue, normalize_frame
-from .normalize.text import clean_text, is_blank, squash
+from .normalize.text import clean_text, is_blank, nfkc, squash
 from .normalize.vocab import Vocabulary
 from .read import RawSheet, read_file
 from .read.limits import Limits
@@ -290,9 +290,15 @@ def _wan(cell: object) -> object:
     if isinstance(cell, int | float):
         return f"{cell!r}万" if isinstance(cell, float) else f"{cell}万"
     if isinstance(cell, str):
-        text = cell.strip()
-        return cell if text.endswith(("万", "万元", "元")) else f"{text}万"
+        text = "".join(nfkc(cell).split())
+        return f"{text}万" if _PLAIN_AMOUNT.fullmatch(text) else cell
     return cell
+
+
+# an amount without its unit (3,500, 0.35): read in 万 under a 万元 title. Anything else
+# stays as written: 1.2万 and 3500元 name their unit, "/" and "无" are blanks, and 约三千
+# is a bad value quoted as the roster has it (they became "/万", "无万")
+_PLAIN_AMOUNT = re.compile(r"[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+")
 
 
 def _extras(

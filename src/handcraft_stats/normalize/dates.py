@@ -87,9 +87,13 @@ def parse_birth(raw: object) -> Parsed[date]:
     1980.01, 1980年1月, 198001) is a date without its day, not a bad value: missing
     here, so the ID's birth date is used (no day is made up)."""
     found = parse_date(raw)
-    if found.problem is None or not isinstance(raw, str):
+    if found.problem is None or isinstance(raw, bool) or not isinstance(raw, str | int | float):
         return found
-    text = "".join(nfkc(raw).split())
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    # a number cell: 1980.01 typed into a numeric cell (a float, not a date serial), or
+    # 198002 (its text reads as below)
+    text = str(raw) if isinstance(raw, int | float) else "".join(nfkc(raw).split())
     match = _RE_YEAR_MONTH.fullmatch(text) or _RE_COMPACT_MONTH.fullmatch(text)
     if match and _DATE_YEARS[0] <= int(match[1]) <= _DATE_YEARS[1] and 1 <= int(match[2]) <= 12:
         return Parsed(None)

@@ -12,8 +12,10 @@ CENT = Decimal("0.01")
 MONEY_LIMIT = Decimal(10) ** 12  # the store's DECIMAL(14,2): larger amounts are not money
 COUNT_LIMIT = 100_000  # trainings and the like; the store's column is INTEGER
 _TEN_THOUSAND = Decimal(10000)
-# Placeholders that mean "nothing recorded" (after NFKC and white-space removal).
-MISSING_MARKS = frozenset({"/", "\\", "无", "-", "--", "---", "—", "——", "―", "–", "…", "……"})
+# Placeholders that mean "nothing recorded" (after NFKC and white-space removal: NFKC
+# makes the ellipsis … three dots, so ……, a common blank, was a bad value)
+_MARKS = ("/", "\\", "无", "-", "--", "---", "—", "——", "―", "–", "…", "……")
+MISSING_MARKS = frozenset({*_MARKS, *(nfkc(m) for m in _MARKS)})
 _RE_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _RE_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
