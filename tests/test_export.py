@@ -210,3 +210,16 @@ def test_a_phone_typed_into_another_column_is_masked_not_a_crash(tmp_path: Path)
     text = (out / "issues.csv").read_text("utf-8-sig")
     assert "unknown_value" in text and "139****5678" in text
     assert "13912345678" not in text and ID_C not in text
+
+
+@pytest.mark.parametrize("parquet", ["same", "same/lake", "."])
+def test_out_and_parquet_must_be_two_separate_folders(
+    db: Path, tmp_path: Path, parquet: str
+) -> None:
+    """Each folder is replaced whole: one folder for both kept only the Parquet dataset
+    (exit 0, the five report files gone); nested, one replaced the other's contents."""
+    out = tmp_path / "same"
+    res = run("export", "--year", "2017", "--out", out, "--parquet", tmp_path / parquet,
+              "--db", db)  # fmt: skip
+    assert res.exit_code == 2 and "two separate folders" in res.stderr
+    assert not out.exists()

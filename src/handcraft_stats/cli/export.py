@@ -74,6 +74,10 @@ def export_cmd(
     started = time.monotonic()
     if out is None and parquet is None:
         raise UsageError("nothing to export: pass --out DIR, --parquet DIR, or both")
+    if out is not None and parquet is not None and _overlap(out, parquet):
+        # each folder is replaced whole: the second would replace (or hold) the first
+        raise UsageError(f"--out {out} and --parquet {parquet} must be two separate folders, "
+                         "neither inside the other")  # fmt: skip
     settings = use_settings(config)
     spec = ReportSpec(settings.city, lang.value)
     order = [d.name for d in settings.divisions]
@@ -96,3 +100,9 @@ def export_cmd(
         f"{files} → {places}"
     )
     log_line(quiet, text, started)
+
+
+def _overlap(a: Path, b: Path) -> bool:
+    """Are the two folders one, or one inside the other (links followed)?"""
+    a, b = a.resolve(), b.resolve()
+    return a == b or a in b.parents or b in a.parents
