@@ -404,6 +404,7 @@ def test_the_fix_list_is_one_styled_sheet_per_county(tmp_path: Path) -> None:
     assert [ws.cell(r, 2).fill.fgColor.rgb[-6:] for r in (2, 3)] == [FILL["error"], FILL["info"]]
     assert ws.cell(2, 9).alignment.wrap_text and not ws.cell(2, 8).alignment.wrap_text
     assert ws.cell(2, 7).value == "身份证号码"  # the field by its label, not id_number
+    assert [ws.cell(r, 2).value for r in (2, 3)] == ["错误", "提示"]  # as the table says
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:I3"
     assert ws.column_dimensions["I"].width == 60 and ws.page_setup.orientation == "landscape"
     write_fix_list(frame.iloc[:0], out, "en")  # nothing to fix: one sheet, the headers

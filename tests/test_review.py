@@ -371,7 +371,11 @@ def test_dupes_out_writes_a_listing_excel_opens_and_review_reads_back(
     header = [c.value for c in ws[1]]
     assert header[:2] == ["记录A", "记录B"] and header[-1] == "判定(同一人/不同人)"
     assert ws.max_row == total + 1 > 2
-    row = next(r for r in ws.iter_rows(min_row=2) if r[2].value == "name_birth")
+    # coded values by their labels, as the table and md show them (they were codes)
+    from handcraft_stats.report.labels import label
+
+    assert {c.value for c in ws["D"][1:]} <= {"确定", "疑似"}
+    row = next(r for r in ws.iter_rows(min_row=2) if r[2].value == label("link", "name_birth"))
     (a, b), row[-1].value = (row[0].value, row[1].value), "不同人"
     wb.save(xlsx)
     assert same_person(db, a, b)

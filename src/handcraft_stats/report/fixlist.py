@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from .frames import column_label, human
 from .labels import label
 
 WIDTHS = {"code": 20, "severity": 8, "county": 10, "source_file": 34, "source_sheet": 12,
@@ -43,7 +44,8 @@ def write_fix_list(frame: pd.DataFrame, path: Path, lang: str = "zh") -> None:
                 values[field] = label("column", values[field], lang)  # 劳动能力
             if severity is not None:
                 fill = FILLS.get(str(values[severity]), WHITE)
-                values[severity] = _cell(ws, values[severity], fill=fill)
+                shown = label("severity", values[severity], lang)  # 错误, as the tables say
+                values[severity] = _cell(ws, shown, fill=fill)
             last = values[-1]
             if isinstance(last, Cell):
                 last.alignment = WRAP
@@ -60,9 +62,11 @@ def write_listing(frame: pd.DataFrame, path: Path, lang: str, sheet: str) -> Non
     ws = wb.create_sheet(sheet[:31])
     columns = list(frame.columns)
     _layout(ws, columns, len(frame))
-    ws.append([_cell(ws, label("column", c, lang), font=BOLD) for c in columns])
+    # headed and valued as the table and md formats are (姓名A, 身份证号相同, 已确认): the
+    # headers `hcs review` reads back are record_a, record_b and decision, labelled alike
+    ws.append([_cell(ws, column_label(c, lang), font=BOLD) for c in columns])
     for row in frame.itertuples(index=False, name=None):
-        ws.append([_safe(ws, v) for v in row])
+        ws.append([_safe(ws, human(c, v, lang)) for c, v in zip(columns, row, strict=True)])
     wb.save(path)
 
 

@@ -53,11 +53,12 @@ def frame_table(
     """A labelled table of (some of) the frame's columns; coded values get their labels.
     Column labels come from `section` of labels.toml (`issue_column` for issue lists)."""
     cols = list(columns or frame.columns)
-    rows = [[_human(c, r[c], lang) for c in cols] for r in frame_records(frame[cols])]
+    rows = [[human(c, r[c], lang) for c in cols] for r in frame_records(frame[cols])]
     return Table(title, [column_label(c, lang, section) for c in cols], rows)
 
 
-def _human(column: str, value: Any, lang: str) -> Any:
+def human(column: str, value: Any, lang: str) -> Any:
+    """A cell of `column` as people read it: a coded value by its label, yes/no as 是/否."""
     section = VALUE_SECTIONS.get(column)
     if section and isinstance(value, str):
         return label(section, value, lang)
