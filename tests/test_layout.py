@@ -94,7 +94,9 @@ def test_a_group_row_that_adds_no_column_is_header_and_its_repeats_no_records() 
     assert {i + 1: k for i, k in lay.skipped.items()} == {
         1: "title", 2: "header", 3: "header", 5: "repeated_header", 6: "repeated_header",
     }  # fmt: skip
-    assert lay.above_header_text == "丰县2017年妇女花名册 序号 基本情况 就业情况"
+    # the pair is the header (it titles 序号's column, blank in the lower row): the group
+    # row's text is the header's, not text above it
+    assert lay.header_rows == (1, 2) and lay.above_header_text == "丰县2017年妇女花名册"
 
 
 def test_a_group_names_the_column_whose_own_title_is_taken() -> None:
@@ -108,7 +110,8 @@ def test_a_group_names_the_column_whose_own_title_is_taken() -> None:
     lay = classify(M, rows)
     assert lay.header_rows == (0, 1)
     assert lay.columns.fields == {1: "name", 2: "id_number", 3: "phone", 4: "broker"}
-    assert list(lay.columns.extras.values()) == ["联系电话"]  # kept, by its own title
+    # kept, by its group and title: the broker's phone, never a second phone of hers
+    assert list(lay.columns.extras.values()) == ["结对经纪人联系电话"] and not lay.columns.spare
     assert lay.records == [2]
 
 
@@ -231,6 +234,35 @@ def test_a_row_numbering_the_columns_is_the_headers(numbers: list[object]) -> No
 def test_a_first_record_is_no_numbering_row() -> None:
     rows = [["序号", "姓名", "身份证号码"], [1, "张丽", 2], [2, "李娜", "320321198502020022"]]
     assert classify(M, rows).records == [1, 2]
+
+
+def test_a_group_over_columns_hcs_does_not_know_is_the_headers() -> None:
+    """家庭情况 merged over 人口数 / 住房情况 (no field either way): the pair is the
+    header, as it titles 住房情况's column; the lower row was a row without a person and
+    the column 无表头列F."""
+    rows = [
+        ["序号", "姓名", "身份证号码", "村(社区)", "家庭情况", None, "当年收入(元)"],
+        [None, None, None, None, "人口数", "住房情况", None],
+        [1, "张丽", "320321198001010024", "甲村", 4, "砖瓦房", 8000],
+    ]
+    merged = [((0, j), (1, j)) for j in (0, 1, 2, 3, 6)] + [((0, 4), (0, 5))]
+    lay = classify(M, rows, merged)
+    assert lay.header_rows == (0, 1) and lay.records == [2]
+    assert lay.columns.extras == {4: "人口数", 5: "住房情况"}
+
+
+def test_a_brokers_phone_never_fills_her_blank_phone() -> None:
+    """联系电话 under 结对经纪人 is the broker's: a woman without a phone of her own
+    does not take it (a second 联系电话 of hers would)."""
+    rows = [
+        ["序号", "姓名", "身份证号码", "联系电话", "结对经纪人", None],
+        [None, None, None, None, "姓名", "联系电话"],
+        [1, "张丽", "320321198001010024", None, "周珍淑", "13812345678"],
+    ]
+    merged = [((0, j), (1, j)) for j in range(4)] + [((0, 4), (0, 5))]
+    lay = classify(M, rows, merged)
+    assert lay.columns.fields == {1: "name", 2: "id_number", 3: "phone", 4: "broker"}
+    assert lay.columns.extras == {5: "结对经纪人联系电话"} and not lay.columns.spare
 
 
 def test_qualified_signatures_and_repeated_info_rows_below_the_table() -> None:

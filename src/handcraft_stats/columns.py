@@ -125,10 +125,13 @@ def map_columns(
             if field in MONEY and _in_wan(lower, upper):
                 in_wan.add(j)
         elif label:
-            extras[j] = label
             own = matcher.match(lower) if not is_blank(lower) else None
-            if field is None and own in SPARE_FIELDS and own in seen:
+            if own is not None and not is_blank(upper):
+                # 联系电话 under 结对经纪人: the broker's phone, not a second phone of hers
+                label = f"{squash(upper)}{label}"
+            elif field is None and own in SPARE_FIELDS and own in seen:
                 spare[j] = own
+            extras[j] = label
         else:
             unnamed.append(j)
     return ColumnMap(fields, extras, frozenset(in_wan), tuple(unnamed), spare)

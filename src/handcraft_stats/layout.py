@@ -148,14 +148,28 @@ def find_header(
     scored = []
     for opt in options:
         group = spread(rows[opt[0]], opt[0], merged, rows[opt[1]]) if len(opt) == 2 else None
-        fields = set(map_columns(matcher, rows[opt[-1]], group).fields.values())
-        scored.append((len(fields), bool({"name", "id_number"} & fields), -len(opt), opt))
-    _, has_key, _, opt = max(scored)
+        cmap = map_columns(matcher, rows[opt[-1]], group)
+        fields = set(cmap.fields.values())
+        # as many fields either way: the pair when it titles columns the row leaves blank
+        # (家庭情况 merged over 人口数 / 住房情况: 住房情况 was an untitled column), unless
+        # its lower row has a name or an ID that no title is (a first record)
+        titled = -len(cmap.unnamed) if not _a_record(matcher, rows[opt[-1]], cmap) else -(10**6)
+        scored.append((len(fields), bool({"name", "id_number"} & fields), titled, -len(opt), opt))
+    _, has_key, _, _, opt = max(scored)
     if not has_key:
         raise NotARoster([t for t in _texts(rows[best]) if t])
     if len(opt) == 2 and opt[1] + 1 < len(rows) and _details(matcher, rows, opt, merged):
         opt = (*opt, opt[1] + 1)
     return opt
+
+
+def _a_record(matcher: HeaderMatcher, row: Sequence[object], cmap: ColumnMap) -> bool:
+    """Does the row hold a name or an ID in the name or ID column that is no title?"""
+    return any(
+        f in ("name", "id_number") and j < len(row) and not is_blank(row[j])
+        and matcher.match(row[j]) not in ("name", "id_number")
+        for j, f in cmap.fields.items()
+    )  # fmt: skip
 
 
 def _details(
