@@ -91,6 +91,14 @@ def test_missing_or_locked_database_exits_3(roster_dir: Path, tmp_path: Path) ->
     bad.write_bytes(b"not a database" * 100)
     res = run("summary", "--year", "2017", "--db", bad)
     assert res.exit_code == 3 and "Traceback" not in res.output  # type: ignore[attr-defined]
+    # a CSV given as --db (DuckDB read it as "an in-memory database in read-only mode")
+    csv_db = tmp_path / "summary.csv"
+    csv_db.write_text("year,county\n2017,丰县\n", "utf-8")
+    for args in (["summary", "--year", "2017"], ["ingest", roster_dir]):
+        res = run(*args, "--db", csv_db)
+        assert res.exit_code == 3, res.output  # type: ignore[attr-defined]
+        assert "summary.csv is not an hcs database (not a DuckDB file)" in res.stderr  # type: ignore[attr-defined]
+    assert csv_db.read_text("utf-8") == "year,county\n2017,丰县\n"  # left as it was
 
 
 def test_check_stores_nothing_and_strict_fails_on_errors(tmp_path: Path) -> None:

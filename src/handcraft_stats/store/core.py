@@ -40,6 +40,7 @@ class StoreCore:
         self._unwritten: str | None = None  # bulk_load's checkpoint, not yet run
         if read_only and not path.exists():
             raise EnvironmentProblem(f"database {path} does not exist: run `hcs ingest` first")
+        _not_duckdb(path)
         if not read_only:
             self._umask = os.umask(0o077)
         try:
@@ -341,6 +342,25 @@ def _exclude(columns: tuple[str, ...]) -> str:
 
 def _first(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of a DuckDB database file
+
+
+def _not_duckdb(path: Path) -> None:
+    """EnvironmentProblem (exit 3) for a file there that is no DuckDB database (a CSV,
+    a JSON, a roster given as --db): DuckDB opened a CSV as a database of its own or,
+    read-only, said "Cannot launch in-memory database in read-only mode!"."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return  # made, refused or reported by DuckDB as before
+    if head and head[8:12] != _DUCKDB_MAGIC:
+        raise EnvironmentProblem(
+            f"{path} is not an hcs database (not a DuckDB file); give hcs a database of its "
+            "own with --db"
+        )
 
 
 _HOLDER = re.compile(r"held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
