@@ -156,6 +156,9 @@ def test_unreadable_database_is_exit_3(tmp_path: Path, monkeypatch: pytest.Monke
     res = run("ingest", folder(tmp_path, "a", "丰县", ID_A), "--db", db)
     assert res.exit_code == 3 and "is not an hcs database" in res.stderr, res.stderr
 
+    db = tmp_path / "real.duckdb"  # a DuckDB file, which DuckDB then cannot open
+    duckdb.connect(str(db)).close()
+
     def denied(*args: object, **kwargs: object) -> None:
         raise duckdb.IOException(f'IO Error: Cannot open file "{db}": Permission denied')
 
