@@ -265,6 +265,31 @@ def test_a_brokers_phone_never_fills_her_blank_phone() -> None:
     assert lay.columns.extras == {5: "结对经纪人联系电话"} and not lay.columns.spare
 
 
+def test_an_info_row_declaring_wan_puts_unitless_money_columns_in_wan() -> None:
+    """单位：万元、次 above the table: 0.35 under 帮扶前收入 is 3,500 yuan (it was stored as
+    0.35 yuan); a title naming its own unit keeps it, under a group too; 单位：元 is yuan."""
+    rows = [
+        ["丰县2017年妇女精准扶贫花名册"],
+        ["填报单位：丰县妇联", None, None, "单位：万元、次"],
+        ["姓名", "身份证号码", "帮扶前收入", "当年收入", "培训次数"],
+        ["张丽", "320321198001010024", 0.35, 1.2, 2],
+    ]
+    assert classify(M, rows).columns.in_wan == {2, 3}
+    rows[2][3] = "当年收入(元)"
+    assert classify(M, rows).columns.in_wan == {2}
+    rows[1][3] = "单位：元、次"
+    assert classify(M, rows).columns.in_wan == set()
+    grouped = [
+        ["单位：万元"],
+        ["姓名", "身份证号码", "收入情况(元)", ""],
+        ["", "", "帮扶前", "帮扶后"],
+        ["张丽", "320321198001010024", 3500, 12000],
+    ]
+    lay = classify(M, grouped)
+    assert set(lay.columns.fields.values()) >= {"income_before", "income_after"}
+    assert lay.columns.in_wan == set()
+
+
 def test_qualified_signatures_and_repeated_info_rows_below_the_table() -> None:
     """单位负责人： is a signature row and 填报单位：… repeated below the header an info
     row, not a row without a person; a woman's row is never one of them."""

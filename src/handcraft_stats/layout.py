@@ -284,6 +284,8 @@ def classify(
     cmap = map_columns(matcher, labels, upper)
     if detail is not None and upper is not None:
         cmap = _with_details(cmap, labels, upper, detail)
+    titles = [r for r in (upper, labels, detail) if r is not None]
+    cmap = _unit_declared(cmap, rows[: hdr[0]], titles)
     header_fields = set(cmap.fields.values())
     name_col, id_col = cmap.column_of("name"), cmap.column_of("id_number")
     skipped: dict[int, str] = {}
@@ -410,6 +412,27 @@ def _with_details(
 
 def _is_amount(text: str) -> bool:
     return any(w in text for w in _AMOUNT)
+
+
+_WAN_DECLARED = re.compile(r"单位:?万元")  # 单位：万元、次 (squashed: NFKC, no spaces)
+_ANY_UNIT = re.compile(r"\((?:[^()]*)\)$")
+
+
+def _unit_declared(
+    cmap: ColumnMap, above: Sequence[Sequence[object]], titles: Sequence[Sequence[object]]
+) -> ColumnMap:
+    """An info row above the header declaring 万元 (单位：万元、次) puts the money columns
+    whose titles (in every header row, a group's spread) name no unit in 万: 0.35 under
+    当年收入 is 3,500 yuan (it was stored as 0.35 yuan). A title naming its own unit
+    (当年收入(元), or under 收入情况(元)) keeps it."""
+    money = [j for j, f in cmap.fields.items() if f in MONEY and j not in cmap.in_wan]
+    if not money or not any(_WAN_DECLARED.search(t) for row in above for t in _texts(row)):
+        return cmap
+    bare = [
+        j for j in money
+        if not any(_ANY_UNIT.search(_squash_cell(_cell(row, j))) for row in titles)
+    ]  # fmt: skip
+    return replace(cmap, in_wan=cmap.in_wan | frozenset(bare)) if bare else cmap
 
 
 def _distinct_extras(cmap: ColumnMap) -> ColumnMap:
