@@ -102,3 +102,26 @@ def test_a_workbook_with_a_drop_down_list_and_no_formulas_gives_none(tmp_path: P
     wb.save(path)
     assert blank_formulas(path.read_bytes(), {"xl/worksheets/sheet1.xml"}) == {}
     assert "formula_no_value" not in set(_parse(path).issues["code"])  # type: ignore[attr-defined]
+
+
+def test_a_formula_whose_result_is_an_error_is_flagged_with_its_error(tmp_path: Path) -> None:
+    """A VLOOKUP that found nothing (#N/A) or a #DIV/0!, as Excel saves them: calamine
+    reads the cell as blank; the issue names the formula and its error, and asks for
+    the formula to be mended (not the file to be saved again)."""
+    path = _workbook(tmp_path / "丰县2017.xlsx")
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(
+                    b'<c r="E3"><f>D3*3</f><v />', b'<c r="E3" t="e"><f>D3*3</f><v>#DIV/0!</v>'
+                )
+            dst.writestr(item, data)
+    path.write_bytes(out.getvalue())
+    pf = _parse(path)
+    found = pf.issues[pf.issues["code"] == "formula_no_value"]  # type: ignore[attr-defined]
+    assert found["value"].tolist() == ["=D3*3 → #DIV/0!"]
+    assert found["message"].iloc[0].startswith("公式结果出错，读作空白：=D3*3 → #DIV/0!")
+    xml = b'<row r="2"><c r="C2" t="e"><f>VLOOKUP(A2,B:C,2,0)</f><v>#N/A</v></c></row>'
+    assert _cells(xml) == {(1, 2): "=VLOOKUP(A2,B:C,2,0) → #N/A"}

@@ -75,6 +75,8 @@ class Catalogue:
         key = "zh" if lang == "zh" else "en"
         if code == UNKNOWN_VALUE and sees_note(value) and f"{key}_see_note" in rule:
             key += "_see_note"  # not "extend the vocabulary": no vocabulary may read it
+        elif code == "formula_no_value" and " → #" in str(value) and f"{key}_error" in rule:
+            key += "_error"  # a result, but an error (#N/A): mend the formula, not the file
         return rule[key].format(value=value, limit=limit)
 
     def limit(self, code: str, period: int) -> str:

@@ -26,6 +26,9 @@ _TEXT = re.compile(rb"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
 _SHARED_ID = re.compile(rb'\bsi="([0-9]+)"')
 _VALUE = re.compile(rb"<v>[^<]")  # a cached value
 _TEXT_RESULT = re.compile(rb'\st="(?:str|e)"')  # a text result, which may be "" (<v></v>)
+_ERROR_RESULT = re.compile(rb'\st="e"')  # an error result (#N/A of a VLOOKUP), read as blank
+_ERROR_VALUE = re.compile(rb"<v>(#[^<]{1,20})</v>")
+ERROR_MARK = " → "  # "=VLOOKUP(A2,名单!A:B,2,0) → #N/A": a formula whose result is an error
 
 Cells = dict[tuple[int, int], str]  # (row, column), both 0-based -> "=formula"
 
@@ -76,11 +79,12 @@ def _attr(tag: bytes, name: bytes) -> str | None:
 
 
 def _cells(xml: bytes) -> Cells:
-    """The formula cells of a worksheet's XML with no cached value. A shared formula's
-    other cells (`<f t="shared" si="0"/>`) show the text of the cell that holds it."""
+    """The formula cells of a worksheet's XML with no cached value, or with an error for
+    one (`→ #N/A`): calamine reads both as blank. A shared formula's other cells
+    (`<f t="shared" si="0"/>`) show the text of the cell that holds it."""
     out: Cells = {}
     shared: dict[bytes, str] = {}
-    waiting: list[tuple[tuple[int, int], bytes]] = []
+    waiting: list[tuple[tuple[int, int], bytes, str]] = []
     for m in _FORMULA.finditer(xml):
         start = xml.rfind(b"<c", 0, m.start())
         end = xml.find(b"</c>", m.start())
@@ -96,15 +100,17 @@ def _cells(xml: bytes) -> Cells:
         if si and formula:
             shared[si[1]] = formula
         opening = xml[start : xml.find(b">", ref.end()) + 1]
-        if _VALUE.search(body) or (_TEXT_RESULT.search(opening) and b"<v" in body):
+        error = _ERROR_VALUE.search(body) if _ERROR_RESULT.search(opening) else None
+        suffix = f"{ERROR_MARK}{error[1].decode('utf-8', 'replace')}" if error else ""
+        if not error and (_VALUE.search(body) or (_TEXT_RESULT.search(opening) and b"<v" in body)):
             continue
         at = (int(ref[2]) - 1, _column(ref[1].decode()))
         if formula:
-            out[at] = f"={formula}"
+            out[at] = f"={formula}{suffix}"
         elif si:
-            waiting.append((at, si[1]))
-    for at, key in waiting:
-        out[at] = f"={shared[key]}" if key in shared else "="
+            waiting.append((at, si[1], suffix))
+    for at, key, suffix in waiting:
+        out[at] = f"={shared.get(key, '')}{suffix}"
     return out
 
 
