@@ -489,6 +489,19 @@ def test_town_from_sheet_name_and_non_roster_sheets_skipped(tmp_path: Path) -> N
     ]  # fmt: skip
 
 
+def test_a_town_sheet_named_with_its_year_gives_its_town(tmp_path: Path) -> None:
+    """欢口镇2017年 is 欢口镇 (it gave no town); a year sheet or a roster's title with a
+    year (2017年巧手行动花名册) is no town."""
+    rows = [["姓名", "身份证号码"], ["张丽", ID_A]]
+    p = write_xlsx(
+        tmp_path / "丰县2017.xlsx", {"欢口镇2017年": rows, "首羡镇": [rows[0], ["王芳", ID_B]]}
+    )
+    assert list(parse(p).records["town"]) == ["欢口镇", "首羡镇"]  # type: ignore[attr-defined]
+    for name in ("2017年", "2017年巧手行动花名册", "2017年度"):
+        p = write_xlsx(tmp_path / "沛县2017.xlsx", {name: rows})
+        assert parse(p).records["town"].isna().all(), name  # type: ignore[attr-defined]
+
+
 def test_numeric_id_cells_lose_precision_and_are_never_completed(tmp_path: Path) -> None:
     p = write_xlsx(
         tmp_path / "新沂市2017.xlsx", {"S": [["姓名", "身份证号"], ["张丽", float(ID_A)]]}

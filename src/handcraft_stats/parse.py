@@ -208,11 +208,21 @@ def header_texts(rows: Sequence[Sequence[object]], header_rows: Sequence[int]) -
     return texts
 
 
-def _is_town_sheet(settings: Settings, sheet: str) -> bool:
+def _sheet_town(settings: Settings, sheet: str) -> str | None:
+    """The town a sheet's name gives (one sheet per town), else None. A name with a year
+    gives one only when what is left names a town by its suffix (欢口镇2017年 is 欢口镇;
+    2017年巧手行动花名册 is none)."""
     key = squash(sheet).lower()
-    if not key or key.startswith(GENERIC_SHEETS) or YEAR.search(key):
-        return False
-    return settings.find_county(sheet) is None
+    if not key or key.startswith(GENERIC_SHEETS) or settings.find_county(sheet) is not None:
+        return None
+    if YEAR.search(key) is None:
+        return clean_text(sheet)
+    rest = clean_text(_YEAR_IN_NAME.sub("", sheet))
+    return rest if rest.endswith(_TOWN_SUFFIXES) else None
+
+
+_YEAR_IN_NAME = re.compile(r"(?<!\d)20\d\d(?:年度|年)?(?!\d)")
+_TOWN_SUFFIXES = ("镇", "乡", "街道", "办事处")
 
 
 # Columns whose cell, merged down over several women's rows, is each woman's value (a
@@ -395,8 +405,9 @@ def parse_file(
             [_sheet_records(part, _merged_down(part, at)) for part, at in parts],
             ignore_index=True,
         ) if len(parts) > 1 else _sheet_records(sheet, _merged_down(sheet, lay))  # fmt: skip
-        if "town" not in have and sheet.name and _is_town_sheet(settings, sheet.name):
-            frame["sheet_town"] = clean_text(sheet.name)  # not a cell: not counted as filled
+        town = _sheet_town(settings, sheet.name) if "town" not in have and sheet.name else None
+        if town is not None:
+            frame["sheet_town"] = town  # not a cell: not counted as filled
         frames.append(frame)
         if sheet.formulas:
             lost[sheet.name] = _lost_formulas(sheet, parts)
