@@ -599,3 +599,36 @@ def test_a_stray_cell_far_out_is_named_in_the_refusal(tmp_path: Path) -> None:
         parse(p)
     assert refused.value.message.startswith("sheet '花名册' has data in 16,384 columns")
     assert "cell XFD7" in refused.value.message and "delete it" in refused.value.message
+
+
+def test_a_hidden_roster_sheet_is_not_read_and_says_so(tmp_path: Path) -> None:
+    """A roster sheet hidden in Excel (last year's copy, a VLOOKUP's source list) was read
+    without a word, its women counted twice; a hidden sheet that is no roster (a list
+    for drop-downs) is skipped as before. A file whose only roster is hidden is refused."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "花名册"
+    wb.active.append(["姓名", "身份证号码"])
+    wb.active.append(["张丽", ID_A])
+    old = wb.create_sheet("Sheet2")
+    old.append(["姓名", "身份证号码"])
+    old.append(["王芳", ID_B])
+    old.sheet_state = "hidden"
+    lists = wb.create_sheet("下拉列表")
+    lists.append(["手工加工", "家政服务"])
+    lists.sheet_state = "veryHidden"
+    p = tmp_path / "丰县2017.xlsx"
+    wb.save(p)
+    pf = parse(p)
+    assert pf.records["name"].tolist() == ["张丽"]  # type: ignore[attr-defined]
+    info = {s.name: (s.roster, s.reason) for s in pf.sheets}  # type: ignore[attr-defined]
+    assert info["Sheet2"][0] is False and info["Sheet2"][1].startswith("refused: a hidden roster")
+    assert info["下拉列表"][0] is False and not info["下拉列表"][1].startswith("refused")
+    wb.remove(old)
+    lists.sheet_state = "visible"  # Excel keeps one sheet visible: the lists
+    wb.active = 1
+    wb["花名册"].sheet_state = "hidden"
+    wb.save(p)
+    with pytest.raises(RefusedFile, match="the roster sheet '花名册' is hidden"):
+        parse(p)

@@ -400,6 +400,15 @@ def parse_file(
             infos.append(SheetInfo(sheet.name, False, why, (), 0))
             refusal = refusal or _missing(missing, sheet.name, seen)
             continue
+        if sheet.hidden:
+            # a roster hidden in Excel: last year's copy, or the source of a VLOOKUP (a
+            # double count if read), or a town hidden while printing the others (lost if
+            # skipped): not read, and named as a data problem (exit 1) for a person to say
+            infos.append(
+                SheetInfo(sheet.name, False, REFUSED_SHEET + reason("hidden_roster"), (), 0)
+            )
+            refusal = refusal or reason("hidden_roster_only", sheet=repr(sheet.name))
+            continue
         parts = _pages(matcher, sheet, lay)
         frame = pd.concat(
             [_sheet_records(part, _merged_down(part, at)) for part, at in parts],

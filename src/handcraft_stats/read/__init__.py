@@ -33,6 +33,7 @@ class RawSheet:
     lines: tuple[int, ...] | None = None  # CSV rows spanning several lines: each row's first
     # (row, column) -> "=formula": formula cells stored without a value (read as blank)
     formulas: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    hidden: bool = False  # a workbook sheet hidden in Excel (or "very hidden")
 
     def row_number(self, i: int) -> int:
         return i + 1 if self.lines is None else self.lines[i]
@@ -52,7 +53,10 @@ def read_file(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[
         rows, lines = read_csv(data)
         return [RawSheet("", rows, lines=lines)]
     if suffix in SPREADSHEET:
-        return [RawSheet(n, r, m, formulas=f) for n, r, m, f in read_workbook(data, suffix, limits)]
+        return [
+            RawSheet(n, r, m, formulas=f, hidden=h)
+            for n, r, m, f, h in read_workbook(data, suffix, limits)
+        ]
     raise RefusedFile(
         reason("unknown_type", suffix=suffix or reason("no_suffix"), known=sorted(KNOWN))
     )

@@ -19,9 +19,9 @@ ARCHIVES = {".xlsx", ".xlsm", ".ods"}  # zip archives of XML: inspected before c
 
 def read_workbook(
     data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS
-) -> list[tuple[str, list[list[object]], Merged, Cells]]:
+) -> list[tuple[str, list[list[object]], Merged, Cells, bool]]:
     """All worksheets of a workbook: (name, rows from Excel row 1, merged ranges, the
-    formula cells without a value that calamine read as blank)."""
+    formula cells without a value that calamine read as blank, hidden)."""
     marked: set[str] = set()
     suffix = _by_content(data, suffix)
     if suffix in ARCHIVES:
@@ -34,7 +34,7 @@ def read_workbook(
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for bad files
         raise RefusedFile(reason("cannot_open", suffix=suffix, detail=_short(exc))) from None
-    out: list[tuple[str, list[list[object]], Merged, Cells]] = []
+    out: list[tuple[str, list[list[object]], Merged, Cells, bool]] = []
     # calamine gives no merged ranges for ods: found in content.xml when it has a span
     spans = ods_merges(data) if "content.xml" in marked else {}
     for meta in wb.sheets_metadata:
@@ -52,7 +52,8 @@ def read_workbook(
                 reason("cannot_read_sheet", sheet=repr(meta.name), detail=_short(exc))
             ) from None
         rows = _trimmed(meta.name, rows, limits)
-        out.append((meta.name, rows, merged, formulas.get(meta.name, {})))
+        hidden = not str(meta.visible).endswith(".Visible")  # Hidden or VeryHidden
+        out.append((meta.name, rows, merged, formulas.get(meta.name, {}), hidden))
     if not out:
         raise RefusedFile(reason("no_worksheets"))
     return out
