@@ -132,6 +132,21 @@ def test_id_evidence_names_the_position_in_both_languages() -> None:
     assert evidence(lost, "en") == "ID stored as a number, first 15 digits agree, same name"
 
 
+def test_name_birth_evidence_compares_an_id_birth_date_with_a_column_one() -> None:
+    """A birth date from ID digits (19810303) beside one from a birth-date column
+    (1981-03-03) is the same date: the evidence said 出生日期不同 on the very links that
+    need equal birth dates."""
+    r = {
+        "reason": "name_birth", "id_key_a": None, "id_key_b": None,
+        "id_number_a": "32032119810303002", "id_number_b": None,
+        "birth_date_a": None, "birth_date_b": pd.Timestamp("1981-03-03"),
+        "name_a": "测秀", "name_b": "测秀", "name_key_a": "ce xiu", "name_key_b": "ce xiu",
+        "village_a": "一村", "village_b": "一村", "phone_a": None, "phone_b": None,
+    }  # fmt: skip
+    assert evidence(r) == "无有效身份证号；姓名相同，出生日期相同，同村"
+    assert "出生日期不同" in evidence({**r, "birth_date_b": pd.Timestamp("1981-03-04")})
+
+
 def test_dupes_filters_by_county_reason_and_tier(db: Path) -> None:
     base = ("dupes", "--year", "2017", "--db", db, "--format", "json")
 

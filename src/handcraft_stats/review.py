@@ -183,7 +183,9 @@ def _birth(r: dict[str, Any], s: str) -> str:
     if not pd.isna(born):
         return str(pd.Timestamp(born).date())
     digits = _text(r[f"id_number_{s}"])[6:14]
-    return digits if len(digits) == 8 and digits.isdigit() else ""
+    if len(digits) != 8 or not digits.isdigit():
+        return ""
+    return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"  # as the column's, to compare with it
 
 
 def evidence(r: dict[str, Any], lang: str = "zh") -> str:
