@@ -118,9 +118,11 @@ def test_blank_name(raw: object) -> None:
 
 
 def test_pinyin_key() -> None:
-    assert pinyin_key("张丽") == pinyin_key("张莉") == "zhangli"
+    assert pinyin_key("张丽") == pinyin_key("张莉") == "zhang li"
     assert pinyin_key("王芳") != pinyin_key("张丽")
     assert pinyin_key("Anna") == "anna"
+    # syllables stay apart: li xian is not li xi an (one key, joined)
+    assert pinyin_key("李娴") == "li xian" != pinyin_key("李喜安") == "li xi an"
 
 
 # surnames, given-name characters, heteronyms (曾 单 解 仇 朴 查 区 乐 重 长 行), characters that
@@ -135,7 +137,7 @@ def test_pinyin_key_reads_every_name_as_pypinyin_does(name: str) -> None:
     """The per-character fast path gives exactly pypinyin's reading of the whole name."""
     from pypinyin import lazy_pinyin
 
-    assert pinyin_key(name) == "".join(lazy_pinyin(name, errors="default")).lower()
+    assert pinyin_key(name) == " ".join(lazy_pinyin(name, errors="default")).lower()
 
 
 @given(st.text(alphabet=[*_NAME_CHARS, *"楊紅鳳陳劉麗蘭華單幹乾後髮 \u3000"], max_size=8))
@@ -150,8 +152,8 @@ def test_normalize_name_simplifies_exactly_as_zhconv(raw: str) -> None:
 
 
 def test_pinyin_key_reads_phrase_words_as_words() -> None:
-    assert pinyin_key("王重庆") == "wangchongqing"  # 重庆 as a word: chong, not zhong
-    assert pinyin_key("重丽") == "zhongli"  # 重 alone: its first reading
+    assert pinyin_key("王重庆") == "wang chong qing"  # 重庆 as a word: chong, not zhong
+    assert pinyin_key("重丽") == "zhong li"  # 重 alone: its first reading
 
 
 @pytest.mark.parametrize(
@@ -662,7 +664,7 @@ def test_characters_that_show_as_nothing_are_dropped_everywhere(mark: str) -> No
     assert (found.status, found.value) == (IdStatus.VALID, "320321198001010024")
     assert normalize_id("3203211980" + mark + "01010024").status is IdStatus.VALID
     assert normalize_name("杨" + mark + "丽") == normalize_name("杨丽") == "杨丽"
-    assert pinyin_key(normalize_name(mark + "张莉") or "") == "zhangli"
+    assert pinyin_key(normalize_name(mark + "张莉") or "") == "zhang li"
     assert parse_money("3,500" + mark) == Parsed(Decimal("3500.00"))
     assert parse_money(mark + "1.2万") == Parsed(Decimal("12000.00"))
     assert parse_count("3次" + mark) == parse_count("3次")

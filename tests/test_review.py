@@ -117,8 +117,8 @@ def test_id_evidence_names_the_position_in_both_languages() -> None:
         "id_number_b": "320321198001010162",
         "name_a": "张丽",
         "name_b": "张莉",
-        "name_key_a": "zhangli",
-        "name_key_b": "zhangli",
+        "name_key_a": "zhang li",
+        "name_key_b": "zhang li",
     }
     assert evidence(base) == "身份证号相邻两位颠倒（第17、18位），姓名同音"
     assert evidence(base, "en") == (

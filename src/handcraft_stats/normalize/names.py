@@ -58,15 +58,19 @@ def normalize_name(raw: object) -> str | None:
 
 
 def pinyin_key(name: str) -> str:
-    """Toneless pinyin of the name joined without separators ("张丽", "张莉" → "zhangli").
+    """Toneless pinyin of the name, a space between syllables ("张丽", "张莉" → "zhang li").
+    The spaces keep syllables apart: joined, 李娴 (li xian) and 李喜安 (li xi an) were one
+    key, and two women "sounded alike" (session 15).
 
-    Exactly pypinyin's `lazy_pinyin`, joined and lower-cased. A name containing no
-    word of pypinyin's phrase table (most names) is read character by character, which
-    is what pypinyin does for it too: each character's reading is asked once per
-    process and kept, and `str.translate` reads a name with them (a roster's names are
-    mostly distinct; 15 µs a name becomes ~0.5)."""
+    Exactly pypinyin's `lazy_pinyin`, joined by spaces and lower-cased. A name containing
+    no word of pypinyin's phrase table (most names) is read character by character, which
+    is what pypinyin does for it too: each character's reading is asked once per process
+    and kept, and `str.translate` reads a name with them (a roster's names are mostly
+    distinct; 15 µs a name becomes ~0.5). A Han character's reading is written with a
+    space on each side and runs of spaces made one, so a run of other characters (Ab3,
+    the dot of 阿依·古丽) stays one word, as pypinyin keeps it."""
     if len(name) <= _LONGEST_NAME and not _has_phrase(name):
-        return name.translate(_READINGS)
+        return " ".join(name.translate(_READINGS).split())
     return _pinyin(name)
 
 
@@ -78,8 +82,16 @@ class _Readings(dict[int, str]):
 
     def __missing__(self, code: int) -> str:
         reading = _pinyin(chr(code))
+        if _is_han(chr(code)):  # its own word; other characters join their run
+            reading = f" {reading} "
         self[code] = reading
         return reading
+
+
+def _is_han(ch: str) -> bool:
+    from pypinyin.constants import RE_HANS
+
+    return RE_HANS.match(ch) is not None
 
 
 _READINGS = _Readings()
@@ -87,7 +99,7 @@ _READINGS = _Readings()
 
 def _pinyin(text: str) -> str:
     lazy_pinyin, _, _ = _pypinyin()
-    return "".join(lazy_pinyin(text, errors="default")).lower()
+    return " ".join(lazy_pinyin(text, errors="default")).lower()
 
 
 def _has_phrase(name: str) -> bool:
