@@ -284,3 +284,32 @@ def test_changes_bounds_duckdb_and_gives_the_limit_back(tmp_path: Path) -> None:
     assert first == second
     assert seen and all(v != "300.0 MiB" for v in seen)  # bounded by SHARE meanwhile
     assert after is not None and after[0] == "300.0 MiB"
+
+
+def test_a_woman_whose_fuller_record_has_a_mistyped_id_is_one_woman_across_periods(
+    tmp_path: Path,
+) -> None:
+    """2016: her valid ID on a sparse record, and a fuller one whose ID has one digit
+    mistyped (linked to it as id_typo). 2017: her valid ID. She was `left` and `entered`:
+    her person carried the fuller record's ID, which 2017's did not match."""
+    y16, y17 = tmp_path / "2016", tmp_path / "2017"
+    y16.mkdir()
+    y17.mkdir()
+    good = ident(3)
+    typo = good[:13] + str((int(good[13]) + 1) % 10) + good[14:]  # a birth-day digit
+    write_xlsx(y16 / "丰县2016.xlsx", {"S": [HEADER,
+        ["陈梅", good, "", "", "", "", "", ""],
+        ["陈梅", typo, "", "普通劳动力", "是", "手工", "未脱贫", ""],
+    ]})  # fmt: skip
+    write_xlsx(y17 / "丰县2017.xlsx", {"S": [HEADER, person(3, "陈梅")]})
+    db = tmp_path / "t.duckdb"
+    with Store(db) as s:
+        for d in (y16, y17):
+            ingest([d], s, load_settings(None))
+    with Store(db, read_only=True) as s:
+        doc = changes(s, 2016, 2017).to_dict()
+        (person_id,) = s.con.execute(
+            "SELECT id_number FROM persons WHERE period = 2016 AND tier = 'probable'"
+        ).fetchone() or (None,)
+    assert person_id == good  # her valid ID, not the fuller record's mistyped one
+    assert doc["totals"]["left"] == doc["totals"]["entered"] == 0

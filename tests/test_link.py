@@ -249,6 +249,10 @@ def _survive_reference(rec: pd.DataFrame) -> pd.DataFrame:
         ["person_key", "is_survivor", "record_id"], ascending=[True, False, True]
     )
     values = ordered.groupby("person_key", sort=False)[fields].first()
+    # her ID: the first valid one in that order, when a record has one
+    valid = ordered[ordered["id_status"].isin(["valid", "upgraded15"])]
+    good = valid.groupby("person_key", sort=False)[["id_key", "id_number"]].first()
+    values.loc[good.index, ["id_key", "id_number"]] = good.to_numpy()
     stats = rec.groupby("person_key").agg(
         records=("record_id", "size"), counties=("county", "nunique")
     )

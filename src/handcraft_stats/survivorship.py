@@ -37,18 +37,30 @@ def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     persons = rec[fields].iloc[at].reset_index(drop=True)
     persons.insert(0, "person_key", keys.array)  # as it is: 17 ms less than via objects
     several = sizes[codes] > 1
-    multi = rec.loc[several, ["person_key", "record_id", "county", *fields]]
+    status = ["id_status"] if "id_status" in rec.columns else []
+    multi = rec.loc[several, ["person_key", "record_id", "county", *fields, *status]]
     multi = multi.assign(
         survivor=np.isin(record_id[several], record_id[at]), code=codes[several]
     ).sort_values(["code", "survivor", "record_id"], ascending=[True, False, True])
     values = multi.groupby("code", sort=True)[fields].first()
     counties = np.ones(len(keys), dtype=np.int64)
     counties[values.index] = multi.groupby("code", sort=True)["county"].nunique().to_numpy()
+    if status:
+        # her ID is a valid one when a record has it (the survivor's first): the most
+        # complete record may carry a mistyped ID linked to hers (id_typo), and her ID
+        # matches her across periods (`hcs changes` split such a woman in two)
+        valid = multi[multi["id_status"].isin(VALID_IDS)].groupby("code", sort=True)[ID_FIELDS]
+        good = valid.first()
+        values.loc[good.index, list(ID_FIELDS)] = good.to_numpy()
     for f in fields:  # a value the survivor lacks, from the other records
         persons.loc[values.index, f] = values[f].to_numpy()
     persons["records"], persons["counties"], persons["survivor"] = sizes, counties, record_id[at]
     values.index = keys[values.index]
     return classify_frame(persons), _conflicts(multi, values)
+
+
+VALID_IDS = ("valid", "upgraded15")  # id_status of an ID that passed its check
+ID_FIELDS = ["id_key", "id_number"]
 
 
 def key_codes(keys: pd.Series) -> tuple[np.ndarray[Any, Any], pd.Index]:
