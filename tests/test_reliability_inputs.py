@@ -4,6 +4,7 @@ reason or lands, the others still land, no traceback, bombs refused fast and sma
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import tracemalloc
@@ -176,3 +177,49 @@ def test_a_renamed_workbook_reads_as_what_it_is(tmp_path: Path) -> None:
     wb.save(path)
     (sheet,) = read_file(path, path.read_bytes())
     assert dict(sheet.formulas) == {(1, 3): "=C2*3"}
+
+
+def test_a_file_named_in_gbk_lands_under_its_name(tmp_path: Path) -> None:
+    """A zip unpacked from Chinese Windows names its files in GBK bytes: Python gives
+    them as lone surrogates, which ended the run with exit 4 part-way (a good roster
+    stored, its period never relinked). The name is read as GB18030: its county comes
+    from it, and it is stored and shown as 丰县2017年花名册.csv."""
+    import os
+
+    from conftest import ID_A, ID_B
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    gbk = os.path.join(os.fsencode(folder), "丰县2017年花名册.csv".encode("gbk"))
+    with open(gbk, "wb") as f:
+        f.write(f"姓名,身份证号码\n张丽,{ID_A}\n".encode())
+    (folder / "沛县2017.csv").write_text(f"姓名,身份证号码\n王芳,{ID_B}\n", "utf-8")
+    db = tmp_path / "t.duckdb"
+    res = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(db), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert sorted((f["name"], f["county"]) for f in doc["detail"]) == [
+        ("丰县2017年花名册.csv", "丰县"), ("沛县2017.csv", "沛县"),
+    ]  # fmt: skip
+    assert doc["persons_by_period"] == {"2017": 2}
+
+
+def test_output_is_utf8_whatever_the_locale_and_a_closed_stdout_no_traceback(
+    tmp_path: Path,
+) -> None:
+    """A Latin-1 (or GBK) terminal encoding made JSON bytes of that encoding, or exit 4
+    at the first Chinese character; stdout closed (`>&-`) was a traceback and exit 1."""
+    import subprocess
+
+    from conftest import ID_A
+
+    (tmp_path / "丰县2017.csv").write_text(f"姓名,身份证号码\n张丽,{ID_A}\n", "utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    cmd = [sys.executable, "-m", "handcraft_stats", "check", str(tmp_path), "--format", "json"]
+    done = subprocess.run(cmd, capture_output=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.decode("utf-8"))["detail"][0]["county"] == "丰县"
+    closed = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=env, timeout=120, pass_fds=(), close_fds=True,
+                            preexec_fn=lambda: os.close(1))  # fmt: skip
+    assert closed.returncode == 0 and b"Traceback" not in closed.stderr, closed.stderr

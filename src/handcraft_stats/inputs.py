@@ -66,3 +66,21 @@ def _identity(p: Path) -> tuple[int, int]:
     except OSError:
         st = p.lstat()
     return st.st_dev, st.st_ino
+
+
+def text_of(path: Path | str) -> str:
+    """A path (or file name) as text to show and store. A name that is no UTF-8 (a zip
+    made on Chinese Windows gives GBK names) reaches Python with its bytes escaped as
+    lone surrogates, which no UTF-8 output or DuckDB column takes: the run ended with
+    exit 4 part-way, its period never relinked. Its bytes are read as GB18030, else
+    shown with replacement characters."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        raw = os.fsencode(text)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .inputs import text_of
 from .store import sheets_not_stored
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class IngestReport:
 def outcome_of(pf: ParsedFile, status: str) -> FileOutcome:
     skipped, refused = sheets_not_stored((s.name, s.roster, s.reason) for s in pf.sheets)
     return FileOutcome(
-        path=str(pf.path), name=pf.name, status=status, county=pf.county, period=pf.period,
+        path=text_of(pf.path), name=pf.name, status=status, county=pf.county, period=pf.period,
         sheets=sum(s.roster for s in pf.sheets),
         sheets_skipped=skipped, sheets_refused=refused,
         records=len(pf.records), rows_skipped_by_kind=dict(pf.skipped_by_kind),

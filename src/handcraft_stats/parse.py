@@ -23,6 +23,7 @@ from .checks import Catalogue, record_rules, to_rows
 from .columns import HeaderMatcher, map_columns
 from .config import GENERIC_SHEETS, Settings
 from .errors import RefusedFile
+from .inputs import text_of
 from .layout import NotARoster, SheetLayout, classify
 from .link import id_person_keys
 from .normalize.distinct import NONE, Distinct
@@ -366,6 +367,7 @@ def parse_file(
     `salt`: the database's, when the file is parsed to be stored: the records' own person
     keys are made (`own_keys`) and their money and dates typed as the store's."""
     raw_sheets = read_file(path, data, Limits.from_mapping(settings.limits))
+    name = text_of(path.name)  # a GBK name from a Windows zip: as text
     matcher = HeaderMatcher(settings.headers)
     infos: list[SheetInfo] = []
     frames: list[pd.DataFrame] = []
@@ -433,14 +435,12 @@ def parse_file(
     if not frames:
         raise RefusedFile(refusal or reason("no_roster"))
     found_county, found_year = _detect(
-        settings, path.name, [s.name for s in raw_sheets], " ".join(titles),
+        settings, name, [s.name for s in raw_sheets], " ".join(titles),
         [s.name for s in infos if s.roster],
     )  # fmt: skip
     county, year = county or found_county, year or found_year
     if county is None:
-        gone = settings.find_abolished(
-            " ".join([path.name, *(s.name for s in raw_sheets), *titles])
-        )
+        gone = settings.find_abolished(" ".join([name, *(s.name for s in raw_sheets), *titles]))
         if gone is not None:  # 九里区 (abolished in 2010): not a county to count a woman in
             raise RefusedFile(reason("abolished_county", name=gone.name, code=gone.code))
         raise RefusedFile(reason("no_county"))
@@ -461,12 +461,12 @@ def parse_file(
         typed["town"] = typed["town"].where(typed["town"].notna(), sheet_town)
     for c in ("source_sheet", "source_row", "extras"):
         typed[c] = raw[c]
-    typed["source_file"], typed["county"], typed["period"] = path.name, county, year
+    typed["source_file"], typed["county"], typed["period"] = name, county, year
     issues = file_issues(typed, raw_issues, year, Catalogue.load(settings.checks))
     if salt is not None:
         typed = typed_for_store(typed)
     return ParsedFile(
-        path=path, name=path.name, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+        path=path, name=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
         format=path.suffix.lower().lstrip("."), county=county, period=year, sheets=infos,
         records=typed, issues=issues,
         skipped=pd.DataFrame(skipped, columns=["sheet", "source_row", "kind"]),

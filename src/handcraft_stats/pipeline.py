@@ -16,7 +16,7 @@ from . import delta
 from .blocking import Backend
 from .checks import PERIOD_RULES, Catalogue, period_rules, to_rows
 from .config import Settings
-from .inputs import find_files
+from .inputs import find_files, text_of
 from .link import TIERS, Linked, link_period, link_tiers
 from .outcome import FileOutcome, IngestReport, Progress, outcome_of
 from .parse import ParsedFile
@@ -372,7 +372,7 @@ def stored_already(
             if hashes is not None:
                 hashes[at] = digest
             found[at] = FileOutcome(
-                path=str(path), name=path.name, status="unchanged", county=row.county,
+                path=text_of(path), name=text_of(path.name), status="unchanged", county=row.county,
                 period=row.period, **store.stored_report(row.file_id, PERIOD_RULES),
             )  # fmt: skip
     return found

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from .inputs import text_of
 from .parse import ParsedFile
 from .store import FileRow, Store, labels_text
 
@@ -67,7 +68,7 @@ def _values(
     pf: ParsedFile, file_id: int, version: int, records: int, reading: str | None
 ) -> dict[str, Any]:
     return {
-        "file_id": file_id, "name": pf.name, "path": str(pf.path), "sha256": pf.sha256,
+        "file_id": file_id, "name": pf.name, "path": text_of(pf.path), "sha256": pf.sha256,
         "size": pf.size, "format": pf.format, "county": pf.county, "period": pf.period,
         "version": version, "active": True, "replaced_by": None,
         "ingested_at": datetime.now(), "sheets": len(pf.sheets), "records": records,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import RefusedFile
+from .inputs import text_of
 from .normalize.vocab import Vocabulary
 from .outcome import FileOutcome, Progress
 from .parse import ParsedFile, parse_file
@@ -31,12 +32,15 @@ def _parse(
         data = path.read_bytes()
     except OSError as exc:
         return FileOutcome(
-            str(path), path.name, "refused", reason("unreadable_file", detail=exc.strerror)
+            text_of(path),
+            text_of(path.name),
+            "refused",
+            reason("unreadable_file", detail=exc.strerror),
         )
     try:
         return parse_file(path, data, settings, _vocabulary(settings), county, year, salt)
     except RefusedFile as exc:
-        return FileOutcome(str(path), path.name, "refused", exc.message)
+        return FileOutcome(text_of(path), text_of(path.name), "refused", exc.message)
 
 
 _VOCABS: dict[int, Vocabulary] = {}
@@ -95,7 +99,7 @@ def parse_all(
     try:
         for n, (path, res) in enumerate(zip(files, results, strict=True), 1):
             if on_progress:
-                on_progress("read", n, len(files), path.name)
+                on_progress("read", n, len(files), text_of(path.name))
             yield res
     finally:
         if pool is not None:

@@ -42,12 +42,31 @@ def main() -> None:
     objects one by one (and unloading pandas, Arrow and DuckDB) took 0.13 s after a
     220k-record ingest. Exit handlers still run; an unexpected error still shows its
     traceback the usual way."""
+    _streams()
     try:
         app(prog_name="hcs")
     except SystemExit as exc:
         _exit_now(exc.code)
         raise  # pragma: no cover - _exit_now does not return
     _exit_now(0)
+
+
+def _streams() -> None:
+    """stdout and stderr as hcs writes them whatever the terminal: UTF-8 (CLI.md: json and
+    csv are plain UTF-8; a GBK or Latin-1 locale made them GBK bytes, or ended a run with
+    exit 4 at the first character it could not encode), and a stream closed by the caller
+    (`>&-`) made a sink, as a reader that left a pipe is (it was a traceback, exit 1)."""
+    import contextlib
+    import os
+    import sys
+
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+        elif (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            with contextlib.suppress(AttributeError, ValueError, OSError):
+                stream.reconfigure(encoding="utf-8", errors="replace")
 
 
 def _exit_now(code: object) -> None:
