@@ -469,3 +469,12 @@ def test_a_folder_where_a_file_goes_is_a_usage_error(
     res = run("export", "--year", 2017, "--db", db, "--out", afile)
     said = " ".join(res.stderr.replace("│", " ").split())
     assert res.exit_code == 2 and "is a file" in said and afile.read_text("utf-8") == "x"
+
+
+def test_check_csv_names_the_refused_files_on_stderr(roster_dir: Path) -> None:
+    """--format csv prints the fix list alone: a refused file was named nowhere (exit 1)."""
+    (roster_dir / "沛县2017.xlsx").write_bytes(b"this is not a workbook")
+    res = run("check", roster_dir, "--format", "csv")
+    assert res.exit_code == 1  # type: ignore[attr-defined]
+    assert "refused" in res.stderr and "沛县2017.xlsx" in res.stderr  # type: ignore[attr-defined]
+    assert res.stdout.startswith("code,")  # type: ignore[attr-defined]

@@ -47,6 +47,15 @@ if TYPE_CHECKING:
     from ..pipeline import IngestReport
 
 
+def say_refusals(report: IngestReport) -> None:
+    """Refusals are errors (exit 1): on stderr with --quiet too (which leaves out the
+    notes), and whatever goes to stdout (`check --format csv`: the fix list alone)."""
+    for f in report.refused:
+        say(f"refused {f.path}: {f.reason}")
+    for f, sheet, reason in report.sheets_refused:
+        say(f"refused sheet {sheet!r} of {f.path} (its other sheets landed): {reason}")
+
+
 def show_report(
     report: IngestReport, fmt: Format, quiet: bool, issues: pd.DataFrame | None = None,
     lang: str = "zh",
@@ -70,11 +79,7 @@ def show_report(
         write_out(to_markdown(tables))
     else:
         print_tables(out_console(), tables)
-    # refusals are errors (exit 1): on stderr with --quiet too, which leaves out the notes
-    for f in report.refused:
-        say(f"refused {f.path}: {f.reason}")
-    for f, sheet, reason in report.sheets_refused:
-        say(f"refused sheet {sheet!r} of {f.path} (its other sheets landed): {reason}")
+    say_refusals(report)
     if not quiet:
         for f in report.files:  # a template sent back empty would wipe a county silently
             if f.status != "checked" and report.empty(f):
@@ -235,6 +240,7 @@ def check_cmd(
     found = localise(found if unmasked else mask_issues(found), cat, lang.value)
     if fmt is Format.csv:
         show_issues(found, fmt, "", lang.value, out, row_limit(limit, fmt), quiet=quiet)
+        say_refusals(report)  # the files refused were named nowhere (exit 1 all the same)
     else:
         show_report(report, fmt, quiet, found if fmt is Format.json else None, lang.value)
         if fmt is not Format.json:
