@@ -84,3 +84,38 @@ def test_abolished_divisions_are_settings_and_refuse_a_roster_naming_only_one(
     bad.write_text('[[abolished]]\ncode = "320304"\n', "utf-8")
     with pytest.raises(UsageError, match=r"a \[\[abolished\]\] table has no name"):
         load_settings(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ('[checks.params]\nincome_max = "x"\n', "income_max = 'x' must be a number"),
+        ('[checks.params]\nphone_shared_max = "3"\n', "phone_shared_max = '3' must be a number"),
+        ('[checks.params]\nline = "nope"\n', "line = 'nope': use one of"),
+        ("[checks.params]\nincome_maxx = 5\n", "income_maxx: unknown threshold"),
+        ('[checks]\nnope = "error"\n', "[checks] nope: unknown setting"),
+        ('[checks]\noff = "phone_shared"\n', "[checks] off must be a list of codes"),
+        ("[sheets]\nnope = 1\n", "[sheets] nope: unknown setting"),
+        ('[limits]\nmax_columns = "many"\n', "max_columns = 'many' must be a positive number"),
+        ("[limits]\nmax_columns = -5\n", "max_columns = -5 must be a positive number"),
+        ("[limits]\nmax_colums = 5\n", "[limits] max_colums: unknown limit"),
+        ('[labels.nosection]\na = "b"\n', "[labels.nosection]: unknown section"),
+    ],
+)
+def test_a_mistake_in_a_table_is_exit_2_naming_the_key(
+    tmp_path: Path, text: str, named: str
+) -> None:
+    """config show checks the file as ingest reads it: these passed it (exit 0), then
+    ingest ended with exit 4 mid-run, or silently used the default (a threshold that is
+    no number, a limit of -5, a misspelt key, a line that is none)."""
+    from typer.testing import CliRunner
+
+    from handcraft_stats.cli import app
+
+    cfg = tmp_path / "hcs.toml"
+    cfg.write_text(text, "utf-8")
+    res = CliRunner().invoke(app, ["config", "show", "--config", str(cfg)])
+    assert res.exit_code == 2 and named in res.stderr, res.stderr
+    db = tmp_path / "t.duckdb"
+    res = CliRunner().invoke(app, ["ingest", str(tmp_path), "--config", str(cfg), "--db", str(db)])
+    assert res.exit_code == 2 and not db.exists()

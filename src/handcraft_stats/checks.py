@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from stdnum import numdb
 
+from .config import check_checks
 from .errors import UsageError
 from .normalize.text import UNKNOWN_VALUE
 from .normalize.vocab import sees_note
@@ -49,6 +50,7 @@ class Catalogue:
     def load(cls, user: Mapping[str, Any] | None = None) -> Catalogue:
         """Packaged defaults overlaid by the [checks] table of hcs.toml."""
         d, u = _defaults(), dict(user or {})
+        check_checks(u)
         rules = {k: dict(v) for k, v in d["rules"].items()}
         for code, sev in u.get("severity", {}).items():
             if code not in rules or sev not in SEVERITIES:

@@ -258,6 +258,22 @@ def _check_shape(path: Path, user: Mapping[str, Any]) -> None:
     for table in ("headers", "vocab", "checks", "labels", "poverty_lines", "limits", "sheets"):
         if not isinstance(user.get(table, {}), dict):
             raise fail(f"{table} must be a table: [{table}]")
+    for key in user.get("sheets", {}):
+        if key != "not_rosters":
+            raise fail(f"[sheets] {key}: unknown setting (known: not_rosters)")
+    from .read.limits import Limits  # its fields are the [limits] keys
+
+    known_limits = [f for f in Limits.__dataclass_fields__]
+    for key, value in user.get("limits", {}).items():
+        if key not in known_limits:
+            raise fail(f"[limits] {key}: unknown limit (known: {', '.join(known_limits)})")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise fail(f"[limits] {key} = {value!r} must be a positive number")
+    known_sections = set(shipped_sections())
+    for section in user.get("labels", {}):
+        if section not in known_sections:
+            raise fail(f"[labels.{section}]: unknown section (known: "
+                       f"{', '.join(sorted(known_sections))})")  # fmt: skip
     for name, names in user.get("headers", {}).items():
         if not isinstance(names, str) and not (
             isinstance(names, list) and all(isinstance(n, str) for n in names)
@@ -406,3 +422,48 @@ def starter_toml() -> str:
     for d in _divisions(defaults.get("abolished", [])):
         blocks.append(f'[[abolished]]\nname = "{d.name}"\ncode = "{d.code}"\n')
     return STARTER.format(city=defaults.get("city", ""), divisions="\n".join(blocks))
+
+
+def shipped_sections() -> list[str]:
+    """The sections of the packaged labels.toml (what [labels.SECTION] may name)."""
+    return list(_read_default("labels.toml"))
+
+
+CHECKS_KEYS = ("off", "severity", "params", "poverty_lines", "required")
+
+
+def check_checks(u: Mapping[str, Any]) -> None:
+    """UsageError (exit 2) naming the key for a [checks] table hcs would misread: a key
+    it does not know (silently ignored before), `off` or `required` not a list (a text
+    was taken letter by letter), a threshold that is no number (exit 4 mid-run), or a
+    poverty line `line` that is none of the lines (exit_below_line found nothing), a rule
+    code that is none. Here, not in checks.py, so that checking costs no pandas import."""
+    d = _read_default("checks.toml")
+    for key in ("severity",):
+        table = u.get(key, {})
+        if not isinstance(table, Mapping):
+            raise UsageError(f"[checks.{key}] must be a table of code = severity")
+        for code, sev in table.items():
+            if code not in d["rules"] or sev not in ("error", "warning", "info"):
+                raise UsageError(f"[checks.severity] {code} = {sev!r}: unknown rule or severity")
+    for key in u:
+        if key not in CHECKS_KEYS:
+            raise UsageError(f"[checks] {key}: unknown setting (known: {', '.join(CHECKS_KEYS)})")
+    for key in ("off", "required"):
+        if key in u and not (isinstance(u[key], list) and all(isinstance(v, str) for v in u[key])):
+            raise UsageError(
+                f'[checks] {key} must be a list of codes, e.g. {key} = ["phone_shared"]'
+            )
+    params = u.get("params", {})
+    if not isinstance(params, Mapping):
+        raise UsageError("[checks.params] must be a table of name = number")
+    for name, value in params.items():
+        if name not in d["params"]:
+            known = ", ".join(d["params"])
+            raise UsageError(f"[checks.params] {name}: unknown threshold (known: {known})")
+        if name == "line":
+            lines = {*d["poverty_lines"], *u.get("poverty_lines", {})}
+            if value not in lines:
+                raise UsageError(f"[checks.params] line = {value!r}: use one of {sorted(lines)}")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise UsageError(f"[checks.params] {name} = {value!r} must be a number ≥ 0")

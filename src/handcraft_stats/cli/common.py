@@ -125,10 +125,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 def use_settings(config: Path | None) -> Settings:
     """The settings of `--config` (or ./hcs.toml when present), with its `[labels]` put
     in force for this run's human output (tables, md)."""
-    from ..config import load_settings
+    from ..config import check_checks, load_settings
     from ..report.labels import set_overrides
 
     settings = load_settings(config)
+    check_checks(settings.checks)  # a mistake in [checks]: exit 2 before any database
     set_overrides(settings.labels)
     return settings
 
