@@ -478,3 +478,10 @@ def test_check_csv_names_the_refused_files_on_stderr(roster_dir: Path) -> None:
     assert res.exit_code == 1  # type: ignore[attr-defined]
     assert "refused" in res.stderr and "沛县2017.xlsx" in res.stderr  # type: ignore[attr-defined]
     assert res.stdout.startswith("code,")  # type: ignore[attr-defined]
+
+
+def test_check_json_lists_at_most_limit_issues(roster_dir: Path) -> None:
+    """json lists every issue unless given --limit (it ignored --limit)."""
+    every = json.loads(run("check", roster_dir, "--format", "json").stdout)["issues"]  # type: ignore[attr-defined]
+    two = json.loads(run("check", roster_dir, "--format", "json", "--limit", "1").stdout)  # type: ignore[attr-defined]
+    assert len(every) > 1 and two["issues"] == every[:1]

@@ -135,3 +135,13 @@ def test_history_of_a_year_without_files_is_a_usage_error(db: tuple[Path, list[P
     assert "no rosters for 2030 in the database (periods: 2016, 2017)" in res.stderr
     res = run("history", "--year", 2017, "--county", "睢宁县", "--db", path, "--format", "json")
     assert res.exit_code == 0 and json.loads(res.stdout) == []
+
+
+def test_history_md_heads_every_column_by_its_label(db: tuple[Path, list[Path]]) -> None:
+    """path, format, sheets, replaced_by_id and reading were left as codes in md."""
+    path, _ = db
+    for lang, words in (("zh", ["路径", "格式", "工作表数", "读取版本"]),
+                        ("en", ["Path", "Format", "Sheets", "Reading"])):  # fmt: skip
+        head = run("history", "--db", path, "--format", "md", "--lang", lang).stdout.splitlines()[2]
+        assert all(f" {w} " in head for w in words), head
+        assert "replaced_by_id" not in head and " path " not in head

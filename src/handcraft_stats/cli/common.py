@@ -245,8 +245,8 @@ def _internal(exc: BaseException, debug: bool) -> NoReturn:
 def log_line(quiet: bool, text: str, started: float) -> None:
     """The one line a run leaves on stderr for cron's log: what was done, how long it took.
     Counts and paths only, never personal data. `--quiet`: nothing."""
-    if not quiet:
-        err.print(f"{text} in {time.monotonic() - started:.1f} s", markup=False)
+    if not quiet:  # a path may hold a phone or ID number (`--db 张丽13812345678.duckdb`)
+        say(f"{text} in {time.monotonic() - started:.1f} s")
 
 
 def write_out(text: str) -> None:

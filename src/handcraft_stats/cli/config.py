@@ -10,7 +10,7 @@ import typer
 
 from ..config import load_settings, starter_toml
 from ..errors import UsageError
-from .common import ConfigOpt, DebugOpt, QuietOpt, err, flowing, guarded, write_out
+from .common import ConfigOpt, DebugOpt, QuietOpt, flowing, guarded, say, write_out
 
 config_app = typer.Typer(
     help="Write a starter hcs.toml, or show the effective settings.", no_args_is_help=True
@@ -44,7 +44,7 @@ def init_cmd(
     with atomic_file(path) as tmp:
         tmp.write_text(starter_toml(), "utf-8")
     if not quiet:
-        err.print(f"wrote {path}: edit it, then check with `hcs config show`", markup=False)
+        say(f"wrote {path}: edit it, then check with `hcs config show`")
 
 
 @guarded

@@ -25,6 +25,7 @@ from .common import (
     given_county,
     guarded,
     row_limit,
+    say,
     use_settings,
 )  # fmt: skip
 from .listing import check_out, show_frame, stream_rows, total_of
@@ -102,10 +103,9 @@ def _write_out(frame: pd.DataFrame, out: Path, lang: str, year: int, quiet: bool
     """Every row of the listing into `out` (.xlsx, or .csv with a BOM), atomically."""
     from ..report.fixlist import write_listing
     from ..report.labels import title
-    from .common import err
     from .listing import write_file
 
     sheet = title("dupes_sheet", lang, year=year)
     write_file(frame, out, lambda tmp: write_listing(frame, tmp, lang, sheet))
     if not quiet:
-        err.print(f"wrote {len(frame)} links to {out}", markup=False)
+        say(f"wrote {len(frame)} links to {out}")

@@ -242,7 +242,9 @@ def check_cmd(
         show_issues(found, fmt, "", lang.value, out, row_limit(limit, fmt), quiet=quiet)
         say_refusals(report)  # the files refused were named nowhere (exit 1 all the same)
     else:
-        show_report(report, fmt, quiet, found if fmt is Format.json else None, lang.value)
+        cap = row_limit(limit, fmt)  # json: every issue unless given --limit
+        listed = found if cap is None else found.head(cap)
+        show_report(report, fmt, quiet, listed if fmt is Format.json else None, lang.value)
         if fmt is not Format.json:
             if fmt is Format.md:
                 write_out("\n")  # the fix list's heading starts a paragraph of its own

@@ -23,10 +23,10 @@ from .common import (
     QuietOpt,
     Tier,
     TierOpt,
-    err,
     given_county,
     guarded,
     row_limit,
+    say,
     use_settings,
 )  # fmt: skip
 from .listing import check_out, show_frame, stream_rows, total_of
@@ -62,7 +62,7 @@ def write_issues(frame: pd.DataFrame, out: Path, lang: str, quiet: bool = False)
 
     write_file(frame, out, lambda tmp: write_fix_list(frame, tmp, lang))
     if not quiet:
-        err.print(f"wrote {len(frame)} issues to {out}", markup=False)
+        say(f"wrote {len(frame)} issues to {out}")
 
 
 @guarded
