@@ -485,3 +485,16 @@ def test_check_json_lists_at_most_limit_issues(roster_dir: Path) -> None:
     every = json.loads(run("check", roster_dir, "--format", "json").stdout)["issues"]  # type: ignore[attr-defined]
     two = json.loads(run("check", roster_dir, "--format", "json", "--limit", "1").stdout)  # type: ignore[attr-defined]
     assert len(every) > 1 and two["issues"] == every[:1]
+
+
+def test_a_folder_given_as_the_database_is_a_usage_error(roster_dir: Path, tmp_path: Path) -> None:
+    """README: a folder where a file goes is exit 2 (it was exit 3, "IO Error … Is a
+    directory", and ingest left a lock file beside the folder)."""
+    folder = tmp_path / "dbs"
+    folder.mkdir()
+    for args in (["ingest", roster_dir], ["persons", "--year", "2017"]):
+        res = run(*args, "--db", folder)
+        assert res.exit_code == 2 and "is a folder" in res.stderr, res.output  # type: ignore[attr-defined]
+    assert not (tmp_path / ".dbs.hcs-lock").exists()
+    res = run("config", "init", folder, "--force")
+    assert res.exit_code == 2 and "is a folder" in res.stderr  # type: ignore[attr-defined]

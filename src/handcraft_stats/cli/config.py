@@ -39,6 +39,8 @@ def init_cmd(
     """
     from ..atomic import atomic_file
 
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder: give the settings file, e.g. {path / 'hcs.toml'}")
     if path.exists() and not force:
         raise UsageError(f"{path} exists; keep it, or overwrite it with --force")
     with atomic_file(path) as tmp:

@@ -183,6 +183,8 @@ def ingest_cmd(
     settings = use_settings(config)
     county = given_county(settings, county)
     find_files(paths)  # no input files: exit 2 before any database or lock file is made
+    if db.is_dir():  # nor a lock file beside a folder given as the database
+        raise UsageError(f"--db {db} is a folder: give the database file, e.g. {db / 'hcs.duckdb'}")
     busy = (
         f"another hcs ingest into {db} is running (waited {wait:g} s); "
         "try again when it ends, or give it longer with --wait"

@@ -38,6 +38,10 @@ class StoreCore:
         self._umask: int | None = None
         self._known: dict[str, dict[str, str]] = {}
         self._unwritten: str | None = None  # bulk_load's checkpoint, not yet run
+        if path.is_dir():  # a usage mistake (exit 2), not a database that cannot be opened
+            raise UsageError(
+                f"--db {path} is a folder: give the database file, e.g. {path / 'hcs.duckdb'}"
+            )
         if read_only and not path.exists():
             raise EnvironmentProblem(f"database {path} does not exist: run `hcs ingest` first")
         _not_duckdb(path)
