@@ -376,9 +376,16 @@ def _io_message(path: Path, exc: Exception) -> str:
     low = text.lower()
     if "lock" in low:
         holder = _HOLDER.search(text)
-        who = f" ({Path(holder['program']).name}, PID {holder['pid']})" if holder else ""
+        program = Path(holder["program"]).name if holder else ""
+        who = f" ({program}, PID {holder['pid']})" if holder else ""
+        # hcs runs as Python: a Python holder is most likely another hcs (an ingest)
+        what = (
+            "another hcs command or Python program"
+            if program.startswith(("python", "hcs"))
+            else "another program"
+        )
         return (
-            f"database {path} is in use by another program{who}; "
+            f"database {path} is in use by {what}{who}; "
             "try again when it ends (hcs ingest runs wait for each other: --wait)"
         )
     if "permission denied" in low:
