@@ -439,3 +439,11 @@ def test_an_id_typed_with_a_times_sign_or_dashes_is_the_id(typed: str) -> None:
     assert (found.status, found.value) == (IdStatus.VALID, "32032119510516012X")
     assert normalize_ids([typed]).value == [found.value]
     assert normalize_id("-").status is IdStatus.MISSING  # a dash alone: nothing recorded
+
+
+def test_an_id_written_as_an_excel_text_formula_in_a_csv_is_its_digits() -> None:
+    """="320321198001010024": a CSV export keeps Excel from making the ID a number so
+    (the cell reads back with its = and quotes); it was `malformed`, an id_length error."""
+    assert normalize_id('="11010519491231002X"').status is IdStatus.VALID
+    assert normalize_id('="11010519491231002X"').value == "11010519491231002X"
+    assert normalize_id("=SUM(A1)").status is IdStatus.MALFORMED

@@ -80,8 +80,12 @@ def _birth_date(yyyymmdd: str) -> date | None:
 
 
 def _clean(text: str) -> str:
-    text = nfkc(text).translate(_TYPED)
-    return "".join(text.split()).upper()
+    text = "".join(nfkc(text).translate(_TYPED).split()).upper()
+    if text.startswith("=") and text[1:2].isdigit():
+        # ="320321198001010024" (its quotes dropped above): a CSV export's way to keep
+        # Excel from making the ID a number; it was malformed
+        text = text[1:]
+    return text
 
 
 def _from_text(cleaned: str) -> IdResult:
