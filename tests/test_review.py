@@ -426,3 +426,55 @@ def test_a_decided_pair_shows_its_decision_and_undecided_leaves_it_out(
     assert run("review", "--file", out, "--db", db).exit_code == 0
     again = {(r["record_a"], r["record_b"]): r["decision"] for r in rows_of(run(*base))}
     assert again == rows and not same_person(db, a, b) and same_person(db, c, d)
+
+
+def test_a_decision_binds_only_the_two_records_not_a_namesake_of_another_town(
+    tmp_path: Path,
+) -> None:
+    """Three 王芳 without an ID, two in 甲镇 一村 and one in 乙镇's 一村: deciding 1 and 2
+    are one woman bound record 3 too (a decision was kept by county, name, ID, birth date
+    and village; town and phone are in it now)."""
+    folder = tmp_path / "r"
+    folder.mkdir()
+    header = ["姓名", "身份证号码", "乡镇", "村(社区)", "联系电话"]
+    write_xlsx(folder / "丰县2017.xlsx", {"S": [header,
+        ["王芳", "", "甲镇", "一村", "13600000001"],
+        ["王芳", "", "甲镇", "一村", "13600000002"],
+        ["王芳", "", "乙镇", "一村", "13600000003"],
+    ]})  # fmt: skip
+    db = tmp_path / "t.duckdb"
+    _ingest(folder, db)
+    a, b, c = ids_of(db, "王芳")
+    assert run("review", "same", a, b, "--db", db).exit_code == 0
+    assert same_person(db, a, b) and not same_person(db, a, c)
+
+
+def test_decisions_of_a_schema_5_store_are_carried_to_the_new_signature(tmp_path: Path) -> None:
+    """Migration 6 moves each stored decision onto the signatures with town and phone of
+    the records it was made on: it still holds after the upgrade and a re-ingest."""
+    import duckdb
+
+    from handcraft_stats.store.schema import signature_v1
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    write_xlsx(folder / "丰县2017.xlsx", {"S": PEI})
+    db = tmp_path / "t.duckdb"
+    _ingest(folder, db)
+    a, b = ids_of(db, "张丽")[0], ids_of(db, "王芳")[0]
+    con = duckdb.connect(str(db))
+    sig = {r: con.execute(f"SELECT {signature_v1('x')} FROM records x WHERE record_id = ?",
+                          [r]).fetchone()[0] for r in (a, b)}  # type: ignore[index]  # fmt: skip
+    con.execute("INSERT INTO decisions VALUES (?, ?, 'same', now(), 'test')",
+                [min(sig.values()), max(sig.values())])  # fmt: skip
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    con.close()
+    with Store(db) as s:  # opened for writing: the upgrade
+        mapped = s.decisions_for(2017)
+    assert mapped[["record_a", "record_b", "decision"]].values.tolist() == [[a, b, "same"]]
+    with Store(db, read_only=True) as s:
+        (stored,) = s.con.execute("SELECT count(*) FROM decisions").fetchone() or (0,)
+        (version,) = s.con.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'"
+        ).fetchone() or ("",)
+    assert stored == 1 and version == "6"

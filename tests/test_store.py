@@ -78,7 +78,7 @@ def test_a_version_3_store_loses_the_records_key_and_nothing_else(
     with Store(old) as store:
         assert store.con.execute(keyed).fetchone() == (0,)
         row = store.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        assert row == (str(len(MIGRATIONS)),) and len(MIGRATIONS) == 5  # 4, then 5
+        assert row == (str(len(MIGRATIONS)),) and len(MIGRATIONS) == 6  # 4, then 5 and 6
         for t in tables:
             got = store.con.execute(every(t)).df()
             pd.testing.assert_frame_equal(got[list(want[t].columns)], want[t])

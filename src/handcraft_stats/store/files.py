@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # pandas (0.14 s to import) only when a frame is asked for: n
     import pandas as pd
 
 from .core import StoreCore, _one
-from .schema import FileRow
+from .schema import FileRow, signature
 
 
 class FileRecords(StoreCore):
@@ -204,15 +204,7 @@ class FileRecords(StoreCore):
         )
 
     # -- review decisions ---------------------------------------------------
-    @staticmethod
-    def signature(r: str) -> str:
-        """The SQL of a record's content signature, the record table aliased `r`."""
-        return (
-            f"md5(concat_ws('|', {r}.county, coalesce({r}.name, ''), "
-            f"coalesce({r}.id_number, ''), coalesce(CAST({r}.birth_date AS VARCHAR), ''), "
-            f"coalesce({r}.village, '')))"
-        )
-
+    signature = staticmethod(signature)
     SIGNATURE = signature("r")
 
     def add_decisions(self, pairs: pd.DataFrame, source: str, marks: Iterable[str] = ()) -> int:
@@ -248,7 +240,8 @@ class FileRecords(StoreCore):
             f"""WITH s AS (SELECT r.record_id, {sig} AS sig FROM records r
                           JOIN files f USING (file_id) WHERE f.active AND r.period = ?
                           AND EXISTS (SELECT 1 FROM decisions))  -- no signatures without
-                SELECT a.record_id AS record_a, b.record_id AS record_b, d.decision
+                SELECT least(a.record_id, b.record_id) AS record_a,
+                       greatest(a.record_id, b.record_id) AS record_b, d.decision
                 FROM decisions d JOIN s a ON a.sig = d.sig_a JOIN s b ON b.sig = d.sig_b
                 WHERE a.record_id <> b.record_id ORDER BY 1, 2""",
             [period],

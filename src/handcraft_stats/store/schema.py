@@ -30,6 +30,29 @@ PERSON_COLUMNS = """
     exit_year INTEGER, status VARCHAR NOT NULL
 """
 
+
+def signature_v1(r: str) -> str:
+    """Schema 1-5's record signature of a review decision (county, name, ID, birth date,
+    village): kept to carry stored decisions over to `signature`."""
+    return (
+        f"md5(concat_ws('|', {r}.county, coalesce({r}.name, ''), "
+        f"coalesce({r}.id_number, ''), coalesce(CAST({r}.birth_date AS VARCHAR), ''), "
+        f"coalesce({r}.village, '')))"
+    )
+
+
+def signature(r: str) -> str:
+    """The SQL of a record's content signature, the record table aliased `r`: what a
+    review decision is stored by, so that it survives re-ingest. Town and phone are in
+    it since schema 6: two women without an ID of one name in villages of one name in
+    two towns had one signature, and a decision on one bound the other too."""
+    return (
+        f"md5(concat_ws('|', {r}.county, coalesce({r}.name, ''), "
+        f"coalesce({r}.id_number, ''), coalesce(CAST({r}.birth_date AS VARCHAR), ''), "
+        f"coalesce({r}.town, ''), coalesce({r}.village, ''), coalesce({r}.phone, '')))"
+    )
+
+
 MIGRATIONS: list[str] = [
     f"""
     CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -80,6 +103,24 @@ MIGRATIONS: list[str] = [
     # NULL for files stored before: read again by the first ingest after the upgrade.
     """
     ALTER TABLE files ADD COLUMN reading VARCHAR;
+    """,
+    # review decisions by the signature with town and phone: each stored decision is
+    # carried to the new signatures of the records (active or replaced) it was made on,
+    # the latest decision of a pair holding
+    f"""
+    CREATE TEMP TABLE decisions_v6 AS
+        WITH s AS (SELECT DISTINCT {signature_v1("r")} AS old, {signature("r")} AS new
+                   FROM records r WHERE EXISTS (SELECT 1 FROM decisions))
+        SELECT least(a.new, b.new) AS sig_a, greatest(a.new, b.new) AS sig_b,
+               d.decision, d.decided_at, d.source
+        FROM decisions d JOIN s a ON a.old = d.sig_a JOIN s b ON b.old = d.sig_b
+        WHERE a.new <> b.new
+        QUALIFY row_number() OVER (
+            PARTITION BY least(a.new, b.new), greatest(a.new, b.new)
+            ORDER BY d.decided_at DESC, d.decision) = 1;
+    DELETE FROM decisions;
+    INSERT INTO decisions SELECT * FROM decisions_v6;
+    DROP TABLE decisions_v6;
     """,
 ]
 
