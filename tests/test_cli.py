@@ -498,3 +498,19 @@ def test_a_folder_given_as_the_database_is_a_usage_error(roster_dir: Path, tmp_p
     assert not (tmp_path / ".dbs.hcs-lock").exists()
     res = run("config", "init", folder, "--force")
     assert res.exit_code == 2 and "is a folder" in res.stderr  # type: ignore[attr-defined]
+
+
+def test_a_stored_file_given_another_county_says_it_was_not_read_again(
+    roster_dir: Path, tmp_path: Path
+) -> None:
+    """--county with a file stored already under another county: the file is unchanged and
+    not read again, which was said nowhere; --reparse reads it with the county given."""
+    db = tmp_path / "t.duckdb"
+    assert run("ingest", roster_dir, "--db", db).exit_code == 0
+    res = run("ingest", roster_dir, "--db", db, "--county", "沛县")
+    assert res.exit_code == 0 and "--county/--year did not apply" in res.stderr  # type: ignore[attr-defined]
+    res = run("ingest", roster_dir, "--db", db, "--county", "沛县", "--reparse")
+    assert "did not apply" not in res.stderr  # type: ignore[attr-defined]
+    with Store(db, read_only=True) as s:
+        counties = {r[0] for r in s.con.execute("SELECT county FROM files WHERE active").fetchall()}
+    assert counties == {"沛县"}

@@ -202,6 +202,14 @@ def ingest_cmd(
         report = ingest(paths, store, settings, county, year, on_progress, jobs, replace,
                         reparse)  # fmt: skip
     show_report(report, fmt, quiet, lang=lang.value)
+    kept = [
+        f for f in report.files if f.status == "unchanged"
+        and ((county is not None and f.county != county) or (year is not None and f.period != year))
+    ]  # fmt: skip
+    if kept and not quiet:  # they were passed over without a word
+        say(f"note: {len(kept)} file(s) stored already under another county or year were not "
+            "read again, so --county/--year did not apply to them; add --reparse to read them "
+            "with these")  # fmt: skip
     doc = report.to_dict()
     stored = doc["files_landed"] - doc["files_unchanged"]
     files = f"{doc['files']:,} file{'' if doc['files'] == 1 else 's'}"
