@@ -290,6 +290,18 @@ def test_an_info_row_declaring_wan_puts_unitless_money_columns_in_wan() -> None:
     assert lay.columns.in_wan == set()
 
 
+def test_a_labelled_subtotal_row_is_totals() -> None:
+    """本页小计 and 张庄村小计 on rows with no name or ID were rows without a person."""
+    rows = [
+        ["序号", "姓名", "身份证号码", "当年收入(元)"],
+        [1, "张丽", "320321198001010024", 3000],
+        ["本页小计", "", "", 3000], ["张庄村小计", "", "", 3000], ["", "", "", 5],
+    ]  # fmt: skip
+    lay = classify(M, rows)
+    assert lay.records == [1]
+    assert lay.skipped == {0: "header", 2: "totals", 3: "totals", 4: "no_person"}
+
+
 def test_qualified_signatures_and_repeated_info_rows_below_the_table() -> None:
     """单位负责人： is a signature row and 填报单位：… repeated below the header an info
     row, not a row without a person; a woman's row is never one of them."""

@@ -573,7 +573,13 @@ def _row_kind(
         return "signature"
     if keyless and any(_INFO.search(t) for t in texts):  # 填报单位：… repeated mid-sheet
         return "info"
+    if keyless and any(_SUBTOTAL.fullmatch(t) for t in texts):  # 本页小计, 张庄村小计
+        return "totals"
     return "no_person" if keyless else None
+
+
+# a totals word closing a short label, on a row with no name and no ID: 本页小计, 张庄村合计
+_SUBTOTAL = re.compile(f".{{1,8}}(?:{'|'.join(TOTALS)})")
 
 
 # a signature word after a qualifier (单位负责人：): only on a row with no name and no ID
