@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .columns import MONEY, SERIAL, ColumnMap, HeaderMatcher, map_columns
+from .columns import _ANY_UNIT, MONEY, SERIAL, ColumnMap, HeaderMatcher, map_columns
 from .normalize.distinct import Distinct, transpose
 from .normalize.text import is_blank, is_ideograph, squash
 
@@ -415,7 +415,6 @@ def _is_amount(text: str) -> bool:
 
 
 _WAN_DECLARED = re.compile(r"单位:?万元")  # 单位：万元、次 (squashed: NFKC, no spaces)
-_ANY_UNIT = re.compile(r"\((?:[^()]*)\)$")
 
 
 def _unit_declared(

@@ -84,7 +84,7 @@ def read_csv(data: bytes) -> tuple[list[list[object]], tuple[int, ...] | None]:
     if sample.count(delimiter) == 0:
         delimiter = ","
     rows, starts = _rows(text, delimiter, csv.QUOTE_MINIMAL)
-    if '"' in text and _swallowed(rows, delimiter):
+    if '"' in text and _swallowed(rows, starts, delimiter):
         # a quote opened and never closed ("三无人员 in a county system's export, which
         # quotes nothing): the rows after it were one cell of it, women lost without a
         # word. Such a file uses no quoting at all: read it so, each line a row.
@@ -113,9 +113,12 @@ def _rows(
     return rows, starts
 
 
-def _swallowed(rows: list[list[object]], delimiter: str) -> bool:
+def _swallowed(rows: list[list[object]], starts: list[int], delimiter: str) -> bool:
     """Does a cell span lines that look like rows of their own (holding at least half
-    a row's separators)? A note of two lines does not; rows an unclosed quote took in do."""
+    a row's separators)? A note of two lines does not; rows an unclosed quote took in do.
+    Only the rows that span lines are looked into (by their first lines: usually none)."""
+    spanning = [i for i in range(len(rows) - 1) if starts[i + 1] - starts[i] > 1]
+    spanning += [len(rows) - 1] if rows else []  # the last may span to the file's end
     widths = sorted(len(r) for r in rows if r is not BLANK)
     if not widths:
         return False
@@ -123,5 +126,5 @@ def _swallowed(rows: list[list[object]], delimiter: str) -> bool:
     return any(
         isinstance(cell, str) and "\n" in cell
         and any(line.count(delimiter) >= least for line in cell.splitlines()[1:])
-        for row in rows for cell in row
+        for i in spanning for cell in rows[i]
     )  # fmt: skip
