@@ -223,3 +223,41 @@ def test_out_and_parquet_must_be_two_separate_folders(
               "--db", db)  # fmt: skip
     assert res.exit_code == 2 and "two separate folders" in res.stderr
     assert not out.exists()
+
+
+def test_a_roster_or_sheet_named_by_an_id_is_masked_in_what_is_sent_on(tmp_path: Path) -> None:
+    """一人一卡: a workbook with a sheet per woman, named by her ID, in a file named by a
+    phone. source_file and source_sheet of records.csv, issues.csv, `hcs issues` and the
+    masked Parquet dataset carried both in full; `--unmasked` keeps them."""
+    folder = tmp_path / "r"
+    folder.mkdir()
+    card = tmp_path / "r" / "丰县2017年13912345678报送.xlsx"
+    write_xlsx(card, {
+        ID_A: [["姓名", "身份证号码", "劳动能力"], ["张丽", ID_A, "普通劳动力"]],
+        ID_B: [["姓名", "身份证号码", "劳动能力"], ["王芳", ID_B, "强壮"]],  # unknown_value
+    })  # fmt: skip
+    db = tmp_path / "t.duckdb"
+    with Store(db) as store:
+        ingest([folder], store, load_settings(None))
+    out, lake = tmp_path / "out", tmp_path / "lake"
+    res = run("export", "--year", "2017", "--out", out, "--parquet", lake, "--db", db)
+    assert res.exit_code == 0, res.output
+    listing = run("issues", "--year", "2017", "--format", "csv", "--db", db)
+    assert listing.exit_code == 0 and "强壮" in listing.stdout
+    texts = {
+        "records.csv": (out / "records.csv").read_text("utf-8-sig"),
+        "issues.csv": (out / "issues.csv").read_text("utf-8-sig"),
+        "hcs issues": listing.stdout,
+    }
+    import pyarrow.dataset as ds
+
+    for table in ("records", "issues", "files"):
+        texts[table] = str(ds.dataset(lake / table, partitioning="hive").to_table().to_pylist())
+    for where, text in texts.items():
+        assert ID_A not in text and ID_B not in text and "13912345678" not in text, where
+    assert "139****5678" in texts["records.csv"] and ID_B[:6] + "********" in texts["issues.csv"]
+    _, got = read_records(out / "records.csv")
+    assert [r["town"] for r in got] == ["", ""]  # a sheet named by an ID names no town
+    plain = tmp_path / "plain"
+    assert run("export", "--year", "2017", "--out", plain, "--db", db, "--unmasked").exit_code == 0
+    assert ID_B in (plain / "issues.csv").read_text("utf-8-sig")

@@ -502,6 +502,17 @@ def test_a_town_sheet_named_with_its_year_gives_its_town(tmp_path: Path) -> None
         assert parse(p).records["town"].isna().all(), name  # type: ignore[attr-defined]
 
 
+def test_a_sheet_named_by_digits_or_an_id_gives_no_town(tmp_path: Path) -> None:
+    """一人一卡: a sheet per woman named by her ID (or phone), or pages numbered 1, 2-3:
+    the ID became every record's town (and went unmasked into records.csv)."""
+    rows = [["姓名", "身份证号码"], ["张丽", ID_A]]
+    for name in (ID_A, "13912345678", "1", "2-3", "张丽320321198001010024", "20170810"):
+        p = write_xlsx(tmp_path / "沛县2017.xlsx", {name: rows})
+        assert parse(p).records["town"].isna().all(), name  # type: ignore[attr-defined]
+    p = write_xlsx(tmp_path / "沛县2017.xlsx", {"龙固镇1组": rows})
+    assert list(parse(p).records["town"]) == ["龙固镇1组"]  # type: ignore[attr-defined]
+
+
 def test_numeric_id_cells_lose_precision_and_are_never_completed(tmp_path: Path) -> None:
     p = write_xlsx(
         tmp_path / "新沂市2017.xlsx", {"S": [["姓名", "身份证号"], ["张丽", float(ID_A)]]}

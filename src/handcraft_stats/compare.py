@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import UsageError
-from .issues import scrub
+from .export_rows import scrub
 from .link import birth_text
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone

@@ -25,6 +25,7 @@ from .export_rows import (
     FIELDS,
     ISSUE_COLUMNS,
     RECORD_COLUMNS,
+    SOURCES,
     beside_cursor,
     issue_batches,
     issue_message_sql,
@@ -35,7 +36,7 @@ from .export_rows import (
     mask_phone_sql,
     record_batches,
     scrub,
-    scrubbed,
+    scrubbed_all,
     scrubbed_issues,
 )
 from .metrics import check_since, summarize, without_detail
@@ -229,6 +230,8 @@ def dataset_parts(
             empty = False
             if name == "issues" and not unmasked:
                 table = scrubbed_issues(table)
+            elif name in NAMED_FROM and not unmasked:  # a file or sheet named by an ID
+                table = scrubbed_all(table, NAMED_FROM[name])
             yield name, table
         if empty:  # the table's columns, in an empty file
             yield name, reader.schema.empty_table()
@@ -238,7 +241,11 @@ STREAM_ROWS = 1_000_000
 
 
 def _scrubbed_records(table: pa.Table, unmasked: bool) -> pa.Table:
-    return table if unmasked else scrubbed(scrubbed(table, "note"), "extras")
+    return table if unmasked else scrubbed_all(table, ("note", "extras", *SOURCES))
+
+
+# the dataset's other tables' columns naming a roster or sheet
+NAMED_FROM = {"files": ("name", "path"), "skipped": ("sheet",)}
 
 
 # the records' columns that hold or spell a person's name (name_key: its pinyin)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -37,6 +37,9 @@ ISSUE_COLUMNS = ("code", "severity", "county", "source_file", "source_sheet", "s
                  "column", "value", "message")  # fmt: skip
 NAMES = ("name", "household_head", "broker")  # masked to their first character
 PERSONAL = ("id_number", "phone", *NAMES)  # issue columns whose values are masked
+# where a record or issue comes from: scrubbed as free text is (a roster or sheet named by
+# a woman's ID or phone: 一人一卡 workbooks have a sheet per woman)
+SOURCES = ("source_file", "source_sheet")
 _DIGITS = re.compile(r"\d{11,}[\dXx]?")
 _DIGIT_RUN = r"\p{Nd}{11}"  # what scrub() could mask, in RE2 (\p{Nd} is Python's \d)
 _CHUNK = 1 << 19  # records per query of records.csv
@@ -178,7 +181,7 @@ class _SliceReader:
         chunk = chunk.add_column(0, "person_key", people["person_key"].take(_at(known, got)))
         chunk = chunk.append_column("class", names.take(codes.take(_at(ids, got))))
         if not self.unmasked:
-            chunk = scrubbed(chunk, "note")
+            chunk = scrubbed_all(chunk, (*SOURCES, "note"))
         return chunk.select(list(RECORD_COLUMNS))
 
 
@@ -264,6 +267,13 @@ def scrubbed(
     return table.set_column(table.column_names.index(name), name, column)
 
 
+def scrubbed_all(table: pa.Table, names: Iterable[str]) -> pa.Table:
+    """scrubbed() of each of the text columns `names`."""
+    for name in names:
+        table = scrubbed(table, name)
+    return table
+
+
 def _joined_records(con: Any, year: int, tier: str, unmasked: bool) -> Iterator[pa.RecordBatch]:
     """record_batches as one DuckDB join (for a store where a record is in two persons)."""
     fields = _fields_sql(unmasked)
@@ -278,7 +288,7 @@ def _joined_records(con: Any, year: int, tier: str, unmasked: bool) -> Iterator[
             WHERE f.active AND r.period = {int(year)} ORDER BY r.record_id"""
     ))  # fmt: skip
     if not unmasked:
-        table = scrubbed(table, "note")
+        table = scrubbed_all(table, (*SOURCES, "note"))
     yield from table.to_batches(1 << 16)
 
 
@@ -339,4 +349,5 @@ def scrubbed_issues(table: pa.Table) -> pa.Table:
     """Issues with scrub() applied to their messages, and to the values of columns other
     than PERSONAL (those are masked in SQL), where a run of 11 digits is."""
     personal = pc.fill_null(pc.is_in(table["column"], pa.array(PERSONAL)), False)
-    return scrubbed(scrubbed(table, "value", pc.invert(personal)), "message")
+    table = scrubbed(table, "value", pc.invert(personal))
+    return scrubbed_all(table, ("message", *SOURCES))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 
 from .checks import Catalogue
-from .export_rows import COUNTED, NAMES
+from .export_rows import COUNTED, NAMES, SOURCES, scrub
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .normalize.text import mask_name
@@ -19,15 +18,7 @@ from .tiers import require_tier
 
 ISSUE_COLUMNS = ["code", "severity", "county", "source_file", "source_sheet", "source_row",
                  "column", "value", "message"]  # fmt: skip
-_DIGITS = re.compile(r"\d{11,}[\dXx]?")
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-
-
-def scrub(text: object) -> object:
-    """Free text with every run of 11+ digits masked (an ID or phone typed into a cell)."""
-    if not isinstance(text, str):
-        return text
-    return _DIGITS.sub(lambda m: mask_id(m[0]) if len(m[0]) > 11 else mask_phone(m[0]), text)
 
 
 def mask_issues(frame: pd.DataFrame) -> pd.DataFrame:
@@ -51,6 +42,9 @@ def mask_issues(frame: pd.DataFrame) -> pd.DataFrame:
     ]
     out["value"] = values
     out["message"] = pd.Series(quoted, index=out.index, dtype=object).map(scrub)
+    for c in SOURCES:  # a file or sheet named by a woman's ID (一人一卡: a sheet per woman)
+        if c in out.columns:
+            out[c] = out[c].map(scrub)
     return out
 
 

@@ -212,9 +212,13 @@ def header_texts(rows: Sequence[Sequence[object]], header_rows: Sequence[int]) -
 def _sheet_town(settings: Settings, sheet: str) -> str | None:
     """The town a sheet's name gives (one sheet per town), else None. A name with a year
     gives one only when what is left names a town by its suffix (欢口镇2017年 is 欢口镇;
-    2017年巧手行动花名册 is none)."""
+    2017年巧手行动花名册 is none). A name of digits and marks only (1, 01, 2-3), or
+    holding a run of six digits (a woman's ID or phone: 一人一卡, a sheet per woman; a
+    date), names no town."""
     key = squash(sheet).lower()
     if not key or key.startswith(GENERIC_SHEETS) or settings.find_county(sheet) is not None:
+        return None
+    if _DIGIT_RUN.search(key) or not any(ch.isalpha() for ch in key):
         return None
     if YEAR.search(key) is None:
         return clean_text(sheet)
@@ -222,6 +226,7 @@ def _sheet_town(settings: Settings, sheet: str) -> str | None:
     return rest if rest.endswith(_TOWN_SUFFIXES) else None
 
 
+_DIGIT_RUN = re.compile(r"\d{6}")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)20\d\d(?:年度|年)?(?!\d)")
 _TOWN_SUFFIXES = ("镇", "乡", "街道", "办事处")
 
