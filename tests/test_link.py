@@ -143,6 +143,24 @@ def test_the_better_placed_woman_wins_when_evidence_fits_two(tmp_path: Path) -> 
     assert reasons(rec) == [(1, 3, "name_birth", "accepted"), (2, 3, "name_birth", "outranked")]
 
 
+def test_a_typo_one_character_from_two_namesakes_links_to_neither(tmp_path: Path) -> None:
+    """Two 张丽 whose IDs differ in one digit of the sequence (same birth date); a third
+    record's ID is the second's body with the first's check digit: one character from
+    either, invalid. It went to whichever pair came first; now it is ambiguous, and a
+    phone they share decides it as for name_birth."""
+    other = with_id(ID_A[:15] + str((int(ID_A[15]) + 1) % 10) + ID_A[16:17])
+    typo = other[:17] + ID_A[17]
+    rows = (f"张丽,{ID_A},,东村,13812345678,,,", f"张丽,{other},,东村,,,,")
+    rec = records(tmp_path, *rows, f"张丽,{typo},,东村,,,,")
+    assert rec["id_status"][2] == "bad_check"
+    typos = [x for x in reasons(rec) if x[2] == "id_typo"]
+    assert typos == [(1, 3, "id_typo", "ambiguous"), (2, 3, "id_typo", "ambiguous")]
+    assert {3} not in persons_of(rec) and all(3 not in p for p in persons_of(rec))
+    rec = records(tmp_path, *rows, f"张丽,{typo},,东村,13812345678,,,")
+    typos = [x for x in reasons(rec) if x[2] == "id_typo"]
+    assert typos == [(1, 3, "id_typo", "accepted"), (2, 3, "id_typo", "outranked")]
+
+
 def test_same_village_name_in_another_town_is_not_the_same_place(tmp_path: Path) -> None:
     p = tmp_path / "铜山区2017.csv"
     p.write_text(

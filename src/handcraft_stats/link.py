@@ -194,9 +194,10 @@ def _same(a: pd.Series, b: pd.Series) -> pd.Series:
 
 
 def _unambiguous(pairs: pd.DataFrame, rec: pd.DataFrame) -> pd.DataFrame:
-    """A record without an ID key whose evidence fits women with different valid IDs goes
-    to the one whose town + village and phone agree best; a tie links to none of them
-    (such pairs are kept with status `ambiguous` or `outranked` for review)."""
+    """A record without an ID key (none, or an invalid one: `id_typo`) whose evidence fits
+    women with different valid IDs goes to the one whose town + village and phone agree
+    best; a tie links to none of them (such pairs are kept with status `ambiguous` or
+    `outranked` for review)."""
     pairs = pairs.assign(status="")
     if pairs.empty:
         return pairs
@@ -226,7 +227,7 @@ def candidates(rec: pd.DataFrame, tier: str, backend: Backend = "duckdb") -> pd.
         rec = rec.assign(birth=birth_text(rec))
         parts += [
             _unambiguous(blocking.precision_lost_pairs(rec, backend), rec),
-            blocking.typo_pairs(rec, backend),
+            _unambiguous(blocking.typo_pairs(rec, backend), rec),
             _unambiguous(blocking.name_birth_pairs(rec, backend), rec),
         ]
     parts = [p for p in parts if len(p)]
