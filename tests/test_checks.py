@@ -126,6 +126,15 @@ def test_not_exited_with_an_exit_year_contradicts(tmp_path: Path) -> None:
     assert "status_exit_conflict" in found[2] and "status_exit_conflict" not in found[3]
 
 
+def test_status_exit_conflict_quotes_the_status_as_the_roster_writes_it(tmp_path: Path) -> None:
+    """The value and message said not_exited/2017 and exited/ (codes), in Chinese output."""
+    rows = [{**CLEAN, "status": "未脱贫"}, {**CLEAN, "id": ID_B, "name": "王芳", "year": ""}]
+    report = check([csv_roster(tmp_path, rows)], load_settings(None))
+    found = report.issues[report.issues["code"] == "status_exit_conflict"]
+    assert list(found["value"]) == ["未脱贫/2017", "已脱贫/"]
+    assert all("exited" not in m for m in found["message"])
+
+
 def test_phone_shared_by_more_than_three_households(tmp_path: Path) -> None:
     ids = [ID_A, ID_B, ID_C, with_id("32032119800101004"), with_id("32032119800101006")]
     names = ["张丽", "王芳", "陈梅", "刘兰", "赵霞"]

@@ -66,10 +66,11 @@ def scrub(text: Any) -> Any:
 
 
 def mask_id_sql(v: str) -> str:
-    """SQL of normalize.idnumber.mask_id: first 6 and last 4 characters, stars between."""
+    """SQL of normalize.idnumber.mask_id."""
     return (
         f"CASE WHEN length({v}) <= 10 THEN repeat('*', length({v})) "
-        f"ELSE left({v}, 6) || repeat('*', length({v}) - 10) || right({v}, 4) END"
+        f"WHEN length({v}) = 18 THEN left({v}, 6) || repeat('*', 8) || right({v}, 4) "
+        f"ELSE left({v}, 6) || repeat('*', length({v}) - 6) END"
     )
 
 

@@ -237,9 +237,15 @@ def malformed_code(cleaned: str) -> str:
 
 
 def mask_id(value: str | None) -> str:
-    """First 6 and last 4 characters with stars between; short values become all stars."""
+    """An 18-character ID: its first 6 and last 4 characters with stars between (the area
+    code, sequence and check; the birth date hidden); short values (≤ 10) all stars; any
+    other length (a 15-digit ID, the 15 digits a numeric cell kept, a long digit run) its
+    first 6 only: their last four are, or may be, part of the birth date (a numeric
+    cell's 320321198607070 showed 320321*****7070, her birth day)."""
     if not value:
         return ""
     if len(value) <= 10:
         return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    if len(value) == 18:
+        return value[:6] + "*" * 8 + value[-4:]
+    return value[:6] + "*" * (len(value) - 6)
