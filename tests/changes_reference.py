@@ -30,7 +30,9 @@ class Changes:
 
 def _period(store: Store, year: int, tier: str) -> pd.DataFrame:
     p = store.df(
-        f"SELECT {', '.join(FIELDS)} FROM persons WHERE period = ? AND tier = ?", [year, tier]
+        f"SELECT {', '.join(FIELDS)}, phone AS phone_key FROM persons "
+        "WHERE period = ? AND tier = ?",
+        [year, tier],
     )
     counties = store.df(
         "SELECT person_key, list(DISTINCT county ORDER BY county) AS counties "
@@ -44,7 +46,7 @@ def _period(store: Store, year: int, tier: str) -> pd.DataFrame:
 
 def _match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     """Outer match: by person key, then by unique (name, first 15 ID characters), then by
-    unique (name, birth date)."""
+    unique (name, birth date), then by unique (name, phone) but not two with valid IDs."""
     a = a.assign(id15=a["id_number"].astype("string").str.slice(0, 15))
     b = b.assign(id15=b["id_number"].astype("string").str.slice(0, 15))
     both = a.merge(b, on="person_key", suffixes=("_1", "_2"))
@@ -60,19 +62,23 @@ def _match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         a[~a["person_key"].isin(both["person_key"])],
         b[~b["person_key"].isin(both["person_key"])],
     )
-    for key in ("id15", "birth_date"):
+    for key in ("id15", "birth_date", "phone_key"):
         cols = ["name", key]
         one = left[left[key].notna() & left["name"].notna()].drop_duplicates(cols, keep=False)
         two = right[right[key].notna() & right["name"].notna()].drop_duplicates(cols, keep=False)
         pair = one.add_suffix("_1").merge(
             two.add_suffix("_2"), left_on=["name_1", f"{key}_1"], right_on=["name_2", f"{key}_2"]
         )
+        if key == "phone_key":  # two valid IDs: two women
+            pair = pair[~(pair["has_id_1"].fillna(False) & pair["has_id_2"].fillna(False))]
         parts.append(pair)
         left = left[~left["person_key"].isin(pair["person_key_1"])]
         right = right[~right["person_key"].isin(pair["person_key_2"])]
     parts += [left.add_suffix("_1"), right.add_suffix("_2")]
     out = pd.concat(parts, ignore_index=True)
-    return out.drop(columns=["person_key", "name", "birth_date", "id15"], errors="ignore")
+    return out.drop(
+        columns=["person_key", "name", "birth_date", "id15", "phone_key"], errors="ignore"
+    )
 
 
 def _names(v: object) -> list[str]:

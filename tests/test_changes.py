@@ -313,3 +313,24 @@ def test_a_woman_whose_fuller_record_has_a_mistyped_id_is_one_woman_across_perio
         ).fetchone() or (None,)
     assert person_id == good  # her valid ID, not the fuller record's mistyped one
     assert doc["totals"]["left"] == doc["totals"]["entered"] == 0
+
+
+def test_a_woman_without_id_or_birth_date_is_matched_by_name_and_phone(tmp_path: Path) -> None:
+    """周梅 has no ID and no birth date on either year's roster: her person key is her
+    row's, which the other year does not repeat, so she was entered + left +
+    missing_without_reason. Her name and phone, unique on both sides, match her; a
+    namesake with another phone is a woman of her own."""
+    head = ["姓名", "身份证号码", "联系电话", "从业产业"]
+    for year, rows in {
+        2016: [["周梅", "", "13812345678", "手工"], ["吴芳", "", "13900000001", "家政"]],
+        2017: [["王芳", "", "", "农业"], ["周梅", "", "13812345678", "手工"],
+               ["吴芳", "", "13900000002", "家政"]],
+    }.items():  # fmt: skip
+        (tmp_path / "r").mkdir(exist_ok=True)
+        write_xlsx(tmp_path / "r" / f"丰县{year}年花名册.xlsx", {"S": [head, *rows]})
+    with Store(tmp_path / "t.duckdb") as store:
+        ingest([tmp_path / "r"], store, load_settings(None))
+        doc = changes(store, 2016, 2017).to_dict()
+    assert doc["totals"]["entered"] == 2 and doc["totals"]["left"] == 1  # 王芳, 吴芳 / 吴芳
+    assert doc["checks"]["missing_without_reason"] == 1
+    assert sorted(p["name"] for p in doc["persons"]) == ["吴芳", "吴芳", "王芳"]

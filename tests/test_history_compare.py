@@ -84,7 +84,7 @@ def test_added_removed_and_changed_fields_of_a_resent_roster(db: Path) -> None:
     assert (doc["county"], doc["period"]) == ("丰县", 2017)
     assert doc["totals"] == {
         "added": 1, "removed": 1, "changed": 2, "unchanged": 1,
-        "matched_by_id": 2, "matched_by_name_birth": 1,
+        "matched_by_id": 2, "matched_by_name_birth": 1, "matched_by_name_place": 0,
     }  # fmt: skip
     rows = doc["rows"]
     assert isinstance(rows, list)
@@ -156,9 +156,26 @@ def test_a_row_listed_twice_and_now_once_is_one_record_removed(tmp_path: Path) -
     doc = doc_of(db, 1, 2)
     assert doc["totals"] == {
         "added": 0, "removed": 1, "changed": 0, "unchanged": 2,
-        "matched_by_id": 2, "matched_by_name_birth": 0,
+        "matched_by_id": 2, "matched_by_name_birth": 0, "matched_by_name_place": 0,
     }  # fmt: skip
     assert doc["rows"][0]["old_source"] == "丰县2017.xlsx!S!3"
+
+
+def test_women_without_id_or_birth_date_are_matched_by_name_and_place(tmp_path: Path) -> None:
+    """周梅, twice, without ID or birth date and unchanged: she was removed twice and
+    added twice. A woman without an ID never meets one with an ID this way."""
+    zhou = [[1, "周梅", "", ""], [2, "周梅", "", ""]]
+    db = _versions(
+        tmp_path,
+        [*zhou, [3, "王芳", ID_B, ""], [4, "陈静", ID_A, ""]],
+        [*zhou, [3, "王芳", ID_B, ""], [4, "陈静", "", ""], [5, "刘兰", "", ""]],
+    )
+    doc = doc_of(db, 1, 2)
+    assert doc["totals"] == {
+        "added": 2, "removed": 1, "changed": 0, "unchanged": 3,
+        "matched_by_id": 1, "matched_by_name_birth": 0, "matched_by_name_place": 2,
+    }  # fmt: skip
+    assert sorted(r["name"] for r in doc["rows"]) == ["刘兰", "陈静", "陈静"]
 
 
 def test_the_samples_corrected_roster_shows_exactly_the_planted_corrections(
@@ -176,7 +193,7 @@ def test_the_samples_corrected_roster_shows_exactly_the_planted_corrections(
     doc = json.loads(res.stdout)
     assert doc["totals"] == {
         "added": 1, "removed": 1, "changed": 4, "unchanged": 262,
-        "matched_by_id": 264, "matched_by_name_birth": 2,
+        "matched_by_id": 264, "matched_by_name_birth": 2, "matched_by_name_place": 0,
     }  # fmt: skip
     assert {f for f, n in doc["fields_changed"].items() if n} == {
         "id_number", "income_before", "wing", "exit_year", "status",

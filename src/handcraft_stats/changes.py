@@ -58,7 +58,8 @@ def _side(n: int) -> str:
     """Period n's persons with their counties (a sorted list) and first 15 ID characters."""
     return f"""p{n} AS (
         SELECT {", ".join(f"p.{f}" for f in FIELDS)},
-               coalesce(c.counties, []::VARCHAR[]) AS counties, left(p.id_number, 15) AS id15
+               coalesce(c.counties, []::VARCHAR[]) AS counties, left(p.id_number, 15) AS id15,
+               p.phone AS phone_key
         FROM persons p LEFT JOIN (
             SELECT person_key, list(DISTINCT county ORDER BY county) AS counties
             FROM person_records WHERE period = $y{n} AND tier = $tier GROUP BY person_key
@@ -66,21 +67,26 @@ def _side(n: int) -> str:
         WHERE p.period = $y{n} AND p.tier = $tier)"""
 
 
-def _unique_pairs(key: str, left: str, right: str) -> str:
+def _unique_pairs(key: str, left: str, right: str, one_id: bool = False) -> str:
     """Pairs of one left and one right person with the same name and `key`, each the only
-    one of its side with that name and key."""
+    one of its side with that name and key; `one_id`: not two persons with valid IDs
+    (those differ, or the key had matched them: two women)."""
 
     def one(side: str) -> str:
-        return (f"SELECT person_key, name, {key} FROM {side} WHERE {key} IS NOT NULL AND name "
-                f"IS NOT NULL QUALIFY count(*) OVER (PARTITION BY name, {key}) = 1")  # fmt: skip
+        return (f"SELECT person_key, name, {key}, coalesce(has_id, false) AS has_id "
+                f"FROM {side} WHERE {key} IS NOT NULL AND name IS NOT NULL "
+                f"QUALIFY count(*) OVER (PARTITION BY name, {key}) = 1")  # fmt: skip
 
+    apart = " AND NOT (x.has_id AND y.has_id)" if one_id else ""
     return (f"SELECT x.person_key AS k1, y.person_key AS k2 FROM ({one(left)}) x "
-            f"JOIN ({one(right)}) y ON x.name = y.name AND x.{key} = y.{key}")  # fmt: skip
+            f"JOIN ({one(right)}) y ON x.name = y.name AND x.{key} = y.{key}{apart}")  # fmt: skip
 
 
 # Matching (docs/metrics.md §7): by person key, when the two records' valid IDs (else names)
 # agree (48-bit keys of two periods meet by chance at province scale); then the rest by
-# unique (name, first 15 ID characters); then by unique (name, birth date).
+# unique (name, first 15 ID characters); then by unique (name, birth date); then by unique
+# (name, phone), not two persons with valid IDs (a woman without an ID and without a birth
+# date: her key is her row's, which another year's roster does not repeat).
 MATCHED = f"""
     {_side(1)}, {_side(2)},
     k AS (SELECT p1.person_key AS k1, p2.person_key AS k2 FROM p1 JOIN p2 USING (person_key)
@@ -92,9 +98,13 @@ MATCHED = f"""
     a2 AS (SELECT * FROM a1 ANTI JOIN i ON a1.person_key = i.k1),
     b2 AS (SELECT * FROM b1 ANTI JOIN i ON b1.person_key = i.k2),
     d AS ({_unique_pairs("birth_date", "a2", "b2")}),
+    a3 AS (SELECT * FROM a2 ANTI JOIN d ON a2.person_key = d.k1),
+    b3 AS (SELECT * FROM b2 ANTI JOIN d ON b2.person_key = d.k2),
+    t AS ({_unique_pairs("phone_key", "a3", "b3", one_id=True)}),
     m AS (SELECT * FROM k UNION ALL SELECT * FROM i UNION ALL SELECT * FROM d
-          UNION ALL SELECT person_key, NULL FROM a2 ANTI JOIN d ON a2.person_key = d.k1
-          UNION ALL SELECT NULL, person_key FROM b2 ANTI JOIN d ON b2.person_key = d.k2),
+          UNION ALL SELECT * FROM t
+          UNION ALL SELECT person_key, NULL FROM a3 ANTI JOIN t ON a3.person_key = t.k1
+          UNION ALL SELECT NULL, person_key FROM b3 ANTI JOIN t ON b3.person_key = t.k2),
     j AS (SELECT m.k1 IS NOT NULL AS in1, m.k2 IS NOT NULL AS in2,
                  {", ".join(f"p1.{f} AS {f}_1, p2.{f} AS {f}_2" for f in FIELDS[1:])},
                  p1.counties AS counties_1, p2.counties AS counties_2
