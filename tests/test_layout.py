@@ -115,6 +115,37 @@ def test_a_group_names_the_column_whose_own_title_is_taken() -> None:
     assert lay.records == [2]
 
 
+def test_a_group_over_a_shared_title_names_each_income() -> None:
+    """帮扶前 and 帮扶后 each over 年收入 (itself an income_after synonym): the group and
+    title joined name the column. 年收入 alone was tried first, so the income before
+    help was stored as after and the after-income went to extras, without a word."""
+    rows = [
+        ["序号", "姓名", "身份证号码", "帮扶前", "帮扶后"],
+        ["", "", "", "年收入", "年收入"],
+        [1, "张丽", "320321198001010024", 3000, 8000],
+    ]
+    merged = [((0, j), (1, j)) for j in range(3)]
+    lay = classify(M, rows, merged)
+    assert lay.columns.fields == {1: "name", 2: "id_number", 3: "income_before",
+                                  4: "income_after"}  # fmt: skip
+    assert not lay.columns.extras
+
+
+def test_a_household_heads_group_before_hers_is_the_heads() -> None:
+    """户主情况 [姓名, 身份证号码] before 帮扶对象（妇女） [姓名, 身份证号码, 联系电话]: the
+    head's name is household_head and his ID is kept as his; the woman's are hers. The
+    head was stored as the woman (a widowed female head: without any issue)."""
+    rows = [
+        ["序号", "户主情况", "", "帮扶对象（妇女）", "", ""],
+        ["", "姓名", "身份证号码", "姓名", "身份证号码", "联系电话"],
+        [1, "孙秀英", "320321195001010026", "李丽", "320321197801010028", "13912345678"],
+    ]
+    merged = [((0, 0), (1, 0)), ((0, 1), (0, 2)), ((0, 3), (0, 5))]
+    lay = classify(M, rows, merged)
+    assert lay.columns.fields == {1: "household_head", 3: "name", 4: "id_number", 5: "phone"}
+    assert lay.columns.extras == {2: "户主情况身份证号码"} and not lay.columns.spare
+
+
 def test_a_group_merged_across_columns_heads_each_of_them() -> None:
     """收入情况(元) merged over 帮扶前 and 帮扶后 (calamine gives the text to the first cell
     only): each sub-title joined with the group's stem names an income."""

@@ -78,6 +78,9 @@ def build(seed: int) -> tuple[list[RosterFile], dict[str, Any]]:
     for tier in ("certain", "probable"):
         doc, rows = changes_doc(linked[y1], linked[y2], tier)
         truth["changes"][f"{y1}-{y2}"][tier] = doc
+        for r in rows:  # a match by name + phone is one woman, at either tier
+            if r["how"] == "name_phone" and r["before"] != r["after"]:
+                raise AssertionError(f"different women matched by name + phone: {r}")
         if tier == "probable":
             verify_probable(rows, planted, linked[y1], linked[y2])
     periods: dict[str, set[int]] = {}

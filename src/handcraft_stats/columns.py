@@ -107,9 +107,17 @@ def map_columns(
         lower = header[j] if j < len(header) else ""
         upper = group[j] if group is not None and j < len(group) else ""
         candidates = [lower]
-        if not is_blank(upper):  # 收入情况(元) over 帮扶前: 帮扶前收入
-            stem = _UNIT.sub("", squash(upper)).replace("情况", "")
-            candidates += [f"{squash(upper)}{squash(lower)}", f"{squash(lower)}{stem}", upper]
+        if not is_blank(upper):
+            up, low = squash(upper), squash(lower)
+            stem = _UNIT.sub("", up).replace("情况", "")
+            # the group and title joined first (帮扶前 / 帮扶后 over 年收入: 帮扶前年收入, not
+            # 年收入 twice; 户主情况 over 姓名: 户主姓名), then the title alone, then the
+            # title and group (收入情况(元) over 帮扶前: 帮扶前收入), then the group
+            candidates = [f"{up}{low}", f"{stem}{low}", lower, f"{low}{stem}", upper]
+            own = matcher.match(lower)
+            if own in OWN_FIELDS and _someone_elses(matcher, up, stem):
+                # 户主情况 over 身份证号码: the head's ID; 结对经纪人 over 姓名: the broker
+                candidates = [*candidates[:2], *([upper] if own == "name" else [])]
         field = None
         for c in candidates:  # a field taken by an earlier column: try the group's
             found = matcher.match(c)  # (结对经纪人 over a second 姓名 is the broker)
@@ -138,6 +146,19 @@ def map_columns(
 
 
 MONEY = ("income_before", "income_after")
+# a woman's own columns, which under a group naming another person (户主情况, 结对经纪人)
+# are that person's
+OWN_FIELDS = ("name", "id_number", "phone", "birth_date")
+OTHERS = ("household_head", "broker")
+
+
+def _someone_elses(matcher: HeaderMatcher, up: str, stem: str) -> bool:
+    """Does a group name another person than the woman (户主情况, 户主信息, 结对经纪人)?"""
+    return any(
+        matcher.match(t) in OTHERS for t in (up, stem, f"{stem}姓名", stem.removesuffix("信息"))
+    )
+
+
 # fields whose second column is the same woman's value where the first is blank (a second
 # 姓名 column is often another person's: a broker's, a household head's)
 SPARE_FIELDS = ("id_number", "phone", "birth_date")

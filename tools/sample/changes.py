@@ -33,8 +33,8 @@ def match(
     before: list[Person], after: list[Person]
 ) -> list[tuple[Person | None, Person | None, str]]:
     """Pairs (Y1 person, Y2 person, how): by ID key, then by normalised name + birth date
-    where that pair is unique among the persons left unmatched on each side; then the
-    unmatched persons of each side alone."""
+    where that pair is unique among the persons left unmatched on each side, then so by
+    name + phone (not two valid IDs); then the unmatched persons of each side alone."""
     pairs: list[tuple[Person | None, Person | None, str]] = []
     by_key = {p["key"]: p for p in after if p["key"]}
     done1: set[int] = set()
@@ -46,21 +46,25 @@ def match(
             done1.add(id(p))
             done2.add(id(q))
 
-    def name_birth(p: Person) -> tuple[str, str] | None:
-        return (p["name"], p["birth_date"]) if p["name"] and p["birth_date"] else None
+    for field, how in (("birth_date", "name_birth"), ("phone", "name_phone")):
 
-    rest1 = [p for p in before if id(p) not in done1]
-    rest2 = [p for p in after if id(p) not in done2]
-    count1 = Counter(name_birth(p) for p in rest1)
-    count2 = Counter(name_birth(p) for p in rest2)
-    unique2 = {name_birth(p): p for p in rest2 if name_birth(p) and count2[name_birth(p)] == 1}
-    for p in rest1:
-        nb = name_birth(p)
-        if nb and count1[nb] == 1 and nb in unique2:
-            q = unique2[nb]
-            pairs.append((p, q, "name_birth"))
-            done1.add(id(p))
-            done2.add(id(q))
+        def name_and(p: Person, field: str = field) -> tuple[str, str] | None:
+            return (p["name"], p[field]) if p["name"] and p[field] else None
+
+        rest1 = [p for p in before if id(p) not in done1]
+        rest2 = [p for p in after if id(p) not in done2]
+        count1 = Counter(name_and(p) for p in rest1)
+        count2 = Counter(name_and(p) for p in rest2)
+        unique2 = {name_and(p): p for p in rest2 if name_and(p) and count2[name_and(p)] == 1}
+        for p in rest1:
+            nb = name_and(p)
+            if nb and count1[nb] == 1 and nb in unique2:
+                q = unique2[nb]
+                if how == "name_phone" and p["key"] and q["key"]:
+                    continue  # two valid IDs: two women
+                pairs.append((p, q, how))
+                done1.add(id(p))
+                done2.add(id(q))
     pairs += [(p, None, "") for p in before if id(p) not in done1]
     pairs += [(None, q, "") for q in after if id(q) not in done2]
     return pairs
