@@ -470,6 +470,19 @@ def test_an_unclosed_quote_in_a_text_roster_loses_no_woman(tmp_path: Path) -> No
     assert r["note"].tolist()[1] == '"三无人员'
 
 
+def test_a_tab_separated_text_whose_cells_hold_commas_is_split_on_tabs(tmp_path: Path) -> None:
+    """Measures listed with commas and incomes as 12,000 outnumbered the tabs: the file
+    was split on commas and refused ("no name or ID column")."""
+    lines = ["姓名\t身份证号码\t帮扶措施\t当年收入"]
+    lines += [f"{n}\t{i}\t技能培训,小额贷款,产业扶持,就业推荐,结对帮扶\t12,000"
+              for n, i in (("张丽", ID_A), ("王芳", ID_B), ("陈梅", ID_C))]  # fmt: skip
+    p = tmp_path / "丰县2017.txt"
+    p.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+    r = parse(p).records  # type: ignore[attr-defined]
+    assert r["name"].tolist() == ["张丽", "王芳", "陈梅"]
+    assert [float(x) for x in r["income_after"]] == [12000.0] * 3
+
+
 def test_csv_rows_of_one_line_each_keep_their_positions(tmp_path: Path) -> None:
     p = tmp_path / "丰县2017.csv"
     p.write_text(f"丰县花名册\n姓名,身份证号码\n张丽,{ID_A}\n\n王芳,{ID_B}\n", encoding="utf-8")
@@ -521,6 +534,27 @@ def test_numeric_id_cells_lose_precision_and_are_never_completed(tmp_path: Path)
     assert r["id_status"][0] == "precision_lost"
     assert r["id_number"][0] == ID_A[:15]
     assert r["id_key"][0] is None
+
+
+def test_a_roster_headed_in_english_or_pinyin_is_refused_naming_its_headers(
+    tmp_path: Path,
+) -> None:
+    """No cell names a column hcs knows: the refusal named no header, so the user could
+    not tell what to add to [headers]. It names the first row of texts above the data;
+    a sheet of data without any header quotes nothing (it could be a woman's name)."""
+    for head in (["No.", "Name", "ID Number", "Phone"], ["XH", "XM", "SFZH", "LXDH"]):
+        p = write_xlsx(tmp_path / "丰县2017.xlsx", {"S": [
+            ["丰县2017年"], head, [1, "张丽", ID_A, "13912345678"],
+        ]})  # fmt: skip
+        with pytest.raises(RefusedFile) as exc:
+            parse(p)
+        assert "headers found: " + ", ".join(head) in exc.value.message
+    p = write_xlsx(
+        tmp_path / "丰县2017.xlsx", {"S": [["张丽", "东村", "手工"], ["王芳", ID_B, "x"]]}
+    )
+    with pytest.raises(RefusedFile) as exc:
+        parse(p)
+    assert "张丽" not in exc.value.message and "none that hcs knows" in exc.value.message
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,25 @@ def _squash_cell(cell: object) -> str:
     return "" if is_blank(cell) else squash(cell)
 
 
+def _likely_header(rows: Sequence[Sequence[object]]) -> list[str]:
+    """When no cell names a column: the texts of the first row of three or more cells,
+    all Latin text, above any row holding a run of six digits (an ID, a phone: data
+    comes after its header), so the refusal can name the headers (No., Name, ID Number;
+    XM, SFZH) and the user can add them to [headers]. Chinese titles nearly always name
+    a column hcs knows (姓名); a row of Chinese texts that names none may be a woman's
+    row of a sheet without a header, which a message must not quote."""
+    for row in rows:
+        cells = [c for c in row if not is_blank(c)]
+        if any(_SIX_DIGITS.search(str(c)) for c in cells):
+            return []
+        if len(cells) >= 3 and all(isinstance(c, str) and c.isascii() for c in cells):
+            return [" ".join(str(c).split()) for c in cells]  # as written: ID Number
+    return []
+
+
+_SIX_DIGITS = re.compile(r"\d{6}")
+
+
 def _texts(row: Sequence[object]) -> list[str]:
     return [_squash_cell(c) for c in row]
 
@@ -132,8 +151,8 @@ def find_header(
         s = len(_score(matcher, row))
         if s > best_score:
             best, best_score = i, s
-    if best < 0:
-        raise NotARoster([])  # no cell names a roster column: quote nothing (could be data)
+    if best < 0:  # no cell names a roster column
+        raise NotARoster(_likely_header(rows[:HEADER_SEARCH_ROWS]))
     options: list[tuple[int, ...]] = [(best,)]
     above = rows[best - 1] if best > 0 else []
     if any(not is_blank(c) for c in above) and _is_group_row(matcher, rows[best], above):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from typing import Literal
 
 from ..errors import RefusedFile
@@ -73,16 +74,32 @@ def _text(text: str) -> str:
     return text
 
 
+def _delimiter(sample: str) -> str:
+    """The separator that splits most lines of the sample into the same number of cells
+    (ties: into more cells); a comma when none splits any. Counting each separator over
+    the whole sample chose commas for a tab-separated file whose cells list measures
+    with commas (帮扶措施 技能培训,小额贷款,… and incomes 12,000), and refused it."""
+    lines = [line for line in sample.splitlines()[:60] if line.strip()]
+
+    def steady(d: str) -> tuple[int, int]:
+        counts = Counter(line.count(d) for line in lines)
+        counts.pop(0, None)
+        return max(((n, k) for k, n in counts.items()), default=(0, 0))
+
+    best = max(_SEPARATORS, key=steady)
+    return best if steady(best)[0] else ","
+
+
+_SEPARATORS = (",", "\t", ";", "|")
+
+
 def read_csv(data: bytes) -> tuple[list[list[object]], tuple[int, ...] | None]:
     """The rows, and each row's line number in the file when they differ from row
     positions (None otherwise): a quoted cell holding line breaks (a header "姓\n名",
     a note of two lines) spans several lines, and a person looks for the row in a text
     editor at the line where it starts."""
     text = decode(data)
-    sample = text[:8192]
-    delimiter = max([",", "\t", ";", "|"], key=sample.count)
-    if sample.count(delimiter) == 0:
-        delimiter = ","
+    delimiter = _delimiter(text[:8192])
     rows, starts = _rows(text, delimiter, csv.QUOTE_MINIMAL)
     if '"' in text and _swallowed(rows, starts, delimiter):
         # a quote opened and never closed ("三无人员 in a county system's export, which
