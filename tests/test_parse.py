@@ -483,6 +483,18 @@ def test_a_tab_separated_text_whose_cells_hold_commas_is_split_on_tabs(tmp_path:
     assert [float(x) for x in r["income_after"]] == [12000.0] * 3
 
 
+def test_text_cells_right_of_the_last_title_are_kept(tmp_path: Path) -> None:
+    """A remark and a phone typed after the header's last column of a CSV were dropped
+    without a word (the same cells of an xlsx were kept as 无表头列E)."""
+    p = tmp_path / "睢宁县2017.csv"
+    p.write_text(f"姓名,身份证号码,从业产业\n张丽,{ID_A},手工,外出务工,13812345678\n"
+                 f"王芳,{ID_B},家政\n", encoding="utf-8")  # fmt: skip
+    pf = parse(p)
+    extras = [None if pd.isna(x) else json.loads(x) for x in pf.records["extras"]]  # type: ignore[attr-defined]
+    assert extras == [{"无表头列D": "外出务工", "无表头列E": "13812345678"}, None]
+    assert pf.unknown_columns == ["无表头列D", "无表头列E"]  # type: ignore[attr-defined]
+
+
 def test_csv_rows_of_one_line_each_keep_their_positions(tmp_path: Path) -> None:
     p = tmp_path / "丰县2017.csv"
     p.write_text(f"丰县花名册\n姓名,身份证号码\n张丽,{ID_A}\n\n王芳,{ID_B}\n", encoding="utf-8")

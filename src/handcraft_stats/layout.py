@@ -320,9 +320,14 @@ def classify(
     below = rows[first_data:last]
     columns = transpose(below, max(map(len, below))) if below else []
     above_row = group if group is not None else rows[spare] if spare is not None else None
-    cmap = _distinct_extras(
-        _unnamed_with_data(matcher, cmap, columns, rows[max(0, hdr[0] - 2) : hdr[0]])
-    )
+    # cells right of the header's last title (a text file's rows are as long as they
+    # are written: a remark or a phone added after the last column) are kept as well
+    width = max(len(labels), len(upper or ()))
+    beyond = tuple(range(width, len(columns)))
+    cmap = _distinct_extras(_unnamed_with_data(
+        matcher, replace(cmap, unnamed=(*cmap.unnamed, *beyond)), columns,
+        rows[max(0, hdr[0] - 2) : hdr[0]],
+    ))  # fmt: skip
     plain = _plain_records(matcher, columns, len(below), name_col, id_col, above_row)
     if numbers is not None:  # its repeats under a repeated header (pasted pages)
         plain = [p and not _column_numbers(rows[first_data + k]) for k, p in enumerate(plain)]
