@@ -115,6 +115,27 @@ def test_a_group_names_the_column_whose_own_title_is_taken() -> None:
     assert lay.records == [2]
 
 
+def test_sentences_in_the_name_column_are_notes_not_women() -> None:
+    """以上人员…审核, 以下空白 and 报送时间… typed into the name column below the list each
+    counted as a woman (flagged only as id_missing, asking for an ID she cannot have).
+    A name with a dot, brackets or a digit, or any row with an ID, is still a record."""
+    rows = [
+        ["序号", "姓名", "身份证号码"],
+        [1, "张丽", "320321198001010024"],
+        [2, "阿依古丽·买买提", ""],
+        [3, "王芳(大)", ""],
+        ["", "以上人员信息已经村、镇两级审核", ""],
+        ["", "以下空白", ""],
+        ["", "报送时间2018年1月5日", ""],
+        ["", "经核实，情况属实", ""],
+    ]
+    lay = classify(M, rows)
+    assert lay.records == [1, 2, 3]
+    assert {i + 1: k for i, k in lay.skipped.items()} == {
+        1: "header", 5: "note", 6: "note", 7: "note", 8: "note",
+    }  # fmt: skip
+
+
 def test_a_group_over_a_shared_title_names_each_income() -> None:
     """帮扶前 and 帮扶后 each over 年收入 (itself an income_after synonym): the group and
     title joined name the column. 年收入 alone was tried first, so the income before

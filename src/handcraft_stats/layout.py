@@ -512,14 +512,34 @@ def _plain_records(
         above = _cell(group, k) if group is not None else None  # the group row's cell
         above = None if is_blank(above) else above
         headerish = [matcher.match(u) in ("name", "id_number") or u == above for u in d.uniq]
-        if k == name_col:  # 小计 in the name column, past the row's first cells
-            headerish = [h or _totals_text(u) for h, u in zip(headerish, d.uniq, strict=True)]
+        if k == name_col:  # 小计 or a sentence in the name column, past the first cells
+            headerish = [h or _totals_text(u) or _sentence(u)
+                         for h, u in zip(headerish, d.uniq, strict=True)]  # fmt: skip
         doubt |= np.asarray(headerish, dtype=bool)[d.codes]
     plain: list[bool] = (~(doubt | keyless)).tolist()
     return plain
 
 
 _TOTALS_START = frozenset(w[0] for w in TOTALS)
+# a name cell that is a sentence, not a woman's name (以上人员信息已经村、镇两级审核, 以下空白,
+# 报送时间2018年1月5日): it opens with words that point at the list, or holds a sentence's
+# punctuation, or is longer than any name (a name's separator dot · aside). Digits and
+# brackets are not enough: 张丽(大), 张丽2 tell namesakes apart.
+_SENTENCE_START = ("以上", "以下", "上述", "本表", "此表", "本页", "报送", "制表", "填报", "审核")
+_SENTENCE_MARKS = re.compile(r"[，。；：！？,;:!?]")
+_LONGEST_NAME = 12
+
+
+def _sentence(cell: object) -> bool:
+    """Is a name cell a sentence below the list (以上人员…已经审核, 以下空白)?"""
+    if not isinstance(cell, str):
+        return False
+    text = "".join(cell.split())
+    if not text or text.startswith(_SENTENCE_START):
+        return bool(text)
+    if "·" in text or "•" in text:  # 阿依古丽·买买提
+        return False
+    return len(text) > _LONGEST_NAME or _SENTENCE_MARKS.search(text) is not None
 
 
 def _totals_text(cell: object) -> bool:
@@ -590,7 +610,7 @@ def _row_kind(
     if _totals_text(name):
         return "totals"
     first = next(t for t in texts if t)
-    if _NOTE.match(first):
+    if _NOTE.match(first) or (is_blank(ident) and _sentence(name)):
         return "note"
     if keyless and _SIGNED.search("\x1f".join(texts)):  # 单位负责人：, 村审核人：
         return "signature"
