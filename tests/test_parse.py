@@ -619,6 +619,27 @@ def test_the_year_comes_from_a_roster_sheets_name_before_the_title(tmp_path: Pat
     assert parse(named).period == 2018  # type: ignore[attr-defined]
 
 
+def test_the_date_a_roster_was_filled_in_gives_no_year(tmp_path: Path) -> None:
+    """填报日期：2018年1月5日 (an info row above the title) made a 2017 roster 2018 without a
+    word, also above a title naming 2017年度. A cut-off date (截止2017年12月31日) and a span
+    of months (2017年1-12月) still give theirs; with only a fill date the roster is refused
+    asking for --year."""
+    head, row = ["姓名", "身份证号码"], ["张丽", ID_A]
+    for above, year in [
+        (["填报日期：2018年1月5日", "丰县2017年度低收入妇女花名册"], 2017),
+        (["丰县花名册", "截止2017年12月31日"], 2017),
+        (["丰县花名册（2017年1-12月）", "制表时间：2018.1.5"], 2017),
+    ]:
+        p = write_xlsx(tmp_path / "花名册.xlsx", {"Sheet1": [[t] for t in above] + [head, row]})
+        assert parse(p).period == year, above  # type: ignore[attr-defined]
+    p = write_xlsx(tmp_path / "花名册.xlsx", {"Sheet1": [
+        ["丰县低收入妇女精准扶贫花名册"], ["填报日期：2018年1月5日"], head, row,
+    ]})  # fmt: skip
+    with pytest.raises(RefusedFile) as exc:
+        parse(p)
+    assert "--year" in exc.value.message
+
+
 @given(
     st.lists(
         st.lists(st.sampled_from(["", " ", None, 1, 2.5, "备注", "ａ\"b", "x\ny", "\\", "无"]),

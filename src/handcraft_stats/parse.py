@@ -86,8 +86,30 @@ def _detect(
     ) or settings.find_county(title)  # fmt: skip
     m = YEAR.search(name) or next(
         (y for s in rosters if (y := YEAR.search(s))), None
-    ) or YEAR.search(title)  # fmt: skip
+    ) or YEAR.search(_undated(title))  # fmt: skip
     return county, int(m.group(1)) if m else None
+
+
+# a date in the rows above the header is when the roster was filled in, not its year
+# (填报日期：2018年1月5日 over a 2017 roster): a date after a date label, or any date with
+# its day; not a cut-off date (截止2017年12月31日, 截至日期：…), which is the roster's.
+# `2017年1-12月` (the months a roster covers) keeps its year.
+_DATED = re.compile(
+    r"(?:日期|时间)[:：]?\s*20\d\d"
+    r"(?:\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日?)?|([./-])\d{1,2}(?:\1\d{1,2})?)"
+    r"|20\d\d(?:\s*年\s*\d{1,2}\s*月\s*\d{1,2}(?!\d)\s*日?|([./-])\d{1,2}\2\d{1,2}(?!\d))"
+)
+_CUT_OFF = ("截止", "截至")
+
+
+def _undated(title: str) -> str:
+    """The title rows without the dates they were filled in on (`_DATED`)."""
+    return _DATED.sub(
+        lambda m: (
+            m[0] if any(w in title[max(0, m.start() - 6) : m.end()] for w in _CUT_OFF) else " "
+        ),
+        title,
+    )
 
 
 # Fields of a roster of the program, not of a list of names and phones (brokers,
