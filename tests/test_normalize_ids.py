@@ -20,6 +20,7 @@ from handcraft_stats.normalize.idnumber import (
     normalize_id,
     normalize_ids,
     upgrade15,
+    written_out,
 )
 
 AREAS = ["320321", "320323", "340123", "370112", "320312", "320382", "320325", "320326"]
@@ -189,6 +190,20 @@ def test_an_id_written_out_by_excel_with_its_lost_digits_as_zeros() -> None:
     found = normalize_ids(cells)
     assert found.status == [normalize_id(c).status for c in cells]
     assert found.value == [normalize_id(c).value for c in cells]
+
+
+def test_in_a_column_written_out_by_excel_no_id_ending_in_000_is_valid() -> None:
+    """One ID in eleven written out with 000 passes its check by chance: where the
+    column shows it was written out (another …000 fails its check), it is precision_lost
+    too. Two women born on one day had one "valid" ID and were one woman (same_id)."""
+    ends = next(b + "0" for b in (f"32032119800101{n}00" for n in range(10))
+                if check_character(b) == "0")  # fmt: skip
+    other = "320321198001012000"  # fails its check: written out
+    found = written_out([ends, other, SAMPLE], normalize_ids([ends, other, SAMPLE]))
+    assert found.status == [IdStatus.PRECISION_LOST, IdStatus.PRECISION_LOST, IdStatus.VALID]
+    assert found.value == [ends[:15], other[:15], SAMPLE]
+    alone = normalize_ids([ends, SAMPLE])  # no sign of a written-out column: valid
+    assert written_out([ends, SAMPLE], alone) == alone
 
 
 def test_bad_check_keeps_value_and_birth_date() -> None:

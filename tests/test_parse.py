@@ -495,6 +495,17 @@ def test_text_cells_right_of_the_last_title_are_kept(tmp_path: Path) -> None:
     assert pf.unknown_columns == ["无表头列D", "无表头列E"]  # type: ignore[attr-defined]
 
 
+def test_ids_a_csv_wrote_out_from_a_number_column_are_all_precision_lost(tmp_path: Path) -> None:
+    """Excel saves a number column to CSV as 15 digits and 000: the ID that passes its
+    check by chance (…1000) was valid, and two women sharing its 15 digits were one."""
+    p = tmp_path / "丰县2017.csv"
+    p.write_text("姓名,身份证号码\n张丽,320321198001011000\n王芳,320321198001011000\n"
+                 "陈梅,320321198001012000\n", encoding="utf-8")  # fmt: skip
+    r = parse(p).records  # type: ignore[attr-defined]
+    assert list(r["id_status"]) == ["precision_lost"] * 3
+    assert r["id_key"].isna().all()
+
+
 def test_csv_rows_of_one_line_each_keep_their_positions(tmp_path: Path) -> None:
     p = tmp_path / "丰县2017.csv"
     p.write_text(f"丰县花名册\n姓名,身份证号码\n张丽,{ID_A}\n\n王芳,{ID_B}\n", encoding="utf-8")

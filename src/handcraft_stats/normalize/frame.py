@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from .dates import parse_birth, parse_date, parse_year
 from .distinct import NONE, Distinct
-from .idnumber import ISSUE_CODE, IdStatus, malformed_code, normalize_ids
+from .idnumber import ISSUE_CODE, IdStatus, malformed_code, normalize_ids, written_out
 from .names import normalize_name, pinyin_key
 from .numbers import parse_count, parse_money
 from .phone import normalize_phone
@@ -77,7 +77,7 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
     out["name_raw"] = names.map(text_or_none)
     out["name_key"] = names.spread([pinyin_key(u) if u else None for u in normal])
     ids = col("id_number")
-    found = normalize_ids(ids.uniq)
+    found = written_out(ids.uniq, normalize_ids(ids.uniq))
     id_status = ids.spread(found.status)
     out["id_number"] = ids.spread(found.value)
     out["id_status"] = ids.spread([str(s) for s in found.status])

@@ -224,6 +224,27 @@ def normalize_ids(values: Sequence[object]) -> IdColumns:
     return IdColumns(value, status, birth)  # type: ignore[arg-type]
 
 
+def written_out(values: Sequence[object], found: IdColumns) -> IdColumns:
+    """One column's IDs (`found` = normalize_ids(values)), read as a column. A CSV saved
+    from a number column writes each ID out in full, its 15 significant digits and 000;
+    such an ID is precision_lost where its check fails, but one in eleven passes it by
+    chance (320321198001011000), and two women born on one day in one county then shared
+    a "valid" ID and were linked as the same woman (same_id, certain). So: where any ID
+    of the column is an 18-digit text ending in 000 that is precision_lost, every ID
+    ending in 000 of the column is."""
+    lost = IdStatus.PRECISION_LOST
+    if not any(
+        s is lost and isinstance(v, str) and len(c := _clean(v)) == 18 and c.endswith("000")
+        for v, s in zip(values, found.status, strict=True)
+    ):
+        return found
+    value, status, birth = list(found.value), list(found.status), list(found.birth_date)
+    for i, (v, s) in enumerate(zip(value, status, strict=True)):
+        if s is IdStatus.VALID and v is not None and len(v) == 18 and v.endswith("000"):
+            value[i], status[i], birth[i] = v[:_MAX_SIGNIFICANT], lost, None
+    return IdColumns(value, status, birth)
+
+
 def malformed_code(cleaned: str) -> str:
     """Why a malformed ID is malformed: id_length, id_chars or id_birth_date."""
     if len(cleaned) not in (15, 18):
