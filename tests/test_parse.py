@@ -306,6 +306,22 @@ def test_a_roster_sheet_of_another_year_beside_this_years_is_refused(tmp_path: P
     assert stale.period == 2017 and len(stale.records) == 1  # type: ignore[attr-defined]
 
 
+def test_a_sheet_of_another_county_beside_the_files_is_refused(tmp_path: Path) -> None:
+    """A city's workbook with a sheet per county (丰县, 沛县), its name naming none: every
+    woman was counted in 丰县, the first sheet's. The other county's sheet is refused
+    naming both; sheets naming no county (towns) and a file of one county's sheet stay."""
+    roster = [["姓名", "身份证号码", "乡镇"], ["张丽", ID_A, "华山镇"]]
+    other = [["姓名", "身份证号码", "乡镇"], ["王芳", ID_B, "龙固镇"]]
+    pf = parse(write_xlsx(tmp_path / "2017年花名册.xlsx", {"丰县": roster, "沛县": other}))
+    assert pf.county == "丰县" and pf.records["name"].tolist() == ["张丽"]  # type: ignore[attr-defined]
+    refused = {s.name: s.reason for s in pf.sheets if not s.roster}  # type: ignore[attr-defined]
+    assert list(refused) == ["沛县"] and "沛县's, the file 丰县's roster" in refused["沛县"]
+    towns = parse(write_xlsx(tmp_path / "丰县2017.xlsx", {"华山镇": roster, "欢口镇": other}))
+    assert len(towns.records) == 2  # type: ignore[attr-defined]
+    lone = parse(write_xlsx(tmp_path / "丰县2017.xlsx", {"沛县": roster}))
+    assert lone.county == "丰县" and len(lone.records) == 1  # type: ignore[attr-defined]
+
+
 def test_pages_pasted_together_are_each_read_by_their_own_header(tmp_path: Path) -> None:
     """Two towns' pages in one sheet, the second's header in another order (ID before
     name, wing before village): its rows were read by the first header, IDs stored as

@@ -207,13 +207,46 @@ def _of_the_year(
     # 2017 file whose one sheet still says 2016年); the file's year holds, as before
     if not other or len(other) == len(kept):
         return frames, skipped
-    for at, y in other.items():
+    whys = {at: reason("sheet_of_another_year", sheet_year=y, year=year) for at, y in other.items()}
+    return _refuse_sheets(infos, kept, skipped, whys)
+
+
+def _of_the_county(
+    settings: Settings, county: str, infos: list[SheetInfo],
+    kept: list[tuple[int, pd.DataFrame, list[tuple[str, int, str]]]],
+    frames: list[pd.DataFrame], skipped: list[tuple[str, int, str]],
+) -> tuple[list[pd.DataFrame], list[tuple[str, int, str]]]:  # fmt: skip
+    """A roster sheet named by another county than the file's, beside one that is not (a
+    city's workbook of one sheet per county: 丰县, 沛县): refused naming both, a data
+    problem. Its women were all counted in the file's county (the first sheet's, when the
+    file name names none); a file is one county's roster."""
+    other = {}
+    for at, _, _ in kept:
+        found = settings.find_county(infos[at].name)
+        if found is not None and found != county:
+            other[at] = found
+    if not other or len(other) == len(kept):
+        return frames, skipped
+    whys = {
+        at: reason("sheet_of_another_county", sheet_county=c, county=county)
+        for at, c in other.items()
+    }
+    return _refuse_sheets(infos, kept, skipped, whys)
+
+
+def _refuse_sheets(
+    infos: list[SheetInfo], kept: list[tuple[int, pd.DataFrame, list[tuple[str, int, str]]]],
+    skipped: list[tuple[str, int, str]], whys: dict[int, str],
+) -> tuple[list[pd.DataFrame], list[tuple[str, int, str]]]:  # fmt: skip
+    """The frames and skipped rows of the roster sheets kept, the sheets at `whys`
+    refused (in `infos`) for their reason."""
+    live = {at for at, _, _ in kept if infos[at].roster}
+    for at, why in whys.items():
         info = infos[at]
-        why = REFUSED_SHEET + reason("sheet_of_another_year", sheet_year=y, year=year)
-        infos[at] = SheetInfo(info.name, False, why, (), 0)
-    gone = {infos[at].name for at in other}
+        infos[at] = SheetInfo(info.name, False, REFUSED_SHEET + why, (), 0)
+    gone = {infos[at].name for at in whys}
     return (
-        [f for at, f, _ in kept if at not in other],
+        [f for at, f, _ in kept if at in live and at not in whys],
         [row for row in skipped if row[0] not in gone],
     )
 
@@ -474,6 +507,7 @@ def parse_file(
     if year is None:
         raise RefusedFile(reason("no_year"))
     frames, skipped = _of_the_year(year, infos, kept, frames, skipped)
+    frames, skipped = _of_the_county(settings, county, infos, kept, frames, skipped)
     if not frames:
         raise RefusedFile(next(i.reason for i in infos if i.reason.startswith(REFUSED_SHEET)))
     raw = pd.concat(frames, ignore_index=True)
