@@ -32,3 +32,38 @@ def test_period_wide_issues_are_in_the_ingest_and_check_reports(tmp_path: Path) 
     dry = check([rosters], SETTINGS).to_dict()
     assert dry["period_issues_by_code"] == want
     assert dry["issues_by_code"] == first["issues_by_code"]
+
+
+def test_files_named_as_no_roster_that_hold_none_do_not_fail_the_run(tmp_path: Path) -> None:
+    """填表说明.txt and 丰县2017年汇总表.xlsx beside the roster were refused: exit 1 at
+    every cron run. They are listed as not read, with the reason; a file named 汇总 that
+    is a roster missing its ID column is still refused."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from conftest import ID_A, write_xlsx
+    from handcraft_stats.cli import app
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "填表说明.txt").write_text("填表说明\n1. 身份证号请用文本格式\n", encoding="utf-8")
+    write_xlsx(folder / "丰县2017年汇总表.xlsx", {"S": [["乡镇", "人数"], ["华山镇", 3]]})
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": [["姓名", "身份证号码"], ["张丽", ID_A]]})
+    db = str(tmp_path / "t.duckdb")
+    res = CliRunner().invoke(app, ["ingest", str(folder), "--db", db, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["refused"] == [] and doc["files"] == 1 and doc["records"] == 1
+    assert [Path(x["file"]).name for x in doc["not_rosters"]] == [
+        "丰县2017年汇总表.xlsx",
+        "填表说明.txt",
+    ]
+    assert "乡镇, 人数" in doc["not_rosters"][0]["reason"]
+    assert "was not read" in res.stderr
+    write_xlsx(folder / "丰县2017年汇总表.xlsx", {"S": [["姓名", "从业产业"], ["张丽", "手工"]]})
+    res = CliRunner().invoke(app, ["check", str(folder), "--format", "json"])
+    assert res.exit_code == 1
+    assert [Path(x["file"]).name for x in json.loads(res.stdout)["refused"]] == [
+        "丰县2017年汇总表.xlsx"
+    ]

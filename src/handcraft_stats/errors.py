@@ -29,3 +29,8 @@ class RefusedFile(HcsError):
     """A roster file that cannot be ingested; the reason is one line (exit code 1)."""
 
     exit_code = 1
+
+
+class NotARosterFile(RefusedFile):
+    """A file named as no roster (填表说明.txt, 丰县2017年汇总表.xlsx) that holds none: listed
+    as not read, with the reason, and no data problem (the run is not failed for it)."""

@@ -40,6 +40,9 @@ class FileOutcome:
     unknown_columns: list[str] = field(default_factory=list)
 
 
+# the status of a file named as no roster that holds none (errors.NotARosterFile): it
+# goes to IngestReport.not_rosters, never among the files
+NOT_A_ROSTER = "not_a_roster"
 VERSION_KEYS = ("county", "period", "file", "stored_file", "shared_women", "women")
 
 
@@ -51,6 +54,9 @@ class IngestReport:
     links_by_reason: dict[str, int]
     persons: dict[str, int]  # period -> persons at the default tier
     ignored: list[str] = field(default_factory=list)
+    # (path, reason): files named as no roster (填表说明, 汇总) that hold none; not read,
+    # and no data problem
+    not_rosters: list[tuple[str, str]] = field(default_factory=list)
     issues: pd.DataFrame | None = None  # `check` only: every issue, ISSUE_COLUMNS
     # issues of the whole period, no file's own (phone_shared, broker_is_beneficiary,
     # conflict at the default tier), of the periods of this run's files
@@ -116,6 +122,7 @@ class IngestReport:
                 for f, sheet, reason in self.sheets_refused
             ],
             "ignored": self.ignored,
+            "not_rosters": [{"file": f, "reason": r} for f, r in self.not_rosters],
             "files_left_out": [
                 {"county": c, "period": p, "file": name} for c, p, name in self.dropped
             ],

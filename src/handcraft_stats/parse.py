@@ -22,7 +22,7 @@ import pyarrow as pa
 from .checks import Catalogue, record_rules, to_rows
 from .columns import HeaderMatcher, map_columns
 from .config import GENERIC_SHEETS, Settings
-from .errors import RefusedFile
+from .errors import NotARosterFile, RefusedFile
 from .inputs import text_of
 from .layout import NotARoster, SheetLayout, classify
 from .link import id_person_keys
@@ -493,6 +493,10 @@ def parse_file(
         infos.append(SheetInfo(sheet.name, True, "", header_rows, len(lay.records)))
         kept.append((len(infos) - 1, frame, skips))
     if not frames:
+        if settings.not_a_roster(Path(name).stem) and not any(
+            i.reason.startswith(REFUSED_SHEET) for i in infos
+        ):  # 填表说明.txt, 丰县2017年汇总表.xlsx beside the rosters: no roster sent wrong
+            raise NotARosterFile(refusal or reason("no_roster"))
         raise RefusedFile(refusal or reason("no_roster"))
     found_county, found_year = _detect(
         settings, name, [s.name for s in raw_sheets], " ".join(titles),

@@ -18,7 +18,7 @@ from .checks import PERIOD_RULES, Catalogue, period_rules, to_rows
 from .config import Settings
 from .inputs import find_files, text_of
 from .link import TIERS, Linked, link_period, link_tiers
-from .outcome import FileOutcome, IngestReport, Progress, outcome_of
+from .outcome import NOT_A_ROSTER, FileOutcome, IngestReport, Progress, outcome_of
 from .parse import ParsedFile
 from .reading import fingerprint
 from .report.labels import label
@@ -66,12 +66,14 @@ def _check(
 ) -> IngestReport:  # fmt: skip
     files, ignored = find_files(paths)
     cat = Catalogue.load(settings.checks)
-    outcomes, frames, issues = [], [], []
+    outcomes: list[FileOutcome] = []
+    frames, issues = [], []
+    not_rosters: list[tuple[str, str]] = []
     # closing: the workers end however this loop ends (see `_ingest`)
     with closing(parse_all(files, settings, county, year, jobs, on_progress)) as parsed:
         for res in parsed:
             if isinstance(res, FileOutcome):
-                outcomes.append(res)
+                _file_outcome(res, outcomes, not_rosters)
                 continue
             outcomes.append(outcome_of(res, "checked"))
             frames.append(res.records)
@@ -97,12 +99,23 @@ def _check(
             issues.append(_with_provenance(part, pd.concat([found, conflicts]), cat))
             period_found.update(found["code"])
             period_found.update(conflicts["code"])
-    report = IngestReport(outcomes, dict(links), persons, ignored, period_issues=dict(period_found))
+    report = IngestReport(outcomes, dict(links), persons, ignored, period_issues=dict(period_found),
+                          not_rosters=not_rosters)  # fmt: skip
     if issues:
         found = pd.concat(issues, ignore_index=True)[ISSUE_COLUMNS]
         report.issues = found.sort_values(["county", "source_file", "source_sheet", "source_row"],
                                           kind="stable", ignore_index=True)  # fmt: skip
     return report
+
+
+def _file_outcome(
+    res: FileOutcome, outcomes: list[FileOutcome], not_rosters: list[tuple[str, str]]
+) -> None:
+    """A file that was not parsed: refused, or named as no roster and holding none."""
+    if res.status == NOT_A_ROSTER:
+        not_rosters.append((res.path, res.reason))
+    else:
+        outcomes.append(res)
 
 
 def _accepted(linked: Linked) -> Counter[str]:
@@ -230,6 +243,7 @@ def _ingest(
 ) -> IngestReport:  # fmt: skip
     files, ignored = find_files(paths)
     outcomes: list[FileOutcome] = []
+    not_rosters: list[tuple[str, str]] = []
     hashes: dict[int, str] = {}
     reading = fingerprint(settings)
     # reported where the parse reaches them (none with `reparse`: every file is read; nor
@@ -268,7 +282,7 @@ def _ingest(
         for (at, _), res in zip(todo, parsed, strict=True):
             report_known(at)
             if isinstance(res, FileOutcome):
-                outcomes.append(res)
+                _file_outcome(res, outcomes, not_rosters)
                 continue
             stored = store.find_file(res.sha256)
             again = stored is not None and (reparse or stored.reading != reading)
@@ -319,7 +333,7 @@ def _ingest(
     found = period_issues(store, outcomes, touched)
     return IngestReport(
         outcomes, dict(links), persons, ignored, period_issues=found, dropped=sorted(dropped),
-        replace_held=held, shared=shared_women(store, outcomes),
+        replace_held=held, shared=shared_women(store, outcomes), not_rosters=not_rosters,
     )  # fmt: skip
 
 

@@ -16,10 +16,10 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .config import Settings
-from .errors import RefusedFile
+from .errors import NotARosterFile, RefusedFile
 from .inputs import text_of
 from .normalize.vocab import Vocabulary
-from .outcome import FileOutcome, Progress
+from .outcome import NOT_A_ROSTER, FileOutcome, Progress
 from .parse import ParsedFile, parse_file
 from .reasons import reason
 
@@ -39,6 +39,8 @@ def _parse(
         )
     try:
         return parse_file(path, data, settings, _vocabulary(settings), county, year, salt)
+    except NotARosterFile as exc:
+        return FileOutcome(text_of(path), text_of(path.name), NOT_A_ROSTER, exc.message)
     except RefusedFile as exc:
         return FileOutcome(text_of(path), text_of(path.name), "refused", exc.message)
 

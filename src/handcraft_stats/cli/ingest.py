@@ -67,6 +67,7 @@ def show_report(
         f.reason = mask_digits(f.reason)
     for f in report.files:
         f.sheets_refused = {s: mask_digits(r) for s, r in f.sheets_refused.items()}
+    report.not_rosters = [(f, mask_digits(r)) for f, r in report.not_rosters]
     tables: list[Table] = ingest_tables(report, lang)
     if fmt is Format.json:
         doc = report.to_dict()
@@ -81,6 +82,9 @@ def show_report(
         print_tables(out_console(), tables)
     say_refusals(report)
     if not quiet:
+        for path, _ in report.not_rosters:
+            say(f"note: {path} was not read: its name says it is no roster (填表说明, 汇总 …) "
+                "and it holds none")  # fmt: skip
         for f in report.files:  # a template sent back empty would wipe a county silently
             if f.status != "checked" and report.empty(f):
                 what = EMPTY_NOTE.get(f.status, "landed")

@@ -102,6 +102,9 @@ def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
     if report.dropped:
         left = [list(d) for d in report.dropped]
         parts.append(Table(t("dropped"), [t("county"), t("year"), t("file")], left))
+    if report.not_rosters:
+        parts.append(Table(t("not_rosters"), [t("file"), t("reason")],
+                           [[f, why(r)] for f, r in report.not_rosters]))  # fmt: skip
     skipped = [[f.name, sheet, why(reason)] for f in report.files
                for sheet, reason in f.sheets_skipped.items()]  # fmt: skip
     if skipped:
