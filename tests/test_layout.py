@@ -115,6 +115,22 @@ def test_a_group_names_the_column_whose_own_title_is_taken() -> None:
     assert lay.records == [2]
 
 
+def test_a_title_merged_over_two_columns_reads_the_one_holding_the_data() -> None:
+    """身份证号码 merged over C:D, the IDs typed in D: every woman had id_missing and her ID
+    went to 无表头列D. A title over two filled columns keeps its own."""
+    rows = [
+        ["序号", "姓名", "身份证号码", None, "联系电话"],
+        [1, "张丽", None, "320321198001010024", "13912345678"],
+        [2, None, None, "320321198001010032", None],
+    ]
+    lay = classify(M, rows, [((0, 2), (0, 3))])
+    assert lay.columns.fields == {1: "name", 3: "id_number", 4: "phone"}
+    assert not lay.columns.extras and lay.records == [1, 2]  # the second by her ID alone
+    both = [rows[0], [1, "张丽", "320321198001010024", "东村", None]]
+    lay = classify(M, both, [((0, 2), (0, 3))])
+    assert lay.columns.fields == {1: "name", 2: "id_number", 4: "phone"}
+
+
 def test_sentences_in_the_name_column_are_notes_not_women() -> None:
     """以上人员…审核, 以下空白 and 报送时间… typed into the name column below the list each
     counted as a woman (flagged only as id_missing, asking for an ID she cannot have).

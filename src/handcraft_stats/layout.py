@@ -306,7 +306,6 @@ def classify(
     titles = [r for r in (upper, labels, detail) if r is not None]
     cmap = _unit_declared(cmap, rows[: hdr[0]], titles)
     header_fields = set(cmap.fields.values())
-    name_col, id_col = cmap.column_of("name"), cmap.column_of("id_number")
     skipped: dict[int, str] = {}
     records: list[int] = []
     above: list[str] = []
@@ -320,6 +319,8 @@ def classify(
     below = rows[first_data:last]
     columns = transpose(below, max(map(len, below))) if below else []
     above_row = group if group is not None else rows[spare] if spare is not None else None
+    cmap = _under_merged_title(cmap, columns, merged, hdr)
+    name_col, id_col = cmap.column_of("name"), cmap.column_of("id_number")
     # cells right of the header's last title (a text file's rows are as long as they
     # are written: a remark or a phone added after the last column) are kept as well
     width = max(len(labels), len(upper or ()))
@@ -367,6 +368,31 @@ def classify(
                 skipped[i] = kind
     kinds = Counter(skipped.values())
     return SheetLayout(hdr, cmap, records, skipped, " ".join(above), kinds, columns, first_data)
+
+
+def _under_merged_title(
+    cmap: ColumnMap, columns: list[tuple[object, ...]], merged: Merged, hdr: tuple[int, ...]
+) -> ColumnMap:
+    """A title merged across columns (身份证号码 over C:D) whose own column is empty and
+    whose data stands in one of the other columns it spans: that column is the field's.
+    Every woman had `id_missing` and her ID went to an unknown column (无表头列D)."""
+    fields, unnamed = dict(cmap.fields), list(cmap.unnamed)
+
+    def filled(k: int) -> bool:
+        return k < len(columns) and any(not is_blank(c) for c in columns[k])
+
+    for (r0, c0), (r1, c1) in merged:
+        if c1 <= c0 or not (r0 <= hdr[-1] <= r1 or r0 in hdr) or c0 not in fields:
+            continue
+        if filled(c0):
+            continue
+        spanned = [k for k in range(c0 + 1, c1 + 1) if k in unnamed and filled(k)]
+        if len(spanned) == 1:
+            fields[spanned[0]] = fields.pop(c0)
+            unnamed.remove(spanned[0])
+    if fields == cmap.fields:
+        return cmap
+    return replace(cmap, fields=dict(sorted(fields.items())), unnamed=tuple(unnamed))
 
 
 def _unnamed_with_data(
