@@ -322,6 +322,22 @@ def test_a_sheet_of_another_county_beside_the_files_is_refused(tmp_path: Path) -
     assert lone.county == "丰县" and len(lone.records) == 1  # type: ignore[attr-defined]
 
 
+def test_a_brokers_list_below_the_roster_is_no_women(tmp_path: Path) -> None:
+    """结对经纪人名单 (姓名, 联系电话, 所在村) below the roster: its brokers were women, their
+    phones stored as IDs (flagged only as id_length)."""
+    p = write_xlsx(tmp_path / "丰县2017.xlsx", {"Sheet1": [
+        ["序号", "姓名", "身份证号码", "所在村", "联系电话"],
+        [1, "张丽", ID_A, "一村", "13800000001"], [2, "李娜", ID_B, "二村", "13800000002"],
+        [], ["结对经纪人名单"], ["序号", "姓名", "联系电话", "所在村"],
+        [1, "陈静", "13900000001", "一村"], [2, "刘伟", "13900000002", "二村"],
+    ]})  # fmt: skip
+    pf = parse(p)
+    assert pf.records["name"].tolist() == ["张丽", "李娜"]  # type: ignore[attr-defined]
+    kinds = dict(zip(pf.skipped["source_row"], pf.skipped["kind"], strict=True))  # type: ignore[attr-defined]
+    assert [kinds[r] for r in (6, 7, 8)] == ["other_table"] * 3
+    assert "id_length" not in set(pf.issues["code"])  # type: ignore[attr-defined]
+
+
 def test_pages_pasted_together_are_each_read_by_their_own_header(tmp_path: Path) -> None:
     """Two towns' pages in one sheet, the second's header in another order (ID before
     name, wing before village): its rows were read by the first header, IDs stored as

@@ -40,7 +40,7 @@ _INFO = re.compile(r"[:]")
 
 SKIP_KINDS = (
     "title", "info", "header", "blank", "repeated_header", "totals", "signature", "note",
-    "no_person",
+    "no_person", "other_table",
 )  # fmt: skip
 
 

@@ -140,7 +140,7 @@ def _pages(
             cuts.append(i)
     if not cuts:
         return [(sheet, lay)]
-    parts = []
+    parts: list[tuple[RawSheet, SheetLayout]] = []
     for start, end in zip([0, *cuts], [*cuts, len(sheet.rows)], strict=True):
         part = RawSheet(
             sheet.name, sheet.rows[start:end],
@@ -152,7 +152,16 @@ def _pages(
             at = classify(matcher, part.rows, part.merged)
         except NotARoster:
             return [(sheet, lay)]  # a part without a header: read as before
-        if not {"name", "id_number"} <= set(at.columns.fields.values()):
+        have = set(at.columns.fields.values())
+        if parts and not {"id_number"} & have and not have & ROSTER_ONLY:
+            # another table below the roster (结对经纪人名单: 姓名, 联系电话, 所在村): no
+            # woman of it is a record; read by the roster's header, its phones were IDs
+            at = replace(at, records=[], skipped={
+                i: "blank" if all(is_blank(c) for c in row) else "other_table"
+                for i, row in enumerate(part.rows)
+            })  # fmt: skip
+            at = replace(at, kinds=Counter(at.skipped.values()))
+        elif not {"name", "id_number"} <= have:
             return [(sheet, lay)]
         parts.append((part, at))
     return parts
