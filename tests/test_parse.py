@@ -322,6 +322,37 @@ def test_a_sheet_of_another_county_beside_the_files_is_refused(tmp_path: Path) -
     assert lone.county == "丰县" and len(lone.records) == 1  # type: ignore[attr-defined]
 
 
+def test_each_pasted_page_keeps_its_title_and_group_rows(tmp_path: Path) -> None:
+    """Pages with a title, an info row and a two-row header whose 序号 is merged down from
+    the group row, the second page's columns in another order: the page was cut at its
+    lower header row, so its 序号 column became an unknown column (无表头列A) stored on
+    each of its records."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    women = {1: [("张丽", ID_A), ("李娜", ID_B)], 8: [("王芳", ID_C)]}
+    for top, (order, rows) in {1: ("ni", women[1]), 8: ("in", women[8])}.items():
+        ws.cell(top, 1, "丰县2017年花名册")
+        ws.cell(top + 1, 1, "填报单位：丰县妇联")
+        ws.cell(top + 2, 1, "序号")
+        ws.cell(top + 2, 2, "基本情况")
+        ws.merge_cells(start_row=top + 2, start_column=1, end_row=top + 3, end_column=1)
+        ws.merge_cells(start_row=top + 2, start_column=2, end_row=top + 2, end_column=3)
+        titles = {"n": "姓名", "i": "身份证号码"}
+        for j, key in enumerate(order):
+            ws.cell(top + 3, j + 2, titles[key])
+        for k, (name, ident) in enumerate(rows):
+            ws.cell(top + 4 + k, 1, k + 1)
+            for j, key in enumerate(order):
+                ws.cell(top + 4 + k, j + 2, name if key == "n" else ident)
+    wb.save(tmp_path / "丰县2017.xlsx")
+    pf = parse(tmp_path / "丰县2017.xlsx")
+    assert pf.records["name"].tolist() == ["张丽", "李娜", "王芳"]  # type: ignore[attr-defined]
+    assert pf.records["id_number"].tolist() == [ID_A, ID_B, ID_C]  # type: ignore[attr-defined]
+    assert pf.unknown_columns == [] and pf.records["extras"].isna().all()  # type: ignore[attr-defined]
+
+
 def test_a_brokers_list_below_the_roster_is_no_women(tmp_path: Path) -> None:
     """结对经纪人名单 (姓名, 联系电话, 所在村) below the roster: its brokers were women, their
     phones stored as IDs (flagged only as id_length)."""

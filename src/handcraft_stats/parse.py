@@ -121,6 +121,10 @@ ROSTER_ONLY = frozenset({
 })  # fmt: skip
 
 
+# rows of a page above its header, as the first page's layout sees them
+PAGE_TOP = frozenset({"repeated_header", "info", "no_person", "blank"})
+
+
 def _pages(
     matcher: HeaderMatcher, sheet: RawSheet, lay: SheetLayout
 ) -> list[tuple[RawSheet, SheetLayout]]:
@@ -137,7 +141,12 @@ def _pages(
         fields = map_columns(matcher, sheet.rows[i], None).fields
         if any(own.get(f, j) != j for j, f in fields.items()):
             own = {f: j for j, f in fields.items()}
-            cuts.append(i)
+            # the page's own title, info and group rows above its header go with it (a
+            # 序号 merged down from the group row named no column of the page: 无表头列A)
+            start, floor = i, (cuts[-1] if cuts else 0) + 1
+            while start - 1 > floor and lay.skipped.get(start - 1) in PAGE_TOP:
+                start -= 1
+            cuts.append(start)
     if not cuts:
         return [(sheet, lay)]
     parts: list[tuple[RawSheet, SheetLayout]] = []
