@@ -134,7 +134,7 @@ def _pages(
     is cut at each repeated header that maps a field to another column, and each part
     is laid out alone (row numbers stay the sheet's)."""
     own = {f: j for j, f in lay.columns.fields.items()}
-    cuts = []
+    cuts: list[int] = []
     for i, kind in sorted(lay.skipped.items()):
         if kind != "repeated_header":
             continue
