@@ -127,3 +127,34 @@ def test_killed_anywhere_the_database_holds_whole_files_and_a_rerun_finishes(
             assert summaries(db) == reference, point
             survived.append(point)
     assert survived == POINTS
+
+
+def test_no_figure_of_a_period_an_interrupted_ingest_left_unlinked(
+    setup: tuple[Path, Path, dict[int, object]], tmp_path: Path
+) -> None:
+    """Killed after storing its files and before linking them, an ingest left the old
+    persons in place: summary and export gave them with exit 0 (200,000 records stored,
+    none of them counted). Every command giving figures or persons of the period is
+    exit 3 saying what to do, `history` still lists the files, and the next ingest
+    completes the period."""
+    base, folder, reference = setup
+    db = tmp_path / "t.duckdb"
+    shutil.copy(base, db)
+    marker = tmp_path / "m.pid"
+    proc = _start("before-link", db, folder, marker)
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for args in (["summary", "--year", 2017], ["export", "--year", 2017, "--out", tmp_path / "x"],
+                 ["persons", "--year", 2017], ["issues", "--year", 2017],
+                 ["dupes", "--year", 2017], ["changes", "--from", 2016, "--to", 2017]):  # fmt: skip
+        res = run(*args, "--db", db)
+        assert res.exit_code == 3, (args, res.output)  # type: ignore[attr-defined]
+        assert "not complete" in res.stderr and "hcs ingest" in res.stderr  # type: ignore[attr-defined]
+    assert not (tmp_path / "x").exists()
+    assert run("history", "--db", db).exit_code == 0  # type: ignore[attr-defined]
+    assert run("ingest", folder, "--db", db, "--quiet").exit_code == 0  # type: ignore[attr-defined]
+    assert summaries(db) == reference

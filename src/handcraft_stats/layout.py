@@ -560,6 +560,8 @@ def _sentence(cell: object) -> bool:
     """Is a name cell a sentence below the list (以上人员…已经审核, 以下空白)?"""
     if not isinstance(cell, str):
         return False
+    if len(cell) <= _LONGEST_NAME and cell.isalpha() and cell[:2] not in _SENTENCE_START:
+        return False  # a name of letters (Han characters): most cells, decided at once
     text = "".join(cell.split())
     if not text or text.startswith(_SENTENCE_START):
         return bool(text)

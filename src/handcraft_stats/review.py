@@ -22,7 +22,7 @@ from .normalize.phone import mask_phone
 from .read import read_file
 from .report.labels import label
 from .store import Store
-from .versions import PENDING
+from .store.core import PENDING
 
 SIDE = ("county", "source_file", "source_sheet", "source_row", "name", "id_number",
         "birth_date", "village", "phone")  # fmt: skip

@@ -23,10 +23,10 @@ import pandas as pd
 from .inputs import text_of
 from .parse import ParsedFile
 from .store import FileRow, Store, labels_text
+from .store.core import PENDING  # meta key prefix: periods whose links are not recomputed
 
 FAULT_ENV = "HCS_FAULT_PAUSE"  # test-only: "<point>[#n]:<marker file>" pauses at a point
 _HITS: Counter[str] = Counter()
-PENDING = "relink_pending:"  # meta key prefix: periods whose links are not yet recomputed
 
 
 def fault_point(name: str) -> None:

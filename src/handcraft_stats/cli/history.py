@@ -92,7 +92,7 @@ def history_cmd(
     with Store(db, read_only=True) as store:
         frame = store.history(county, year)
         if year is not None and frame.empty and store.history(None, year).empty:
-            store.require_periods(year)  # no file of the year at all: exit 2, as elsewhere
+            store.require_periods(year, linked=False)  # no file of the year: exit 2
     frame["ingested_at"] = frame["ingested_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
     if fmt in (Format.table, Format.md):
         frame = frame.rename(columns={"name": "source_file"})

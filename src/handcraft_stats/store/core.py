@@ -25,6 +25,8 @@ from ..memory import bounded_memory
 from .arrow import APPEND_ROWS, _arrow_type, arrow_frame
 from .schema import MIGRATIONS
 
+PENDING = "relink_pending:"  # meta key prefix: periods whose links are not yet recomputed
+
 BULK_LOG = "1.0 GiB"  # the log's size before a checkpoint while files are stored (Store.bulk_load)
 
 
@@ -266,13 +268,31 @@ class StoreCore:
         ).fetchall()
         return [int(r[0]) for r in rows]
 
-    def require_periods(self, *years: int) -> None:
-        """UsageError (exit 2) naming the periods held when a year is not in the store."""
+    def require_periods(self, *years: int, linked: bool = True) -> None:
+        """UsageError (exit 2) naming the periods held when a year is not in the store;
+        `linked`: EnvironmentProblem (exit 3) when an ingest stopped before it linked the
+        year (interrupted, killed, the disk full): its persons are the ones before that
+        ingest's files, and every figure of them would be wrong (200,000 records stored,
+        none of them in a person, and exit 0)."""
         have = self.periods()
         for y in years:
             if y not in have:
                 held = ", ".join(map(str, have)) or "none"
                 raise UsageError(f"no rosters for {y} in the database (periods: {held})")
+        if not linked:
+            return
+        pending = self.con.execute(
+            "SELECT key FROM meta WHERE key IN (SELECT unnest(?::VARCHAR[]))",
+            [[f"{PENDING}{y}" for y in years]],
+        ).fetchall()
+        if pending:
+            y = min(int(k.removeprefix(PENDING)) for (k,) in pending)
+            raise EnvironmentProblem(
+                f"the persons of {y} are not complete: an ingest or review into this database "
+                f"stopped before linking them (interrupted, killed, or the disk was full). Run "
+                f"`hcs ingest` again on the same rosters (files stored already are not read "
+                f"again); it links {y}, and until then no figure of {y} is given"
+            )
 
     def active_count(self, period: int) -> int:
         """How many records the period's active files hold."""
