@@ -158,3 +158,56 @@ def test_no_figure_of_a_period_an_interrupted_ingest_left_unlinked(
     assert run("history", "--db", db).exit_code == 0  # type: ignore[attr-defined]
     assert run("ingest", folder, "--db", db, "--quiet").exit_code == 0  # type: ignore[attr-defined]
     assert summaries(db) == reference
+
+
+def _paused(args: list[str], point: str, marker: Path) -> subprocess.Popen[bytes]:
+    """hcs in a session of its own (a terminal's Ctrl-C reaches the whole group), paused
+    at `point` once `marker` exists."""
+    env = {**os.environ, FAULT_ENV: f"{point}:{marker}"}
+    proc = subprocess.Popen([sys.executable, "-m", "handcraft_stats", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, point
+        time.sleep(0.02)
+    return proc
+
+
+def test_ctrl_c_to_a_parallel_ingest_ends_it_and_frees_the_database(
+    setup: tuple[Path, Path, dict[int, object]], tmp_path: Path
+) -> None:
+    """A Ctrl-C reaches the parse workers too: one interrupted while it held the pool's
+    queue lock left hcs waiting for it for good, holding the ingest lock. Workers leave
+    SIGINT to the main process: the run ends with 130 and the next ingest runs."""
+    base, folder, reference = setup
+    db = tmp_path / "t.duckdb"
+    shutil.copy(base, db)
+    args = ["ingest", str(folder), "--db", str(db), "--jobs", "2"]
+    proc = _paused(args, "before-store", tmp_path / "m.pid")
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and b"hcs: interrupted" in stderr
+    assert b"internal error" not in stderr
+    res = run("ingest", folder, "--db", db, "--quiet", "--wait", 5)
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    assert summaries(db) == reference
+
+
+def test_sigterm_to_an_export_ends_it_cleanly(
+    setup: tuple[Path, Path, dict[int, object]], tmp_path: Path
+) -> None:
+    """SIGTERM (cron's, systemd's, timeout's) was not handled: exit 143 without a word,
+    and the export's temporary folder with its records.csv stayed beside DIR. It now
+    stops the run as Ctrl-C does: the previous DIR kept, nothing left beside it."""
+    base = setup[0]
+    out = tmp_path / "out"
+    assert run("export", "--year", 2017, "--out", out, "--db", base).exit_code == 0  # type: ignore[attr-defined]
+    before = sorted(p.name for p in out.iterdir())
+    args = ["export", "--year", "2017", "--out", str(out), "--db", str(base)]
+    proc = _paused(args, "export-written", tmp_path / "m.pid")
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and b"hcs: interrupted" in stderr
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith((".out.tmp", ".out.old"))] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from .changes import changes_cmd
-from .common import flowing
+from .common import flowing, on_signals
 from .config import config_app
 from .dupes import dupes_cmd
 from .export import export_cmd
@@ -43,6 +43,7 @@ def main() -> None:
     220k-record ingest. Exit handlers still run; an unexpected error still shows its
     traceback the usual way."""
     _streams()
+    on_signals()
     try:
         app(prog_name="hcs")
     except SystemExit as exc:

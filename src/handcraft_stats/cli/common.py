@@ -11,7 +11,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
@@ -204,9 +204,10 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             say(f"hcs: {exc.message}")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            err.print("hcs: interrupted")
-            raise typer.Exit(130) from None
+            _interrupted()
         except Exception as exc:
+            if _SIGNALLED:  # DuckDB turns an interrupt into its own error (Query interrupted,
+                _interrupted()  # a transaction aborted): still the user's Ctrl-C, not a bug
             duck = sys.modules.get("duckdb")  # imported by then if it raised; not at start-up
             if not isinstance(exc, OSError) and not (duck and isinstance(exc, duck.Error)):
                 return _internal(exc, debug)
@@ -223,6 +224,33 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(3) from None
 
     return wrapper
+
+
+_SIGNALLED: list[int] = []  # the signal that stopped the run (on_signals)
+
+
+def on_signals() -> None:
+    """SIGINT (Ctrl-C) and SIGTERM (what cron, systemd and `timeout` send) stop a run the
+    same way: as KeyboardInterrupt, so an export's temporary folder is removed and the
+    database left whole, and the run ends with `hcs: interrupted` and 128 + the signal
+    (130, 143). Python's default left SIGTERM unhandled (exit 143, no message, the
+    export's temporary copy left behind), and DuckDB reported a Ctrl-C in a query as an
+    internal error (exit 4)."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        if not _SIGNALLED:
+            _SIGNALLED.append(signum)
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(ValueError, OSError):  # not the main thread: leave it
+            signal.signal(sig, stop)
+
+
+def _interrupted() -> NoReturn:
+    err.print("hcs: interrupted")
+    raise typer.Exit(128 + _SIGNALLED[0] if _SIGNALLED else 130) from None
 
 
 def _first_line(exc: BaseException) -> str:
