@@ -223,3 +223,59 @@ def test_output_is_utf8_whatever_the_locale_and_a_closed_stdout_no_traceback(
                             env=env, timeout=120, pass_fds=(), close_fds=True,
                             preexec_fn=lambda: os.close(1))  # fmt: skip
     assert closed.returncode == 0 and b"Traceback" not in closed.stderr, closed.stderr
+
+
+def _as_unprivileged() -> list[str]:
+    """A command prefix under which file modes apply: none for a normal user; for root
+    (CI containers), `setpriv` dropping every capability, else skip."""
+    import shutil
+
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("root without setpriv: file modes do not apply")
+    return ["setpriv", "--inh-caps=-all", "--bounding-set=-all"]
+
+
+def test_a_folder_that_cannot_be_read_is_refused_not_skipped(tmp_path: Path) -> None:
+    """A subfolder without read permission vanished from the walk: its rosters were in
+    no figure, with exit 0. It is refused naming the folder (exit 1) and the others land;
+    named alone it is exit 3 (no permission), not "no roster files found" (exit 2)."""
+    import subprocess
+
+    inbox = tmp_path / "in"
+    (inbox / "sub").mkdir(parents=True)
+    (inbox / "丰县2017.xlsx").write_bytes(bad.xlsx_bytes({"S": bad.roster_rows(2)}))
+    (inbox / "sub" / "沛县2017.xlsx").write_bytes(bad.xlsx_bytes({"S": bad.roster_rows(2)}))
+    (inbox / "sub").chmod(0)
+    try:
+        hcs = [*_as_unprivileged(), sys.executable, "-m", "handcraft_stats"]
+        run = subprocess.run([*hcs, "ingest", str(inbox), "--db", str(tmp_path / "t.duckdb"),
+                              "--format", "json"], capture_output=True, timeout=120)  # fmt: skip
+        assert run.returncode == 1, run.stderr
+        doc = json.loads(run.stdout)
+        assert doc["files_landed"] == 1
+        assert [Path(r["file"]).name for r in doc["refused"]] == ["sub"]
+        assert "cannot read folder" in doc["refused"][0]["reason"]
+        alone = subprocess.run([*hcs, "ingest", str(inbox / "sub"), "--db",
+                                str(tmp_path / "u.duckdb")], capture_output=True, timeout=120)  # fmt: skip
+        assert alone.returncode == 3 and b"cannot read folder" in alone.stderr
+    finally:
+        (inbox / "sub").chmod(0o755)
+
+
+def test_a_zip_beside_the_rosters_is_named_not_dropped(tmp_path: Path) -> None:
+    """Rosters mailed as a zip: the archive was listed only in the json report, so a
+    person reading the table (or cron's log) never learnt that a county's roster was
+    not read. It is named on stderr and in the table; a folder of only a zip says so."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "丰县2017.xlsx").write_bytes(bad.xlsx_bytes({"S": bad.roster_rows(2)}))
+    (inbox / "沛县2017年花名册.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    res = CliRunner().invoke(app, ["ingest", str(inbox), "--db", str(tmp_path / "t.duckdb"),
+                                   "--format", "md"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "沛县2017年花名册.zip" in res.stdout and "unpack them first" in res.stderr
+    (inbox / "丰县2017.xlsx").unlink()
+    res = CliRunner().invoke(app, ["ingest", str(inbox), "--db", str(tmp_path / "t.duckdb")])
+    assert res.exit_code == 2 and "unpack archives first" in res.stderr

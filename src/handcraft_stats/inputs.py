@@ -6,22 +6,37 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import EnvironmentProblem, UsageError
 from .read import KNOWN
 
 
 def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
+    """`find_inputs` without the folders that could not be read."""
+    found, ignored, _ = find_inputs(paths)
+    return found, ignored
+
+
+def find_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[str], list[tuple[str, str]]]:
     """Expand folders recursively (skipping ~$ lock files and hidden files). Linked folders
     are followed once: a link to a folder that contains it (a symlink loop) is not
     followed, a folder already walked is not walked again, and a file reached twice is
-    read once."""
+    read once. Returns the files, the files ignored (not rosters by their extension) and
+    the folders that could not be listed, with why (no permission): their rosters are
+    unknown, so the run names them as refused. A folder could be skipped without a word
+    (exit 0, its rosters in no figure); with nothing else found it is exit 3, not "no
+    roster files found"."""
     found: list[Path] = []
     ignored: list[str] = []
+    unreadable: list[tuple[str, str]] = []
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
+
+    def cannot_list(exc: OSError) -> None:
+        unreadable.append((text_of(Path(exc.filename or "")), exc.strerror or str(exc)))
+
     for p in paths:
         if p.is_dir():
-            for root, dirs, files in os.walk(p, followlinks=True):
+            for root, dirs, files in os.walk(p, followlinks=True, onerror=cannot_list):
                 here = _identity(Path(root))
                 if here in seen_dirs:
                     dirs[:] = []
@@ -43,9 +58,19 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
             found.append(p)
         else:
             raise UsageError(f"no such file or folder: {p}")
+    if not found and unreadable:
+        folder, why = unreadable[0]
+        raise EnvironmentProblem(f"cannot read folder {folder}: {why}")
     if not found:
-        raise UsageError("no roster files found (looked for .xlsx .xlsm .xls .ods .csv .txt)")
-    return sorted(dict.fromkeys(found), key=lambda x: x.as_posix()), sorted(ignored)
+        other = f"; other files: {', '.join(sorted(ignored)[:3])}" if ignored else ""
+        zipped = " (unpack archives first)" if any(
+            f.lower().endswith((".zip", ".rar", ".7z")) for f in ignored
+        ) else ""  # fmt: skip
+        raise UsageError(
+            f"no roster files found (looked for .xlsx .xlsm .xls .ods .csv .txt){other}{zipped}"
+        )
+    return (sorted(dict.fromkeys(found), key=lambda x: x.as_posix()), sorted(ignored),
+            sorted(unreadable))  # fmt: skip
 
 
 def _loops(root: Path, name: str) -> bool:

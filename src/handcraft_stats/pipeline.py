@@ -16,11 +16,12 @@ from . import delta
 from .blocking import Backend
 from .checks import PERIOD_RULES, Catalogue, period_rules, to_rows
 from .config import Settings
-from .inputs import find_files, text_of
+from .inputs import find_files, find_inputs, text_of
 from .link import TIERS, Linked, link_period, link_tiers
 from .outcome import NOT_A_ROSTER, FileOutcome, IngestReport, Progress, outcome_of
 from .parse import ParsedFile
 from .reading import fingerprint
+from .reasons import reason
 from .report.labels import label
 from .store import Store, TierRows
 from .versions import clear_pending, drop_left_out, fault_point, pending_periods, store_files
@@ -64,9 +65,9 @@ def _check(
     paths: Iterable[Path], settings: Settings, county: str | None, year: int | None,
     on_progress: Progress | None, jobs: int | None,
 ) -> IngestReport:  # fmt: skip
-    files, ignored = find_files(paths)
+    files, ignored, unreadable = find_inputs(paths)
     cat = Catalogue.load(settings.checks)
-    outcomes: list[FileOutcome] = []
+    outcomes: list[FileOutcome] = _unreadable(unreadable)
     frames, issues = [], []
     not_rosters: list[tuple[str, str]] = []
     # closing: the workers end however this loop ends (see `_ingest`)
@@ -106,6 +107,12 @@ def _check(
         report.issues = found.sort_values(["county", "source_file", "source_sheet", "source_row"],
                                           kind="stable", ignore_index=True)  # fmt: skip
     return report
+
+
+def _unreadable(folders: list[tuple[str, str]]) -> list[FileOutcome]:
+    """Folders that could not be listed, as refused: their rosters are unknown."""
+    return [FileOutcome(path, Path(path).name, "refused", reason("unreadable_folder", detail=why))
+            for path, why in folders]  # fmt: skip
 
 
 def _file_outcome(
@@ -241,8 +248,8 @@ def _ingest(
     year: int | None, on_progress: Progress | None, jobs: int | None, replace: bool,
     reparse: bool = False,
 ) -> IngestReport:  # fmt: skip
-    files, ignored = find_files(paths)
-    outcomes: list[FileOutcome] = []
+    files, ignored, unreadable = find_inputs(paths)
+    outcomes: list[FileOutcome] = _unreadable(unreadable)
     not_rosters: list[tuple[str, str]] = []
     hashes: dict[int, str] = {}
     reading = fingerprint(settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -82,6 +83,13 @@ def show_report(
         print_tables(out_console(), tables)
     say_refusals(report)
     if not quiet:
+        archives = [f for f in report.ignored if Path(f).suffix.lower() in ARCHIVES]
+        if archives:  # rosters mailed as a zip: never read, and nothing said so
+            say(f"note: {len(archives)} archive(s) not read, unpack them first: "
+                + ", ".join(archives[:5]) + (" …" if len(archives) > 5 else ""))  # fmt: skip
+        if len(report.ignored) > len(archives):
+            say(f"note: {len(report.ignored) - len(archives)} other file(s) ignored (not "
+                ".xlsx .xlsm .xls .ods .csv .txt), listed in the report")  # fmt: skip
         for path, _ in report.not_rosters:
             say(f"note: {path} was not read: its name says it is no roster (填表说明, 汇总 …) "
                 "and it holds none")  # fmt: skip
@@ -109,6 +117,7 @@ def show_report(
                 "its women are counted no more")  # fmt: skip
 
 
+ARCHIVES = (".zip", ".rar", ".7z", ".gz", ".tar", ".tgz")
 EMPTY_NOTE = {"replaced": "replaced the earlier version", "reread": "replaced its earlier reading"}
 
 

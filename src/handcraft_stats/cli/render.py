@@ -102,6 +102,8 @@ def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
     if report.dropped:
         left = [list(d) for d in report.dropped]
         parts.append(Table(t("dropped"), [t("county"), t("year"), t("file")], left))
+    if report.ignored:
+        parts.append(Table(t("ignored"), [t("file")], [[f] for f in report.ignored]))
     if report.not_rosters:
         parts.append(Table(t("not_rosters"), [t("file"), t("reason")],
                            [[f, why(r)] for f, r in report.not_rosters]))  # fmt: skip
