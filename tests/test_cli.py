@@ -107,8 +107,13 @@ def test_check_stores_nothing_and_strict_fails_on_errors(tmp_path: Path) -> None
     res = run("check", tmp_path / "丰县2017.xlsx", "--format", "json")
     assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
     assert json.loads(res.stdout)["issues_by_code"] == {"id_bad_check": 1}  # type: ignore[attr-defined]
-    assert run("check", tmp_path / "丰县2017.xlsx", "--strict").exit_code == 1  # type: ignore[attr-defined]
+    strict = run("check", tmp_path / "丰县2017.xlsx", "--strict")
+    assert strict.exit_code == 1  # type: ignore[attr-defined]
+    # why, on stderr: cron's log showed exit 1 beside "0 refused" and nothing else
+    assert "--strict: 1 error-level issue(s) in 1 file(s)" in strict.stderr  # type: ignore[attr-defined]
     assert not list(tmp_path.glob("*.duckdb"))
+    res = run("ingest", tmp_path / "丰县2017.xlsx", "--db", tmp_path / "t.duckdb", "--strict")
+    assert res.exit_code == 1 and "hcs issues --severity error" in res.stderr  # type: ignore[attr-defined]
 
 
 def test_summary_table_and_md_use_chinese_labels(roster_dir: Path, tmp_path: Path) -> None:

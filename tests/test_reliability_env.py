@@ -262,6 +262,7 @@ def test_disk_full_is_exit_3_and_keeps_whole_files(
     res = run("ingest", folder(tmp_path, "a", "丰县", ID_A, ID_B), "--db", db)
     assert res.exit_code == 3 and "disk full" in res.stderr, res.stderr
     assert "Traceback" not in res.stderr
+    assert " : " not in res.stderr  # no path known: said without a stray colon
     assert active(db) == [("丰县2017_0.xlsx", 1)]
 
 

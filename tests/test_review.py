@@ -291,6 +291,14 @@ def test_read_decisions_accepts_every_spelling_and_names_a_bad_row(tmp_path: Pat
     path.write_text("a,b\n1,2\n", "utf-8")
     with pytest.raises(UsageError, match="no header row"):
         read_decisions(path)
+    # an id as written, however long (read through a float, …0024 came back as …0048)
+    path.write_text("record_a,record_b,decision\n320321198001010024,2,same\n4.0,5,n\n", "utf-8")
+    assert read_decisions(path).values.tolist() == [
+        [320321198001010024, 2, "same"], [4, 5, "different"]
+    ]  # fmt: skip
+    path.write_text("record_a,record_b,decision\n1.5,2,same\n", "utf-8")
+    with pytest.raises(UsageError, match="row 2: '1.5' is not a record id"):
+        read_decisions(path)
 
 
 def test_decision_labels_changed_in_hcs_toml_read_back(tmp_path: Path) -> None:

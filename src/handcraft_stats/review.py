@@ -330,13 +330,14 @@ def _find(names: list[str], code: str) -> int:
 
 
 def _record_id(cell: object, row: int) -> int:
-    try:
-        number = float(str(cell).strip())
-    except ValueError:
-        number = float("nan")
-    if not number.is_integer() or number <= 0:
+    """A record id as written: digits (a spreadsheet's 12.0 too). Read through a float,
+    an id of more than 15 digits (an ID number pasted in) came back altered in the
+    message."""
+    text = str(cell).strip()
+    whole = text.removesuffix(".0") if isinstance(cell, float) or text.endswith(".0") else text
+    if not whole.isdigit() or int(whole) <= 0:
         raise UsageError(f"row {row}: {cell!r} is not a record id (use the ids shown by hcs dupes)")
-    return int(number)
+    return int(whole)
 
 
 def _decision_words() -> dict[str, str]:

@@ -86,7 +86,8 @@ def parse_all(
     generator (`contextlib.closing`) when not reading it to the end: that ends the
     workers; a generator left unfinished and uncollected keeps them, and the process
     waits for them at exit."""
-    jobs = auto_jobs(files) if jobs is None else jobs
+    # never more workers than files: -j 64 on 30 files started 64 (26 s instead of 4.6)
+    jobs = auto_jobs(files) if jobs is None else min(jobs, max(len(files), 1))
     parse = partial(_parse, settings=settings, county=county, year=year, salt=salt)
     if jobs <= 1:
         results: Iterable[ParsedFile | FileOutcome] = (parse(p) for p in files)

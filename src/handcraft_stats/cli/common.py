@@ -212,9 +212,10 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             if not isinstance(exc, OSError) and not (duck and isinstance(exc, duck.Error)):
                 return _internal(exc, debug)
             if _disk_full(exc):
-                where = getattr(exc, "filename", None) or ""
-                say(f"hcs: disk full (No space left on device) {where}: free some space and "
-                    "run again; nothing half-written was kept")  # fmt: skip
+                where = getattr(exc, "filename", None)
+                at = f" writing {where}" if where else ""
+                say(f"hcs: disk full (No space left on device){at}: free some space and run "
+                    "again; nothing half-written was kept")  # fmt: skip
             elif isinstance(exc, OSError):
                 say(f"hcs: {exc.strerror or exc}: {exc.filename or ''}")
             elif duck and isinstance(exc, duck.IOException):

@@ -48,6 +48,21 @@ if TYPE_CHECKING:
     from ..pipeline import IngestReport
 
 
+def say_strict(report: IngestReport, strict: bool, hint: str = "") -> None:
+    """Why `--strict` makes the run exit 1 when nothing was refused: cron's log showed
+    exit 1 beside "0 refused" and nothing else."""
+    if not strict or report.refused or report.sheets_refused:
+        return
+    errors = sum(f.errors for f in report.files)
+    empty = [f.name for f in report.files if report.empty(f)]
+    files = sum(f.errors > 0 for f in report.files)
+    parts = [f"{errors:,} error-level issue(s) in {files:,} file(s){hint}"] if errors else []
+    if empty:
+        parts.append(f"{len(empty):,} roster(s) without a record: {', '.join(empty[:3])}")
+    if parts:
+        say("hcs: --strict: " + "; ".join(parts))
+
+
 def say_refusals(report: IngestReport) -> None:
     """Refusals are errors (exit 1): on stderr with --quiet too (which leaves out the
     notes), and whatever goes to stdout (`check --format csv`: the fix list alone)."""
@@ -230,6 +245,7 @@ def ingest_cmd(
              f"{doc['files_unchanged']:,} unchanged, {doc['files_refused']:,} refused), "
              f"{doc['records']:,} records → {db}", started)  # fmt: skip
     if report.data_problems(strict):
+        say_strict(report, strict, " (hcs issues --severity error lists them)")
         raise typer.Exit(1)
 
 
@@ -276,4 +292,5 @@ def check_cmd(
         elif out is not None:  # the report on stdout, the fix list in its file
             write_issues(found, out, lang.value, quiet)
     if report.data_problems(strict):
+        say_strict(report, strict)
         raise typer.Exit(1)
