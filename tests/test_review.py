@@ -297,7 +297,7 @@ def test_read_decisions_accepts_every_spelling_and_names_a_bad_row(tmp_path: Pat
         [320321198001010024, 2, "same"], [4, 5, "different"]
     ]  # fmt: skip
     path.write_text("record_a,record_b,decision\n1.5,2,same\n", "utf-8")
-    with pytest.raises(UsageError, match="row 2: '1.5' is not a record id"):
+    with pytest.raises(UsageError, match=r"row 2: '1\.5' is not a record id"):
         read_decisions(path)
 
 
