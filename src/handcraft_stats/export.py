@@ -34,6 +34,7 @@ from .export_rows import (
     mask_id_sql,
     mask_name_sql,
     mask_phone_sql,
+    names_masked,
     record_batches,
     scrub,
     scrubbed_all,
@@ -241,7 +242,9 @@ STREAM_ROWS = 1_000_000
 
 
 def _scrubbed_records(table: pa.Table, unmasked: bool) -> pa.Table:
-    return table if unmasked else scrubbed_all(table, ("note", "extras", *SOURCES))
+    if unmasked:
+        return table
+    return names_masked(scrubbed_all(table, ("note", "extras", *SOURCES)))
 
 
 # the dataset's other tables' columns naming a roster or sheet

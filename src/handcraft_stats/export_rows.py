@@ -9,6 +9,7 @@ of ten million records streams without being held as Python rows.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ import pyarrow.compute as pc
 from .engine import arrow
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
+from .normalize.text import mask_name
 from .review import check_period
 from .store import Store
 
@@ -265,6 +267,38 @@ def scrubbed(
         return table
     scrubbed = pa.array([scrub(v) for v in column.filter(hits).to_pylist()], pa.string())
     column = pc.replace_with_mask(column, hits, scrubbed)
+    return table.set_column(table.column_names.index(name), name, column)
+
+
+# a kept unknown column whose title names a person (配偶姓名, 联系人, 户主, a 经纪人 column
+# hcs does not know as the broker): its values are names, masked as names are
+PERSON_TITLE = "|".join((
+    "姓名", "名字", "户主", "配偶", "家属", "丈夫", "妻子", "子女", "儿子", "女儿", "父亲", "母亲",
+    "联系人", "经纪人", "帮扶人", "责任人", "负责人",
+))  # fmt: skip
+_PERSON_TITLE = re.compile(PERSON_TITLE)
+
+
+def names_masked(table: pa.Table, name: str = "extras") -> pa.Table:
+    """The `extras` JSON column with the values of person-titled keys masked (mask_name):
+    the masked Parquet dataset sent 配偶姓名 张大海 in full. Only rows whose text holds
+    such a title are parsed."""
+    column = table[name].combine_chunks()
+    hits = pc.fill_null(pc.match_substring_regex(column, PERSON_TITLE), False)
+    if not pc.any(hits).as_py():
+        return table
+
+    def mask(text: str | None) -> str | None:
+        if text is None:
+            return None
+        cells = json.loads(text)
+        for key, value in cells.items():
+            if isinstance(value, str) and _PERSON_TITLE.search(key):
+                cells[key] = mask_name(value)
+        return json.dumps(cells, ensure_ascii=False)
+
+    masked = pa.array([mask(v) for v in column.filter(hits).to_pylist()], pa.string())
+    column = pc.replace_with_mask(column, hits, masked)
     return table.set_column(table.column_names.index(name), name, column)
 
 
