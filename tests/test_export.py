@@ -288,3 +288,14 @@ def test_names_in_unknown_columns_are_masked_in_the_parquet_dataset(tmp_path: Pa
         extras = [jsonlib.loads(r["extras"]) for r in rows if r["extras"]]
         assert [extras[0]["配偶姓名"], extras[0]["经纪人"]] == want
         assert [e["帮扶措施"] for e in extras] == ["技能培训", "小额贷款"]
+
+
+def test_an_output_under_a_file_is_a_usage_error(db: Path, tmp_path: Path) -> None:
+    """`--out afile/s.json` was exit 3 "File exists", as if the output clashed with
+    something; a part of the path being a file is the user's to fix: exit 2 naming it."""
+    (tmp_path / "afile").write_text("x", "utf-8")
+    for args in (["summary", "--year", "2017", "--out", tmp_path / "afile" / "s.json"],
+                 ["export", "--year", "2017", "--out", tmp_path / "afile" / "x"]):  # fmt: skip
+        res = run(*args, "--db", db)
+        assert res.exit_code == 2, res.output
+        assert f"{tmp_path / 'afile'} is a file, not a folder" in res.stderr

@@ -39,7 +39,7 @@ def export_folder(out_dir: Path, wait: float = 0.0) -> Iterator[Path]:
     # and the link kept; swapping the link itself left the real folder as it was
     out_dir = out_dir.resolve() if out_dir.is_symlink() else out_dir.absolute()
     parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
+    make_folder(parent, out_dir)
     with _locked(parent / f".{out_dir.name}.hcs-lock", out_dir, wait):
         _tidy(out_dir)
         _check_target(out_dir)
@@ -58,7 +58,7 @@ def export_folder(out_dir: Path, wait: float = 0.0) -> Iterator[Path]:
 def atomic_file(path: Path) -> Iterator[Path]:
     """A temporary path beside `path` to write; renamed over `path` on success only."""
     path = path.resolve() if path.is_symlink() else path.absolute()  # write where it links
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent, path)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
@@ -67,6 +67,17 @@ def atomic_file(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def make_folder(folder: Path, target: Path) -> None:
+    """The folder an output goes into, made when missing: UsageError (exit 2) when a
+    part of its path is a file (`--out afile/s.json` was exit 3 "File exists")."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        part = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()),
+                    folder)  # fmt: skip
+        raise UsageError(f"cannot write {target}: {part} is a file, not a folder") from None
 
 
 def _check_target(out_dir: Path) -> None:
