@@ -112,6 +112,9 @@ def test_check_stores_nothing_and_strict_fails_on_errors(tmp_path: Path) -> None
     # why, on stderr: cron's log showed exit 1 beside "0 refused" and nothing else
     assert "--strict: 1 error-level issue(s) in 1 file(s)" in strict.stderr  # type: ignore[attr-defined]
     assert not list(tmp_path.glob("*.duckdb"))
+    # --db, common to every command (CLI.md), is accepted and opens nothing
+    assert run("check", tmp_path / "丰县2017.xlsx", "--db", tmp_path / "x.duckdb").exit_code == 0  # type: ignore[attr-defined]
+    assert not list(tmp_path.glob("*.duckdb"))
     res = run("ingest", tmp_path / "丰县2017.xlsx", "--db", tmp_path / "t.duckdb", "--strict")
     assert res.exit_code == 1 and "hcs issues --severity error" in res.stderr  # type: ignore[attr-defined]
 

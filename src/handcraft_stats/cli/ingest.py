@@ -148,6 +148,15 @@ JobsOpt = Annotated[
 ]
 
 
+# CLI.md names --db among the options common to every command: a script passing it to
+# `check` as well was refused (exit 2). Accepted; check reads and writes no database.
+UnusedDbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", envvar="HCS_DB", readable=False,
+                 help="Accepted as on every command; check stores nothing and opens no database."),
+]  # fmt: skip
+
+
 ReplaceOpt = Annotated[
     bool,
     typer.Option(
@@ -255,6 +264,7 @@ def check_cmd(
     fmt: FormatOpt = Format.table, strict: StrictOpt = False, jobs: JobsOpt = None,
     lang: LangOpt = Lang.zh, out: OutOpt = None, unmasked: UnmaskedOpt = False,
     limit: LimitOpt = None, quiet: QuietOpt = False, debug: DebugOpt = False,
+    db: UnusedDbOpt = None,
 ) -> None:  # fmt: skip
     """Everything ingest does except storing: a dry run before a county sends its roster.
     Prints the report and the fix list (per county, by sheet and row); --format csv prints
