@@ -353,6 +353,22 @@ def test_each_pasted_page_keeps_its_title_and_group_rows(tmp_path: Path) -> None
     assert pf.unknown_columns == [] and pf.records["extras"].isna().all()  # type: ignore[attr-defined]
 
 
+def test_traditional_characters_in_headers_and_values(tmp_path: Path) -> None:
+    """身份證號碼 refused the file ("no ID number column"), and 普通勞動力 / 願意 / 已脫貧 were
+    unknown values (capacity and willingness unknown, status blank): traditional
+    characters were read in names only."""
+    p = write_xlsx(tmp_path / "睢宁县2017.xlsx", {"S": [
+        ["姓名", "身份證號碼", "勞動能力", "就業意願", "脫貧狀態", "脫貧年度"],
+        ["張麗", ID_A, "普通勞動力", "願意", "已脫貧", 2017],
+    ]})  # fmt: skip
+    pf = parse(p)
+    r = pf.records  # type: ignore[attr-defined]
+    assert r[["name", "id_number", "labor_capacity", "willing", "status"]].values.tolist() == [
+        ["张丽", ID_A, "able", "yes", "exited"]
+    ]
+    assert "unknown_value" not in set(pf.issues["code"])  # type: ignore[attr-defined]
+
+
 def test_a_brokers_list_below_the_roster_is_no_women(tmp_path: Path) -> None:
     """结对经纪人名单 (姓名, 联系电话, 所在村) below the roster: its brokers were women, their
     phones stored as IDs (flagged only as id_length)."""

@@ -38,8 +38,12 @@ class HeaderMatcher:
         # Numbers and ASCII texts stay ASCII when squashed: with no ASCII synonym (the
         # default table has none) they never name a column, without a lookup.
         self._ascii = any(k.isascii() for k in self._exact)
-        # a text starting with an ideograph no synonym starts with names no column
-        self._starts = frozenset(k[0] for k in self._exact if k)
+        # a text starting with an ideograph no synonym starts with names no column (in
+        # simplified or traditional characters: 身份證號碼 is read as 身份证号码)
+        from .normalize.names import traditional
+
+        starts = {k[0] for k in self._exact if k}
+        self._starts = frozenset(starts | {traditional(c) for c in starts})
 
     def match(self, text: object) -> str | None:
         """The canonical field (or "_serial") a header cell names, else None."""
@@ -58,16 +62,24 @@ class HeaderMatcher:
             return None
         hit = None
         if not is_blank(text):
-            key = squash(text)
-            hit = self._exact.get(key)
-            if hit is None:
-                hit = self._exact.get(_UNIT.sub("", key))
-            # 身份证号码*(必填): one mark after another (each pass removes one or stops)
-            while hit is None and (bare := _MARKS.sub("", key)) != key:
-                key = bare
-                hit = self._exact.get(key) or self._exact.get(_UNIT.sub("", key))
+            hit = self._lookup(squash(text))
+            if hit is None and not str(text).isascii():  # 身份證號碼, 聯繫電話
+                from .normalize.names import simplified
+
+                simple = simplified(squash(text))
+                hit = self._lookup(simple) if simple != squash(text) else None
         if len(self._cache) < 200_000:
             self._cache[ck] = hit
+        return hit
+
+    def _lookup(self, key: str) -> str | None:
+        hit = self._exact.get(key)
+        if hit is None:
+            hit = self._exact.get(_UNIT.sub("", key))
+        # 身份证号码*(必填): one mark after another (each pass removes one or stops)
+        while hit is None and (bare := _MARKS.sub("", key)) != key:
+            key = bare
+            hit = self._exact.get(key) or self._exact.get(_UNIT.sub("", key))
         return hit
 
 

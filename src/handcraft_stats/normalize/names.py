@@ -35,6 +35,21 @@ def _load_dictionary() -> None:
     zhconv.loaddict(str(files("zhconv") / "zhcdict.json"))
 
 
+def simplified(text: str) -> str:
+    """`text` in simplified characters (zhconv): headers and vocabulary words typed in
+    traditional ones (身份證號碼, 已脫貧) read as their simplified spelling."""
+    _load_dictionary()
+    out: str = zhconv.convert(text, "zh-cn")
+    return out
+
+
+def traditional(text: str) -> str:
+    """`text` in traditional characters (zhconv zh-hant)."""
+    _load_dictionary()
+    out: str = zhconv.convert(text, "zh-hant")
+    return out
+
+
 # The separator dot of a minority name (阿依古丽·买买提) typed as any of its look-alikes:
 # bullet, hyphenation point, katakana middle dot (also from the half-width one by NFKC),
 # dot operator, bullet operator, a full stop (also the full-width one by NFKC). All become

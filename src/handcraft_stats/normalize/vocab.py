@@ -133,6 +133,12 @@ class Vocabulary:
         for word, word_code in self._keywords.get(field, ()):
             if word in key:
                 return Parsed(word_code)
+        if not key.isascii():  # 普通勞動力, 已脫貧: traditional characters
+            from .names import simplified
+
+            simple = simplified(key)
+            if simple != key:
+                return self._match(field, simple)
         return rule.miss
 
     def lookup(self, field: str, raw: object) -> Parsed[str]:
