@@ -67,14 +67,14 @@ def _check(
 ) -> IngestReport:  # fmt: skip
     files, ignored, unreadable = find_inputs(paths)
     cat = Catalogue.load(settings.checks)
-    outcomes: list[FileOutcome] = _unreadable(unreadable)
+    outcomes: list[FileOutcome] = unreadable_folders(unreadable)
     frames, issues = [], []
     not_rosters: list[tuple[str, str]] = []
     # closing: the workers end however this loop ends (see `_ingest`)
     with closing(parse_all(files, settings, county, year, jobs, on_progress)) as parsed:
         for res in parsed:
             if isinstance(res, FileOutcome):
-                _file_outcome(res, outcomes, not_rosters)
+                not_parsed(res, outcomes, not_rosters)
                 continue
             outcomes.append(outcome_of(res, "checked"))
             frames.append(res.records)
@@ -109,13 +109,13 @@ def _check(
     return report
 
 
-def _unreadable(folders: list[tuple[str, str]]) -> list[FileOutcome]:
+def unreadable_folders(folders: list[tuple[str, str]]) -> list[FileOutcome]:
     """Folders that could not be listed, as refused: their rosters are unknown."""
     return [FileOutcome(path, Path(path).name, "refused", reason("unreadable_folder", detail=why))
             for path, why in folders]  # fmt: skip
 
 
-def _file_outcome(
+def not_parsed(
     res: FileOutcome, outcomes: list[FileOutcome], not_rosters: list[tuple[str, str]]
 ) -> None:
     """A file that was not parsed: refused, or named as no roster and holding none."""
@@ -249,7 +249,7 @@ def _ingest(
     reparse: bool = False,
 ) -> IngestReport:  # fmt: skip
     files, ignored, unreadable = find_inputs(paths)
-    outcomes: list[FileOutcome] = _unreadable(unreadable)
+    outcomes: list[FileOutcome] = unreadable_folders(unreadable)
     not_rosters: list[tuple[str, str]] = []
     hashes: dict[int, str] = {}
     reading = fingerprint(settings)
@@ -289,7 +289,7 @@ def _ingest(
         for (at, _), res in zip(todo, parsed, strict=True):
             report_known(at)
             if isinstance(res, FileOutcome):
-                _file_outcome(res, outcomes, not_rosters)
+                not_parsed(res, outcomes, not_rosters)
                 continue
             stored = store.find_file(res.sha256)
             again = stored is not None and (reparse or stored.reading != reading)

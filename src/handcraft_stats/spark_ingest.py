@@ -30,13 +30,13 @@ import pandas as pd
 from .atomic import export_folder
 from .config import DEFAULT_MASTER, Settings
 from .engine import spark_session, write_dataset
-from .errors import RefusedFile
+from .errors import NotARosterFile, RefusedFile
 from .export import dataset_tables
-from .inputs import find_files
+from .inputs import find_inputs
 from .normalize.vocab import Vocabulary
-from .outcome import FileOutcome, IngestReport, Progress, outcome_of
+from .outcome import NOT_A_ROSTER, FileOutcome, IngestReport, Progress, outcome_of
 from .parse import ParsedFile, parse_file
-from .pipeline import period_issues, relink
+from .pipeline import not_parsed, period_issues, relink, unreadable_folders
 from .store import Store
 from .versions import store_files
 
@@ -64,6 +64,8 @@ def _parser(
                 result: ParsedFile | FileOutcome
                 try:
                     result = parse_file(path, bytes(content), settings, vocab, county, year)
+                except NotARosterFile as exc:  # 填表说明.txt: listed, no data problem
+                    result = FileOutcome(name, path.name, NOT_A_ROSTER, exc.message)
                 except RefusedFile as exc:
                     result = FileOutcome(name, path.name, "refused", exc.message)
                 out.append((position, pickle.dumps(result)))
@@ -107,19 +109,20 @@ def ingest_spark(
     year: int | None = None, master: str = DEFAULT_MASTER, on_progress: Progress | None = None,
 ) -> IngestReport:  # fmt: skip
     """Parse on Spark, link with Spark joins, write the Parquet dataset into out_dir."""
-    files, ignored = find_files(paths)
+    files, ignored, unreadable = find_inputs(paths)
     session = spark_session(master)
     if on_progress:
         on_progress("read", 1, 2, f"{len(files)} files on Spark")
     parsed = parse_on_spark(session, files, settings, county, year)
-    outcomes: list[FileOutcome] = []
+    outcomes: list[FileOutcome] = unreadable_folders(unreadable)
+    not_rosters: list[tuple[str, str]] = []
     links: Counter[str] = Counter()
     persons: dict[str, int] = {}
     with Store(Path(":memory:")) as store:
         salt = _salt(store, out_dir)
         for res in parsed:
             if isinstance(res, FileOutcome):
-                outcomes.append(res)
+                not_parsed(res, outcomes, not_rosters)
             elif store.find_file(res.sha256) is not None:
                 outcomes.append(outcome_of(res, "unchanged"))
             else:
@@ -137,4 +140,5 @@ def ingest_spark(
     with export_folder(out_dir) as tmp:
         write_dataset(tmp, tables)
         (tmp / SALT_FILE).write_text(salt, "utf-8")
-    return IngestReport(outcomes, dict(links), persons, ignored, period_issues=found)
+    return IngestReport(outcomes, dict(links), persons, ignored, period_issues=found,
+                        not_rosters=not_rosters)  # fmt: skip
