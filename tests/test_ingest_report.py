@@ -61,9 +61,12 @@ def test_files_named_as_no_roster_that_hold_none_do_not_fail_the_run(tmp_path: P
     ]
     assert "乡镇, 人数" in doc["not_rosters"][0]["reason"]
     assert "was not read" in res.stderr
-    write_xlsx(folder / "丰县2017年汇总表.xlsx", {"S": [["姓名", "从业产业"], ["张丽", "手工"]]})
-    res = CliRunner().invoke(app, ["check", str(folder), "--format", "json"])
-    assert res.exit_code == 1
-    assert [Path(x["file"]).name for x in json.loads(res.stdout)["refused"]] == [
-        "丰县2017年汇总表.xlsx"
-    ]
+    for roster in (
+        [["姓名", "从业产业"], ["张丽", "手工"]],  # a roster with a column missing
+        [["姓名", "居民身份证号码"], ["张丽", ID_A]],
+    ):  # an ID title hcs does not know
+        write_xlsx(folder / "丰县2017年汇总表.xlsx", {"S": roster})
+        res = CliRunner().invoke(app, ["check", str(folder), "--format", "json"])
+        assert res.exit_code == 1
+        refused = json.loads(res.stdout)["refused"]
+        assert [Path(x["file"]).name for x in refused] == ["丰县2017年汇总表.xlsx"]

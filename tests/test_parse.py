@@ -719,6 +719,8 @@ def test_the_date_a_roster_was_filled_in_gives_no_year(tmp_path: Path) -> None:
         (["填报日期：2018年1月5日", "丰县2017年度低收入妇女花名册"], 2017),
         (["丰县花名册", "截止2017年12月31日"], 2017),
         (["丰县花名册（2017年1-12月）", "制表时间：2018.1.5"], 2017),
+        (["丰县巧手行动妇女花名册（统计时间：2017年12月）", "报送日期：2018年1月5日"], 2017),
+        (["丰县花名册（2017年12月31日）"], 2017),
     ]:
         p = write_xlsx(tmp_path / "花名册.xlsx", {"Sheet1": [[t] for t in above] + [head, row]})
         assert parse(p).period == year, above  # type: ignore[attr-defined]

@@ -63,10 +63,12 @@ class SheetLayout:
 class NotARoster(Exception):
     """The sheet has no header row naming a name or ID column."""
 
-    def __init__(self, found: list[str], empty: bool = False) -> None:
+    def __init__(self, found: list[str], empty: bool = False, unknown: bool = False) -> None:
         super().__init__("no header row with a name or ID column")
         self.found = found  # the best header candidate's texts (never data rows)
         self.empty = empty
+        # titles no synonym names (No., Name, ID Number): maybe a roster hcs cannot read
+        self.unknown = unknown
 
 
 @lru_cache(maxsize=200_000, typed=True)
@@ -152,7 +154,8 @@ def find_header(
         if s > best_score:
             best, best_score = i, s
     if best < 0:  # no cell names a roster column
-        raise NotARoster(_likely_header(rows[:HEADER_SEARCH_ROWS]))
+        titles = _likely_header(rows[:HEADER_SEARCH_ROWS])
+        raise NotARoster(titles, unknown=bool(titles))
     options: list[tuple[int, ...]] = [(best,)]
     above = rows[best - 1] if best > 0 else []
     if any(not is_blank(c) for c in above) and _is_group_row(matcher, rows[best], above):

@@ -90,26 +90,18 @@ def _detect(
     return county, int(m.group(1)) if m else None
 
 
-# a date in the rows above the header is when the roster was filled in, not its year
-# (填报日期：2018年1月5日 over a 2017 roster): a date after a date label, or any date with
-# its day; not a cut-off date (截止2017年12月31日, 截至日期：…), which is the roster's.
-# `2017年1-12月` (the months a roster covers) keeps its year.
+# a date the rows above the header label as when the roster was filled in, sent or
+# printed (填报日期：2018年1月5日 over a 2017 roster) is no year of the roster. Any other
+# date keeps its year: 统计时间：2017年12月, 截止2017年12月31日, 时间：2017年1月-12月.
 _DATED = re.compile(
-    r"(?:日期|时间)[:：]?\s*20\d\d"
+    r"(?:填报|填表|报送|上报|制表|打印|报表)(?:日期|时间)[:：]?\s*20\d\d"
     r"(?:\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日?)?|([./-])\d{1,2}(?:\1\d{1,2})?)"
-    r"|20\d\d(?:\s*年\s*\d{1,2}\s*月\s*\d{1,2}(?!\d)\s*日?|([./-])\d{1,2}\2\d{1,2}(?!\d))"
 )
-_CUT_OFF = ("截止", "截至")
 
 
 def _undated(title: str) -> str:
     """The title rows without the dates they were filled in on (`_DATED`)."""
-    return _DATED.sub(
-        lambda m: (
-            m[0] if any(w in title[max(0, m.start() - 6) : m.end()] for w in _CUT_OFF) else " "
-        ),
-        title,
-    )
+    return _DATED.sub(" ", title)
 
 
 # Fields of a roster of the program, not of a list of names and phones (brokers,
@@ -455,6 +447,7 @@ def parse_file(
     titles: list[str] = []
     lost: dict[str, list[tuple[int, str, str]]] = {}  # formulas read as blank, by sheet
     refusal = ""
+    rosterish = False  # a sheet with a name or ID title, or with titles hcs cannot read
     for sheet in raw_sheets:
         if settings.not_a_roster(sheet.name):
             infos.append(SheetInfo(sheet.name, False, reason("not_roster_sheet"), (), 0))
@@ -464,11 +457,13 @@ def parse_file(
         except NotARoster as exc:
             why = reason("empty_sheet" if exc.empty else "no_name_or_id")
             infos.append(SheetInfo(sheet.name, False, why, (), 0))
+            rosterish = rosterish or exc.unknown
             if not exc.empty and not refusal:
                 seen = ", ".join(exc.found[:12]) or reason("no_known_headers")
                 refusal = _missing("no_name_or_id", sheet.name, seen)
             continue
         have = set(lay.columns.fields.values())
+        rosterish = True  # a header naming a name or an ID column
         if not {"name", "id_number"} <= have:
             # a roster's header (a field only rosters have) without the name or the ID
             # column: the sheet is refused (named in the report, exit 1); a list of
@@ -511,9 +506,10 @@ def parse_file(
         infos.append(SheetInfo(sheet.name, True, "", header_rows, len(lay.records)))
         kept.append((len(infos) - 1, frame, skips))
     if not frames:
-        if settings.not_a_roster(Path(name).stem) and not any(
-            i.reason.startswith(REFUSED_SHEET) for i in infos
-        ):  # 填表说明.txt, 丰县2017年汇总表.xlsx beside the rosters: no roster sent wrong
+        if settings.not_a_roster(Path(name).stem) and not rosterish:
+            # 填表说明.txt, 丰县2017年汇总表.xlsx beside the rosters: no sheet has a name or
+            # ID title (丰县…花名册汇总.xlsx with 姓名 but an ID title hcs does not know is
+            # a roster sent wrong: refused)
             raise NotARosterFile(refusal or reason("no_roster"))
         raise RefusedFile(refusal or reason("no_roster"))
     found_county, found_year = _detect(

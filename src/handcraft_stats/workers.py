@@ -156,10 +156,11 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
 
 def _young_every(allocations: int) -> None:
     """A parse worker's set-up: its collection threshold, and the signals left to the
-    main process. A Ctrl-C reaches every process of the terminal's group: a worker
-    interrupted while it held the pool's queue lock left the main process waiting for
-    it for good (holding the ingest lock). The main process stops the pool; a worker
-    ends its file and leaves."""
+    main process. A Ctrl-C reaches every process of the terminal's group, and `timeout`
+    or systemd send SIGTERM to the whole group: a worker interrupted while it held the
+    pool's queue lock, or killed while it wrote its result, left the main process
+    waiting for it for good (holding the ingest lock). The main process stops the pool
+    (cancelling the files not started); a worker ends its file and leaves."""
     gc.set_threshold(allocations, *gc.get_threshold()[1:])
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
