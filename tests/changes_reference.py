@@ -69,8 +69,11 @@ def _match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         pair = one.add_suffix("_1").merge(
             two.add_suffix("_2"), left_on=["name_1", f"{key}_1"], right_on=["name_2", f"{key}_2"]
         )
-        if key == "phone_key":  # two valid IDs: two women
+        if key == "phone_key":  # two valid IDs, or births or IDs that differ: two women
             pair = pair[~(pair["has_id_1"].fillna(False) & pair["has_id_2"].fillna(False))]
+            for c in ("birth_date", "id15"):
+                a, b = pair[f"{c}_1"], pair[f"{c}_2"]
+                pair = pair[(a.isna() | b.isna() | (a == b)).fillna(True).astype(bool)]
         parts.append(pair)
         left = left[~left["person_key"].isin(pair["person_key_1"])]
         right = right[~right["person_key"].isin(pair["person_key_2"])]

@@ -334,3 +334,18 @@ def test_a_woman_without_id_or_birth_date_is_matched_by_name_and_phone(tmp_path:
     assert doc["totals"]["entered"] == 2 and doc["totals"]["left"] == 1  # 王芳, 吴芳 / 吴芳
     assert doc["checks"]["missing_without_reason"] == 1
     assert sorted(p["name"] for p in doc["persons"]) == ["吴芳", "吴芳", "王芳"]
+
+
+def test_a_shared_phone_does_not_match_women_of_different_birth_dates(tmp_path: Path) -> None:
+    """王芳 with her ID (born 1980) in 2016 and a 王芳 without ID born 1975 in 2017, one
+    phone (a family's or a cadre's): two women, not one who stayed."""
+    head = ["姓名", "身份证号码", "出生日期", "联系电话"]
+    (tmp_path / "r").mkdir()
+    write_xlsx(tmp_path / "r" / "丰县2016年花名册.xlsx",
+               {"S": [head, ["王芳", ident(1), "", "13812345678"]]})  # fmt: skip
+    write_xlsx(tmp_path / "r" / "丰县2017年花名册.xlsx",
+               {"S": [head, ["王芳", "", "1975-05-05", "13812345678"]]})  # fmt: skip
+    with Store(tmp_path / "t.duckdb") as store:
+        ingest([tmp_path / "r"], store, load_settings(None))
+        doc = changes(store, 2016, 2017).to_dict()
+    assert (doc["totals"]["entered"], doc["totals"]["left"]) == (1, 1)

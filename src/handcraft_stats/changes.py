@@ -70,14 +70,20 @@ def _side(n: int) -> str:
 def _unique_pairs(key: str, left: str, right: str, one_id: bool = False) -> str:
     """Pairs of one left and one right person with the same name and `key`, each the only
     one of its side with that name and key; `one_id`: not two persons with valid IDs
-    (those differ, or the key had matched them: two women)."""
+    (those differ, or the key had matched them: two women), nor two whose birth dates
+    or first 15 ID characters differ (a phone shared by a family or a cadre)."""
 
     def one(side: str) -> str:
-        return (f"SELECT person_key, name, {key}, coalesce(has_id, false) AS has_id "
-                f"FROM {side} WHERE {key} IS NOT NULL AND name IS NOT NULL "
+        return (f"SELECT person_key, name, {key}, coalesce(has_id, false) AS has_id, "
+                f"birth_date, id15 FROM {side} WHERE {key} IS NOT NULL AND name IS NOT NULL "
                 f"QUALIFY count(*) OVER (PARTITION BY name, {key}) = 1")  # fmt: skip
 
-    apart = " AND NOT (x.has_id AND y.has_id)" if one_id else ""
+    apart = (
+        " AND NOT (x.has_id AND y.has_id)"
+        " AND (x.birth_date IS NULL OR y.birth_date IS NULL OR x.birth_date = y.birth_date)"
+        " AND (x.id15 IS NULL OR y.id15 IS NULL OR x.id15 = y.id15)"
+        if one_id else ""
+    )  # fmt: skip
     return (f"SELECT x.person_key AS k1, y.person_key AS k2 FROM ({one(left)}) x "
             f"JOIN ({one(right)}) y ON x.name = y.name AND x.{key} = y.{key}{apart}")  # fmt: skip
 

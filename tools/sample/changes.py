@@ -60,8 +60,11 @@ def match(
             nb = name_and(p)
             if nb and count1[nb] == 1 and nb in unique2:
                 q = unique2[nb]
-                if how == "name_phone" and p["key"] and q["key"]:
-                    continue  # two valid IDs: two women
+                if how == "name_phone" and (
+                    (p["key"] and q["key"])
+                    or (p["birth_date"] and q["birth_date"] and p["birth_date"] != q["birth_date"])
+                ):
+                    continue  # two valid IDs, or two birth dates: two women
                 pairs.append((p, q, how))
                 done1.add(id(p))
                 done2.add(id(q))
