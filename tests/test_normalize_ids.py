@@ -199,11 +199,15 @@ def test_in_a_column_written_out_by_excel_no_id_ending_in_000_is_valid() -> None
     ends = next(b + "0" for b in (f"32032119800101{n}00" for n in range(10))
                 if check_character(b) == "0")  # fmt: skip
     other = "320321198001012000"  # fails its check: written out
-    found = written_out([ends, other, SAMPLE], normalize_ids([ends, other, SAMPLE]))
-    assert found.status == [IdStatus.PRECISION_LOST, IdStatus.PRECISION_LOST, IdStatus.VALID]
-    assert found.value == [ends[:15], other[:15], SAMPLE]
+    column = [ends, other, "320321198001013000", 3.20321198001014e17]
+    found = written_out(column, normalize_ids(column))
+    assert set(found.status) == {IdStatus.PRECISION_LOST}
+    assert found.value[:2] == [ends[:15], other[:15]]
     alone = normalize_ids([ends, SAMPLE])  # no sign of a written-out column: valid
     assert written_out([ends, SAMPLE], alone) == alone
+    # one pasted cell among IDs typed in full: a real ID ending in 000 stays valid
+    typed = [ends, other, SAMPLE, "320322197505050048", "34132119900202008X"]
+    assert written_out(typed, normalize_ids(typed)).status[0] is IdStatus.VALID
 
 
 def test_bad_check_keeps_value_and_birth_date() -> None:

@@ -560,6 +560,15 @@ def test_a_tab_separated_text_whose_cells_hold_commas_is_split_on_tabs(tmp_path:
     r = parse(p).records  # type: ignore[attr-defined]
     assert r["name"].tolist() == ["张丽", "王芳", "陈梅"]
     assert [float(x) for x in r["income_after"]] == [12000.0] * 3
+    # and a comma file whose IDs end in a tab (against Excel's 3.2E+17) and whose quoted
+    # cells hold commas is still split on commas (tabs were steadier, counted raw)
+    lines = ["姓名,身份证号码,帮扶措施"] + [
+        f'{n},{i}\t,"技能培训,小额贷款{"," * k}"'
+        for k, (n, i) in enumerate((("张丽", ID_A), ("王芳", ID_B)))
+    ]
+    p = tmp_path / "丰县2017.csv"
+    p.write_text("\n".join(lines) + "\n", "utf-8")
+    assert parse(p).records["id_number"].tolist() == [ID_A, ID_B]  # type: ignore[attr-defined]
 
 
 def test_text_cells_right_of_the_last_title_are_kept(tmp_path: Path) -> None:
