@@ -168,19 +168,20 @@ def test_a_group_over_a_shared_title_names_each_income() -> None:
     assert not lay.columns.extras
 
 
-def test_a_household_heads_group_before_hers_is_the_heads() -> None:
+@pytest.mark.parametrize("group", ["户主情况", "户主信息", "户主基本情况"])
+def test_a_household_heads_group_before_hers_is_the_heads(group: str) -> None:
     """户主情况 [姓名, 身份证号码] before 帮扶对象（妇女） [姓名, 身份证号码, 联系电话]: the
     head's name is household_head and his ID is kept as his; the woman's are hers. The
     head was stored as the woman (a widowed female head: without any issue)."""
     rows = [
-        ["序号", "户主情况", "", "帮扶对象（妇女）", "", ""],
+        ["序号", group, "", "帮扶对象（妇女）", "", ""],
         ["", "姓名", "身份证号码", "姓名", "身份证号码", "联系电话"],
         [1, "孙秀英", "320321195001010026", "李丽", "320321197801010028", "13912345678"],
     ]
     merged = [((0, 0), (1, 0)), ((0, 1), (0, 2)), ((0, 3), (0, 5))]
     lay = classify(M, rows, merged)
     assert lay.columns.fields == {1: "household_head", 3: "name", 4: "id_number", 5: "phone"}
-    assert lay.columns.extras == {2: "户主情况身份证号码"} and not lay.columns.spare
+    assert lay.columns.extras == {2: f"{group}身份证号码"} and not lay.columns.spare
 
 
 def test_a_group_merged_across_columns_heads_each_of_them() -> None:

@@ -125,11 +125,12 @@ def map_columns(
             # the group and title joined first (帮扶前 / 帮扶后 over 年收入: 帮扶前年收入, not
             # 年收入 twice; 户主情况 over 姓名: 户主姓名), then the title alone, then the
             # title and group (收入情况(元) over 帮扶前: 帮扶前收入), then the group
-            candidates = [f"{up}{low}", f"{stem}{low}", lower, f"{low}{stem}", upper]
+            core = f"{_ABOUT.sub('', stem)}{low}"  # 户主基本信息 over 姓名: 户主姓名
+            candidates = [f"{up}{low}", f"{stem}{low}", core, lower, f"{low}{stem}", upper]
             own = matcher.match(lower)
             if own in OWN_FIELDS and _someone_elses(matcher, up, stem):
                 # 户主情况 over 身份证号码: the head's ID; 结对经纪人 over 姓名: the broker
-                candidates = [*candidates[:2], *([upper] if own == "name" else [])]
+                candidates = [*candidates[:3], *([upper] if own == "name" else [])]
         field = None
         for c in candidates:  # a field taken by an earlier column: try the group's
             found = matcher.match(c)  # (结对经纪人 over a second 姓名 is the broker)
@@ -165,10 +166,14 @@ OTHERS = ("household_head", "broker")
 
 
 def _someone_elses(matcher: HeaderMatcher, up: str, stem: str) -> bool:
-    """Does a group name another person than the woman (户主情况, 户主信息, 结对经纪人)?"""
-    return any(
-        matcher.match(t) in OTHERS for t in (up, stem, f"{stem}姓名", stem.removesuffix("信息"))
-    )
+    """Does a group name another person than the woman (户主情况, 户主信息, 户主基本情况,
+    结对经纪人)?"""
+    core = _ABOUT.sub("", stem)
+    return any(matcher.match(t) in OTHERS for t in (up, stem, core, f"{core}姓名"))
+
+
+# what a group adds after whom it is about: 户主(基本)信息, 户主基本情况 (情况 is gone already)
+_ABOUT = re.compile(r"(?:基本)?(?:信息|资料)?$")
 
 
 # fields whose second column is the same woman's value where the first is blank (a second
