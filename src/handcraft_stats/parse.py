@@ -113,6 +113,20 @@ ROSTER_ONLY = frozenset({
 })  # fmt: skip
 
 
+# the fields of a list of people that is no roster (brokers, contacts, cadres)
+LIST_FIELDS = frozenset({"name", "phone", "town", "village", "broker", "note"})
+_ID_LIKE = re.compile(r"\d{15}|\d{17}[\dXx]|\d\.\d+E\+17", re.IGNORECASE)
+
+
+def _holds_ids(rows: Sequence[Sequence[object]]) -> bool:
+    """Does any cell hold an ID number (a page whose ID title hcs does not know)?"""
+    return any(
+        (isinstance(c, float) and c >= 1e14) or (isinstance(c, str) and _ID_LIKE.search(c))
+        for row in rows
+        for c in row
+    )
+
+
 # rows of a page above its header, as the first page's layout sees them
 PAGE_TOP = frozenset({"repeated_header", "info", "no_person", "blank"})
 
@@ -154,8 +168,9 @@ def _pages(
         except NotARoster:
             return [(sheet, lay)]  # a part without a header: read as before
         have = set(at.columns.fields.values())
-        if parts and not {"id_number"} & have and not have & ROSTER_ONLY:
-            # another table below the roster (结对经纪人名单: 姓名, 联系电话, 所在村): no
+        if parts and have <= LIST_FIELDS and not _holds_ids(part.rows[at.header_rows[-1] + 1 :]):
+            # another table below the roster (结对经纪人名单: 姓名, 联系电话, 所在村), with
+            # no ID column, no field beyond a list of people's and no ID in its cells: no
             # woman of it is a record; read by the roster's header, its phones were IDs
             at = replace(at, records=[], skipped={
                 i: "blank" if all(is_blank(c) for c in row) else "other_table"
