@@ -244,7 +244,7 @@ def test_parquet_masks_are_the_python_masks(
     (mask_id, mask_phone, mask_name, scrub) value by value, table by table, in the same
     row order."""
     from handcraft_stats.export import dataset_tables
-    from handcraft_stats.export_rows import COUNTED, scrub
+    from handcraft_stats.export_rows import COUNTED, scrub, scrub_source
     from handcraft_stats.normalize.idnumber import mask_id
     from handcraft_stats.normalize.phone import mask_phone
     from handcraft_stats.normalize.text import mask_name
@@ -265,7 +265,8 @@ def test_parquet_masks_are_the_python_masks(
                 m.replace(v, mask_name(v)) if c in names and v and m else m
                 for c, v, m in zip(want["column"], want["value"], want["message"], strict=True)
             ]
-        free = dict.fromkeys(("note", "extras", "message", "source_file", "source_sheet"), scrub)
+        free = {**dict.fromkeys(("note", "extras", "message"), scrub),
+                **dict.fromkeys(("source_file", "source_sheet"), scrub_source)}  # fmt: skip
         for column, fn in {**rules, **free}.items():
             if column in names and name not in ("records", "persons"):
                 continue  # files.name is a file's
@@ -274,9 +275,12 @@ def test_parquet_masks_are_the_python_masks(
         if name == "records":  # names in person-titled unknown columns (配偶姓名)
             want["extras"] = [_names_masked(v) for v in want["extras"]]
         if name == "files":  # a roster named by an ID
-            want["name"], want["path"] = by(scrub, want["name"]), by(scrub, want["path"])
+            want["name"], want["path"] = (
+                by(scrub_source, want["name"]),
+                by(scrub_source, want["path"]),
+            )
         if name == "skipped":
-            want["sheet"] = by(scrub, want["sheet"])
+            want["sheet"] = by(scrub_source, want["sheet"])
         if name == "issues":
             want["value"] = [
                 None

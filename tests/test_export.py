@@ -273,20 +273,20 @@ def test_names_in_unknown_columns_are_masked_in_the_parquet_dataset(tmp_path: Pa
     folder = tmp_path / "r"
     folder.mkdir()
     write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": [
-        ["姓名", "身份证号码", "配偶姓名", "经纪人", "帮扶措施"],
-        ["张丽", ID_A, "王大海", "李四", "技能培训"],
-        ["王芳", ID_B, None, None, "小额贷款"],
+        ["姓名", "身份证号码", "配偶姓名", "经纪人", "帮扶措施", "爱人"],
+        ["张丽", ID_A, "王大海", "李四", "技能培训", "赵强"],
+        ["王芳", ID_B, None, None, "小额贷款", None],
     ]})  # fmt: skip
     db = tmp_path / "t.duckdb"
     with Store(db) as store:
         ingest([folder], store, load_settings(None))
-    for unmasked, want in ((False, ["王**", "李*"]), (True, ["王大海", "李四"])):
+    for unmasked, want in ((False, ["王**", "李*", "赵*"]), (True, ["王大海", "李四", "赵强"])):
         lake = tmp_path / f"lake{unmasked}"
         args = ["export", "--year", "2017", "--parquet", lake, "--db", db]
         assert run(*args, *(["--unmasked"] if unmasked else [])).exit_code == 0
         rows = ds.dataset(lake / "records", partitioning="hive").to_table().to_pylist()
         extras = [jsonlib.loads(r["extras"]) for r in rows if r["extras"]]
-        assert [extras[0]["配偶姓名"], extras[0]["经纪人"]] == want
+        assert [extras[0]["配偶姓名"], extras[0]["经纪人"], extras[0]["爱人"]] == want
         assert [e["帮扶措施"] for e in extras] == ["技能培训", "小额贷款"]
 
 

@@ -109,6 +109,17 @@ def test_no_full_id_or_phone_in_any_file_unless_unmasked(
     assert FULL_ID.search(found["issues.csv"])
 
 
+def test_scrub_source_masks_ids_and_mobiles_not_time_stamps() -> None:
+    """File and sheet names: an ID or a mobile number is masked; a roster named by its
+    export time keeps it (two of them read the same in the fix list, masked)."""
+    from handcraft_stats.export_rows import scrub_source
+
+    assert scrub_source("丰县_320321198001010024.xlsx") == "丰县_320321********0024.xlsx"
+    assert scrub_source("张丽13912345678") == "张丽139****5678"
+    assert scrub_source("花名册_20180105093015.xlsx") == "花名册_20180105093015.xlsx"
+    assert scrub_source(None) is None
+
+
 def test_scrub_masks_digit_runs_in_free_text() -> None:
     assert (
         scrub("电话13812345678，身份证320321198001010024")

@@ -28,6 +28,7 @@ from handcraft_stats.export import (
     export_records,
     issue_batches,
     scrub,
+    scrub_source,
     write_csv,
 )
 from handcraft_stats.export_rows import (
@@ -83,8 +84,10 @@ def reference_records(store: Store, year: int, tier: str, unmasked: bool) -> byt
         if not unmasked:
             cells[at["id_number"]] = mask_id(cells[at["id_number"]])
             cells[at["phone"]] = mask_phone(cells[at["phone"]])
-            for c in ("note", "source_file", "source_sheet"):
-                cells[RECORD_COLUMNS.index(c)] = scrub(cells[RECORD_COLUMNS.index(c)])
+            at_note = RECORD_COLUMNS.index("note")
+            cells[at_note] = scrub(cells[at_note])
+            for c in ("source_file", "source_sheet"):
+                cells[RECORD_COLUMNS.index(c)] = scrub_source(cells[RECORD_COLUMNS.index(c)])
             for c in NAMES:
                 cells[at[c]] = None if cells[at[c]] is None else mask_name(cells[at[c]])
         out.append(cells)
@@ -111,7 +114,7 @@ def reference_issues(store: Store, year: int, tier: str, unmasked: bool) -> byte
             if column in NAMES and value:  # a name the message quotes, masked as the value
                 cells[8] = cells[8].replace(value, mask_name(value))
             cells[8] = scrub(cells[8])
-            cells[3], cells[4] = scrub(cells[3]), scrub(cells[4])  # source_file, source_sheet
+            cells[3], cells[4] = scrub_source(cells[3]), scrub_source(cells[4])
         out.append(cells)
     return reference_csv(ISSUE_COLUMNS, out)
 

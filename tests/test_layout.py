@@ -140,15 +140,17 @@ def test_sentences_in_the_name_column_are_notes_not_women() -> None:
         [1, "张丽", "320321198001010024"],
         [2, "阿依古丽·买买提", ""],
         [3, "王芳(大)", ""],
+        [4, "王?芳", ""],  # a rare character a GBK export could not write
+        [5, "陈梅:", ""],
         ["", "以上人员信息已经村、镇两级审核", ""],
         ["", "以下空白", ""],
         ["", "报送时间2018年1月5日", ""],
         ["", "经核实，情况属实", ""],
     ]
     lay = classify(M, rows)
-    assert lay.records == [1, 2, 3]
+    assert lay.records == [1, 2, 3, 4, 5]
     assert {i + 1: k for i, k in lay.skipped.items()} == {
-        1: "header", 5: "note", 6: "note", 7: "note", 8: "note",
+        1: "header", 7: "note", 8: "note", 9: "note", 10: "note",
     }  # fmt: skip
 
 

@@ -296,9 +296,10 @@ def test_read_decisions_accepts_every_spelling_and_names_a_bad_row(tmp_path: Pat
     assert read_decisions(path).values.tolist() == [
         [320321198001010024, 2, "same"], [4, 5, "different"]
     ]  # fmt: skip
-    path.write_text("record_a,record_b,decision\n1.5,2,same\n", "utf-8")
-    with pytest.raises(UsageError, match=r"row 2: '1\.5' is not a record id"):
-        read_decisions(path)
+    for bad in ("1.5", "①", "²"):  # ① is a digit to str.isdigit, and int() refused it: exit 4
+        path.write_text(f"record_a,record_b,decision\n{bad},2,same\n", "utf-8")
+        with pytest.raises(UsageError, match=f"row 2: '{re.escape(bad)}' is not a record id"):
+            read_decisions(path)
 
 
 def test_decision_labels_changed_in_hcs_toml_read_back(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from .export_rows import (
     names_masked,
     record_batches,
     scrub,
+    scrub_source,
     scrubbed_all,
     scrubbed_issues,
 )
@@ -232,7 +233,7 @@ def dataset_parts(
             if name == "issues" and not unmasked:
                 table = scrubbed_issues(table)
             elif name in NAMED_FROM and not unmasked:  # a file or sheet named by an ID
-                table = scrubbed_all(table, NAMED_FROM[name])
+                table = scrubbed_all(table, NAMED_FROM[name], scrub_source)
             yield name, table
         if empty:  # the table's columns, in an empty file
             yield name, reader.schema.empty_table()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -65,6 +65,19 @@ def scrub(text: Any) -> Any:
     if not isinstance(text, str):
         return text
     return _DIGITS.sub(lambda m: mask_id(m[0]) if len(m[0]) > 11 else mask_phone(m[0]), text)
+
+
+# in a file or sheet name, only a run that is an ID (15 or 18 characters) or a mobile
+# number is masked: a roster named by its export time (…_20180105093015.xlsx) keeps it,
+# or two such rosters of a county read the same in the fix list
+_SOURCE_DIGITS = re.compile(r"(?<![\dXx])(?:\d{17}[\dXx]|\d{15}|1[3-9]\d{9})(?![\dXx])")
+
+
+def scrub_source(text: Any) -> Any:
+    """A file or sheet name with the IDs and mobile numbers in it masked."""
+    if not isinstance(text, str):
+        return text
+    return _SOURCE_DIGITS.sub(lambda m: mask_id(m[0]) if len(m[0]) > 11 else mask_phone(m[0]), text)
 
 
 def mask_id_sql(v: str) -> str:
@@ -253,10 +266,13 @@ def _slices(con: Any, year: int) -> list[tuple[int, int]]:
 
 
 def scrubbed(
-    table: pa.Table, name: str, where: pa.Array | pa.ChunkedArray | None = None
-) -> pa.Table:
-    """The text column `name` with scrub() applied to the values (at the rows of `where`)
-    that hold a run of 11 digits; the others are left as they are."""
+    table: pa.Table, name: str, where: pa.Array | pa.ChunkedArray | None = None,
+    fn: Callable[[Any], Any] | None = None,
+) -> pa.Table:  # fmt: skip
+    """The text column `name` with scrub() (or `fn`; scrub_source for SOURCES) applied to
+    the values (at the rows of `where`) that hold a run of 11 digits; the others are left
+    as they are."""
+    fn = fn or (scrub_source if name in SOURCES else scrub)
     column = table[name].combine_chunks()
     hits = pc.fill_null(pc.match_substring_regex(column, _DIGIT_RUN), False)
     if where is not None:  # a table's column is chunked: the mask must be one array
@@ -265,7 +281,7 @@ def scrubbed(
         )
     if not pc.any(hits).as_py():
         return table
-    scrubbed = pa.array([scrub(v) for v in column.filter(hits).to_pylist()], pa.string())
+    scrubbed = pa.array([fn(v) for v in column.filter(hits).to_pylist()], pa.string())
     column = pc.replace_with_mask(column, hits, scrubbed)
     return table.set_column(table.column_names.index(name), name, column)
 
@@ -273,8 +289,9 @@ def scrubbed(
 # a kept unknown column whose title names a person (配偶姓名, 联系人, 户主, a 经纪人 column
 # hcs does not know as the broker): its values are names, masked as names are
 PERSON_TITLE = "|".join((
-    "姓名", "名字", "户主", "配偶", "家属", "丈夫", "妻子", "子女", "儿子", "女儿", "父亲", "母亲",
-    "联系人", "经纪人", "帮扶人", "责任人", "负责人",
+    "姓名", "名字", "户主", "配偶", "爱人", "老公", "媳妇", "家属", "家人", "亲属", "丈夫", "妻子",
+    "子女", "儿子", "女儿", "父亲", "母亲", "监护人", "联系人", "经纪人", "帮扶人", "责任人",
+    "负责人", "干部", "代理人", "经办人",
 ))  # fmt: skip
 _PERSON_TITLE = re.compile(PERSON_TITLE)
 
@@ -302,10 +319,12 @@ def names_masked(table: pa.Table, name: str = "extras") -> pa.Table:
     return table.set_column(table.column_names.index(name), name, column)
 
 
-def scrubbed_all(table: pa.Table, names: Iterable[str]) -> pa.Table:
+def scrubbed_all(
+    table: pa.Table, names: Iterable[str], fn: Callable[[Any], Any] | None = None
+) -> pa.Table:
     """scrubbed() of each of the text columns `names`."""
     for name in names:
-        table = scrubbed(table, name)
+        table = scrubbed(table, name, fn=fn)
     return table
 
 

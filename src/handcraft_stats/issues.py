@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .checks import Catalogue
-from .export_rows import COUNTED, NAMES, SOURCES, scrub
+from .export_rows import COUNTED, NAMES, SOURCES, scrub, scrub_source
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .normalize.text import mask_name
@@ -44,7 +44,7 @@ def mask_issues(frame: pd.DataFrame) -> pd.DataFrame:
     out["message"] = pd.Series(quoted, index=out.index, dtype=object).map(scrub)
     for c in SOURCES:  # a file or sheet named by a woman's ID (一人一卡: a sheet per woman)
         if c in out.columns:
-            out[c] = out[c].map(scrub)
+            out[c] = out[c].map(scrub_source)
     return out
 
 

@@ -552,10 +552,11 @@ def _plain_records(
 _TOTALS_START = frozenset(w[0] for w in TOTALS)
 # a name cell that is a sentence, not a woman's name (以上人员信息已经村、镇两级审核, 以下空白,
 # 报送时间2018年1月5日): it opens with words that point at the list, or holds a sentence's
-# punctuation, or is longer than any name (a name's separator dot · aside). Digits and
-# brackets are not enough: 张丽(大), 张丽2 tell namesakes apart.
+# punctuation inside it, or is longer than any name (a name's separator dot · aside).
+# Digits and brackets are not enough (张丽(大), 张丽2 tell namesakes apart), nor a ?
+# (王?芳: a rare character a GBK export could not write) or a colon at the end (陈梅:).
 _SENTENCE_START = ("以上", "以下", "上述", "本表", "此表", "本页", "报送", "制表", "填报", "审核")
-_SENTENCE_MARKS = re.compile(r"[，。；：！？,;:!?]")
+_SENTENCE_MARKS = re.compile(r"[，。；！,;!]|[：:](?=.)")
 _LONGEST_NAME = 12
 
 

@@ -335,7 +335,7 @@ def _record_id(cell: object, row: int) -> int:
     message."""
     text = str(cell).strip()
     whole = text.removesuffix(".0") if isinstance(cell, float) or text.endswith(".0") else text
-    if not whole.isdigit() or int(whole) <= 0:
+    if not whole.isdecimal() or not whole.isascii() or int(whole) <= 0:
         raise UsageError(f"row {row}: {cell!r} is not a record id (use the ids shown by hcs dupes)")
     return int(whole)
 
