@@ -581,6 +581,11 @@ def test_text_cells_right_of_the_last_title_are_kept(tmp_path: Path) -> None:
     extras = [None if pd.isna(x) else json.loads(x) for x in pf.records["extras"]]  # type: ignore[attr-defined]
     assert extras == [{"无表头列D": "外出务工", "无表头列E": "13812345678"}, None]
     assert pf.unknown_columns == ["无表头列D", "无表头列E"]  # type: ignore[attr-defined]
+    # a signature line with commas below the women makes no column of nobody
+    p.write_text(f"姓名,身份证号码,从业产业\n张丽,{ID_A},手工\n"
+                 "以上人员信息已经村、镇两级审核,情况属实,填表人：李四,审核人：王五\n",
+                 encoding="utf-8")  # fmt: skip
+    assert parse(p).unknown_columns == []  # type: ignore[attr-defined]
 
 
 def test_ids_a_csv_wrote_out_from_a_number_column_are_all_precision_lost(tmp_path: Path) -> None:

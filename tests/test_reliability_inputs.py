@@ -264,6 +264,28 @@ def test_a_folder_that_cannot_be_read_is_refused_not_skipped(tmp_path: Path) -> 
         (inbox / "sub").chmod(0o755)
 
 
+def test_a_disks_own_unreadable_folders_fail_nothing(tmp_path: Path) -> None:
+    """A share on a USB or NTFS disk holds System Volume Information and $RECYCLE.BIN,
+    which no user may list: refused as unreadable folders, they failed every cron run."""
+    import subprocess
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "丰县2017.xlsx").write_bytes(bad.xlsx_bytes({"S": bad.roster_rows(2)}))
+    for name in ("System Volume Information", "$RECYCLE.BIN"):
+        (inbox / name).mkdir()
+        (inbox / name).chmod(0)
+    try:
+        hcs = [*_as_unprivileged(), sys.executable, "-m", "handcraft_stats"]
+        run = subprocess.run([*hcs, "ingest", str(inbox), "--db", str(tmp_path / "t.duckdb"),
+                              "--format", "json"], capture_output=True, timeout=120)  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        assert json.loads(run.stdout)["refused"] == []
+    finally:
+        for name in ("System Volume Information", "$RECYCLE.BIN"):
+            (inbox / name).chmod(0o755)
+
+
 def test_a_zip_beside_the_rosters_is_named_not_dropped(tmp_path: Path) -> None:
     """Rosters mailed as a zip: the archive was listed only in the json report, so a
     person reading the table (or cron's log) never learnt that a county's roster was

@@ -9,6 +9,9 @@ from pathlib import Path
 from .errors import EnvironmentProblem, UsageError
 from .read import KNOWN
 
+# folders a disk or share keeps for itself, unreadable to users and holding no roster
+SYSTEM_FOLDERS = frozenset({"System Volume Information", "lost+found", "RECYCLER", "Recycled"})
+
 
 def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
     """`find_inputs` without the folders that could not be read."""
@@ -32,7 +35,10 @@ def find_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[str], list[tupl
     seen_files: set[tuple[int, int]] = set()
 
     def cannot_list(exc: OSError) -> None:
-        unreadable.append((text_of(Path(exc.filename or "")), exc.strerror or str(exc)))
+        folder = Path(exc.filename or "")
+        if folder.name in SYSTEM_FOLDERS or folder.name.startswith("$"):
+            return  # a disk's or share's own folder (System Volume Information, $RECYCLE.BIN)
+        unreadable.append((text_of(folder), exc.strerror or str(exc)))
 
     for p in paths:
         if p.is_dir():

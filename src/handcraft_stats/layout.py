@@ -327,7 +327,9 @@ def classify(
     # cells right of the header's last title (a text file's rows are as long as they
     # are written: a remark or a phone added after the last column) are kept as well
     width = max(len(labels), len(upper or ()))
-    beyond = tuple(range(width, len(columns)))
+    beyond = tuple(
+        j for j in range(width, len(columns)) if _beside_a_woman(columns, j, name_col, id_col)
+    )
     cmap = _distinct_extras(_unnamed_with_data(
         matcher, replace(cmap, unnamed=(*cmap.unnamed, *beyond)), columns,
         rows[max(0, hdr[0] - 2) : hdr[0]],
@@ -371,6 +373,25 @@ def classify(
                 skipped[i] = kind
     kinds = Counter(skipped.values())
     return SheetLayout(hdr, cmap, records, skipped, " ".join(above), kinds, columns, first_data)
+
+
+def _beside_a_woman(
+    columns: list[tuple[object, ...]], j: int, name_col: int | None, id_col: int | None
+) -> bool:
+    """Does column `j` hold a cell on a row with a name or an ID? (A signature line
+    with commas below a CSV's table made columns of nobody.)"""
+
+    def someone(k: int | None, r: int) -> bool:
+        if k is None or k >= len(columns) or is_blank(cell := columns[k][r]):
+            return False
+        if k == name_col:
+            return not (_sentence(cell) or _totals_text(cell))
+        return any(ch.isdigit() for ch in str(cell))  # an ID, not 情况属实
+
+    return any(
+        not is_blank(c) and (someone(name_col, r) or someone(id_col, r))
+        for r, c in enumerate(columns[j])
+    )
 
 
 def _under_merged_title(
