@@ -164,6 +164,10 @@ def record_rules(rec: pd.DataFrame, period: int, cat: Catalogue) -> list[Found]:
     def money(hit: pd.Series) -> pd.Series:
         return after[hit].map(lambda v: f"{v:,.2f}")
 
+    def status_and_year(hit: pd.Series) -> pd.Series:  # 未脱贫/2016, as the roster writes it
+        shown = rec["status"][hit].map(lambda v: label("status", v) if isinstance(v, str) else "")
+        return shown.astype("string") + "/" + year[hit].astype("string").fillna("")
+
     def wing_label(hit: pd.Series) -> pd.Series:
         return rec["wing"][hit].map(lambda w: label("wing", w) if isinstance(w, str) else w)
 
@@ -191,9 +195,7 @@ def record_rules(rec: pd.DataFrame, period: int, cat: Catalogue) -> list[Found]:
          visit.dt.strftime("%Y-%m-%d")),
         ("trainings_implausible", trainings > p["trainings_max"], "trainings", trainings),
         ("exit_after_period", year > period, "exit_year", year),
-        ("status_exit_conflict", contra, "status",  # 未脱贫/2016, as the roster writes it
-         status.map(lambda v: label("status", v) if isinstance(v, str) else "").astype("string")
-         + "/" + year.astype("string").fillna("")),
+        ("status_exit_conflict", contra, "status", status_and_year),
     ]  # fmt: skip
     rules += [("required_missing", rec[f].isna(), f, rec[f]) for f in cat.required if f in rec]
     out = id_rules(rec) + [_found(code, mask, col, values) for code, mask, col, values in rules]

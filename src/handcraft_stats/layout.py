@@ -577,6 +577,7 @@ _TOTALS_START = frozenset(w[0] for w in TOTALS)
 # Digits and brackets are not enough (张丽(大), 张丽2 tell namesakes apart), nor a ?
 # (王?芳: a rare character a GBK export could not write) or a colon at the end (陈梅:).
 _SENTENCE_START = ("以上", "以下", "上述", "本表", "此表", "本页", "报送", "制表", "填报", "审核")
+_SENTENCE_OPENS = frozenset(_SENTENCE_START)  # all of two characters
 _SENTENCE_MARKS = re.compile(r"[，。；！,;!]|[：:](?=.)")
 _LONGEST_NAME = 12
 
@@ -585,7 +586,7 @@ def _sentence(cell: object) -> bool:
     """Is a name cell a sentence below the list (以上人员…已经审核, 以下空白)?"""
     if not isinstance(cell, str):
         return False
-    if len(cell) <= _LONGEST_NAME and cell.isalpha() and cell[:2] not in _SENTENCE_START:
+    if len(cell) <= _LONGEST_NAME and cell.isalpha() and cell[:2] not in _SENTENCE_OPENS:
         return False  # a name of letters (Han characters): most cells, decided at once
     text = "".join(cell.split())
     if not text or text.startswith(_SENTENCE_START):

@@ -234,6 +234,8 @@ def written_out(values: Sequence[object], found: IdColumns) -> IdColumns:
     them at least precision_lost, every ID ending in 000 of the column is. A single
     pasted cell does not make a real ID ending in 000 lost (one in 1,100 does)."""
     lost = IdStatus.PRECISION_LOST
+    if lost not in found.status:  # the usual column: nothing to look at
+        return found
     texts = [(c, s) for v, s in zip(values, found.status, strict=True)
              if isinstance(v, str) and len(c := _clean(v)) == 18 and c.isdigit()]  # fmt: skip
     zeros = sum(c.endswith("000") for c, _ in texts)
