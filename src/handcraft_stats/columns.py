@@ -40,10 +40,11 @@ class HeaderMatcher:
         self._ascii = any(k.isascii() for k in self._exact)
         # a text starting with an ideograph no synonym starts with names no column (in
         # simplified or traditional characters: 身份證號碼 is read as 身份证号码)
-        from .normalize.names import traditional
+        from .normalize.names import traditional, traditional_only
 
         starts = {k[0] for k in self._exact if k}
         self._starts = frozenset(starts | {traditional(c) for c in starts})
+        self._traditional = traditional_only(self._exact)
 
     def match(self, text: object) -> str | None:
         """The canonical field (or "_serial") a header cell names, else None."""
@@ -62,12 +63,12 @@ class HeaderMatcher:
             return None
         hit = None
         if not is_blank(text):
-            hit = self._lookup(squash(text))
-            if hit is None and not str(text).isascii():  # 身份證號碼, 聯繫電話
+            key = squash(text)
+            hit = self._lookup(key)
+            if hit is None and not self._traditional.isdisjoint(key):  # 身份證號碼, 聯繫電話
                 from .normalize.names import simplified
 
-                simple = simplified(squash(text))
-                hit = self._lookup(simple) if simple != squash(text) else None
+                hit = self._lookup(simplified(key))
         if len(self._cache) < 200_000:
             self._cache[ck] = hit
         return hit

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib.resources import files
 from types import ModuleType
@@ -48,6 +48,15 @@ def traditional(text: str) -> str:
     _load_dictionary()
     out: str = zhconv.convert(text, "zh-hant")
     return out
+
+
+def traditional_only(words: Iterable[str]) -> frozenset[str]:
+    """The characters the traditional spellings of `words` have and their simplified ones
+    do not: a text holding none of them is no traditional spelling of any of the words,
+    and needs no conversion (a converted miss cost 3-5 us a distinct cell: 1.2万, 3,400)."""
+    words = list(words)
+    simple = {ch for w in words for ch in w}
+    return frozenset(ch for w in words for ch in traditional(w) if ch not in simple)
 
 
 # The separator dot of a minority name (阿依古丽·买买提) typed as any of its look-alikes:

@@ -106,6 +106,9 @@ class Vocabulary:
             if rule.contains:
                 words = [(k, c) for k, c in table.items() if k and c not in rule.exact_only]
                 self._keywords[field] = sorted(words, key=lambda kc: -len(kc[0]))
+        from .names import traditional_only
+
+        self._traditional = traditional_only(k for t in self._exact.values() for k in t)
         unknown = set(extra or {}) - set(_RULES)
         if unknown:
             raise UsageError(f"no vocabulary for field(s): {', '.join(sorted(unknown))}")
@@ -133,7 +136,7 @@ class Vocabulary:
         for word, word_code in self._keywords.get(field, ()):
             if word in key:
                 return Parsed(word_code)
-        if not key.isascii():  # 普通勞動力, 已脫貧: traditional characters
+        if not self._traditional.isdisjoint(key):  # 普通勞動力, 已脫貧: traditional characters
             from .names import simplified
 
             simple = simplified(key)
