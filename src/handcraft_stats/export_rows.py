@@ -64,7 +64,7 @@ def scrub(text: Any) -> Any:
     note or an unreadable cell)."""
     if not isinstance(text, str):
         return text
-    return _DIGITS.sub(lambda m: mask_id(m[0]) if len(m[0]) > 11 else mask_phone(m[0]), text)
+    return _DIGITS.sub(_masked_run, text)
 
 
 # in a file or sheet name, only a run that is an ID (15 or 18 characters) or a mobile
@@ -77,7 +77,12 @@ def scrub_source(text: Any) -> Any:
     """A file or sheet name with the IDs and mobile numbers in it masked."""
     if not isinstance(text, str):
         return text
-    return _SOURCE_DIGITS.sub(lambda m: mask_id(m[0]) if len(m[0]) > 11 else mask_phone(m[0]), text)
+    return _SOURCE_DIGITS.sub(_masked_run, text)
+
+
+def _masked_run(m: re.Match[str]) -> str:
+    """A run of digits found in text, masked as an ID (12 or more) or a phone (11)."""
+    return mask_id(m[0]) if len(m[0]) > 11 else mask_phone(m[0])
 
 
 def mask_id_sql(v: str) -> str:

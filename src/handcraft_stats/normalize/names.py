@@ -76,9 +76,7 @@ def normalize_name(raw: object) -> str | None:
         return None
     if not text.isalpha():  # a Han name is letters only: no dot to look for
         text = text.translate(_DOTS)
-    _load_dictionary()
-    simplified: str = zhconv.convert(text, "zh-cn")  # 1 us a name: no shortcut pays
-    return simplified
+    return simplified(text)  # 1 us a name: no shortcut pays
 
 
 def pinyin_key(name: str) -> str:
