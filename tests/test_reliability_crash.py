@@ -211,3 +211,40 @@ def test_sigterm_to_an_export_ends_it_cleanly(
     assert proc.returncode == 143 and b"hcs: interrupted" in stderr
     assert sorted(p.name for p in out.iterdir()) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith((".out.tmp", ".out.old"))] == []
+
+
+_POOL = """
+import os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from handcraft_stats import workers
+pool = ProcessPoolExecutor(1, mp_context=get_context(workers._START),
+                           initializer=workers._young_every, initargs=(700, os.getpid()))
+print(pool.submit(os.getpid).result(), flush=True)
+pool.submit(time.sleep, 120)
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_worker_ends_with_a_main_process_killed_outright() -> None:
+    """SIGKILL (the out-of-memory killer) to the main process left its parse workers
+    parsing on, holding their memory, until their files were done."""
+    with subprocess.Popen([sys.executable, "-c", _POOL], stdout=subprocess.PIPE) as proc:
+        assert proc.stdout is not None
+        worker = int(proc.stdout.readline())
+        assert _alive(worker)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)

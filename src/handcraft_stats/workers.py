@@ -95,7 +95,7 @@ def parse_all(
     else:
         pool = ProcessPoolExecutor(
             max_workers=jobs, mp_context=get_context(_START), initializer=_young_every,
-            initargs=(gc.get_threshold()[0],),
+            initargs=(gc.get_threshold()[0], os.getpid()),
         )  # fmt: skip
         with warnings.catch_warnings():  # Python 3.12+: DuckDB's idle threads (see _START)
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -152,15 +152,39 @@ def roomy_heap() -> None:
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def _young_every(allocations: int) -> None:
-    """A parse worker's set-up: its collection threshold, and the signals left to the
-    main process. A Ctrl-C reaches every process of the terminal's group, and `timeout`
-    or systemd send SIGTERM to the whole group: a worker interrupted while it held the
-    pool's queue lock, or killed while it wrote its result, left the main process
-    waiting for it for good (holding the ingest lock). The main process stops the pool
-    (cancelling the files not started); a worker ends its file and leaves."""
+def _die_with(parent: int) -> None:
+    """Ask the kernel for SIGKILL when the process that started this one ends (Linux
+    only; elsewhere nothing). The parent may have died before the request was made:
+    then the worker leaves at once."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    prctl.argtypes, prctl.restype = [ctypes.c_int, ctypes.c_ulong], ctypes.c_int
+    prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _young_every(allocations: int, parent: int | None = None) -> None:
+    """A parse worker's set-up: its collection threshold, its end with the main process,
+    and the signals left to the main process. A Ctrl-C reaches every process of the
+    terminal's group, and `timeout` or systemd send SIGTERM to the whole group: a worker
+    interrupted while it held the pool's queue lock, or killed while it wrote its
+    result, left the main process waiting for it for good (holding the ingest lock).
+    The main process stops the pool (cancelling the files not started); a worker ends
+    its file and leaves.
+
+    A main process killed outright (SIGKILL, the kernel's out-of-memory killer) stops
+    nothing: on Linux the kernel then kills the workers too (`PR_SET_PDEATHSIG`), where
+    they stayed behind parsing, and holding their memory, until their files were done."""
     gc.set_threshold(allocations, *gc.get_threshold()[1:])
+    if parent is not None:
+        _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
