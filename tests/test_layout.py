@@ -170,6 +170,60 @@ def test_a_group_over_a_shared_title_names_each_income() -> None:
     assert not lay.columns.extras
 
 
+_BY_YEAR = {
+    "one row": ([["序号", "姓名", "身份证号码", "2016年收入(元)", "2017年收入(元)"]], []),
+    "years over 年收入": (
+        [["序号", "姓名", "身份证号码", "2016年", "2017年"],
+         ["", "", "", "年收入", "年收入"]],
+        [((0, j), (1, j)) for j in range(3)],
+    ),
+    "年收入 over years": (
+        [["序号", "姓名", "身份证号码", "年收入(元)", ""],
+         ["", "", "", 2016, "2017年度"]],
+        [*(((0, j), (1, j)) for j in range(3)), ((0, 3), (0, 4))],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", _BY_YEAR)
+@pytest.mark.parametrize("year", [2017, None])
+def test_incomes_titled_by_year_are_before_and_after(shape: str, year: int | None) -> None:
+    """2016年 and 2017年 over 年收入 (or 年收入(元) over them, or 2016年收入 / 2017年收入) in
+    a 2017 roster: the 2016 column is the income before, 2017's after. The 2016 column
+    was read as income_after (年收入's synonym, the first column to match) and the 2017
+    income went to extras: every woman's gain was negative, without a word."""
+    header, merged = _BY_YEAR[shape]
+    rows = [*header, [1, "张丽", "320321198001010024", 3000, 8000]]
+    lay = classify(M, rows, merged, year)
+    assert lay.columns.fields == {1: "name", 2: "id_number", 3: "income_before",
+                                  4: "income_after"}  # fmt: skip
+    assert not lay.columns.extras
+
+
+def test_incomes_titled_by_year_follow_the_rosters_year() -> None:
+    header = ["序号", "姓名", "身份证号码", "2017年收入(元)", "2016年收入(元)", "2015年收入(元)"]
+    rows = [header, [1, "张丽", "320321198001010024", 8000, 3000, 2000]]
+    lay = classify(M, rows, (), 2017)  # in any order; 2015's is not one of the roster's
+    assert lay.columns.fields == {1: "name", 2: "id_number", 3: "income_after",
+                                  4: "income_before"}  # fmt: skip
+    assert lay.columns.extras == {5: "2015年收入(元)"}
+    # a 2018 roster: both were incomes before it; the latest is the one before
+    lay = classify(M, rows, (), 2018)
+    assert lay.columns.fields == {1: "name", 2: "id_number", 3: "income_before"}
+    assert lay.columns.extras == {4: "2016年收入(元)", 5: "2015年收入(元)"}
+    # the roster's year unknown: one year alone says nothing, it stays an unknown column
+    lay = classify(M, [header[:4], rows[1][:4]], (), None)
+    assert lay.columns.fields == {1: "name", 2: "id_number"}
+    assert lay.columns.extras == {3: "2017年收入(元)"}
+    # a title that says which income it is keeps its synonym's meaning, and a column of
+    # the same income without a year comes first
+    rows = [["姓名", "身份证号码", "帮扶前(2016年)收入", "当年收入", "2017年收入"],
+            ["张丽", "320321198001010024", 3000, 8000, 8000]]  # fmt: skip
+    lay = classify(M, rows, (), 2017)
+    assert lay.columns.fields[3] == "income_after"
+    assert lay.columns.extras == {2: "帮扶前(2016年)收入", 4: "2017年收入"}
+
+
 @pytest.mark.parametrize("group", ["户主情况", "户主信息", "户主基本情况"])
 def test_a_household_heads_group_before_hers_is_the_heads(group: str) -> None:
     """户主情况 [姓名, 身份证号码] before 帮扶对象（妇女） [姓名, 身份证号码, 联系电话]: the

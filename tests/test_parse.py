@@ -816,3 +816,24 @@ def test_a_hidden_roster_sheet_is_not_read_and_says_so(tmp_path: Path) -> None:
     wb.save(p)
     with pytest.raises(RefusedFile, match="the roster sheet '花名册' is hidden"):
         parse(p)
+
+
+@pytest.mark.parametrize("name,year", [("丰县2017年花名册.xlsx", None), ("丰县花名册.xlsx", 2017)])
+def test_incomes_titled_by_year_are_read_for_the_rosters_year(
+    tmp_path: Path, name: str, year: int | None
+) -> None:
+    """A 2017 roster with 2016年收入 and 2017年收入 (the roster's year from its file name or
+    --year): before and after. Both went to extras; with the years over 年收入, the 2016
+    income was stored as the income after."""
+    rows = [
+        ["丰县2017年巧手行动花名册", "", "", ""],
+        ["姓名", "身份证号码", "2017年收入(元)", "2016年收入(元)"],
+        ["张丽", ID_A, "1.2万", "3,500"],
+    ]
+    p = write_xlsx(tmp_path / name, {"Sheet1": rows})
+    pf = parse(p, year=year)
+    assert (pf.period, str(pf.records["income_before"][0]), str(pf.records["income_after"][0])) == (  # type: ignore[attr-defined]
+        2017,
+        "3500.00",
+        "12000.00",
+    )

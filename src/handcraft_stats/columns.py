@@ -106,10 +106,14 @@ class ColumnMap:
 
 
 def map_columns(
-    matcher: HeaderMatcher, header: Sequence[object], group: Sequence[object] | None
-) -> ColumnMap:
-    """Map each header column; a two-row header joins its group row with the row below."""
+    matcher: HeaderMatcher, header: Sequence[object], group: Sequence[object] | None,
+    year: int | None = None,
+) -> ColumnMap:  # fmt: skip
+    """Map each header column; a two-row header joins its group row with the row below.
+    `year`: the roster's, when known, for incomes titled by year (`_by_year`)."""
     width = max(len(header), len(group or ()))
+    dated = _income_years(header, group, width)
+    by_year = _by_year(dated, year)
     fields: dict[int, str] = {}
     extras: dict[int, str] = {}
     seen: set[str] = set()
@@ -117,6 +121,8 @@ def map_columns(
     unnamed: list[int] = []
     spare: dict[int, str] = {}
     for j in range(width):
+        if j in dated:
+            continue  # after the columns titled without a year, which come first
         lower = header[j] if j < len(header) else ""
         upper = group[j] if group is not None and j < len(group) else ""
         candidates = [lower]
@@ -156,7 +162,72 @@ def map_columns(
             extras[j] = label
         else:
             unnamed.append(j)
+    for j in dated:
+        lower = header[j] if j < len(header) else ""
+        upper = group[j] if group is not None and j < len(group) else ""
+        field = by_year.get(j)
+        if field is not None and field not in seen:
+            fields[j] = field
+            seen.add(field)
+            if _in_wan(lower, upper):
+                in_wan.add(j)
+        else:  # 2016年 over 年收入 and 2017年 over 年收入: two labels, not 年收入 twice
+            extras[j] = "".join(squash(t) for t in (upper, lower) if not is_blank(t))
     return ColumnMap(fields, extras, frozenset(in_wan), tuple(unnamed), spare)
+
+
+# a year in a title: 2016年, 2016年度, or a year alone (a group cell 2016, a number)
+_YEAR_TITLE = re.compile(r"((?:19|20)\d\d)年度?|^((?:19|20)\d\d)$")
+# a title that says which income it is whatever year it names (帮扶前(2016年)收入)
+_SAYS_WHICH = re.compile(r"帮扶前|帮扶后|脱贫前|脱贫后|上年|本年|当年|去年|今年|基础|基期")
+
+
+def _income_years(
+    header: Sequence[object], group: Sequence[object] | None, width: int
+) -> dict[int, int]:
+    """The columns titled by a year and an income (2016年收入(元); 2016年 over 年收入;
+    年收入(元) over 2016年 / 2017年), with their year: which income each is depends on
+    the roster's year (`_by_year`). A title that says which income it is besides its
+    year (帮扶前(2016年)收入) is read by the synonyms as any other."""
+    dated: dict[int, int] = {}
+    for j in range(width):
+        years, rest = set(), ""
+        for cell in (group[j] if group is not None and j < len(group) else "",
+                     header[j] if j < len(header) else ""):  # fmt: skip
+            if is_blank(cell):
+                continue
+            text = squash(cell)
+            m = _YEAR_TITLE.search(text)
+            if m is not None:
+                years.add(int(m.group(1) or m.group(2)))
+                text = text[: m.start()] + text[m.end() :]
+            rest += _ANY_UNIT.sub("", text)
+        if len(years) == 1 and "收入" in rest and not _SAYS_WHICH.search(rest):
+            dated[j] = years.pop()
+    return dated
+
+
+def _by_year(dated: Mapping[int, int], year: int | None) -> dict[int, str]:
+    """Incomes titled by year: the roster year's is `income_after`, the latest year's
+    before it `income_before` (2016年 and 2017年 in a 2017 roster; in a 2018 roster, a
+    2016 and a 2017 column are one income before and none after). Without the roster's
+    year (no --year, and none in the file's name), of two or more years the latest is
+    after and the one before it before; a year alone is then kept as an unknown column.
+    The first column of a year takes it; others, and other years, are unknown columns."""
+    years = sorted(set(dated.values()))
+    if year is not None:
+        after = year if year in years else None
+        before = max((y for y in years if y < year), default=None)
+    elif len(years) >= 2:
+        after, before = years[-1], years[-2]
+    else:
+        return {}
+    out: dict[int, str] = {}
+    for j, y in dated.items():
+        field = "income_after" if y == after else "income_before" if y == before else None
+        if field is not None and field not in out.values():
+            out[j] = field
+    return out
 
 
 MONEY = ("income_before", "income_after")

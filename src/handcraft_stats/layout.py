@@ -241,11 +241,25 @@ def _number_text(cell: object) -> str:
 
 def _sublabels(row: Sequence[object]) -> bool:
     """Could the row be a header's lower row: two or more text cells, none of them a
-    number or a long text (names and IDs of a first record are data)."""
+    number or a long text (names and IDs of a first record are data), or years (2016 and
+    2017 under 年收入(元), typed as numbers: two or more of them)."""
     texts = [c for c in row if not is_blank(c)]
+    years = sum(map(_a_year, texts))
     return len(texts) >= 2 and all(
-        isinstance(c, str) and not c.strip().isdigit() and len(c.strip()) <= 12 for c in texts
+        (isinstance(c, str) and not c.strip().isdigit() and len(c.strip()) <= 12)
+        or (years >= 2 and _a_year(c))
+        for c in texts
     )
+
+
+def _a_year(cell: object) -> bool:
+    """A cell that is a year alone: 2016 (a number or a text), 2016年, 2016年度."""
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return float(cell).is_integer() and 1990 <= cell <= 2099
+    return isinstance(cell, str) and _YEAR_ALONE.fullmatch(cell.strip()) is not None
+
+
+_YEAR_ALONE = re.compile(r"(?:19|20)\d\d(?:年度?)?")
 
 
 def spread(
@@ -279,10 +293,12 @@ def spread(
 
 
 def classify(
-    matcher: HeaderMatcher, rows: Sequence[Sequence[object]], merged: Merged = ()
-) -> SheetLayout:
+    matcher: HeaderMatcher, rows: Sequence[Sequence[object]], merged: Merged = (),
+    year: int | None = None,
+) -> SheetLayout:  # fmt: skip
     """Find the header and classify every row up to the last non-empty one (`merged`:
-    the sheet's merged ranges, for a group row's cells)."""
+    the sheet's merged ranges, for a group row's cells; `year`: the roster's, when known
+    before its rows are read, for incomes titled by year)."""
     last = len(rows)
     while last > 0 and all(is_blank(c) for c in rows[last - 1]):
         last -= 1
@@ -303,7 +319,7 @@ def classify(
     ):
         spare = None
     upper = spread(group, hdr[0], merged, labels) if group is not None else None
-    cmap = map_columns(matcher, labels, upper)
+    cmap = map_columns(matcher, labels, upper, year)
     if detail is not None and upper is not None:
         cmap = _with_details(cmap, labels, upper, detail)
     titles = [r for r in (upper, labels, detail) if r is not None]

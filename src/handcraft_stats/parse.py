@@ -132,7 +132,7 @@ PAGE_TOP = frozenset({"repeated_header", "info", "no_person", "blank"})
 
 
 def _pages(
-    matcher: HeaderMatcher, sheet: RawSheet, lay: SheetLayout
+    matcher: HeaderMatcher, sheet: RawSheet, lay: SheetLayout, year: int | None = None
 ) -> list[tuple[RawSheet, SheetLayout]]:
     """The sheet in pages, each read by its own header. Pages pasted together repeat
     the header; one whose columns stand in another order (姓名 and 身份证号码 swapped) was
@@ -164,7 +164,7 @@ def _pages(
             tuple(sheet.row_number(i) for i in range(start, end)),
         )  # fmt: skip
         try:
-            at = classify(matcher, part.rows, part.merged)
+            at = classify(matcher, part.rows, part.merged, year)
         except NotARoster:
             return [(sheet, lay)]  # a part without a header: read as before
         have = set(at.columns.fields.values())
@@ -463,12 +463,16 @@ def parse_file(
     lost: dict[str, list[tuple[int, str, str]]] = {}  # formulas read as blank, by sheet
     refusal = ""
     rosterish = False  # a sheet with a name or ID title, or with titles hcs cannot read
+    # the roster's year before its sheets are read, where --year or the file's name gives
+    # it: for incomes titled by year (2016年收入 / 2017年收入)
+    named = YEAR.search(name)
+    known = year if year is not None else int(named.group(1)) if named else None
     for sheet in raw_sheets:
         if settings.not_a_roster(sheet.name):
             infos.append(SheetInfo(sheet.name, False, reason("not_roster_sheet"), (), 0))
             continue
         try:
-            lay = classify(matcher, sheet.rows, sheet.merged)
+            lay = classify(matcher, sheet.rows, sheet.merged, known)
         except NotARoster as exc:
             why = reason("empty_sheet" if exc.empty else "no_name_or_id")
             infos.append(SheetInfo(sheet.name, False, why, (), 0))
@@ -499,7 +503,7 @@ def parse_file(
             )
             refusal = refusal or reason("hidden_roster_only", sheet=repr(sheet.name))
             continue
-        parts = _pages(matcher, sheet, lay)
+        parts = _pages(matcher, sheet, lay, known)
         frame = pd.concat(
             [_sheet_records(part, _merged_down(part, at)) for part, at in parts],
             ignore_index=True,
