@@ -92,6 +92,24 @@ def test_issue_list_labels_its_columns_and_severities(db: Path) -> None:
     assert '"severity":' in js and '"Severity"' not in js
 
 
+def test_an_english_export_writes_its_issues_in_english(db: Path, tmp_path: Path) -> None:
+    """issues.csv of `hcs export --lang en` had the stored Chinese messages; the values
+    (and what the messages quote of them) stay masked."""
+    import csv
+
+    def messages(lang: str) -> dict[str, str]:
+        out = tmp_path / lang
+        run("export", "--year", "2017", "--out", out, "--db", db, "--lang", lang)
+        with (out / "issues.csv").open(encoding="utf-8-sig", newline="") as f:
+            return {r["code"]: r["message"] for r in csv.DictReader(f)}
+
+    zh, en = messages("zh"), messages("en")
+    assert zh.keys() == en.keys() and "id_missing" in en  # 李娜 has no ID
+    assert en["id_missing"] == "ID number missing" and zh["id_missing"] == "身份证号码为空"
+    assert all(HAN.search(m) for m in zh.values())
+    assert not any(HAN.search(m) for m in en.values())
+
+
 def test_history_compare_in_english(db: Path) -> None:
     out = run("history", "--db", db, "--compare", "3", "--lang", "en").stdout
     first = out.splitlines()[0]

@@ -125,7 +125,7 @@ def export_report(
             (tmp / "summary.json").write_text(to_json(without_detail(doc)), "utf-8")
             write_workbook(doc, tmp / "report.xlsx", spec.city, spec.lang, spec.made)
             (tmp / "report.md").write_text(summary_text(doc, "md", spec), "utf-8")
-            return doc, issue_table(cursor, year, tier, unmasked)
+            return doc, issues_in(issue_table(cursor, year, tier, unmasked), spec, year)
 
         step("read", 1, 1, "summary")
         job = pool.submit(beside)
@@ -137,6 +137,21 @@ def export_report(
         step("write", len(FILES), len(FILES), "issues.csv")
         write_csv(tmp / "issues.csv", ISSUE_COLUMNS, issues.to_batches(1 << 16))
     return ExportResult(out_dir, FILES, doc["source"]["persons"], doc["source"]["files"])
+
+
+def issues_in(table: pa.Table, spec: ReportSpec, year: int) -> pa.Table:
+    """The issues with their messages in the report's language (stored in Chinese: an
+    English export's issues.csv was Chinese). The values are as masked before, so the
+    messages quote them masked."""
+    if spec.lang == "zh" or table.num_rows == 0:
+        return table
+    from .checks import Catalogue
+    from .issues import localise
+
+    frame = table.select(["code", "column", "value", "message"]).to_pandas()
+    messages = localise(frame, Catalogue.load(spec.checks), spec.lang, year)["message"]
+    at = table.schema.get_field_index("message")
+    return table.set_column(at, "message", pa.array(list(messages), pa.string()))
 
 
 class _Checked(StoreTables):

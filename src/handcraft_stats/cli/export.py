@@ -79,7 +79,7 @@ def export_cmd(
         raise UsageError(f"--out {out} and --parquet {parquet} must be two separate folders, "
                          "neither inside the other")  # fmt: skip
     settings = use_settings(config)
-    spec = ReportSpec(settings.city, lang.value)
+    spec = ReportSpec(settings.city, lang.value, checks=settings.checks)
     order = [d.name for d in settings.divisions]
     results = []
     with Store(db, read_only=True) as store, progress(quiet) as on_progress:

@@ -3,6 +3,7 @@ xlsx (report/xlsx.py). Light to import: `hcs summary` starts with it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,9 @@ class ReportSpec:
     lang: str = "zh"
     made: date | None = None
     by: str | None = None
+    # the [checks] table of hcs.toml: issue messages in another language than the stored
+    # Chinese are made again from the rule catalogue (export's issues.csv)
+    checks: Mapping[str, Any] | None = None
 
 
 def summary_text(doc: dict[str, Any], fmt: str, spec: ReportSpec) -> str:
