@@ -125,3 +125,42 @@ def test_a_formula_whose_result_is_an_error_is_flagged_with_its_error(tmp_path: 
     assert found["message"].iloc[0].startswith("公式结果出错，读作空白：=D3*3 → #DIV/0!")
     xml = b'<row r="2"><c r="C2" t="e"><f>VLOOKUP(A2,B:C,2,0)</f><v>#N/A</v></c></row>'
     assert _cells(xml) == {(1, 2): "=VLOOKUP(A2,B:C,2,0) → #N/A"}
+
+
+def test_error_values_pasted_without_their_formulas_are_issues(tmp_path: Path) -> None:
+    """A VLOOKUP column pasted as values keeps its #N/A; a copy of broken cells, #REF!.
+    calamine reads them as blank: an ID cell of #REF! was only "身份证号码为空", the
+    income a missing one, without a word of what the cell held. Every output shows the
+    error as written (it is no woman's value: an ID column's #REF! was *****)."""
+    from typer.testing import CliRunner
+
+    from handcraft_stats.cli import app
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append([1, "张丽", ID_A, 3000, "#N/A"])  # openpyxl writes these as error cells
+    ws.append([2, "李娜", "#REF!", 2500, 7000])
+    ws.append([3, "王芳", ID_B, "=D4/0", 6000])  # a formula's error is formula_no_value's
+    assert ws["E2"].data_type == "e" and ws["C3"].data_type == "e"
+    path = tmp_path / "丰县2017年花名册.xlsx"
+    wb.save(path)
+    pf = _parse(path)
+    r = pf.records  # type: ignore[attr-defined]
+    assert r["income_after"].isna().tolist() == [True, False, False]
+    assert r["id_number"].isna().tolist() == [False, True, False]
+    issues = pf.issues  # type: ignore[attr-defined]
+    found = issues[issues["code"] == "error_value"]
+    assert found[["index", "column", "value"]].values.tolist() == [
+        [0, "income_after", "#N/A"], [1, "id_number", "#REF!"],
+    ]  # fmt: skip
+    assert set(issues[issues["code"] == "formula_no_value"]["value"]) == {"=D4/0"}
+    db, out = tmp_path / "h.duckdb", tmp_path / "out"
+    run = CliRunner().invoke
+    assert run(app, ["ingest", str(path), "--db", str(db), "-q"]).exit_code == 0
+    listed = run(app, ["issues", "--year", "2017", "--db", str(db), "-f", "csv"]).stdout
+    assert ",id_number,#REF!,单元格是错误值，读作空白：#REF!" in listed
+    assert run(app, ["export", "--year", "2017", "--db", str(db), "--out", str(out)]).exit_code == 0
+    sent = (out / "issues.csv").read_text("utf-8-sig")
+    assert ",id_number,#REF!," in sent and ",income_after,#N/A," in sent
+    assert ID_A not in sent and ID_A not in listed  # the women's own IDs stay masked

@@ -376,13 +376,17 @@ def issue_table(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
 # rules on the phone column whose value is a count, not a phone (phone_shared: how many
 # household heads share the number): not masked as a phone
 COUNTED = frozenset({"phone_shared"})
+# rules whose value is a formula or an error code (=VLOOKUP(…) → #N/A, #REF!), never a
+# person's value: not masked as their column's values are (an ID cell's #REF! was *****),
+# only scrubbed as any text is (a run of digits)
+AS_WRITTEN = frozenset({"formula_no_value", "error_value"})
 
 
 def issue_value_sql(alias: str = "") -> str:
     """SQL of an issue's value as sent on: masked by its column for IDs and phones
     (PERSONAL); `alias`: the issues table's, with its dot."""
     v = f"{alias}value"
-    counted = ", ".join(f"'{c}'" for c in sorted(COUNTED))  # a count, not a phone
+    counted = ", ".join(f"'{c}'" for c in sorted(COUNTED | AS_WRITTEN))  # no person's
     return (
         f"""CASE WHEN {alias}code IN ({counted}) THEN {v} """
         f"""WHEN {alias}"column" = 'id_number' THEN {mask_id_sql(v)} """
@@ -398,8 +402,10 @@ def issue_message_sql(alias: str = "") -> str:
     """SQL of an issue's message as sent on: a name it quotes (a conflict on 姓名, a broker
     named like a beneficiary) masked as the value is."""
     v, m = f"{alias}value", f"{alias}message"
+    written = ", ".join(f"'{c}'" for c in sorted(AS_WRITTEN))
     return (
         f"""CASE WHEN {alias}"column" IN ({_NAMES_SQL}) AND {v} <> '' """
+        f"""AND {alias}code NOT IN ({written}) """
         f"THEN replace({m}, {v}, {mask_name_sql(v)}) ELSE {m} END"
     )
 
@@ -407,6 +413,9 @@ def issue_message_sql(alias: str = "") -> str:
 def scrubbed_issues(table: pa.Table) -> pa.Table:
     """Issues with scrub() applied to their messages, and to the values of columns other
     than PERSONAL (those are masked in SQL), where a run of 11 digits is."""
-    personal = pc.fill_null(pc.is_in(table["column"], pa.array(PERSONAL)), False)
+    personal = pc.and_(
+        pc.fill_null(pc.is_in(table["column"], pa.array(PERSONAL)), False),
+        pc.invert(pc.fill_null(pc.is_in(table["code"], pa.array(sorted(AS_WRITTEN))), False)),
+    )
     table = scrubbed(table, "value", pc.invert(personal))
     return scrubbed_all(table, ("message", *SOURCES))

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .checks import Catalogue
-from .export_rows import COUNTED, NAMES, SOURCES, scrub, scrub_source
+from .export_rows import AS_WRITTEN, COUNTED, NAMES, SOURCES, scrub, scrub_source
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .normalize.text import mask_name
@@ -28,7 +28,9 @@ def mask_issues(frame: pd.DataFrame) -> pd.DataFrame:
     rows = zip(out["code"], out["column"], out["value"], strict=True)
     for code, column, value in rows:
         text = None if value is None or value is pd.NA or value != value else str(value)
-        if column == "id_number":
+        if code in AS_WRITTEN:  # a formula or an error code, not hers
+            values.append(scrub(text))
+        elif column == "id_number":
             values.append(mask_id(text))
         elif column == "phone" and code not in COUNTED:
             values.append(mask_phone(text))
@@ -37,8 +39,12 @@ def mask_issues(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             values.append(scrub(text))
     quoted = [  # a name the message quotes, masked as the value is
-        m.replace(v, n) if isinstance(m, str) and c in NAMES and isinstance(v, str) and v else m
-        for m, c, v, n in zip(out["message"], out["column"], out["value"], values, strict=True)
+        m.replace(v, n)
+        if isinstance(m, str) and c in NAMES and k not in AS_WRITTEN and isinstance(v, str) and v
+        else m
+        for m, c, k, v, n in zip(
+            out["message"], out["column"], out["code"], out["value"], values, strict=True
+        )
     ]
     out["value"] = values
     out["message"] = pd.Series(quoted, index=out.index, dtype=object).map(scrub)

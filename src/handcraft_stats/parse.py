@@ -201,17 +201,21 @@ def _lost_formulas(
 def _formula_issues(
     raw: pd.DataFrame, lost: dict[str, list[tuple[int, str, str]]]
 ) -> list[RawIssue]:
-    """`formula_no_value` on each record whose cell is a formula stored without a value."""
+    """`formula_no_value` on each record whose cell is a formula stored without a value,
+    `error_value` on each whose cell holds an error value alone (#N/A pasted as a value)."""
     where = {
         (sheet, int(row)): k
         for k, (sheet, row) in enumerate(zip(raw["source_sheet"], raw["source_row"], strict=True))
         if sheet in lost
     }  # fmt: skip
     return [
-        RawIssue(where[(sheet, row)], "formula_no_value", column, formula)
+        RawIssue(where[(sheet, row)], _FORMULA_CODE[formula.startswith("=")], column, formula)
         for sheet, cells in lost.items() for row, column, formula in cells
         if (sheet, row) in where
     ]  # fmt: skip
+
+
+_FORMULA_CODE = {True: "formula_no_value", False: "error_value"}  # "=D3*3" or "#N/A"
 
 
 def _of_the_year(

@@ -20,6 +20,10 @@ from posixpath import join, normpath
 # every sheet with a formula holds one with its text (a shared formula's other cells
 # point to it); </formula1> of a drop-down list and </filterColumn> are not it
 FORMULA_MARK = b"</f>"
+# a cell holding an error (#N/A, #REF!): the result of a formula, or a value pasted from
+# one (Paste Values of a VLOOKUP column that found nothing), which calamine reads as blank
+ERROR_MARK_XML = b' t="e"'
+_ERROR_CELL = re.compile(rb'<c\s[^>]*?\bt="e"[^>]*>')
 _FORMULA = re.compile(rb"<f[\s>/]")
 _CELL_REF = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]+)"')
 _TEXT = re.compile(rb"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
@@ -29,8 +33,9 @@ _TEXT_RESULT = re.compile(rb'\st="(?:str|e)"')  # a text result, which may be ""
 _ERROR_RESULT = re.compile(rb'\st="e"')  # an error result (#N/A of a VLOOKUP), read as blank
 _ERROR_VALUE = re.compile(rb"<v>(#[^<]{1,20})</v>")
 ERROR_MARK = " → "  # "=VLOOKUP(A2,名单!A:B,2,0) → #N/A": a formula whose result is an error
+# an error value without a formula, as the formula cells' text: "#N/A" (no "=")
 
-Cells = dict[tuple[int, int], str]  # (row, column), both 0-based -> "=formula"
+Cells = dict[tuple[int, int], str]  # (row, column), both 0-based -> "=formula" or "#N/A"
 
 
 def blank_formulas(data: bytes, members: set[str]) -> dict[str, Cells]:
@@ -80,7 +85,8 @@ def _attr(tag: bytes, name: bytes) -> str | None:
 
 def _cells(xml: bytes) -> Cells:
     """The formula cells of a worksheet's XML with no cached value, or with an error for
-    one (`→ #N/A`): calamine reads both as blank. A shared formula's other cells
+    one (`→ #N/A`), and the cells holding an error value alone (`#N/A`): calamine reads
+    all of them as blank. A shared formula's other cells
     (`<f t="shared" si="0"/>`) show the text of the cell that holds it."""
     out: Cells = {}
     shared: dict[bytes, str] = {}
@@ -111,6 +117,16 @@ def _cells(xml: bytes) -> Cells:
             waiting.append((at, si[1], suffix))
     for at, key, suffix in waiting:
         out[at] = f"={shared.get(key, '')}{suffix}"
+    for m in _ERROR_CELL.finditer(xml):  # error values pasted without their formula
+        end = xml.find(b"</c>", m.end())
+        body = xml[m.end() : end] if end >= 0 else b""
+        error = _ERROR_VALUE.search(body)
+        ref = _CELL_REF.match(m[0])
+        if ref is None or error is None or _FORMULA.search(body):
+            continue  # a formula's error is reported with its formula, above
+        out.setdefault(
+            (int(ref[2]) - 1, _column(ref[1].decode())), error[1].decode("utf-8", "replace")
+        )
     return out
 
 

@@ -85,7 +85,7 @@ def check_compound(data: bytes) -> None:
 
 def check_archive(
     data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS,
-    marks: Mapping[str, bytes] | None = None,
+    marks: Mapping[str, bytes | tuple[bytes, ...]] | None = None,
 ) -> set[str]:  # fmt: skip
     """Refuse a workbook archive that is damaged or would expand beyond the limits.
     Returns the members named in `marks` (`SHEETS`: every worksheet of an xlsx) whose
@@ -142,14 +142,20 @@ def _too_big(size: int, limits: Limits) -> str:
 
 
 def _member_size(
-    data: bytes, m: zipfile.ZipInfo, limits: Limits, before: int, mark: bytes | None = None
+    data: bytes,
+    m: zipfile.ZipInfo,
+    limits: Limits,
+    before: int,
+    mark: bytes | tuple[bytes, ...] | None = None,
 ) -> tuple[int, bool]:
     """The member's real uncompressed size (never trusting the directory), checking its
     ratio and, for XML, its prolog; stops as soon as a limit is passed. And whether its
-    bytes hold `mark` (never, without one)."""
+    bytes hold `mark` (any of them, for several; never, without one)."""
     if m.is_dir():
         return 0, False
     found, tail = False, b""
+    wanted = (mark,) if isinstance(mark, bytes) else mark or ()
+    longest = max(map(len, wanted), default=0)
     ratio_cap = max(limits.ratio_from, int(m.compress_size * limits.max_ratio))
     cap = min(limits.max_uncompressed - before, ratio_cap, m.file_size)
     xml = m.filename.lower().endswith((".xml", ".rels", ".vml"))
@@ -171,8 +177,8 @@ def _member_size(
         if extent is not None:
             extent.scan(chunk, limits)
         if mark and not found:
-            found = mark in tail + chunk[: len(mark) - 1] or mark in chunk
-            tail = chunk[-(len(mark) - 1) :] if len(mark) > 1 else b""
+            found = any(k in tail + chunk[: len(k) - 1] or k in chunk for k in wanted)
+            tail = chunk[-(longest - 1) :] if longest > 1 else b""
         if xml and len(head) <= limits.max_prolog:
             head += chunk[: limits.max_prolog + 1 - len(head)]
             _check_prolog(m.filename, head, limits)

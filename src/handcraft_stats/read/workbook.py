@@ -9,7 +9,7 @@ from python_calamine import CalamineWorkbook
 
 from ..errors import RefusedFile
 from ..reasons import reason
-from .formulas import FORMULA_MARK, Cells, blank_formulas
+from .formulas import ERROR_MARK_XML, FORMULA_MARK, Cells, blank_formulas
 from .limits import DEFAULT_LIMITS, SHEETS, ZIP_MAGIC, Limits, check_archive, check_compound
 from .odsmerges import SPAN_MARK, ods_merges
 
@@ -25,7 +25,10 @@ def read_workbook(
     marked: set[str] = set()
     suffix = _by_content(data, suffix)
     if suffix in ARCHIVES:
-        marks = {"content.xml": SPAN_MARK} if suffix == ".ods" else {SHEETS: FORMULA_MARK}
+        marks: dict[str, bytes | tuple[bytes, ...]] = (
+            {"content.xml": SPAN_MARK} if suffix == ".ods"
+            else {SHEETS: (FORMULA_MARK, ERROR_MARK_XML)}
+        )  # fmt: skip
         marked = check_archive(data, suffix, limits, marks)
     else:
         check_compound(data)
