@@ -240,6 +240,21 @@ def test_a_household_heads_group_before_hers_is_the_heads(group: str) -> None:
     assert lay.columns.extras == {2: f"{group}身份证号码"} and not lay.columns.spare
 
 
+def test_her_fields_over_the_head_and_herself_give_her_own_id() -> None:
+    """姓名 / 身份证号码 each merged over 户主 / 本人: the woman's ID is under 本人. The
+    head's ID (under 户主) was hers, hers went to extras, and two women of one household
+    were one person (same_id, certain)."""
+    rows = [
+        ["序号", "姓名", "", "身份证号码", "", "联系电话"],
+        ["", "户主", "本人", "户主", "本人", ""],
+        [1, "李大山", "张丽", "320321197501010114", "320321198001010040", "13812345678"],
+    ]
+    merged = [((0, 0), (1, 0)), ((0, 1), (0, 2)), ((0, 3), (0, 4)), ((0, 5), (1, 5))]
+    lay = classify(M, rows, merged)
+    assert lay.columns.fields == {1: "household_head", 2: "name", 4: "id_number", 5: "phone"}
+    assert lay.columns.extras == {3: "户主身份证号码"}
+
+
 def test_a_group_merged_across_columns_heads_each_of_them() -> None:
     """收入情况(元) merged over 帮扶前 and 帮扶后 (calamine gives the text to the first cell
     only): each sub-title joined with the group's stem names an income."""

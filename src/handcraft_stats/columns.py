@@ -126,6 +126,7 @@ def map_columns(
         lower = header[j] if j < len(header) else ""
         upper = group[j] if group is not None and j < len(group) else ""
         candidates = [lower]
+        whose = ""  # a title naming another person under a field of hers (户主 under 身份证号码)
         if not is_blank(upper):
             up, low = squash(upper), squash(lower)
             stem = _UNIT.sub("", up).replace("情况", "")
@@ -138,6 +139,11 @@ def map_columns(
             if own in OWN_FIELDS and _someone_elses(matcher, up, stem):
                 # 户主情况 over 身份证号码: the head's ID; 结对经纪人 over 姓名: the broker
                 candidates = [*candidates[:3], *([upper] if own == "name" else [])]
+            elif low and matcher.match(upper) in OWN_FIELDS and _someone_elses(matcher, low, low):
+                # 姓名 / 身份证号码 over 户主 / 本人: the head's name (户主姓名) and his ID,
+                # kept as 户主身份证号码; the woman's are under 本人. The head's ID was hers.
+                whose = f"{low}{up}"
+                candidates = [whose]
         field = None
         for c in candidates:  # a field taken by an earlier column: try the group's
             found = matcher.match(c)  # (结对经纪人 over a second 姓名 is the broker)
@@ -152,6 +158,8 @@ def map_columns(
             seen.add(field)
             if field in MONEY and _in_wan(lower, upper):
                 in_wan.add(j)
+        elif whose:
+            extras[j] = whose
         elif label:
             own = matcher.match(lower) if not is_blank(lower) else None
             if own is not None and not is_blank(upper):
