@@ -255,6 +255,25 @@ def test_her_fields_over_the_head_and_herself_give_her_own_id() -> None:
     assert lay.columns.extras == {3: "户主身份证号码"}
 
 
+@pytest.mark.parametrize("units,merged", [
+    (["", "", "（万元）", "（万元）", "（次）"], []),
+    (["", "", "万元", "", "次"], [((1, 2), (1, 3))]),
+])  # fmt: skip
+def test_a_row_of_units_under_the_titles_is_the_headers(
+    units: list[str], merged: list[tuple[tuple[int, int], tuple[int, int]]]
+) -> None:
+    """（万元） under 帮扶前年收入 and 当年收入: the row is the header's and the two columns
+    are in 万. It was a row without a person, and 0.3 was stored as 0.30 yuan."""
+    rows = [
+        ["姓名", "身份证号码", "帮扶前年收入", "当年收入", "培训次数"],
+        units,
+        ["张丽", "320321198001010040", 0.3, 1.2, 3],
+    ]
+    lay = classify(M, rows, merged)
+    assert lay.records == [2] and lay.skipped == {0: "header", 1: "header"}
+    assert lay.columns.in_wan == {2, 3}
+
+
 def test_a_group_merged_across_columns_heads_each_of_them() -> None:
     """收入情况(元) merged over 帮扶前 and 帮扶后 (calamine gives the text to the first cell
     only): each sub-title joined with the group's stem names an income."""

@@ -233,6 +233,16 @@ def _column_numbers(row: Sequence[object]) -> bool:
     return texts[stems:] == [str(n) for n in range(1, len(texts) - stems + 1)]
 
 
+def _unit_row(row: Sequence[object]) -> bool:
+    """Is every written cell of the row a unit (（万元）, 元, 次, 单位：人 …)? A woman's row
+    has a name, which is none."""
+    cells = [c for c in row if not is_blank(c)]
+    return bool(cells) and all(isinstance(c, str) and _UNIT_CELL.match(squash(c)) for c in cells)
+
+
+_UNIT_CELL = re.compile(r"^\(?(?:单位:?)?(?:万元|元|元/人|元/年|人|次|人次|万|户|岁|个|年)\)?$")
+
+
 def _number_text(cell: object) -> str:
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
@@ -331,6 +341,16 @@ def classify(
     first_data = hdr[-1] + 1
     # a row numbering the columns under the header (栏次: 1 2 3 …, or 甲 乙 丙 1 2 …), as
     # statistical templates have: the header's, not a woman named 2 with the ID 3
+    # a row of units under the titles (（万元） under 当年收入): the header's; a money
+    # column under 万元 is in 万 (0.3 was stored as 0.30 yuan, without a word)
+    if first_data < last and _unit_row(rows[first_data]):
+        units = spread(rows[first_data], first_data, merged, labels)
+        cmap = replace(cmap, in_wan=cmap.in_wan | {
+            j for j, f in cmap.fields.items()
+            if f in MONEY and j < len(units) and "万" in squash(units[j] or "")
+        })  # fmt: skip
+        skipped[first_data] = "header"
+        first_data += 1
     numbers = rows[first_data] if first_data < last and _column_numbers(rows[first_data]) else None
     if numbers is not None:
         skipped[first_data] = "header"
