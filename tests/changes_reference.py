@@ -46,7 +46,7 @@ def _period(store: Store, year: int, tier: str) -> pd.DataFrame:
 
 def _match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     """Outer match: by person key, then by unique (name, first 15 ID characters), then by
-    unique (name, birth date), then by unique (name, phone) but not two with valid IDs."""
+    unique (name, birth date), then by unique (name, phone); never two with valid IDs."""
     a = a.assign(id15=a["id_number"].astype("string").str.slice(0, 15))
     b = b.assign(id15=b["id_number"].astype("string").str.slice(0, 15))
     both = a.merge(b, on="person_key", suffixes=("_1", "_2"))
@@ -69,8 +69,9 @@ def _match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         pair = one.add_suffix("_1").merge(
             two.add_suffix("_2"), left_on=["name_1", f"{key}_1"], right_on=["name_2", f"{key}_2"]
         )
-        if key == "phone_key":  # two valid IDs, or births or IDs that differ: two women
-            pair = pair[~(pair["has_id_1"].fillna(False) & pair["has_id_2"].fillna(False))]
+        # two valid IDs: two women (by phone also births or IDs that differ)
+        pair = pair[~(pair["has_id_1"].fillna(False) & pair["has_id_2"].fillna(False))]
+        if key == "phone_key":
             for c in ("birth_date", "id15"):
                 a, b = pair[f"{c}_1"], pair[f"{c}_2"]
                 pair = pair[(a.isna() | b.isna() | (a == b)).fillna(True).astype(bool)]

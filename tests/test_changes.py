@@ -349,3 +349,24 @@ def test_a_shared_phone_does_not_match_women_of_different_birth_dates(tmp_path: 
         ingest([tmp_path / "r"], store, load_settings(None))
         doc = changes(store, 2016, 2017).to_dict()
     assert (doc["totals"]["entered"], doc["totals"]["left"]) == (1, 1)
+
+
+def test_two_valid_ids_are_two_women_whatever_else_they_share(tmp_path: Path) -> None:
+    """张丽 of 丰县 (2016) and 张丽 of 沛县 (2017), born the same day, different valid IDs:
+    one woman who moved county, said `changes`, by name + first 15 ID characters or name +
+    birth date. METRICS.md §2: two different valid IDs are never one person."""
+    head = ["姓名", "身份证号码"]
+    a, b = "320321198001010024", "320322198001010047"
+    c, d = "320321198105050223", "320321198105050469"  # one county, one birth date
+    (tmp_path / "r").mkdir()
+    write_xlsx(tmp_path / "r" / "丰县2016年花名册.xlsx", {"S": [head, ["张丽", a], ["王芳", c]]})
+    write_xlsx(tmp_path / "r" / "沛县2017年花名册.xlsx", {"S": [head, ["张丽", b]]})
+    write_xlsx(tmp_path / "r" / "丰县2017年花名册.xlsx", {"S": [head, ["王芳", d]]})
+    with Store(tmp_path / "t.duckdb") as store:
+        ingest([tmp_path / "r"], store, load_settings(None))
+        doc = changes(store, 2016, 2017).to_dict()
+    assert {k: doc["totals"][k] for k in ("entered", "left", "moved_county")} == {
+        "entered": 2, "left": 2, "moved_county": 0,
+    }  # fmt: skip
+    assert doc["checks"]["missing_without_reason"] == 2
+    _same_document(tmp_path / "t.duckdb", 2016, 2017)

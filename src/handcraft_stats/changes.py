@@ -69,17 +69,17 @@ def _side(n: int) -> str:
 
 def _unique_pairs(key: str, left: str, right: str, one_id: bool = False) -> str:
     """Pairs of one left and one right person with the same name and `key`, each the only
-    one of its side with that name and key; `one_id`: not two persons with valid IDs
-    (those differ, or the key had matched them: two women), nor two whose birth dates
-    or first 15 ID characters differ (a phone shared by a family or a cadre)."""
+    one of its side with that name and key, never two persons with valid IDs (those
+    differ, or the key had matched them: two women born on one day, or 张丽 of 丰县 and
+    张丽 of 沛县, were one woman who moved); `one_id`: nor two whose birth dates or first
+    15 ID characters differ (a phone shared by a family or a cadre)."""
 
     def one(side: str) -> str:
         return (f"SELECT person_key, name, {key}, coalesce(has_id, false) AS has_id, "
                 f"birth_date, id15 FROM {side} WHERE {key} IS NOT NULL AND name IS NOT NULL "
                 f"QUALIFY count(*) OVER (PARTITION BY name, {key}) = 1")  # fmt: skip
 
-    apart = (
-        " AND NOT (x.has_id AND y.has_id)"
+    apart = " AND NOT (x.has_id AND y.has_id)" + (  # two valid IDs: two women (METRICS §2)
         " AND (x.birth_date IS NULL OR y.birth_date IS NULL OR x.birth_date = y.birth_date)"
         " AND (x.id15 IS NULL OR y.id15 IS NULL OR x.id15 = y.id15)"
         if one_id else ""
@@ -91,8 +91,8 @@ def _unique_pairs(key: str, left: str, right: str, one_id: bool = False) -> str:
 # Matching (docs/metrics.md §7): by person key, when the two records' valid IDs (else names)
 # agree (48-bit keys of two periods meet by chance at province scale); then the rest by
 # unique (name, first 15 ID characters); then by unique (name, birth date); then by unique
-# (name, phone), not two persons with valid IDs (a woman without an ID and without a birth
-# date: her key is her row's, which another year's roster does not repeat).
+# (name, phone) (a woman without an ID and without a birth date: her key is her row's,
+# which another year's roster does not repeat); never two persons with valid IDs.
 MATCHED = f"""
     {_side(1)}, {_side(2)},
     k AS (SELECT p1.person_key AS k1, p2.person_key AS k2 FROM p1 JOIN p2 USING (person_key)

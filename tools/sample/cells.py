@@ -63,10 +63,10 @@ class Record:
 
     @property
     def filled(self) -> int:
-        # a formula stored without its result reads as blank
+        # a formula stored without its result, or an error value, reads as blank
         return sum(
             1 for k, v in self.cells.items()
-            if k in CANONICAL and not is_blank(v) and not str(v).startswith("=")
+            if k in CANONICAL and not is_blank(v) and not str(v).startswith(("=", "#"))
         )  # fmt: skip
 
     def issue(self, code: str, column: str) -> None:
@@ -108,8 +108,18 @@ class Renderer:
         self.rng = rng
         self.fmt = fmt
         self.text_only = fmt == "csv"
-        # blank income cells written as formulas without their results (xlsx only)
+        # blank income cells written as formulas without their results (xlsx only), and
+        # as many after them as error values pasted without their formulas (#N/A)
         self.formulas = formulas if fmt == "xlsx" else 0
+        self.errors = self.formulas
+
+    def error_left(self) -> bool:
+        """Is a blank income cell of this roster to be written as #N/A (after the
+        formulas; no random draw)?"""
+        if self.errors <= 0 or self.formulas > 0:
+            return False
+        self.errors -= 1
+        return True
 
     def formula_left(self) -> bool:
         """Is a blank income cell of this roster to be written as a formula without its
@@ -359,6 +369,10 @@ def _render_numbers(
                 # a county system's export: a formula without its result, read as blank
                 cells[key] = "=ROUND(N2*1.5,0)" if key == "income_after" else "=SUM(0)"
                 rec.issue("formula_no_value", key)
+            elif amount is None and rend.error_left():
+                # a VLOOKUP column pasted as values: its error stays, read as blank
+                cells[key] = "#N/A"
+                rec.issue("error_value", key)
     # a planted error of a roster the county corrects later
     status = spec.override.get("status", values.status)
     exit_year = spec.override.get("exit_year", values.exit_year)  # None: a blank cell

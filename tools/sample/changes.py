@@ -34,7 +34,7 @@ def match(
 ) -> list[tuple[Person | None, Person | None, str]]:
     """Pairs (Y1 person, Y2 person, how): by ID key, then by normalised name + birth date
     where that pair is unique among the persons left unmatched on each side, then so by
-    name + phone (not two valid IDs); then the unmatched persons of each side alone."""
+    name + phone; never two valid IDs; then the unmatched persons of each side alone."""
     pairs: list[tuple[Person | None, Person | None, str]] = []
     by_key = {p["key"]: p for p in after if p["key"]}
     done1: set[int] = set()
@@ -60,10 +60,9 @@ def match(
             nb = name_and(p)
             if nb and count1[nb] == 1 and nb in unique2:
                 q = unique2[nb]
-                if how == "name_phone" and (
-                    (p["key"] and q["key"])
-                    or (p["birth_date"] and q["birth_date"] and p["birth_date"] != q["birth_date"])
-                ):
+                if (p["key"] and q["key"]) or (how == "name_phone" and (
+                    p["birth_date"] and q["birth_date"] and p["birth_date"] != q["birth_date"]
+                )):  # fmt: skip
                     continue  # two valid IDs, or two birth dates: two women
                 pairs.append((p, q, how))
                 done1.add(id(p))

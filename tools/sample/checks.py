@@ -27,7 +27,7 @@ STATUS_CODES = {
 WORKING = ("handicraft", "domestic_service", "ecommerce", "agriculture", "other")
 MOBILE = re.compile(r"1[3-9]\d{9}")
 # issues read from raw cells the truth does not keep: taken as planted
-CELL_CODES = ("bad_value", "unknown_value", "formula_no_value")
+CELL_CODES = ("bad_value", "unknown_value", "formula_no_value", "error_value")
 
 Issue = tuple[str, str]
 

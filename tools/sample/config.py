@@ -160,7 +160,8 @@ PLANTED = {
 # the county that resends a corrected 2017 roster (data/sample/corrections/2017/)
 CORRECTED_COUNTY = "丰县"
 # its roster comes from a reporting system: a few blank incomes are formulas stored
-# without their results (hcs reads them as blank and says so: formula_no_value)
+# without their results (hcs reads them as blank and says so: formula_no_value), and as
+# many are #N/A pasted as values (error_value)
 FORMULA_COUNTY, FORMULAS = "鼓楼区", 3
 NEW_PRACTITIONERS_PER_YEAR = 180
 TRAINED_SHARE = 0.095

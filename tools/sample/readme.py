@@ -99,7 +99,8 @@ cells, Excel serial numbers, 2017.5.3, 2017/5/3, 2017-05-03, 2017年5月3日,
 date cells; yes/no as 是/否, 有/无, 愿意/不愿意, √/×, Y/N, 1, blank; "见备注" in
 vocabulary columns (matches nothing); in 鼓楼区's xlsx (a reporting system's export)
 three blank incomes per period are formulas stored without their results (read as
-blank, `formula_no_value`).
+blank, `formula_no_value`), and three more are `#N/A` pasted as values (read as blank,
+`error_value`).
 
 Duplicates (each kind at least 4 times per period, labelled `dup_kind` in the
 truth): `same_roster`, `exact_row` (some without a usable ID: `same_row`),
