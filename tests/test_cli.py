@@ -522,3 +522,27 @@ def test_a_stored_file_given_another_county_says_it_was_not_read_again(
     with Store(db, read_only=True) as s:
         counties = {r[0] for r in s.con.execute("SELECT county FROM files WHERE active").fetchall()}
     assert counties == {"沛县"}
+
+
+def test_a_table_wider_than_the_terminal_keeps_every_figure() -> None:
+    """At 40 or 80 columns Rich fitted a wide table by cutting cells below their minimum
+    width: 新沂市's 101 showed as 1, 24,821.32 as 24,821.3, and the last columns (邳州市,
+    全市(去重)) were dropped, without a mark. The table is printed as wide as its figures
+    need; the terminal wraps its lines."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from handcraft_stats.cli.render import print_tables
+    from handcraft_stats.report.tables import Table
+
+    counties = ["鼓楼区", "云龙区", "贾汪区", "泉山区", "铜山区", "丰县", "沛县", "睢宁县",
+                "新沂市", "邳州市", "全市(去重)"]  # fmt: skip
+    figures = [49, 63, 92, 63, 159, 116, 127, 152, 101, 137, 1049]
+    table = Table("分县分类建档", ["分类", *counties, "人均增收(元)"],
+                  [["有劳动能力·有就业意愿", *figures, 24821.32]])  # fmt: skip
+    for width in (40, 80):
+        out = StringIO()
+        print_tables(Console(file=out, width=width, color_system=None), [table])
+        row = next(line for line in out.getvalue().splitlines() if "有劳动能力" in line)
+        assert row.split()[1:] == [*(f"{n:,}" for n in figures), "24,821.32"], width

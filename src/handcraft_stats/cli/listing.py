@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.measure import Measurement
 from rich.table import Table as RichTable
 
 from .common import Format, out_console, write_out
@@ -88,7 +89,9 @@ def _print(table: Table, codes: list[str]) -> None:
         rt.add_column(name, no_wrap=plain, overflow="fold")
     for row in table.rows:
         rt.add_row(*("" if v is None else str(v) for v in row))
-    out_console().print(rt)
+    console = out_console()  # never cut to the terminal's width (render.print_tables)
+    need = Measurement.get(console, console.options, rt).minimum
+    console.print(rt, width=max(console.width, need), crop=False)
     if table.note:
         out_console().print(table.note, markup=False)
 

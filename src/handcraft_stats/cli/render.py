@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table as RichTable
 
 if TYPE_CHECKING:
@@ -46,7 +47,11 @@ def print_tables(console: Console, tables: Sequence[Table], title: str = "") -> 
             )  # fmt: skip
         for r in t.rows:
             rt.add_row(*(_cell(v) for v in r))
-        console.print(rt)
+        # a table wider than the terminal at its columns' minimum is printed that wide
+        # (the terminal wraps its lines): Rich fitted it to the width by cutting cells
+        # below their minimum, 101 shown as 1, whole columns dropped, without a mark
+        need = Measurement.get(console, console.options, rt).minimum
+        console.print(rt, width=max(console.width, need), crop=False)
         if t.note:
             console.print(t.note, markup=False)
         console.print()
