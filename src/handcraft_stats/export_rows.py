@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .engine import arrow
+from .masking import NUMBER_IN_TEXT, NUMBER_IN_TEXT_RE2, digits_of
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .normalize.text import mask_name
@@ -42,8 +43,8 @@ PERSONAL = ("id_number", "phone", *NAMES)  # issue columns whose values are mask
 # where a record or issue comes from: scrubbed as free text is (a roster or sheet named by
 # a woman's ID or phone: 一人一卡 workbooks have a sheet per woman)
 SOURCES = ("source_file", "source_sheet")
-_DIGITS = re.compile(r"\d{11,}[\dXx]?")
-_DIGIT_RUN = r"\p{Nd}{11}"  # what scrub() could mask, in RE2 (\p{Nd} is Python's \d)
+_DIGITS = NUMBER_IN_TEXT
+_DIGIT_RUN = NUMBER_IN_TEXT_RE2  # what scrub() could mask, in RE2
 _CHUNK = 1 << 19  # records per query of records.csv
 
 
@@ -60,8 +61,8 @@ def beside_cursor(store: Store) -> Iterator[tuple[ThreadPoolExecutor, Any]]:
 
 
 def scrub(text: Any) -> Any:
-    """Free text with every run of 11+ digits masked (an ID or phone number typed into a
-    note or an unreadable cell)."""
+    """Free text with every ID or phone number masked (typed into a note or an
+    unreadable cell): a run of 11+ digits, or one written in groups (masking.py)."""
     if not isinstance(text, str):
         return text
     return _DIGITS.sub(_masked_run, text)
@@ -81,8 +82,13 @@ def scrub_source(text: Any) -> Any:
 
 
 def _masked_run(m: re.Match[str]) -> str:
-    """A run of digits found in text, masked as an ID (12 or more) or a phone (11)."""
-    return mask_id(m[0]) if len(m[0]) > 11 else mask_phone(m[0])
+    """A number found in text, masked as an ID (12 or more digits) or a phone (11), or
+    (a landline, 10 to 12 digits written with its area code apart) all but the first
+    three and last two digits; the separators are dropped."""
+    digits = digits_of(m[0])
+    if len(digits) in (15, 18) or (len(digits) > 11 and m[0] == digits):
+        return mask_id(digits)
+    return mask_phone(digits)
 
 
 def mask_id_sql(v: str) -> str:

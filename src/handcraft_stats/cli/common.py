@@ -171,13 +171,17 @@ def out_console() -> Console:
     return console
 
 
-_LONG_DIGITS = re.compile(r"\d{11,}[Xx]?")
-
-
 def mask_digits(text: str) -> str:
-    """Mask every run of 11+ digits (ID numbers, phones) in a message or a traceback:
-    `320321198001010024` -> `320***********24`."""
-    return _LONG_DIGITS.sub(lambda m: m[0][:3] + "*" * (len(m[0]) - 5) + m[0][-2:], text)
+    """Mask every ID or phone number (a run of 11+ digits, or one written in groups:
+    masking.py) in a message or a traceback: `320321198001010024` -> `320***********24`,
+    `138-1234-5678` -> `138******78`."""
+    from ..masking import NUMBER_IN_TEXT, digits_of
+
+    def masked(m: re.Match[str]) -> str:
+        d = digits_of(m[0])
+        return d[:3] + "*" * (len(d) - 5) + d[-2:]
+
+    return NUMBER_IN_TEXT.sub(masked, text)
 
 
 def say(text: str) -> None:
