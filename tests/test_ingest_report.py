@@ -70,3 +70,30 @@ def test_files_named_as_no_roster_that_hold_none_do_not_fail_the_run(tmp_path: P
         assert res.exit_code == 1
         refused = json.loads(res.stdout)["refused"]
         assert [Path(x["file"]).name for x in refused] == ["丰县2017年汇总表.xlsx"]
+
+
+def test_a_file_named_by_a_womans_id_is_masked_in_the_report_and_history(tmp_path: Path) -> None:
+    """一人一卡: a roster named by a woman's ID. stderr and records.csv masked it; the
+    ingest report (kept as a log by README's cron line) in every format and `hcs
+    history` printed it whole."""
+    from typer.testing import CliRunner
+
+    from conftest import small_roster, write_xlsx
+    from handcraft_stats.cli import app
+
+    an_id = "320321198001010022"
+    folder = tmp_path / "r"
+    folder.mkdir()
+    write_xlsx(folder / f"丰县2017年王秀兰{an_id}.xlsx", {"张丽13912345678": small_roster()})
+    (folder / f"沛县2017年李娜{an_id[:-1]}9.xlsx").write_text("not a workbook")
+    db = tmp_path / "h.duckdb"
+    run = CliRunner().invoke
+    outputs = [run(app, ["ingest", str(folder), "--db", str(db), "-f", fmt]).stdout
+               for fmt in ("json", "csv", "table", "md")]  # fmt: skip
+    outputs.append(run(app, ["check", str(folder), "-f", "json"]).stdout)
+    outputs += [run(app, ["history", "--db", str(db), "-f", fmt]).stdout
+                for fmt in ("json", "csv", "table")]  # fmt: skip
+    assert all("320321********0022" in o or "王秀兰" not in o for o in outputs)
+    for text in outputs:
+        assert "1980010100" not in text and "13912345678" not in text, text
+    assert "320321********0022" in outputs[0] and "320321********0029" in outputs[0]

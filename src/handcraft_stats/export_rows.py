@@ -21,9 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .engine import arrow
-from .masking import NUMBER_IN_TEXT, NUMBER_IN_TEXT_RE2, digits_of
-from .normalize.idnumber import mask_id
-from .normalize.phone import mask_phone
+from .masking import NUMBER_IN_TEXT, NUMBER_IN_TEXT_RE2, masked_run
+from .masking import scrub_source as scrub_source
 from .normalize.text import mask_name
 from .review import check_period
 from .store import Store
@@ -65,30 +64,7 @@ def scrub(text: Any) -> Any:
     unreadable cell): a run of 11+ digits, or one written in groups (masking.py)."""
     if not isinstance(text, str):
         return text
-    return _DIGITS.sub(_masked_run, text)
-
-
-# in a file or sheet name, only a run that is an ID (15 or 18 characters) or a mobile
-# number is masked: a roster named by its export time (…_20180105093015.xlsx) keeps it,
-# or two such rosters of a county read the same in the fix list
-_SOURCE_DIGITS = re.compile(r"(?<![\dXx])(?:\d{17}[\dXx]|\d{15}|1[3-9]\d{9})(?![\dXx])")
-
-
-def scrub_source(text: Any) -> Any:
-    """A file or sheet name with the IDs and mobile numbers in it masked."""
-    if not isinstance(text, str):
-        return text
-    return _SOURCE_DIGITS.sub(_masked_run, text)
-
-
-def _masked_run(m: re.Match[str]) -> str:
-    """A number found in text, masked as an ID (12 or more digits) or a phone (11), or
-    (a landline, 10 to 12 digits written with its area code apart) all but the first
-    three and last two digits; the separators are dropped."""
-    digits = digits_of(m[0])
-    if len(digits) in (15, 18) or (len(digits) > 11 and m[0] == digits):
-        return mask_id(digits)
-    return mask_phone(digits)
+    return _DIGITS.sub(masked_run, text)
 
 
 def mask_id_sql(v: str) -> str:

@@ -102,7 +102,7 @@ class IngestReport:
 
     def to_dict(self) -> dict[str, Any]:
         landed = [f for f in self.files if f.status != "refused"]
-        return {
+        doc = {
             "files": len(self.files),
             "files_landed": len(landed),
             "files_unchanged": sum(f.status == "unchanged" for f in self.files),
@@ -130,6 +130,23 @@ class IngestReport:
             "possible_versions": [dict(zip(VERSION_KEYS, row, strict=True)) for row in self.shared],
             "detail": [vars(f) for f in self.files],
         }
+        safe: dict[str, Any] = named_safely(doc)
+        return safe
+
+
+def named_safely(value: Any) -> Any:
+    """A report's texts and keys with the IDs and mobile numbers in file and sheet names
+    masked (一人一卡: a roster or sheet named by a woman's ID). The ingest report is
+    kept as a log (README's cron line), and CLI.md: logs never hold them."""
+    from .masking import scrub_source
+
+    if isinstance(value, str):
+        return scrub_source(value)
+    if isinstance(value, dict):
+        return {named_safely(k): named_safely(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [named_safely(v) for v in value]
+    return value
 
 
 def outcome_of(pf: ParsedFile, status: str) -> FileOutcome:

@@ -94,6 +94,11 @@ def history_cmd(
         if year is not None and frame.empty and store.history(None, year).empty:
             store.require_periods(year, linked=False)  # no file of the year: exit 2
     frame["ingested_at"] = frame["ingested_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    from ..masking import scrub_source
+
+    for c in ("name", "path"):  # a file named by a woman's ID (一人一卡), as in every listing
+        if c in frame.columns:
+            frame[c] = frame[c].map(scrub_source)
     if fmt in (Format.table, Format.md):
         frame = frame.rename(columns={"name": "source_file"})
     if fmt is Format.table:

@@ -61,9 +61,12 @@ FILE_COLUMNS = ["file", "county", "year", "status", "sheets", "records", "skippe
 
 
 def file_rows(report: IngestReport) -> list[list[Any]]:
-    """One row per file (FILE_COLUMNS), status as its code: the csv of the report."""
-    return [[f.name, f.county or "", str(f.period or ""), f.status, f.sheets, f.records,
-             sum(f.rows_skipped_by_kind.values()), sum(f.issues_by_code.values())]
+    """One row per file (FILE_COLUMNS), status as its code: the csv of the report (a
+    file named by a woman's ID masked: outcome.named_safely)."""
+    from ..masking import scrub_source
+
+    return [[scrub_source(f.name), f.county or "", str(f.period or ""), f.status, f.sheets,
+             f.records, sum(f.rows_skipped_by_kind.values()), sum(f.issues_by_code.values())]
             for f in report.files]  # fmt: skip
 
 
@@ -116,4 +119,6 @@ def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
                for sheet, reason in f.sheets_skipped.items()]  # fmt: skip
     if skipped:
         parts.append(Table(t("sheets_skipped"), [t("file"), t("sheet"), t("reason")], skipped))
-    return parts
+    from ..outcome import named_safely
+
+    return [Table(p.title, p.columns, named_safely(p.rows), p.note) for p in parts]
