@@ -572,3 +572,27 @@ FIRST_CELLS = st.one_of(
 def test_may_open_is_blank_or_may_mark(cell: object) -> None:
     """The row classifier's shortcut decides each first cell as the two tests do."""
     assert _may_open(cell) == (is_blank(cell) or _may_mark(cell))
+
+
+@pytest.mark.parametrize("row", [
+    ["本页小计", "2人", "", ""], ["", "小计：2人", "", ""], ["", "共2人", "", ""],
+    ["", "（续表）", "", ""], ["", "续上表", "", ""], ["", "第1页共2页", "", ""],
+    ["", "2017.12.31", "", ""], ["", "以上共2人", "", ""], ["本页小计", "", "2人", ""],
+])  # fmt: skip
+def test_counts_pages_and_dates_in_the_name_or_id_column_are_no_women(row: list[str]) -> None:
+    """A count (共2人, 本页小计 | 2人), a page mark ((续表), 第1页共2页) or a date where the
+    name or the ID stands: each was a woman, with id_missing, counted in the figures."""
+    rows = [
+        ["序号", "姓名", "身份证号码", "从业产业"],
+        [1, "张丽", "320321198001010040", "手工"],
+        row,
+        [2, "李娜", "320321198001020046", "手工"],
+    ]
+    lay = classify(M, rows)
+    assert lay.records == [1, 3] and 2 in lay.skipped
+
+
+@pytest.mark.parametrize("name", ["张丽2", "续丽", "阿依古丽·买买提", "王?芳", "张丽(大)"])
+def test_names_that_look_odd_are_still_women(name: str) -> None:
+    rows = [["序号", "姓名", "身份证号码"], [1, name, ""], [2, "李娜", "320321198001020046"]]
+    assert classify(M, rows).records == [1, 2]

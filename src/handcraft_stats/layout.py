@@ -598,8 +598,8 @@ def _plain_records(
         above = _cell(group, k) if group is not None else None  # the group row's cell
         above = None if is_blank(above) else above
         headerish = [matcher.match(u) in ("name", "id_number") or u == above for u in d.uniq]
-        if k == name_col:  # 小计 or a sentence in the name column, past the first cells
-            headerish = [h or _totals_text(u) or _sentence(u)
+        if k == name_col:  # 小计, a sentence, a count or a page in the name column
+            headerish = [h or _totals_text(u) or _sentence(u) or _no_one(u)
                          for h, u in zip(headerish, d.uniq, strict=True)]  # fmt: skip
         doubt |= np.asarray(headerish, dtype=bool)[d.codes]
     plain: list[bool] = (~(doubt | keyless)).tolist()
@@ -630,6 +630,24 @@ def _sentence(cell: object) -> bool:
     if "·" in text or "•" in text:  # 阿依古丽·买买提
         return False
     return len(text) > _LONGEST_NAME or _SENTENCE_MARKS.search(text) is not None
+
+
+def _no_one(cell: object) -> bool:
+    """Is a name or ID cell a count, a page mark or a date, which names no woman (共2人,
+    2人, (续表), 续上表, 第1页共2页, 共3页, 2017.12.31)? Names of letters are decided at once."""
+    if not isinstance(cell, str) or (cell.isalpha() and cell not in _CONTINUED):
+        return False
+    text = squash(cell)
+    return bool(text) and (
+        _COUNT.fullmatch(text) is not None or _PAGE.fullmatch(text) is not None
+        or _DATE_ONLY.fullmatch(text) is not None
+    )  # fmt: skip
+
+
+_CONTINUED = frozenset({"续表", "续上表", "接上表", "续前表"})
+_COUNT = re.compile(r"(?:以上|本页|全村|全镇)?(?:共|计|合计|共计)?[:：]?\d+(?:人|名|户|人次)")
+_PAGE = re.compile(r"[(（]?(?:续|接)(?:上|前)?表[)）]?|第\d+页(?:[,，]?共\d+页)?|共\d+页")
+_DATE_ONLY = re.compile(r"\d{2,4}(?:[./\-·年]\d{1,2}){1,2}日?")
 
 
 def _totals_text(cell: object) -> bool:
@@ -691,6 +709,11 @@ def _row_kind(
         "id_number",
     ):
         return "repeated_header"
+    # a count, a page or a date where a name or an ID stands (共2人, 本页小计 | 2人, (续表),
+    # 第1页共2页, 2017.12.31) names no one: each was a woman, with id_missing
+    if _totals_text(name):  # 合计 2人
+        return "totals"
+    name, ident = ("" if _no_one(name) else name), ("" if _no_one(ident) else ident)
     keyless = is_blank(name) and is_blank(ident)
     if keyless and len(_score(matcher, row)) * 2 >= max(len(header_fields), 1):
         return "repeated_header"
@@ -707,6 +730,8 @@ def _row_kind(
     if keyless and any(_INFO.search(t) for t in texts):  # 填报单位：… repeated mid-sheet
         return "info"
     if keyless and any(_SUBTOTAL.fullmatch(t) for t in texts):  # 本页小计, 张庄村小计
+        return "totals"
+    if keyless and any(_COUNT.fullmatch(squash(t)) for t in texts if t):  # 共2人, 以上3人
         return "totals"
     return "no_person" if keyless else None
 
