@@ -225,6 +225,30 @@ def test_output_is_utf8_whatever_the_locale_and_a_closed_stdout_no_traceback(
     assert closed.returncode == 0 and b"Traceback" not in closed.stderr, closed.stderr
 
 
+def test_stderr_that_takes_nothing_does_not_change_the_exit_code(tmp_path: Path) -> None:
+    """stderr on a full disk (2>/dev/full) made Rich raise from the first message:
+    a clean ingest and a usage error both ended with exit 1 (cron: "data problems")."""
+    import subprocess
+
+    from conftest import ID_A
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    (tmp_path / "丰县2017.csv").write_text(f"姓名,身份证号码\n张丽,{ID_A}\n", "utf-8")
+    hcs = [sys.executable, "-m", "handcraft_stats"]
+    db = str(tmp_path / "t.duckdb")
+    commands = (["ingest", str(tmp_path)], ["summary", "--year", "2099"],
+                ["summary", "--year", "2017", "--format", "json"])  # fmt: skip
+    with open("/dev/full", "w") as full:
+        runs = [
+            subprocess.run(
+                [*hcs, *args, "--db", db], stdout=subprocess.PIPE, stderr=full, timeout=120
+            ).returncode
+            for args in commands
+        ]
+    assert runs == [0, 2, 0]
+
+
 def _as_unprivileged() -> list[str]:
     """A command prefix under which file modes apply: none for a normal user; for root
     (CI containers), `setpriv` dropping every capability, else skip."""

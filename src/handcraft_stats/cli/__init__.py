@@ -74,6 +74,7 @@ def _exit_now(code: object) -> None:
     """Exit with `code` as SystemExit would (None: 0; text: printed, 1), skipping only
     the interpreter's teardown."""
     import atexit
+    import contextlib
     import os
     import sys
 
@@ -85,9 +86,10 @@ def _exit_now(code: object) -> None:
         print(code, file=sys.stderr)
         status = 1
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe: what SystemExit would do too
-            status = status or 120
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):  # a closed pipe: what SystemExit would do too
+        status = status or 120
+    with contextlib.suppress(OSError, ValueError):  # messages nobody can read: no failure
+        sys.stderr.flush()
     os._exit(status)

@@ -119,7 +119,37 @@ def row_limit(limit: int | None, fmt: Format) -> int | None:
 
 
 DEFAULT_DB = Path("hcs.duckdb")
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Stderr:
+    """sys.stderr as hcs's messages go to it: a stream that cannot take them (2>/dev/full,
+    a reader that left) loses the message, not the command's exit code (Rich raised the
+    OSError from wherever a line was printed: every command ended with exit 1)."""
+
+    def write(self, text: str) -> int:
+        with suppress(OSError, ValueError):
+            sys.stderr.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        with suppress(OSError, ValueError):
+            sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        try:
+            return sys.stderr.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        return sys.stderr.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(sys.stderr, "encoding", None) or "utf-8"
+
+
+err = Console(file=_Stderr(), highlight=False, soft_wrap=True)  # type: ignore[arg-type]
 
 
 def use_settings(config: Path | None) -> Settings:
@@ -266,7 +296,7 @@ def _first_line(exc: BaseException) -> str:
 def _internal(exc: BaseException, debug: bool) -> NoReturn:
     """A bug: one masked line, or with --debug the masked traceback (never locals)."""
     if debug:
-        sys.stderr.write(mask_digits("".join(traceback.format_exception(exc))))
+        _Stderr().write(mask_digits("".join(traceback.format_exception(exc))))
     else:
         say(
             f"hcs: internal error ({type(exc).__name__}: {_first_line(exc)}); "
