@@ -144,3 +144,29 @@ def test_check_writes_the_fix_list_with_a_json_report_too(tmp_path: Path) -> Non
     res = run("check", f, "--format", "json", "--out", out)
     assert json.loads(res.stdout)["sheets_refused"]  # type: ignore[attr-defined]
     assert out.is_file() and "wrote" in res.stderr  # type: ignore[attr-defined]
+
+
+def test_a_roster_whose_only_sheet_is_named_a_summary_is_refused_naming_the_sheet(
+    tmp_path: Path,
+) -> None:
+    """A one-sheet roster named 全县汇总 is not read (汇总 sheets copy the town sheets and
+    were counted twice), but the refusal said only "every sheet is empty or not a
+    roster": the county could not tell what to change. It names the sheet and the fix;
+    a file whose 汇总 sheet holds counts only keeps the plain reason."""
+    d = tmp_path / "r"
+    d.mkdir()
+    rows = [["序号", "姓名", "身份证号码", "乡镇"], [1, "张丽", ID_A, "凤城镇"],
+            [2, "王芳", ID_B, "华山镇"]]  # fmt: skip
+    write_xlsx(d / "丰县2017年花名册.xlsx", {"全县汇总": rows})
+    write_xlsx(d / "沛县2017年花名册.xlsx", {"汇总": [["乡镇", "人数"], ["凤城镇", 1]]})
+    write_xlsx(d / "铜山区2017年花名册.xlsx", {"花名册": [*rows[:2], [2, "陈梅", ID_C, "柳泉镇"]]})
+    res = run("ingest", d, "--db", tmp_path / "t.duckdb", "--format", "json")
+    assert res.exit_code == 1, res.output  # type: ignore[attr-defined]
+    doc = json.loads(res.stdout)  # type: ignore[attr-defined]
+    assert doc["files_landed"] == 1 and doc["records"] == 2
+    why = {Path(r["file"]).name: r["reason"] for r in doc["refused"]}
+    assert why["丰县2017年花名册.xlsx"].startswith("no roster found: the sheet '全县汇总' is named")
+    assert "rename the sheet" in why["丰县2017年花名册.xlsx"]
+    assert why["沛县2017年花名册.xlsx"] == "no roster found: every sheet is empty or not a roster"
+    zh = run("check", d / "丰县2017年花名册.xlsx").stdout  # type: ignore[attr-defined]
+    assert "工作表 '全县汇总' 的名称表明是汇总表" in zh and "改名" in zh

@@ -448,6 +448,25 @@ def _missing(key: str, sheet: str, seen: str) -> str:
     return reason(f"{key}_seen", seen=seen)
 
 
+def _summary_only(
+    matcher: HeaderMatcher, sheets: list[RawSheet], settings: Settings, year: int | None
+) -> str:
+    """Why a file without a roster sheet is refused: when a sheet skipped by its name
+    (全县汇总, 汇总表: a copy of the town sheets, counted twice if read) holds a roster,
+    it names the sheet and the remedy (the file's only roster was refused as "every
+    sheet is empty or not a roster")."""
+    for sheet in sheets:
+        if not settings.not_a_roster(sheet.name):
+            continue
+        try:
+            lay = classify(matcher, sheet.rows, sheet.merged, year)
+        except NotARoster:
+            continue
+        if {"name", "id_number"} <= set(lay.columns.fields.values()) and lay.records:
+            return reason("summary_sheet_only", sheet=repr(sheet.name))
+    return reason("no_roster")
+
+
 def parse_file(
     path: Path, data: bytes, settings: Settings, vocab: Vocabulary,
     county: str | None = None, year: int | None = None, salt: str | None = None,
@@ -534,7 +553,7 @@ def parse_file(
             # ID title (丰县…花名册汇总.xlsx with 姓名 but an ID title hcs does not know is
             # a roster sent wrong: refused)
             raise NotARosterFile(refusal or reason("no_roster"))
-        raise RefusedFile(refusal or reason("no_roster"))
+        raise RefusedFile(refusal or _summary_only(matcher, raw_sheets, settings, known))
     found_county, found_year = _detect(
         settings, name, [s.name for s in raw_sheets], " ".join(titles),
         [s.name for s in infos if s.roster],

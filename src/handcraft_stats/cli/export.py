@@ -42,7 +42,10 @@ ParquetOpt = Annotated[
     ),
 ]
 UnmaskedOpt = Annotated[
-    bool, typer.Option("--unmasked", help="Names, ID and phone numbers in full (only when really needed).")
+    bool,
+    typer.Option(
+        "--unmasked", help="Names, ID and phone numbers in full (only when really needed)."
+    ),
 ]
 WaitOpt = Annotated[
     float,

@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 
 CodeOpt = Annotated[str | None, typer.Option("--code", help="Only this issue code.")]
 SeverityOpt = Annotated[str | None, typer.Option("--severity", help="error, warning or info.")]
-UnmaskedOpt = Annotated[bool, typer.Option("--unmasked", help="Show names, ID and phone numbers in full.")]
+UnmaskedOpt = Annotated[
+    bool, typer.Option("--unmasked", help="Show names, ID and phone numbers in full.")
+]
 OutOpt = Annotated[
     Path | None, typer.Option("--out", dir_okay=False, help="Also write the list: .xlsx or .csv.")
 ]
