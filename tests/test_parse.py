@@ -837,3 +837,30 @@ def test_incomes_titled_by_year_are_read_for_the_rosters_year(
         "3500.00",
         "12000.00",
     )
+
+
+def test_ditto_marks_take_the_value_of_the_record_above(tmp_path: Path) -> None:
+    """同上 / 〃 under a town, a village, a wing, a broker mean the value above: they
+    were stored as a village named 同上 and an industry hcs did not know (wing unknown,
+    the woman in no wing's figure). The record above on the sheet, past a totals row;
+    not in the name or ID column, and not on the first record (nothing above: blank)."""
+    ID_D = "320321199002020022"
+    rows = [
+        ["序号", "姓名", "身份证号码", "乡镇", "行政村", "从事产业", "结对经纪人", "备注"],
+        [1, "张丽", ID_A, "同上", "张庄村", "手工编织", "李红", "同上"],
+        [2, "王芳", ID_B, "凤城镇", "〃", "〃", "同上", ""],
+        ["小计", "", "", "", "", "", "", ""],
+        [3, "陈梅", ID_C, "同上", "”", "家政服务", '"', ""],
+        [4, "同上", ID_D, "华山镇", "同上", "同上", "王强", ""],
+    ]
+    p = write_xlsx(tmp_path / "丰县2017年花名册.xlsx", {"Sheet1": rows})
+    pf = parse(p)
+    r = pf.records  # type: ignore[attr-defined]
+    blank = [v if isinstance(v, str) and v else None for v in r["town"]]
+    assert blank == [None, "凤城镇", "凤城镇", "华山镇"]
+    assert list(r["village"]) == ["张庄村"] * 4
+    assert list(r["wing"]) == ["handicraft", "handicraft", "domestic_service", "domestic_service"]
+    assert list(r["broker"]) == ["李红", "李红", "李红", "王强"]
+    assert list(r["name"])[3] == "同上"  # a name is never another's: left for the checks
+    codes = set(pf.issues["code"])  # type: ignore[attr-defined]
+    assert not codes & {"unknown_value", "wing_unknown", "unknown_wing"}, codes

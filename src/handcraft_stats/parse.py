@@ -367,6 +367,9 @@ def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
     used = {j: column(j) for j in (*lay.columns.fields, *lay.columns.extras)}
     for j in lay.columns.in_wan:  # 1.2 under 当年收入(万元) is 1.2万: 12,000 yuan
         used[j] = np.fromiter(map(_wan, used[j]), dtype=object, count=n)
+    for j, f in lay.columns.fields.items():  # 同上 / 〃 under a village: the one above
+        if f in FILL_DOWN and not DITTO.isdisjoint(used[j]):
+            used[j] = _ditto_filled(used[j])
     for j, f in lay.columns.spare.items():  # a second ID column: where the first is blank
         k = lay.columns.column_of(f)
         if k is not None:
@@ -380,6 +383,25 @@ def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
     frame["source_row"] = sheet.row_numbers(at + lay.data_start)
     frame["extras"] = _extras(used, lay.columns.extras, n)
     return frame
+
+
+# a cell saying "as the one above" (同上, 〃, a lone ditto quote): hand-kept rosters write
+# it under a village, a broker or a status rather than the text again
+DITTO = frozenset({"同上", "同前", "同上。", "\u3003", '"', "\u201d", "\u201c", "\u2033", "''"})
+
+
+def _ditto_filled(cells: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """A FILL_DOWN column with each ditto mark replaced by the value of the record above
+    it on the sheet (a mark on the first record, with nothing above: blank). Until
+    session 17 同上 was stored as a village, a broker, a status (an unknown value)."""
+    out = cells.copy()
+    above: object = None
+    for i, cell in enumerate(cells):
+        if isinstance(cell, str) and cell in DITTO:
+            out[i] = above
+        else:
+            above = cell
+    return out
 
 
 def _wan(cell: object) -> object:
