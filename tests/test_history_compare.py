@@ -163,19 +163,30 @@ def test_a_row_listed_twice_and_now_once_is_one_record_removed(tmp_path: Path) -
 
 def test_women_without_id_or_birth_date_are_matched_by_name_and_place(tmp_path: Path) -> None:
     """周梅, twice, without ID or birth date and unchanged: she was removed twice and
-    added twice. A woman without an ID never meets one with an ID this way."""
+    added twice. 陈静's ID blanked and 李娟's filled in (no birth date column) showed each
+    as one woman removed and one added (until session 17): both are one woman whose ID
+    changed. 周梅 without an ID meets 周梅 without one first."""
     zhou = [[1, "周梅", "", ""], [2, "周梅", "", ""]]
     db = _versions(
         tmp_path,
-        [*zhou, [3, "王芳", ID_B, ""], [4, "陈静", ID_A, ""]],
-        [*zhou, [3, "王芳", ID_B, ""], [4, "陈静", "", ""], [5, "刘兰", "", ""]],
-    )
+        [*zhou, [3, "王芳", ID_B, ""], [4, "陈静", ID_A, ""], [5, "李娟", "", ""]],
+        [*zhou, [3, "王芳", ID_B, ""], [4, "陈静", "", ""], [5, "李娟", ID_C, ""],
+         [6, "刘兰", "", ""]],
+    )  # fmt: skip
     doc = doc_of(db, 1, 2)
     assert doc["totals"] == {
-        "added": 2, "removed": 1, "changed": 0, "unchanged": 3,
-        "matched_by_id": 1, "matched_by_name_birth": 0, "matched_by_name_place": 2,
+        "added": 1, "removed": 0, "changed": 2, "unchanged": 3,
+        "matched_by_id": 1, "matched_by_name_birth": 0, "matched_by_name_place": 4,
     }  # fmt: skip
-    assert sorted(r["name"] for r in doc["rows"]) == ["刘兰", "陈静", "陈静"]
+    rows = {(r["change"], r["name"], r["field"]): r for r in doc["rows"]}
+    assert set(rows) == {
+        ("added", "刘兰", None), ("changed", "陈静", "id_number"), ("changed", "李娟", "id_number"),
+        ("changed", "陈静", "birth_date"), ("changed", "李娟", "birth_date"),
+    }  # fmt: skip
+    assert rows[("changed", "李娟", "id_number")]["old_value"] is None
+    assert rows[("changed", "李娟", "birth_date")]["new_value"] == "1990-02-02"
+    # the row's birth date is the stored one (ISO), not the text matching reads
+    assert rows[("changed", "李娟", "id_number")]["birth_date"] == "1990-02-02"
 
 
 def test_the_samples_corrected_roster_shows_exactly_the_planted_corrections(

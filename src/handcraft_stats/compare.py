@@ -4,8 +4,8 @@ changed which fields.
 
 Records, not persons: each version's records are read from the store (a replaced file's
 records stay there) and matched without the linker, by the normalised ID key, else by
-normalised name + birth date, else (neither with an ID) by name + town + village, never
-two records with different valid IDs. Within one key
+normalised name + birth date, else (at most one with an ID) by name + town + village,
+never two records with different valid IDs. Within one key
 the n-th record of one version meets the n-th of the other, so a row a county listed twice
 and now lists once shows as one record removed. IDs and phones are masked here (and long
 digit runs in free text) unless `unmasked`.
@@ -144,8 +144,10 @@ def _side(files: pd.DataFrame, records: int) -> dict[str, Any]:
 def match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     """Pairs of row positions (`a`, `b`) and how they matched: by ID key, then among the
     rest by name + birth date where at most one side has an ID key, then by name + town +
-    village (a blank one agrees with a blank one) where neither has an ID key (a woman
-    without ID or birth date, unchanged, was removed + added). The n-th record of a key
+    village (a blank one agrees with a blank one) where at most one side has an ID key:
+    first where neither has one (a woman without ID or birth date, unchanged, was
+    removed + added), then where one has (her missing ID filled in, and no birth date
+    column: removed + added until session 17). The n-th record of a key
     in `a` meets the n-th of that key in `b` (records in stored order)."""
     parts = [_pairs(a, b, ["id_key"]).assign(matched_by="id")]
     for a_keyed, b_keyed in ((False, False), (False, True), (True, False)):
@@ -153,13 +155,14 @@ def match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         a_left = a[~a.index.isin(done["a"]) & (a["id_key"].notna() == a_keyed)]
         b_left = b[~b.index.isin(done["b"]) & (b["id_key"].notna() == b_keyed)]
         parts.append(_pairs(a_left, b_left, ["name", "birth"]).assign(matched_by="name_birth"))
-    done = pd.concat(parts)
     place = ["name", "town", "village"]
-    a_left = a[~a.index.isin(done["a"]) & a["id_key"].isna()]
-    b_left = b[~b.index.isin(done["b"]) & b["id_key"].isna()]
-    a_left, b_left = (x[place].astype("string").fillna("").where(x["name"].notna())
-                      for x in (a_left, b_left))  # fmt: skip
-    parts.append(_pairs(a_left, b_left, place).assign(matched_by="name_place"))
+    for a_keyed, b_keyed in ((False, False), (False, True), (True, False)):
+        done = pd.concat(parts)
+        a_left = a[~a.index.isin(done["a"]) & (a["id_key"].notna() == a_keyed)]
+        b_left = b[~b.index.isin(done["b"]) & (b["id_key"].notna() == b_keyed)]
+        a_left, b_left = (x[place].astype("string").fillna("").where(x["name"].notna())
+                          for x in (a_left, b_left))  # fmt: skip
+        parts.append(_pairs(a_left, b_left, place).assign(matched_by="name_place"))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -199,8 +202,11 @@ def _rows(
     """Added (in stored order), removed, then each changed record's fields in FIELDS order."""
 
     def who(frame: pd.DataFrame, at: pd.Series | pd.Index) -> pd.DataFrame:
-        part = frame.loc[at, ["name", "id_number", "birth", "source"]].reset_index(drop=True)
-        return part.rename(columns={"birth": "birth_date"})
+        # the stored birth date, not the one matching reads (a malformed ID's digits,
+        # 9183-04-04, showed as hers)
+        part = frame.loc[at, ["name", "id_number", "birth_date", "source"]].reset_index(drop=True)
+        born = pd.to_datetime(part["birth_date"], errors="coerce")
+        return part.assign(birth_date=born.dt.strftime("%Y-%m-%d").astype(object))
 
     added = who(b, b.index[~b.index.isin(pairs["b"])]).rename(columns={"source": "new_source"})
     removed = who(a, a.index[~a.index.isin(pairs["a"])]).rename(columns={"source": "old_source"})
