@@ -30,8 +30,11 @@ class Changes:
 
 def _period(store: Store, year: int, tier: str) -> pd.DataFrame:
     p = store.df(
-        f"SELECT {', '.join(FIELDS)}, phone AS phone_key FROM persons "
-        "WHERE period = ? AND tier = ?",
+        f"SELECT {', '.join(f'p.{f}' for f in FIELDS)}, p.phone AS phone_key, "
+        "CASE WHEN r.village IS NOT NULL "
+        "THEN r.county || '|' || coalesce(r.town, '') || '|' || r.village END AS place_key "
+        "FROM persons p LEFT JOIN records r ON r.record_id = p.survivor "
+        "WHERE p.period = ? AND p.tier = ?",
         [year, tier],
     )
     counties = store.df(
@@ -46,7 +49,8 @@ def _period(store: Store, year: int, tier: str) -> pd.DataFrame:
 
 def _match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     """Outer match: by person key, then by unique (name, first 15 ID characters), then by
-    unique (name, birth date), then by unique (name, phone); never two with valid IDs."""
+    unique (name, birth date), then by unique (name, phone), then by unique (name, county
+    + town + village of the survivor record); never two with valid IDs."""
     a = a.assign(id15=a["id_number"].astype("string").str.slice(0, 15))
     b = b.assign(id15=b["id_number"].astype("string").str.slice(0, 15))
     both = a.merge(b, on="person_key", suffixes=("_1", "_2"))
@@ -62,7 +66,7 @@ def _match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         a[~a["person_key"].isin(both["person_key"])],
         b[~b["person_key"].isin(both["person_key"])],
     )
-    for key in ("id15", "birth_date", "phone_key"):
+    for key in ("id15", "birth_date", "phone_key", "place_key"):
         cols = ["name", key]
         one = left[left[key].notna() & left["name"].notna()].drop_duplicates(cols, keep=False)
         two = right[right[key].notna() & right["name"].notna()].drop_duplicates(cols, keep=False)
@@ -71,7 +75,7 @@ def _match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         )
         # two valid IDs: two women (by phone also births or IDs that differ)
         pair = pair[~(pair["has_id_1"].fillna(False) & pair["has_id_2"].fillna(False))]
-        if key == "phone_key":
+        if key in ("phone_key", "place_key"):
             for c in ("birth_date", "id15"):
                 a, b = pair[f"{c}_1"], pair[f"{c}_2"]
                 pair = pair[(a.isna() | b.isna() | (a == b)).fillna(True).astype(bool)]
@@ -81,7 +85,8 @@ def _match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     parts += [left.add_suffix("_1"), right.add_suffix("_2")]
     out = pd.concat(parts, ignore_index=True)
     return out.drop(
-        columns=["person_key", "name", "birth_date", "id15", "phone_key"], errors="ignore"
+        columns=["person_key", "name", "birth_date", "id15", "phone_key", "place_key"],
+        errors="ignore",
     )
 
 

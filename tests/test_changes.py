@@ -336,6 +336,34 @@ def test_a_woman_without_id_or_birth_date_is_matched_by_name_and_phone(tmp_path:
     assert sorted(p["name"] for p in doc["persons"]) == ["吴芳", "吴芳", "王芳"]
 
 
+def test_a_woman_without_id_birth_date_or_phone_is_matched_by_name_and_village(
+    tmp_path: Path,
+) -> None:
+    """周梅 of 张庄村 has no ID, no birth date and no phone on either year's roster: she was
+    entered + left + missing_without_reason. Her name, town and village, unique on both
+    sides, match her (her wing changed); 吴芳 of 李庄村 and 吴芳 of 王庄村 are two women; 刘英
+    without a village is not matched by her name and county alone."""
+    head = ["姓名", "身份证号码", "乡镇", "行政村", "从业产业"]
+    for year, rows in {
+        2016: [["周梅", "", "凤城镇", "张庄村", "手工"], ["吴芳", "", "凤城镇", "李庄村", "家政"],
+               ["刘英", "", "凤城镇", "", ""]],
+        2017: [["周梅", "", "凤城镇", "张庄村", "电商"], ["吴芳", "", "凤城镇", "王庄村", "家政"],
+               ["刘英", "", "凤城镇", "", ""]],
+    }.items():  # fmt: skip
+        (tmp_path / "r").mkdir(exist_ok=True)
+        write_xlsx(tmp_path / "r" / f"丰县{year}年花名册.xlsx", {"S": [head, *rows]})
+    with Store(tmp_path / "t.duckdb") as store:
+        ingest([tmp_path / "r"], store, load_settings(None))
+        doc = changes(store, 2016, 2017).to_dict()
+    assert (doc["totals"]["entered"], doc["totals"]["left"]) == (2, 2)  # 吴芳, 刘英
+    assert doc["totals"]["changed_wing"] == 1
+    zhou = [p for p in doc["persons"] if p["name"] == "周梅"]
+    assert [(p["changes"], p["wing_from"], p["wing_to"]) for p in zhou] == [
+        (["changed_wing"], "handicraft", "ecommerce"),
+    ]  # fmt: skip
+    _same_document(tmp_path / "t.duckdb", 2016, 2017)
+
+
 def test_a_shared_phone_does_not_match_women_of_different_birth_dates(tmp_path: Path) -> None:
     """王芳 with her ID (born 1980) in 2016 and a 王芳 without ID born 1975 in 2017, one
     phone (a family's or a cadre's): two women, not one who stayed."""

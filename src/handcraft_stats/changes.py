@@ -59,7 +59,7 @@ def _side(n: int) -> str:
     return f"""p{n} AS (
         SELECT {", ".join(f"p.{f}" for f in FIELDS)},
                coalesce(c.counties, []::VARCHAR[]) AS counties, left(p.id_number, 15) AS id15,
-               p.phone AS phone_key
+               p.phone AS phone_key, p.survivor
         FROM persons p LEFT JOIN (
             SELECT person_key, list(DISTINCT county ORDER BY county) AS counties
             FROM person_records WHERE period = $y{n} AND tier = $tier GROUP BY person_key
@@ -88,11 +88,23 @@ def _unique_pairs(key: str, left: str, right: str, one_id: bool = False) -> str:
             f"JOIN ({one(right)}) y ON x.name = y.name AND x.{key} = y.{key}{apart}")  # fmt: skip
 
 
+def _placed(side: str, key: str) -> str:
+    """The persons of `side` not matched by phone (`key`: their side's column of `t`)
+    with their place: the county, town and village of their survivor record (a village
+    is needed: a name and a county alone are no woman)."""
+    return (f"SELECT s.*, CASE WHEN r.village IS NOT NULL THEN concat_ws('|', r.county, "
+            f"coalesce(r.town, ''), r.village) END AS place_key "
+            f"FROM (SELECT * FROM {side} ANTI JOIN t ON {side}.person_key = t.{key}) s "
+            f"LEFT JOIN records r ON r.record_id = s.survivor")  # fmt: skip
+
+
 # Matching (docs/metrics.md §7): by person key, when the two records' valid IDs (else names)
 # agree (48-bit keys of two periods meet by chance at province scale); then the rest by
 # unique (name, first 15 ID characters); then by unique (name, birth date); then by unique
 # (name, phone) (a woman without an ID and without a birth date: her key is her row's,
-# which another year's roster does not repeat); never two persons with valid IDs.
+# which another year's roster does not repeat); then by unique (name, county + town +
+# village) (nor a phone: since session 17, she left and entered); never two persons with
+# valid IDs.
 MATCHED = f"""
     {_side(1)}, {_side(2)},
     k AS (SELECT p1.person_key AS k1, p2.person_key AS k2 FROM p1 JOIN p2 USING (person_key)
@@ -107,10 +119,13 @@ MATCHED = f"""
     a3 AS (SELECT * FROM a2 ANTI JOIN d ON a2.person_key = d.k1),
     b3 AS (SELECT * FROM b2 ANTI JOIN d ON b2.person_key = d.k2),
     t AS ({_unique_pairs("phone_key", "a3", "b3", one_id=True)}),
+    a4 AS ({_placed("a3", "k1")}),
+    b4 AS ({_placed("b3", "k2")}),
+    v AS ({_unique_pairs("place_key", "a4", "b4", one_id=True)}),
     m AS (SELECT * FROM k UNION ALL SELECT * FROM i UNION ALL SELECT * FROM d
-          UNION ALL SELECT * FROM t
-          UNION ALL SELECT person_key, NULL FROM a3 ANTI JOIN t ON a3.person_key = t.k1
-          UNION ALL SELECT NULL, person_key FROM b3 ANTI JOIN t ON b3.person_key = t.k2),
+          UNION ALL SELECT * FROM t UNION ALL SELECT * FROM v
+          UNION ALL SELECT person_key, NULL FROM a4 ANTI JOIN v ON a4.person_key = v.k1
+          UNION ALL SELECT NULL, person_key FROM b4 ANTI JOIN v ON b4.person_key = v.k2),
     j AS (SELECT m.k1 IS NOT NULL AS in1, m.k2 IS NOT NULL AS in2,
                  {", ".join(f"p1.{f} AS {f}_1, p2.{f} AS {f}_2" for f in FIELDS[1:])},
                  p1.counties AS counties_1, p2.counties AS counties_2

@@ -34,7 +34,8 @@ def match(
 ) -> list[tuple[Person | None, Person | None, str]]:
     """Pairs (Y1 person, Y2 person, how): by ID key, then by normalised name + birth date
     where that pair is unique among the persons left unmatched on each side, then so by
-    name + phone; never two valid IDs; then the unmatched persons of each side alone."""
+    name + phone, then by name + county, town and village of the survivor record; never
+    two valid IDs; then the unmatched persons of each side alone."""
     pairs: list[tuple[Person | None, Person | None, str]] = []
     by_key = {p["key"]: p for p in after if p["key"]}
     done1: set[int] = set()
@@ -46,7 +47,9 @@ def match(
             done1.add(id(p))
             done2.add(id(q))
 
-    for field, how in (("birth_date", "name_birth"), ("phone", "name_phone")):
+    for field, how in (
+        ("birth_date", "name_birth"), ("phone", "name_phone"), ("place", "name_place")
+    ):  # fmt: skip
 
         def name_and(p: Person, field: str = field) -> tuple[str, str] | None:
             return (p["name"], p[field]) if p["name"] and p[field] else None
@@ -60,7 +63,7 @@ def match(
             nb = name_and(p)
             if nb and count1[nb] == 1 and nb in unique2:
                 q = unique2[nb]
-                if (p["key"] and q["key"]) or (how == "name_phone" and (
+                if (p["key"] and q["key"]) or (how in ("name_phone", "name_place") and (
                     p["birth_date"] and q["birth_date"] and p["birth_date"] != q["birth_date"]
                 )):  # fmt: skip
                     continue  # two valid IDs, or two birth dates: two women

@@ -178,6 +178,10 @@ def survive(recs: list[Record], group: list[int]) -> tuple[dict[str, Any], list[
                 (recs[i].fields[key] for i in group if recs[i].fields[key] is not None), None
             )
         values[key] = value
+    # the survivor record's place, which `hcs changes` matches by last (name + place)
+    where = recs[survivor]
+    village = where.fields["village"]
+    values["place"] = f"{where.county}|{where.fields['town'] or ''}|{village}" if village else None
     conflicts = []
     if len(group) > 1:
         for i in group:
