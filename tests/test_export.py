@@ -290,6 +290,40 @@ def test_names_in_unknown_columns_are_masked_in_the_parquet_dataset(tmp_path: Pa
         assert [e["帮扶措施"] for e in extras] == ["技能培训", "小额贷款"]
 
 
+def test_names_a_note_writes_are_masked_where_the_record_holds_them(tmp_path: Path) -> None:
+    """A note that names the woman, her household head or her broker (与户主张大山同住)
+    went out in full in records.csv and the masked Parquet dataset; the names her record
+    holds are masked there as in their own columns (张**)."""
+    import pyarrow.dataset as ds
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": [
+        ["姓名", "身份证号码", "户主姓名", "结对经纪人", "备注"],
+        ["张丽", ID_A, "张大山", "李红", "与户主张大山同住，经纪人李红每月走访"],
+        ["王芳", ID_B, None, None, "王芳本人外出务工"],
+        ["陈梅", ID_C, None, None, "丈夫李四在外"],
+    ]})  # fmt: skip
+    db = tmp_path / "t.duckdb"
+    with Store(db) as store:
+        ingest([folder], store, load_settings(None))
+    masked = ["与户主张**同住,经纪人李*每月走访", "王*本人外出务工", "丈夫李四在外"]
+    for unmasked in (False, True):
+        want = (
+            masked
+            if not unmasked
+            else ["与户主张大山同住,经纪人李红每月走访", "王芳本人外出务工", "丈夫李四在外"]
+        )
+        flag = ["--unmasked"] if unmasked else []
+        out, lake = tmp_path / f"out{unmasked}", tmp_path / f"lake{unmasked}"
+        res = run("export", "--year", "2017", "--out", out, "--parquet", lake, "--db", db, *flag)
+        assert res.exit_code == 0, res.output
+        with (out / "records.csv").open(encoding="utf-8-sig", newline="") as f:
+            assert [r["note"] for r in csv.DictReader(f)] == want
+        rows = ds.dataset(lake / "records", partitioning="hive").to_table().to_pylist()
+        assert [r["note"] for r in sorted(rows, key=lambda r: r["record_id"])] == want
+
+
 def test_an_output_under_a_file_is_a_usage_error(db: Path, tmp_path: Path) -> None:
     """`--out afile/s.json` was exit 3 "File exists", as if the output clashed with
     something; a part of the path being a file is the user's to fix: exit 2 naming it."""

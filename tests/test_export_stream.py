@@ -60,7 +60,7 @@ def reference_records(store: Store, year: int, tier: str, unmasked: bool) -> byt
     fields = ", ".join(f"r.{f}" for f in FIELDS)
     rows = store.con.execute(
         f"""SELECT pr.person_key, r.county, r.source_file, r.source_sheet, r.source_row,
-                   {fields}, p.class
+                   {fields}, p.class, r.name_raw
             FROM records r JOIN files f USING (file_id)
             LEFT JOIN person_records pr
               ON pr.record_id = r.record_id AND pr.period = $year AND pr.tier = $tier
@@ -74,7 +74,7 @@ def reference_records(store: Store, year: int, tier: str, unmasked: bool) -> byt
                 "new_practitioner": False}  # METRICS.md §4 (and status, below)  # fmt: skip
     out = []
     for row in rows:
-        cells = list(row)
+        *cells, name_raw = row
         for c, value in blank_is.items():
             if cells[RECORD_COLUMNS.index(c)] is None:
                 cells[RECORD_COLUMNS.index(c)] = value
@@ -85,7 +85,12 @@ def reference_records(store: Store, year: int, tier: str, unmasked: bool) -> byt
             cells[at["id_number"]] = mask_id(cells[at["id_number"]])
             cells[at["phone"]] = mask_phone(cells[at["phone"]])
             at_note = RECORD_COLUMNS.index("note")
-            cells[at_note] = scrub(cells[at_note])
+            note = cells[at_note]
+            for name in (cells[at["name"]], name_raw, cells[at["household_head"]],
+                         cells[at["broker"]]):  # fmt: skip
+                if note is not None and name is not None and len(name) >= 2:
+                    note = note.replace(name, mask_name(name))
+            cells[at_note] = scrub(note)
             for c in ("source_file", "source_sheet"):
                 cells[RECORD_COLUMNS.index(c)] = scrub_source(cells[RECORD_COLUMNS.index(c)])
             for c in NAMES:

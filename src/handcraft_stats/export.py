@@ -34,6 +34,7 @@ from .export_rows import (
     mask_id_sql,
     mask_name_sql,
     mask_phone_sql,
+    names_in_note_sql,
     names_masked,
     record_batches,
     scrub,
@@ -192,7 +193,7 @@ def dataset_parts(
     only the masks in SQL; the code before was not run at 10M)."""
     periods = ", ".join(str(int(y)) for y in years) or "NULL"
     active = f"SELECT file_id FROM files WHERE active AND period IN ({periods})"
-    ids = _masks_sql(unmasked, "id_number", "id_key", "phone", *RECORD_NAMES)
+    ids = _masks_sql(unmasked, "id_number", "id_key", "phone", *RECORD_NAMES, "note")
     value = (
         "" if unmasked
         else f"REPLACE ({issue_value_sql()} AS value, {issue_message_sql()} AS message)"
@@ -277,7 +278,10 @@ def _masks_sql(unmasked: bool, *columns: str) -> str:
     `unmasked`."""
     if unmasked:
         return ""
-    masks = {"phone": mask_phone_sql, **dict.fromkeys(RECORD_NAMES, mask_name_sql)}
+    masks: dict[str, Callable[[str], str]] = {
+        "phone": mask_phone_sql, "note": names_in_note_sql,
+        **dict.fromkeys(RECORD_NAMES, mask_name_sql),
+    }  # fmt: skip
     parts = [f"{masks.get(c, mask_id_sql)(c)} AS {c}" for c in columns]
     return f"REPLACE ({', '.join(parts)})"
 

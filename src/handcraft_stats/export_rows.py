@@ -93,6 +93,18 @@ def mask_name_sql(v: str) -> str:
     )
 
 
+def names_in_note_sql(note: str, table: str = "") -> str:
+    """SQL of a record's note with the names of its own record masked where the note
+    writes them (与户主张大山同住, 经纪人李红联系: the name, as written and normalised, the
+    household head's and the broker's, two characters or more), as mask_name masks them
+    (张**). A name the record does not hold (丈夫李四) is not recognised."""
+    for column in ("name", "name_raw", "household_head", "broker"):
+        v = f"{table}{column}"
+        note = (f"replace({note}, CASE WHEN length({v}) >= 2 THEN {v} ELSE chr(0) END, "
+                f"coalesce({mask_name_sql(v)}, ''))")  # fmt: skip
+    return note
+
+
 # METRICS.md §4: what a blank cell of these fields is. The store keeps the blank (NULL),
 # so that a woman's blank cell in one roster never outvotes her filled one in another
 # (survivorship, docs/metrics.md §5); records.csv gives each record's canonical value, as
@@ -118,6 +130,8 @@ def _fields_sql(unmasked: bool) -> str:
     def one(f: str) -> str:
         if f in masks:
             return f"{masks[f](f'r.{f}')} AS {f}"
+        if f == "note" and not unmasked:
+            return f"{names_in_note_sql('r.note', 'r.')} AS note"
         return f"{BLANK_IS[f]} AS {f}" if f in BLANK_IS else f"r.{f}"
 
     return ", ".join(map(one, FIELDS))
