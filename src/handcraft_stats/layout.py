@@ -28,6 +28,8 @@ SIGNATURES = (
     "制表人",
     "联系电话",
     "审批人",
+    "经办人",
+    "统计人",
     "签字",
     "盖章",
 )
@@ -598,8 +600,9 @@ def _plain_records(
         above = _cell(group, k) if group is not None else None  # the group row's cell
         above = None if is_blank(above) else above
         headerish = [matcher.match(u) in ("name", "id_number") or u == above for u in d.uniq]
-        if k == name_col:  # 小计, a sentence, a count or a page in the name column
-            headerish = [h or _totals_text(u) or _sentence(u) or _no_one(u)
+        if k == name_col:  # 小计, a sentence, a count, a page, a label in the name column
+            headerish = [h or _totals_text(u) or _sentence(u) or _no_one(u) or _label(u) is not None
+                         or matcher.match(u) is not None
                          for h, u in zip(headerish, d.uniq, strict=True)]  # fmt: skip
         doubt |= np.asarray(headerish, dtype=bool)[d.codes]
     plain: list[bool] = (~(doubt | keyless)).tolist()
@@ -642,6 +645,37 @@ def _no_one(cell: object) -> bool:
         _COUNT.fullmatch(text) is not None or _PAGE.fullmatch(text) is not None
         or _DATE_ONLY.fullmatch(text) is not None
     )  # fmt: skip
+
+
+def _label(cell: object) -> str | None:
+    """The kind of row a name cell makes when it is a label, not a name: a statistic under
+    the list (平均, 人均增收, 最高, 户数: `totals`), an office signing it (妇联主席, 村主任:
+    `signature`), or a sub-heading grouping the women by town (一、欢口镇, （二）华山镇（3人）,
+    师寨镇, 首羡镇：: `title`). Each was a woman with id_missing until session 17."""
+    if not isinstance(cell, str) or cell.isascii():
+        return None
+    text = squash(cell)
+    if _STATISTIC.fullmatch(text):
+        return "totals"
+    if _OFFICE.fullmatch(text):
+        return "signature"
+    if _HEADING.match(text) or _TOWN_HEADING.fullmatch(text):
+        return "title"
+    return None
+
+
+_STATISTIC = re.compile(
+    r"(?:平均|人均|最高|最低|最大|最小)[\u4e00-\u9fff()（）元]{0,8}[:：]?|均值|(?:总|合计)?(?:户数|人数)[:：]?"
+)
+_OFFICE = re.compile(
+    r"[\u4e00-\u9fff]{0,6}?(?:妇联|村委|居委|党委|政府|办)?副?(?:主席|主任|书记)[:：]?"
+)
+# 一、欢口镇 | （二）华山镇 | 三. | 1、欢口镇: an enumerated heading (a name never opens so)
+_HEADING = re.compile(
+    r"(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、．])"
+)
+# 师寨镇, 华山镇（3人）, 首羡镇：, 王陵街道: a town's name alone (three characters or more)
+_TOWN_HEADING = re.compile(r"[\u4e00-\u9fff]{2,8}(?:镇|乡|街道|办事处)(?:[(（]\d+人[)）])?[:：]?")
 
 
 _CONTINUED = frozenset({"续表", "续上表", "接上表", "续前表"})
@@ -709,6 +743,14 @@ def _row_kind(
         "id_number",
     ):
         return "repeated_header"
+    if not _an_id(ident):
+        if matcher.match(name) is not None:  # 村(社区) over 人数: another table's header
+            return "repeated_header"
+        label = _label(name)  # 平均, 妇联主席, 一、欢口镇
+        # a heading stands alone on its row (a 序号 beside it at most): a woman without
+        # an ID whose name ends in 乡 still has her village, her wing …
+        if label is not None and (label != "title" or sum(not is_blank(c) for c in row) <= 2):
+            return label
     # a count, a page or a date where a name or an ID stands (共2人, 本页小计 | 2人, (续表),
     # 第1页共2页, 2017.12.31) names no one: each was a woman, with id_missing
     if _totals_text(name):  # 合计 2人
@@ -734,6 +776,14 @@ def _row_kind(
     if keyless and any(_COUNT.fullmatch(squash(t)) for t in texts if t):  # 共2人, 以上3人
         return "totals"
     return "no_person" if keyless else None
+
+
+def _an_id(cell: object) -> bool:
+    """Does an ID cell hold what may be a woman's ID (15 digits or more, or a number that
+    large)? A label row's "ID" is blank, a count (户数 | 4) or a name (妇联主席 | 张三)."""
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return cell >= 1e14
+    return isinstance(cell, str) and sum(ch.isdigit() for ch in cell) >= 15
 
 
 # a totals word closing a short label, on a row with no name and no ID: 本页小计, 张庄村合计

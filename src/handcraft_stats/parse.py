@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,11 @@ LIST_FIELDS = frozenset({"name", "phone", "town", "village", "broker", "note"})
 _ID_LIKE = re.compile(r"\d{15}|\d{17}[\dXx]|\d\.\d+E\+17", re.IGNORECASE)
 
 
+def _first_id_row(rows: Sequence[Sequence[object]]) -> int | None:
+    """The index of the first row holding an ID number, if any."""
+    return next((i for i, row in enumerate(rows) if _holds_ids([row])), None)
+
+
 def _holds_ids(rows: Sequence[Sequence[object]]) -> bool:
     """Does any cell hold an ID number (a page whose ID title hcs does not know)?"""
     return any(
@@ -145,7 +151,11 @@ def _pages(
         if kind != "repeated_header":
             continue
         fields = map_columns(matcher, sheet.rows[i], None).fields
-        if any(own.get(f, j) != j for j, f in fields.items()):
+        # a field in another column, or another field in the name or ID column (村(社区)
+        # over the names: a table of counts below the roster)
+        keys = (own.get("name"), own.get("id_number"))
+        if any(own.get(f, j) != j or (j in keys and own.get(f) is None)
+               for j, f in fields.items()):  # fmt: skip
             own = {f: j for j, f in fields.items()}
             # the page's own title, info and group rows above its header go with it (a
             # 序号 merged down from the group row named no column of the page: 无表头列A)
@@ -166,7 +176,16 @@ def _pages(
         try:
             at = classify(matcher, part.rows, part.merged, year)
         except NotARoster:
-            return [(sheet, lay)]  # a part without a header: read as before
+            if not parts or _holds_ids(part.rows):
+                return [(sheet, lay)]  # a part without a header: read as before
+            # a table below the roster without a name or ID column (按社区统计: 村(社区),
+            # 人数, 户数) and no ID in its cells: none of its rows is a woman
+            at = replace(lay, header_rows=(), records=[], skipped={
+                i: "blank" if all(is_blank(c) for c in row) else "other_table"
+                for i, row in enumerate(part.rows)
+            }, above_header_text="", data_columns=[], data_start=len(part.rows))  # fmt: skip
+            parts.append((part, replace(at, kinds=Counter(at.skipped.values()))))
+            continue
         have = set(at.columns.fields.values())
         if parts and have <= LIST_FIELDS and not _holds_ids(part.rows[at.header_rows[-1] + 1 :]):
             # another table below the roster (结对经纪人名单: 姓名, 联系电话, 所在村), with
@@ -374,6 +393,8 @@ def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
         k = lay.columns.column_of(f)
         if k is not None:
             gap = np.fromiter(map(is_blank, used[k]), dtype=bool, count=n)
+            if f == "id_number":  # or the first is a number that lost the ID's digits
+                gap |= np.fromiter(map(_mended, used[k], used[j]), dtype=bool, count=n)
             used[k] = np.where(gap, used[j], used[k])
     # copy=False: one block per column, not one 2-d block copied together (3.5 ms a roster)
     frame = pd.DataFrame(
@@ -383,6 +404,25 @@ def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
     frame["source_row"] = sheet.row_numbers(at + lay.data_start)
     frame["extras"] = _extras(used, lay.columns.extras, n)
     return frame
+
+
+def _mended(first: object, spare: object) -> bool:
+    """Is `spare` the ID the number `first` lost digits of? The clerk's mend of IDs stored
+    as numbers: the full IDs typed as text into a second 身份证号码 column beside the old
+    one (often hidden). The old column's number won: every woman stayed precision_lost and
+    her valid ID went to extras (until session 17)."""
+    if isinstance(first, str) and "E+" in first.upper():  # 3.20321198001E+17 as text
+        try:
+            first = float(first)
+        except ValueError:
+            return False
+    if not isinstance(first, float) or first < 1e14 or not isinstance(spare, str):
+        return False
+    digits = "".join(spare.split())
+    # the digits the number holds: Excel keeps 15 significant ones (3.2032119730413e+17;
+    # 12 in a text 3.20321197305E+17), not its exact binary value's (…304129984)
+    held = f"{Decimal(f'{first:.15g}'):f}".split(".")[0].rstrip("0")
+    return len(digits) in (17, 18) and len(held) >= 11 and digits.startswith(held)
 
 
 # a cell saying "as the one above" (同上, 〃, a lone ditto quote): hand-kept rosters write
@@ -520,6 +560,19 @@ def parse_file(
             lay = classify(matcher, sheet.rows, sheet.merged, known)
         except NotARoster as exc:
             why = reason("empty_sheet" if exc.empty else "no_name_or_id")
+            first = None if exc.empty else _first_id_row(sheet.rows)
+            if first is not None:
+                # women (their IDs) under no header hcs knows: a page continued without its
+                # header, titles in other words (妇女名字, 公民身份证号码). Skipped as "not a
+                # roster", they were lost from every figure with exit 0 (until session 17)
+                said = _missing("no_name_or_id", sheet.name, ", ".join(exc.found[:12])) if (
+                    exc.found  # No., Name, ID Number: the titles to add to [headers]
+                ) else reason("ids_without_header", sheet=repr(sheet.name),
+                              row=sheet.row_number(first))  # fmt: skip
+                infos.append(SheetInfo(sheet.name, False, REFUSED_SHEET + said, (), 0))
+                refusal = refusal or said
+                rosterish = True
+                continue
             infos.append(SheetInfo(sheet.name, False, why, (), 0))
             rosterish = rosterish or exc.unknown
             if not exc.empty and not refusal:
