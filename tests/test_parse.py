@@ -933,3 +933,32 @@ def test_ids_retyped_as_text_beside_the_number_column_mend_it(tmp_path: Path) ->
     r = parse(write_xlsx(tmp_path / "丰县2017.xlsx", {"S": rows})).records  # type: ignore[attr-defined]
     assert list(r["id_number"]) == [ID_A, ID_B, ID_D, ID_A[:15]]
     assert list(r["id_status"]) == ["valid"] * 3 + ["precision_lost"]
+
+
+@pytest.mark.parametrize(("name", "above"), [
+    ("丰县花名册.xlsx", ["单位：丰县妇联  日期：2018年1月5日"]),
+    ("丰县花名册.xlsx", ["2018年1月5日"]),
+    ("丰县花名册.xlsx", ["丰县妇联（盖章） 2018.1.5"]),
+    ("丰县妇联花名册20180105.xlsx", []),
+    ("丰县花名册(报送2018年1月).xlsx", []),
+    ("丰县花名册.xlsx", ["填报日期：20180105"]),
+])  # fmt: skip
+def test_the_day_a_roster_was_sent_is_not_its_year(
+    tmp_path: Path, name: str, above: list[str]
+) -> None:
+    """A 2017 roster filled in on 2018-01-05: a bare 日期：, an unlabelled date or a
+    stamped one above its title, or the day in its file name (报送2018年1月, 20180105),
+    made it 2018 without a word. The title's year stands."""
+    rows = [[t] for t in above] + [["丰县2017年妇女巧手脱贫花名册"], ["姓名", "身份证号码"],
+                                   ["张丽", ID_A]]  # fmt: skip
+    assert parse(write_xlsx(tmp_path / name, {"S": rows})).period == 2017  # type: ignore[attr-defined]
+
+
+def test_a_year_in_chinese_numerals_is_read() -> None:
+    from handcraft_stats.parse import _detect
+
+    for title in ("丰县二〇一七年妇女巧手脱贫花名册", "丰县二零一七年度台账"):
+        assert _detect(SETTINGS, "丰县花名册.xlsx", ["S"], title, ["S"]) == ("丰县", 2017)
+    # the period's end stays the year (截止2017年12月31日), and a date alone is its year
+    assert _detect(SETTINGS, "丰县.xlsx", ["S"], "截止2017年12月31日", ["S"])[1] == 2017
+    assert _detect(SETTINGS, "丰县20171231.xlsx", ["S"], "丰县花名册", ["S"])[1] == 2017

@@ -85,18 +85,38 @@ def _detect(
     county = settings.find_county(name) or next(
         (c for s in sheets if (c := settings.find_county(s))), None
     ) or settings.find_county(title)  # fmt: skip
+    name, title = _in_digits(_undated(name)), _in_digits(_undated(title))
+    # in the title rows, a year standing alone (丰县2017年…花名册, 2017年度) before one
+    # opening a date (2018年1月5日 above the title, unlabelled: the day it was filled in)
+    stated = _YEAR_ALONE.search(title) or YEAR.search(title)
     m = YEAR.search(name) or next(
         (y for s in rosters if (y := YEAR.search(s))), None
-    ) or YEAR.search(_undated(title))  # fmt: skip
+    ) or stated  # fmt: skip
+    # a day in the file's name (丰县妇联花名册20180105.xlsx: the day it was sent) gives way
+    # to another year the title names (丰县2017年…花名册); 丰县20171231.xlsx holds
+    if (m is not None and m.string is name and len(m.group(0)) == 8 and stated is not None
+            and stated.group(1) != m.group(1)):  # fmt: skip
+        m = stated
     return county, int(m.group(1)) if m else None
+
+
+_YEAR_ALONE = re.compile(r"(?<!\d)(20\d\d)(?!\d)(?!\s*年\s*\d{1,2}\s*月)(?!\s*[./-]\s*\d)")
+_HAN_DIGITS = str.maketrans("〇零○Ｏ一二三四五六七八九", "0000123456789")
+_HAN_YEAR = re.compile(r"二[〇零○Ｏ][〇零○Ｏ一二三四五六七八九]{2}(?=年)")
+
+
+def _in_digits(text: str) -> str:
+    """A year written in Chinese numerals (二〇一七年, 二零一七年) in digits."""
+    return _HAN_YEAR.sub(lambda m: m[0].translate(_HAN_DIGITS), text) if "二" in text else text
 
 
 # a date the rows above the header label as when the roster was filled in, sent or
 # printed (填报日期：2018年1月5日 over a 2017 roster) is no year of the roster. Any other
 # date keeps its year: 统计时间：2017年12月, 截止2017年12月31日, 时间：2017年1月-12月.
 _DATED = re.compile(
-    r"(?:填报|填表|报送|上报|制表|打印|报表)(?:日期|时间)[:：]?\s*20\d\d"
-    r"(?:\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日?)?|([./-])\d{1,2}(?:\1\d{1,2})?)"
+    r"(?:(?:填报|填表|报送|上报|制表|打印|报表)(?:日期|时间)?|(?<![生计止至])日期|盖章[)）]?|[(（]章[)）])"
+    r"[:：]?\s*20\d\d(?:\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日?)?|([./-])\d{1,2}(?:\1\d{1,2})?"
+    r"|(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])?(?!\d))"
 )
 
 
