@@ -164,7 +164,7 @@ def test_a_row_listed_twice_and_now_once_is_one_record_removed(tmp_path: Path) -
 def test_women_without_id_or_birth_date_are_matched_by_name_and_place(tmp_path: Path) -> None:
     """周梅, twice, without ID or birth date and unchanged: she was removed twice and
     added twice. 陈静's ID blanked and 李娟's filled in (no birth date column) showed each
-    as one woman removed and one added (until session 17): both are one woman whose ID
+    as one woman removed and one added (until session 18): both are one woman whose ID
     changed. 周梅 without an ID meets 周梅 without one first."""
     zhou = [[1, "周梅", "", ""], [2, "周梅", "", ""]]
     db = _versions(

@@ -670,7 +670,7 @@ def test_a_roster_headed_in_english_or_pinyin_is_refused_naming_its_headers(
     )
     with pytest.raises(RefusedFile) as exc:
         parse(p)
-    assert "张丽" not in exc.value.message  # names the row instead (since session 17)
+    assert "张丽" not in exc.value.message  # names the row instead (since session 18)
     assert "holds ID numbers from row 2 on but no header hcs knows" in exc.value.message
 
 

@@ -103,7 +103,7 @@ def _placed(side: str, key: str) -> str:
 # unique (name, first 15 ID characters); then by unique (name, birth date); then by unique
 # (name, phone) (a woman without an ID and without a birth date: her key is her row's,
 # which another year's roster does not repeat); then by unique (name, county + town +
-# village) (nor a phone: since session 17, she left and entered); never two persons with
+# village) (nor a phone: since session 18, she left and entered); never two persons with
 # valid IDs.
 MATCHED = f"""
     {_side(1)}, {_side(2)},

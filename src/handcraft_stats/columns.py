@@ -120,33 +120,28 @@ def map_columns(
     in_wan: set[int] = set()
     unnamed: list[int] = []
     spare: dict[int, str] = {}
+    titles = {j: _Titles.of(matcher, *_cells(header, group, j)) for j in range(width)}
+    theirs = _theirs(matcher, header, group, width)
+    # who names each field otherwise than by a title under a household's group (家庭情况
+    # over 年收入 names 年收入 only by dropping 家庭情况): such a title yields to them
+    claims: dict[str, set[int]] = {}
+    for j, t in titles.items():
+        if j not in dated and j not in theirs and (hit := t.first(matcher)) is not None:
+            claims.setdefault(hit, set()).add(j)
     for j in range(width):
         if j in dated:
             continue  # after the columns titled without a year, which come first
-        lower = header[j] if j < len(header) else ""
-        upper = group[j] if group is not None and j < len(group) else ""
-        candidates = [lower]
-        whose = ""  # a title naming another person under a field of hers (户主 under 身份证号码)
-        if not is_blank(upper):
-            up, low = squash(upper), squash(lower)
-            stem = _UNIT.sub("", up).replace("情况", "")
-            # the group and title joined first (帮扶前 / 帮扶后 over 年收入: 帮扶前年收入, not
-            # 年收入 twice; 户主情况 over 姓名: 户主姓名), then the title alone, then the
-            # title and group (收入情况(元) over 帮扶前: 帮扶前收入), then the group
-            core = f"{_ABOUT.sub('', stem)}{low}"  # 户主基本信息 over 姓名: 户主姓名
-            candidates = [f"{up}{low}", f"{stem}{low}", core, lower, f"{low}{stem}", upper]
-            own = matcher.match(lower)
-            if own in OWN_FIELDS and _someone_elses(matcher, up, stem):
-                # 户主情况 over 身份证号码: the head's ID; 结对经纪人 over 姓名: the broker
-                candidates = [*candidates[:3], *([upper] if own == "name" else [])]
-            elif low and matcher.match(upper) in OWN_FIELDS and _someone_elses(matcher, low, low):
-                # 姓名 / 身份证号码 over 户主 / 本人: the head's name (户主姓名) and his ID,
-                # kept as 户主身份证号码; the woman's are under 本人. The head's ID was hers.
-                whose = f"{low}{up}"
-                candidates = [whose]
+        lower, upper = _cells(header, group, j)
+        if j in theirs:  # 户主姓名 | 身份证号码 beside hers: the head's ID (户主身份证号码)
+            extras[j] = theirs[j]
+            continue
+        t = titles[j]
+        whose = t.whose
         field = None
-        for c in candidates:  # a field taken by an earlier column: try the group's
-            found = matcher.match(c)  # (结对经纪人 over a second 姓名 is the broker)
+        for i, c in enumerate(t.candidates):  # a field taken by an earlier column: try the
+            found = matcher.match(c)  # group's (结对经纪人 over a second 姓名 is the broker)
+            if i == t.weak and found is not None and claims.get(found, set()) - {j}:
+                continue  # 年收入 under 家庭情况: the household's, hers is 当年收入(元)
             if found is not None and (found == SERIAL or found not in seen):
                 field = found
                 break
@@ -182,6 +177,119 @@ def map_columns(
         else:  # 2016年 over 年收入 and 2017年 over 年收入: two labels, not 年收入 twice
             extras[j] = "".join(squash(t) for t in (upper, lower) if not is_blank(t))
     return ColumnMap(fields, extras, frozenset(in_wan), tuple(unnamed), spare)
+
+
+def _cells(
+    header: Sequence[object], group: Sequence[object] | None, j: int
+) -> tuple[object, object]:
+    """A column's title and the group text over it ("" past a row's end)."""
+    lower = header[j] if j < len(header) else ""
+    return lower, group[j] if group is not None and j < len(group) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Titles:
+    """The texts that may name a column, in the order they are tried."""
+
+    candidates: tuple[object, ...]
+    # a title naming another person under a field of hers (户主 under 身份证号码)
+    whose: str = ""
+    # the candidate that is the title alone under a group naming the household or another
+    # person (年收入 under 家庭情况): a field it names is theirs as much as hers (-1: none)
+    weak: int = -1
+
+    @classmethod
+    def of(cls, matcher: HeaderMatcher, lower: object, upper: object) -> _Titles:
+        if is_blank(upper):
+            return cls((lower,))
+        up, low = squash(upper), squash(lower)
+        stem = _UNIT.sub("", up).replace("情况", "")
+        # the group and title joined first (帮扶前 / 帮扶后 over 年收入: 帮扶前年收入, not
+        # 年收入 twice; 户主情况 over 姓名: 户主姓名), then the title alone, then the
+        # title and group (收入情况(元) over 帮扶前: 帮扶前收入), then the group
+        core = f"{_ABOUT.sub('', stem)}{low}"  # 户主基本信息 over 姓名: 户主姓名
+        candidates = (f"{up}{low}", f"{stem}{low}", core, lower, f"{low}{stem}", upper)
+        own = matcher.match(lower)
+        if own in OWN_FIELDS and _someone_elses(matcher, up, stem):
+            # 户主情况 over 身份证号码: the head's ID; 结对经纪人 over 姓名: the broker
+            return cls((*candidates[:3], *([upper] if own == "name" else [])))
+        if low and matcher.match(upper) in OWN_FIELDS and _someone_elses(matcher, low, low):
+            # 姓名 / 身份证号码 over 户主 / 本人: the head's name (户主姓名) and his ID,
+            # kept as 户主身份证号码; the woman's are under 本人. The head's ID was hers.
+            return cls((f"{low}{up}",), whose=f"{low}{up}")
+        household = bool(low) and bool(_HOUSEHOLD.search(stem) or _someone_elses(matcher, up, stem))
+        return cls(candidates, weak=3 if household else -1)
+
+    def first(self, matcher: HeaderMatcher) -> str | None:
+        """The field the first text naming one names, unless that is the weak one (or 序号)."""
+        for i, c in enumerate(self.candidates):
+            found = matcher.match(c)
+            if found is not None:
+                return None if i == self.weak or found == SERIAL else found
+        return None
+
+
+# a group naming the household or someone in it besides her (家庭情况, 家庭基本信息, 全户,
+# 户情况, 户主情况, 配偶情况, 其他家庭成员): a value under it is theirs as much as hers
+_HOUSEHOLD = re.compile(
+    r"家庭|全家|家人|全户|^户(?:基本)?(?:信息|资料)?$|户主|配偶|丈夫|爱人|其他人|其它人"
+)
+
+
+def _theirs(
+    matcher: HeaderMatcher, header: Sequence[object], group: Sequence[object] | None, width: int
+) -> dict[int, str]:
+    """The columns of an ID, a phone or a birth date that are another person's by where
+    they stand, with the label they are kept under: right of a column titled as a
+    household head or a broker (户主姓名 | 身份证号码, 结对经纪人 | 联系电话), in a flat
+    header or under one group, that column names the person whose value it is.
+
+    A broker's is never hers, even when she has no column of it: a cadre pairs with many
+    women, and his number reaches none of them at home; stored as hers it flagged every
+    woman he helps phone_shared, and linking (a phone as the place of name_birth) and
+    year-to-year matching (name + phone) took it for hers. A head's is his when she has a
+    column of that field of her own elsewhere
+    (户主姓名, 身份证号码, 与户主关系, 成员姓名, 身份证号码: the first ID is the head's; hers
+    went to extras, and two women of one household were one person). When it is the
+    roster's only one it stays hers: 户主姓名 | 联系电话 is the household's contact phone,
+    the number the county reaches her on (phone_shared counts households, not women), and
+    a head's ID in the only ID column is told by the ID checks (id_male), where reading
+    the roster without an ID column of hers would refuse it.
+    A column under a group naming someone (户主情况 over 身份证号码) is left to that group."""
+    own: list[str | None] = []
+    title: list[str] = []
+    under: list[str] = []  # the group over a titled column ("" for none, or merged down)
+    other: list[bool] = []  # under a group naming another person (户主情况, 结对经纪人)
+    for j in range(width):
+        lower, upper = _cells(header, group, j)
+        text = upper if is_blank(lower) else lower
+        title.append("" if is_blank(text) else squash(text))
+        own.append(matcher.match(text) if title[-1] else None)
+        up = "" if is_blank(lower) or is_blank(upper) else squash(upper)
+        under.append(up)
+        other.append(
+            bool(up) and _someone_elses(matcher, up, _UNIT.sub("", up).replace("情况", ""))
+        )
+    beside = {
+        j: own[j - 1] for j in range(1, width)
+        if own[j] in SPARE_FIELDS and own[j - 1] in OTHERS and under[j] == under[j - 1]
+        and not other[j]
+    }  # fmt: skip
+    out: dict[int, str] = {}
+    for j, whom in beside.items():
+        hers = any(
+            own[k] == own[j] and k not in beside and not other[k] for k in range(width) if k != j
+        )
+        if whom == "broker" or hers:
+            out[j] = f"{_person(title[j - 1])}{title[j]}"
+    return out
+
+
+def _person(title: str) -> str:
+    """Whom a column titled as a person's name names: 户主姓名 -> 户主, 结对经纪人 as is."""
+    while (bare := _MARKS.sub("", title)) != title:  # 户主姓名*: 户主
+        title = bare
+    return _ANY_UNIT.sub("", title).removesuffix("姓名") or title
 
 
 # a year in a title: 2016年, 2016年度, or a year alone (a group cell 2016, a number)

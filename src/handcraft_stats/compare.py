@@ -147,7 +147,7 @@ def match(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     village (a blank one agrees with a blank one) where at most one side has an ID key:
     first where neither has one (a woman without ID or birth date, unchanged, was
     removed + added), then where one has (her missing ID filled in, and no birth date
-    column: removed + added until session 17). The n-th record of a key
+    column: removed + added until session 18). The n-th record of a key
     in `a` meets the n-th of that key in `b` (records in stored order)."""
     parts = [_pairs(a, b, ["id_key"]).assign(matched_by="id")]
     for a_keyed, b_keyed in ((False, False), (False, True), (True, False)):

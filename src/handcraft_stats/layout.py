@@ -651,7 +651,7 @@ def _label(cell: object) -> str | None:
     """The kind of row a name cell makes when it is a label, not a name: a statistic under
     the list (平均, 人均增收, 最高, 户数: `totals`), an office signing it (妇联主席, 村主任:
     `signature`), or a sub-heading grouping the women by town (一、欢口镇, （二）华山镇（3人）,
-    师寨镇, 首羡镇：: `title`). Each was a woman with id_missing until session 17."""
+    师寨镇, 首羡镇：: `title`). Each was a woman with id_missing until session 18."""
     if not isinstance(cell, str) or cell.isascii():
         return None
     text = squash(cell)

@@ -430,7 +430,7 @@ def _mended(first: object, spare: object) -> bool:
     """Is `spare` the ID the number `first` lost digits of? The clerk's mend of IDs stored
     as numbers: the full IDs typed as text into a second 身份证号码 column beside the old
     one (often hidden). The old column's number won: every woman stayed precision_lost and
-    her valid ID went to extras (until session 17)."""
+    her valid ID went to extras (until session 18)."""
     if isinstance(first, str) and "E+" in first.upper():  # 3.20321198001E+17 as text
         try:
             first = float(first)
@@ -453,7 +453,7 @@ DITTO = frozenset({"同上", "同前", "同上。", "\u3003", '"', "\u201d", "\u
 def _ditto_filled(cells: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """A FILL_DOWN column with each ditto mark replaced by the value of the record above
     it on the sheet (a mark on the first record, with nothing above: blank). Until
-    session 17 同上 was stored as a village, a broker, a status (an unknown value)."""
+    session 18 同上 was stored as a village, a broker, a status (an unknown value)."""
     out = cells.copy()
     above: object = None
     for i, cell in enumerate(cells):
@@ -584,7 +584,7 @@ def parse_file(
             if first is not None:
                 # women (their IDs) under no header hcs knows: a page continued without its
                 # header, titles in other words (妇女名字, 公民身份证号码). Skipped as "not a
-                # roster", they were lost from every figure with exit 0 (until session 17)
+                # roster", they were lost from every figure with exit 0 (until session 18)
                 said = _missing("no_name_or_id", sheet.name, ", ".join(exc.found[:12])) if (
                     exc.found  # No., Name, ID Number: the titles to add to [headers]
                 ) else reason("ids_without_header", sheet=repr(sheet.name),

@@ -32,19 +32,38 @@ def decode(data: bytes) -> str:
         # text; the cells holding them are read (and checked) as what they are
     try:
         return _text(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        utf8 = exc.start
     try:
         return _text(data.decode("gb18030"))
     except UnicodeDecodeError as exc:
-        raise RefusedFile(reason("undecodable", at=exc.start)) from None
+        # the encoding that read further is the file's: a GBK roster fails as UTF-8 at its
+        # title, a UTF-8 one as GB18030 within a line or two
+        at, codec = (exc.start, "gb18030") if exc.start >= utf8 else (utf8, "utf-8")
+        line, column = _where(data, at, codec)
+        raise RefusedFile(reason("undecodable_at", line=line, column=column)) from None
 
 
 def _utf16(data: bytes, codec: str) -> str:
     try:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
-        raise RefusedFile(reason("undecodable_utf16", at=exc.start)) from None
+        line, column = _where(data, exc.start, codec)
+        raise RefusedFile(reason("undecodable_utf16_at", line=line, column=column)) from None
+
+
+def _where(data: bytes, at: int, codec: str) -> tuple[int, int]:
+    """The line (as a text editor counts them) and the column (the cell, counted by the
+    file's separator) of the byte at `at`, the first that `codec` cannot decode: where a
+    clerk finds it, without the reason quoting what the cell holds."""
+    before = data[:at].decode(codec, errors="replace")
+    lines = before.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    delimiter = _delimiter(data[:32768].decode(codec, errors="replace")[:8192])
+    try:
+        cells = next(csv.reader([lines[-1]], delimiter=delimiter), [])
+    except csv.Error:
+        cells = lines[-1].split(delimiter)
+    return len(lines), max(1, len(cells))
 
 
 STRAY_NULS = 8  # NULs in the first 4 KiB of a text file that is not UTF-16 (and 2 % at most)

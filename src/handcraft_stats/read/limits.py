@@ -66,15 +66,55 @@ def sniff(data: bytes) -> str:
         return reason("kind_zip")
     if head.startswith(CFB_MAGIC):
         return reason("kind_ole2")
-    if head[:5].lower() in (b"<html", b"<!doc") or b"<table" in head.lower():
-        return reason("kind_html")
     if head.startswith(b"%PDF"):
         return reason("kind_pdf")
-    if head.startswith(b"<?xml"):
+    markup = exported(data)
+    if markup == "html":
+        return reason("kind_html")
+    if markup == "xml" or head.startswith(b"<?xml"):
         return reason("kind_xml")
-    if b"\x00" in head:
-        return reason("kind_binary")
-    return reason("kind_text")
+    if markup == "text":
+        return reason("kind_text")
+    return reason("kind_binary")
+
+
+_HTML = re.compile(rb"<(html|table|body)[\s>]|\A<!doctype|\Amime-version:.*text/html", re.DOTALL)
+_SPREADSHEET_XML = re.compile(rb"<(ss:)?workbook[\s>]")
+_XML_SS = b"urn:schemas-microsoft-com:office:spreadsheet"
+_TEXT_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def exported(data: bytes) -> str | None:
+    """Which of the tables that web systems and Excel write under a spreadsheet's name
+    the bytes of a file that is no workbook are: "html" (a web page or a single-file web
+    page: a web system's "export to Excel", Excel's "save as web page"), "xml" (Excel
+    2003's XML spreadsheet) or "text" (CSV, tab-separated); None for anything else
+    (binary data). Looks at the first 4 KiB only."""
+    head = data[:4096]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head[: len(head) // 2 * 2].decode("utf-16", errors="replace").encode()
+    head = head.lstrip().lower()
+    if head.startswith(b"<?xml") and _XML_SS in head and _SPREADSHEET_XML.search(head):
+        return "xml"  # its <Table> is no web page's
+    if _HTML.search(head):
+        return "html"
+    if b"\x00" in head or _TEXT_CONTROL.search(head) or not _decodes(head):
+        return None
+    return "text"
+
+
+def _decodes(head: bytes) -> bool:
+    """UTF-8 or GB18030 text, a character cut at the end of the head allowed."""
+    for codec in ("utf-8", "gb18030"):
+        try:
+            head.decode(codec)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 3:
+                return True
+    return False
 
 
 def check_compound(data: bytes) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from typing import cast
 
 from python_calamine import CalamineWorkbook
@@ -10,7 +11,17 @@ from python_calamine import CalamineWorkbook
 from ..errors import RefusedFile
 from ..reasons import reason
 from .formulas import ERROR_MARK_XML, FORMULA_MARK, Cells, blank_formulas
-from .limits import DEFAULT_LIMITS, SHEETS, ZIP_MAGIC, Limits, check_archive, check_compound
+from .limits import (
+    CFB_MAGIC,
+    DEFAULT_LIMITS,
+    SHEETS,
+    ZIP_MAGIC,
+    Limits,
+    check_archive,
+    check_compound,
+    exported,
+    sniff,
+)
 from .odsmerges import SPAN_MARK, ods_merges
 
 Merged = tuple[tuple[tuple[int, int], tuple[int, int]], ...]
@@ -23,20 +34,20 @@ def read_workbook(
     """All worksheets of a workbook: (name, rows from Excel row 1, merged ranges, the
     formula cells without a value that calamine read as blank, hidden)."""
     marked: set[str] = set()
-    suffix = _by_content(data, suffix)
+    named, suffix = suffix, _by_content(data, suffix)
     if suffix in ARCHIVES:
         marks: dict[str, bytes | tuple[bytes, ...]] = (
             {"content.xml": SPAN_MARK} if suffix == ".ods"
             else {SHEETS: (FORMULA_MARK, ERROR_MARK_XML)}
         )  # fmt: skip
-        marked = check_archive(data, suffix, limits, marks)
+        marked = check_archive(data, named, limits, marks)
     else:
         check_compound(data)
     formulas = blank_formulas(data, marked - {"content.xml"}) if marked and suffix != ".ods" else {}
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for bad files
-        raise RefusedFile(reason("cannot_open", suffix=suffix, detail=_short(exc))) from None
+        raise RefusedFile(_unopened(data, named, exc)) from None
     out: list[tuple[str, list[list[object]], Merged, Cells, bool]] = []
     # calamine gives no merged ranges for ods: found in content.xml when it has a span
     spans = ods_merges(data) if "content.xml" in marked else {}
@@ -75,6 +86,71 @@ def _by_content(data: bytes, suffix: str) -> str:
     if _ODS_MIMETYPE in data[:200]:
         return ".ods"
     return suffix if suffix in (".xlsx", ".xlsm") else ".xlsx"
+
+
+def _unopened(data: bytes, suffix: str, exc: Exception) -> str:
+    """Why calamine could not open the file: what it is when its bytes tell (a web
+    system's "Excel" export, a PDF, a Word document under a spreadsheet's name), else
+    calamine's own words. Only an .xls reaches calamine without being a zip archive or
+    an OLE2 file: the others are refused as "not a zip archive" before."""
+    if data.startswith(ZIP_MAGIC):
+        kind = _zip_kind(data)
+    elif data.startswith(CFB_MAGIC):
+        kind = _compound_kind(data)
+    else:
+        markup = None if data[:1024].lstrip().startswith(b"%PDF") else exported(data)
+        if markup is not None:
+            return reason(_EXPORTS[markup], suffix=suffix)
+        kind = sniff(data)
+    if kind is None:  # a workbook, damaged or of a kind calamine does not read
+        return reason("cannot_open", suffix=suffix, detail=_short(exc))
+    return reason("not_workbook", suffix=suffix, kind=kind)
+
+
+_EXPORTS = {"html": "web_page", "xml": "xml_spreadsheet", "text": "text_table"}
+_ODF = b"mimetypeapplication/vnd.oasis.opendocument."  # stored first, uncompressed
+
+
+def _zip_kind(data: bytes) -> str | None:
+    """What a zip archive holds, when it is no workbook (by its members' names, or an
+    OpenDocument's mimetype); None for a workbook (damaged, as calamine did not read it)."""
+    head = data[:200]
+    if _ODF in head:
+        odf = head.partition(_ODF)[2]
+        if odf.startswith(b"spreadsheet"):
+            return None
+        if odf.startswith(b"text"):
+            return reason("kind_document")
+        if odf.startswith(b"presentation"):
+            return reason("kind_presentation")
+        return reason("kind_zip")
+    try:
+        names = [n.lower() for n in zipfile.ZipFile(io.BytesIO(data)).namelist()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return None
+    if any(n.startswith("xl/") for n in names):
+        return None
+    if any(n.startswith("word/") for n in names):
+        return reason("kind_document")
+    if any(n.startswith("ppt/") for n in names):
+        return reason("kind_presentation")
+    return reason("kind_zip")
+
+
+def _compound_kind(data: bytes) -> str | None:
+    """What an OLE2 file holds, when it has no workbook stream (by its streams' names:
+    a Word .doc or a PowerPoint .ppt renamed .xls)."""
+    if _stream("Workbook") in data or _stream("Book") + b"\x00\x00" in data:
+        return None  # an .xls calamine could not read: damaged
+    if _stream("WordDocument") in data:
+        return reason("kind_document")
+    if _stream("PowerPoint Document") in data:
+        return reason("kind_presentation")
+    return None
+
+
+def _stream(name: str) -> bytes:
+    return name.encode("utf-16-le")
 
 
 def _check_size(name: str, height: int, width: int, limits: Limits) -> None:

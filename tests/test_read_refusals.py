@@ -1,0 +1,268 @@
+"""Files that cannot be read are refused with a reason a county clerk can act on: what the
+file really is when it is no workbook under a workbook's name (a web system's "Excel"
+export, a PDF, a Word document), and where the first unreadable byte of a text roster
+is (its line and column, never what the cell holds). All bytes here are synthetic."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlwt
+from typer.testing import CliRunner
+
+from conftest import ID_A, ID_B, ID_C
+from handcraft_stats.cli import app
+from handcraft_stats.errors import RefusedFile
+from handcraft_stats.read import read_file
+from handcraft_stats.reasons import localised
+
+NAMES = ["甲一", "乙二", "丙三"]  # placeholder names, no one's
+IDS = [ID_A, ID_B, ID_C]
+
+
+def _refusal(name: str, data: bytes) -> str:
+    with pytest.raises(RefusedFile) as caught:
+        read_file(Path(name), data)
+    reason = str(caught.value)
+    assert "\n" not in reason
+    return reason
+
+
+def _html(charset: str | None = "utf-8", encoding: str = "utf-8") -> bytes:
+    """A web system's export: an HTML table, the ID cells marked as text for Excel."""
+    meta = f"<meta http-equiv='Content-Type' content='text/html; charset={charset}'>"
+    rows = "".join(
+        f"<tr><td>{k + 1}</td><td>{n}</td><td style=\"mso-number-format:'@'\">{i}</td></tr>"
+        for k, (n, i) in enumerate(zip(NAMES, IDS, strict=True))
+    )
+    page = (
+        f"<html><head>{meta if charset else ''}<style>td {{border: 1px}}</style></head>"
+        f"<body><table><tr><th>序号</th><th>姓名</th><th>身份证号码</th></tr>{rows}</table>"
+        "</body></html>"
+    )
+    return page.encode(encoding)
+
+
+WEB_PAGE_ZH = "网页格式的表格（另存为 .xls 的 HTML）：请用 Excel/WPS 打开后另存为 .xlsx 再报送"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _html(),
+        _html("gb2312", "gbk"),
+        _html(None, "gbk"),
+        b"\xef\xbb\xbf" + _html(),
+        b"\r\n\r\n" + _html().upper(),  # old systems write tags in capitals
+        b"<!DOCTYPE html PUBLIC '-//W3C//DTD HTML 4.0//EN'>\n" + _html(),
+        "\ufeff".encode("utf-16-le") + _html().decode().encode("utf-16-le"),
+        # Excel's "single file web page" (.mht) saved under .xls
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b"\r\n\r\n'
+        b'--b\r\nContent-Type: text/html; charset="utf-8"\r\n\r\n' + _html() + b"\r\n--b--\r\n",
+    ],
+    ids=["utf8", "gbk-meta", "gbk-bare", "bom", "capitals", "doctype", "utf16", "mhtml"],
+)
+def test_a_web_page_saved_as_xls_is_refused_as_one(data: bytes) -> None:
+    reason = _refusal("沛县2017.xls", data)
+    assert reason == (
+        "a table in web-page format (HTML saved as .xls): open it in Excel or WPS, "
+        "save it as .xlsx and send it again"
+    )
+    assert localised(reason, "zh") == WEB_PAGE_ZH
+    assert not any(n in reason for n in NAMES) and ID_A not in reason
+
+
+def test_web_system_exports_are_refused_naming_what_they_are(tmp_path: Path) -> None:
+    """A text file (CSV, tab-separated) and Excel 2003's XML spreadsheet under .xls."""
+    tsv = "\r\n".join("\t".join(r) for r in [["姓名", "身份证号码"], ["甲一", ID_A]])
+    text = _refusal("沛县2017.xls", tsv.encode("gbk"))
+    assert text.startswith("a table in text format (CSV or other text saved as .xls): ")
+    assert localised(text, "zh").startswith("文本格式的表格（另存为 .xls 的 CSV 等文本文件）")
+    xml = (
+        '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:html="http://www.w3.org/TR/REC-html40"><Worksheet ss:Name="花名册"><Table>'
+        f'<Row><Cell><Data ss:Type="String">{ID_A}</Data></Cell></Row>'
+        "</Table></Worksheet></Workbook>"
+    )
+    reason = _refusal("沛县2017.xls", xml.encode())
+    assert reason.startswith("a table in XML format (an Excel 2003 XML spreadsheet saved as .xls)")
+    assert localised(reason, "zh").endswith("请用 Excel/WPS 打开后另存为 .xlsx 再报送")
+    # under .xlsx it is still "not a zip archive", now named as XML (its <Table> made
+    # it "an HTML page")
+    assert _refusal("沛县2017.xlsx", xml.encode()) == (
+        "cannot open as .xlsx workbook: the file is an XML file, not a zip archive"
+    )
+
+
+def _zip(members: dict[str, str], stored_first: str | None = None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        if stored_first is not None:
+            zf.writestr("mimetype", stored_first, compress_type=zipfile.ZIP_STORED)
+        for name, text in members.items():
+            zf.writestr(name, text)
+    return buf.getvalue()
+
+
+DOCX = _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
+PPTX = _zip({"[Content_Types].xml": "<Types/>", "ppt/presentation.xml": "<p:presentation/>"})
+ODT = _zip({"content.xml": "<office:document-content/>"}, "application/vnd.oasis.opendocument.text")
+ZIP = _zip({"花名册.csv": "姓名,身份证号码\n"})
+
+
+def _xls() -> bytes:
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("花名册")
+    for j, text in enumerate(["姓名", "身份证号码"]):
+        ws.write(0, j, text)
+    ws.write(1, 0, NAMES[0])
+    ws.write(1, 1, ID_A)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _doc() -> bytes:
+    """An OLE2 file whose one stream is "WordDocument" (a Word .doc renamed .xls): an
+    .xls whose directory entry is renamed."""
+    data = bytearray(_xls())
+    at = data.index("Workbook\0".encode("utf-16-le"))
+    name = "WordDocument\0".encode("utf-16-le")
+    data[at : at + len(name)] = name
+    data[at + 64 : at + 66] = len(name).to_bytes(2, "little")
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "kind"),
+    [
+        ("a.xls", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "a PDF document"),
+        ("a.xls", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary data"),
+        ("a.xls", DOCX, "a word-processing document (such as Word's)"),
+        ("a.xls", _doc(), "a word-processing document (such as Word's)"),
+        ("a.xls", PPTX, "a presentation (such as PowerPoint's)"),
+        ("a.xls", ZIP, "a zip archive"),
+        ("a.xlsx", DOCX, "a word-processing document (such as Word's)"),
+        ("a.xlsx", ZIP, "a zip archive"),
+        ("a.xlsm", PPTX, "a presentation (such as PowerPoint's)"),
+        ("a.ods", ODT, "a word-processing document (such as Word's)"),
+        ("a.ods", ZIP, "a zip archive"),
+    ],
+    ids=["pdf", "png", "docx", "doc", "pptx", "zip", "docx-xlsx", "zip-xlsx", "pptx-xlsm",
+         "odt-ods", "zip-ods"],
+)  # fmt: skip
+def test_other_files_under_a_workbook_name_are_named(name: str, data: bytes, kind: str) -> None:
+    suffix = Path(name).suffix
+    reason = _refusal(name, data)
+    assert reason == f"cannot open as {suffix} workbook: the file is {kind}, not a workbook"
+    zh = localised(reason, "zh")
+    assert zh.startswith(f"无法作为 {suffix} 工作簿打开：该文件实际是 ") and zh.endswith(
+        "，不是工作簿"
+    )
+    assert not zh.isascii()
+
+
+def test_a_workbook_under_another_workbook_name_is_still_read_and_named_as_sent() -> None:
+    """The refusals above come only after calamine could not open the file: an xls named
+    .xlsx and an xlsx named .xls are read, an empty file is "empty", a real workbook
+    calamine cannot read keeps calamine's words, and a zip named .xls is refused under
+    the name it was sent with (was "cannot open as .xlsx workbook")."""
+    assert read_file(Path("a.xlsx"), _xls())[0].rows[1] == [NAMES[0], ID_A]
+    assert _refusal("a.xls", b"") == "empty file (0 bytes)"
+    cut = DOCX[: len(DOCX) // 2]
+    assert _refusal("a.xls", cut).startswith("cannot open as .xls workbook: damaged or truncated")
+    broken = _zip({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<nothing"})
+    assert _refusal("a.xls", broken).startswith("cannot open as .xls workbook: ")
+    assert "not a workbook" not in _refusal("a.xls", broken)
+
+
+# --- text rosters: where the first unreadable byte is -----------------------------
+
+
+def _rows(encoding: str, newline: str = "\r\n", sep: str = ",") -> list[bytes]:
+    lines = [
+        "丰县2017年妇女巧手脱贫花名册",
+        sep.join(["序号", "姓名", "身份证号码", "村(社区)"]),
+        *(sep.join([str(k + 1), n, i, "前村"]) for k, (n, i) in enumerate(zip(NAMES, IDS, strict=True))),
+    ]  # fmt: skip
+    return [(line + newline).encode(encoding) for line in lines]
+
+
+def _cut(rows: list[bytes], line: int, name: str, encoding: str) -> bytes:
+    """The file with `name` on `line` (1-based) cut after its first character and one
+    byte of the second: a name an export cut mid-character."""
+    whole = name.encode(encoding)
+    half = whole[: len(name[0].encode(encoding)) + 1]
+    rows = list(rows)
+    rows[line - 1] = rows[line - 1].replace(whole, half)
+    return b"".join(rows)
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_a_gbk_csv_with_a_name_cut_mid_character_says_line_and_column(newline: str) -> None:
+    data = _cut(_rows("gbk", newline), 4, NAMES[1], "gbk")
+    reason = _refusal("丰县2017.csv", data)
+    assert reason == (
+        "cannot decode text (neither UTF-8 nor GB18030): an unreadable byte on line 4, column 2"
+    )
+    assert localised(reason, "zh") == (
+        "无法解码文本（既不是 UTF-8 也不是 GB18030）：第 4 行第 2 列有无法识别的字节"
+    )
+    assert not any(n[0] in reason for n in NAMES)  # no cell text, in either language
+
+
+def test_the_column_counts_cells_by_the_files_separator_and_quotes() -> None:
+    """Tab-separated, and a quoted cell holding the separator before the bad byte; a
+    UTF-8 file's stray byte is found where UTF-8 stops (GB18030 stops sooner)."""
+    rows = _rows("utf-8", "\n", "\t")
+    rows[2] = f'1\t"技能培训\t小额贷款"\t{ID_A}\t前村\n'.encode()
+    rows.insert(4, "2\t乙二\t".encode() + b"\xff" + b"\t\n")
+    reason = _refusal("丰县2017.txt", b"".join(rows))
+    assert reason.endswith("an unreadable byte on line 5, column 3")
+    comma = _rows("utf-8", "\n")
+    comma[3] = f'2,"小额贷款,技能培训",{ID_B},'.encode() + b"\x80\n"
+    assert _refusal("丰县2017.csv", b"".join(comma)).endswith("line 4, column 4")
+
+
+def test_a_file_that_turns_from_gbk_to_utf8_says_where_it_turns() -> None:
+    """Rows pasted in from a UTF-8 file: the first that GB18030 cannot read (a name of
+    one character: three bytes, where GB18030 reads pairs) is where the file turns."""
+    gbk = _rows("gbk")
+    utf8 = f"2,乙,{ID_B},前村\r\n".encode()
+    data = b"".join([*gbk[:3], utf8, *gbk[4:]])
+    assert _refusal("丰县2017.csv", data).endswith("an unreadable byte on line 4, column 2")
+
+
+def test_a_utf16_csv_with_a_broken_character_says_line_and_column() -> None:
+    text = "".join(r.decode() for r in _rows("utf-8", "\n", "\t"))
+    data = bytearray("\ufeff".encode("utf-16-le") + text.encode("utf-16-le"))
+    at = data.index(NAMES[2].encode("utf-16-le"))
+    data[at : at + 2] = "\ud800".encode("utf-16-le", "surrogatepass")  # a lone surrogate
+    reason = _refusal("丰县2017.txt", bytes(data))
+    assert reason == "cannot decode text as UTF-16: an unreadable byte on line 5, column 2"
+    assert localised(reason, "zh") == "无法按 UTF-16 解码文本：第 5 行第 2 列有无法识别的字节"
+
+
+def test_hcs_check_shows_both_refusals_in_the_clerks_language(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "沛县2017.xls").write_bytes(_html())
+    (folder / "丰县2017.csv").write_bytes(_cut(_rows("gbk"), 4, NAMES[1], "gbk"))
+    runner = CliRunner()
+    md = runner.invoke(app, ["check", str(folder), "--format", "md"])
+    assert md.exit_code == 1
+    assert f"沛县2017.xls | {WEB_PAGE_ZH} |" in md.stdout
+    assert (
+        "丰县2017.csv | 无法解码文本（既不是 UTF-8 也不是 GB18030）：第 4 行第 2 列有无法识别的字节 |"
+        in md.stdout
+    )
+    doc = json.loads(runner.invoke(app, ["check", str(folder), "--format", "json"]).stdout)
+    reasons = {Path(r["file"]).name: r["reason"] for r in doc["refused"]}
+    assert reasons["丰县2017.csv"].endswith("line 4, column 2")
+    assert reasons["沛县2017.xls"].startswith("a table in web-page format")
