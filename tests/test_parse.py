@@ -962,3 +962,32 @@ def test_a_year_in_chinese_numerals_is_read() -> None:
     # the period's end stays the year (截止2017年12月31日), and a date alone is its year
     assert _detect(SETTINGS, "丰县.xlsx", ["S"], "截止2017年12月31日", ["S"])[1] == 2017
     assert _detect(SETTINGS, "丰县20171231.xlsx", ["S"], "丰县花名册", ["S"])[1] == 2017
+
+
+@pytest.mark.parametrize(("label", "kind"), [
+    ("张庄村小计", "totals"), ("本页小计", "totals"), ("2018年1月5日", "no_person"),
+    ("2017年12月", "no_person"), ("20171231", "no_person"), ("二〇一七年十二月三十一日", "no_person"),
+    ("领导签字", "signature"), ("单位盖章", "signature"), ("睢宁县妇联（盖章）", "signature"),
+    ("单位负责人：王五", "signature"), ("村审核人：李四", "signature"), ("填报单位：丰县妇联", "info"),
+    ("第一页", "no_person"), ("花名册（续）", "title"), ("乙镇花名册", "title"),
+    ("沛县乙镇2017年花名册（第二页）", "title"),
+])  # fmt: skip
+def test_labels_in_the_name_column_are_their_kind_of_row(
+    tmp_path: Path, label: str, kind: str
+) -> None:
+    """Written in the 姓名 column (a roster without 序号), each was a woman with
+    id_missing (a village's 小计 counted its sums again: 人均增收 5,666.67 for 4,250), or,
+    with sentence punctuation, a `note`. Each is the kind of row docs/metrics.md §2 says."""
+    rows = [["姓名", "身份证号码", "当年收入(元)"], ["张丽", ID_A, 7000], [label, "", 7000],
+            ["王芳", ID_B, 5000]]  # fmt: skip
+    pf = parse(write_xlsx(tmp_path / "丰县2017.xlsx", {"S": rows}))
+    assert list(pf.records["name"]) == ["张丽", "王芳"]  # type: ignore[attr-defined]
+    assert dict(pf.skipped_by_kind) == {"header": 1, kind: 1}  # type: ignore[attr-defined]
+
+
+def test_a_date_cell_in_the_name_column_is_no_woman(tmp_path: Path) -> None:
+    import datetime as dt
+
+    rows = [["姓名", "身份证号码"], ["张丽", ID_A], [dt.datetime(2018, 1, 5), None]]
+    pf = parse(write_xlsx(tmp_path / "丰县2017.xlsx", {"S": rows}))
+    assert list(pf.records["name"]) == ["张丽"]  # type: ignore[attr-defined]

@@ -11,6 +11,15 @@ from .normalize.text import is_blank, is_ideograph, squash
 
 SERIAL = "_serial"
 _UNIT = re.compile(r"\((元|元/人|人|次|万元|人次)\)$")
+# a note on a title that names no other field: a unit per year, a length, a kind of phone
+# (当年收入(元/年), 参加培训次数(次/年), 脱贫年度(年), 身份证号码(18位), 联系电话(手机): each
+# was an unknown column, and 身份证号码(18位) got a roster refused for no ID column).
+# (元/月) is not one: a month's income is no year's
+_NOTE = re.compile(
+    r"\((?:元/年|万元/年|次/年|人次/年|年|年月日|年月|18位|18位数字|手机|手机号|手机号码|本人)\)$"
+)
+# a year in a title, alone or in brackets (帮扶前(2016年)收入, 2016年帮扶前收入)
+_A_YEAR = re.compile(r"\((?:19|20)\d\d年?度?\)|(?:19|20)\d\d年度?")
 # what templates add to a title (squashed: NFKC, no white space, ASCII brackets): a
 # required-field star (姓名*, *姓名, ※), a note (必填) / (选填), a number (1.姓名, 1、姓名,
 # (1)姓名), a colon (姓名:)
@@ -81,6 +90,11 @@ class HeaderMatcher:
         while hit is None and (bare := _MARKS.sub("", key)) != key:
             key = bare
             hit = self._exact.get(key) or self._exact.get(_UNIT.sub("", key))
+        if hit is None and (bare := _NOTE.sub("", key)) != key:  # 身份证号码(18位), 当年收入(元/年)
+            hit = self._exact.get(bare)
+        if hit is None and _SAYS_WHICH.search(key) and _A_YEAR.search(key):
+            # 帮扶前(2016年)收入, 2016年帮扶前收入, 本年收入(2017年): says which income it is
+            hit = self._lookup(_A_YEAR.sub("", key))
         return hit
 
 

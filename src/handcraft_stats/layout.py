@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import lru_cache
 
 import numpy as np
@@ -637,8 +638,15 @@ def _sentence(cell: object) -> bool:
 
 def _no_one(cell: object) -> bool:
     """Is a name or ID cell a count, a page mark or a date, which names no woman (共2人,
-    2人, (续表), 续上表, 第1页共2页, 共3页, 2017.12.31)? Names of letters are decided at once."""
-    if not isinstance(cell, str) or (cell.isalpha() and cell not in _CONTINUED):
+    2人, (续表), 续上表, 第1页共2页, 第一页, 共3页, 2017.12.31, 2018年1月5日, 20171231,
+    二〇一七年十二月三十一日, a date cell)? Names of letters are decided at once."""
+    if isinstance(cell, date):
+        return True
+    if isinstance(cell, int) and not isinstance(cell, bool):
+        return _DAY_DIGITS.fullmatch(str(cell)) is not None
+    if not isinstance(cell, str) or (
+        cell.isalpha() and cell not in _CONTINUED and "年" not in cell and "页" not in cell
+    ):
         return False
     text = squash(cell)
     return bool(text) and (
@@ -655,12 +663,14 @@ def _label(cell: object) -> str | None:
     if not isinstance(cell, str) or cell.isascii():
         return None
     text = squash(cell)
-    if _STATISTIC.fullmatch(text):
+    if _STATISTIC.fullmatch(text) or _SUBTOTAL.fullmatch(text):  # 平均, 张庄村小计
         return "totals"
-    if _OFFICE.fullmatch(text):
-        return "signature"
-    if _HEADING.match(text) or _TOWN_HEADING.fullmatch(text):
-        return "title"
+    if _OFFICE.fullmatch(text) or _STAMP.search(text) or _SIGNED.search(text):
+        return "signature"  # 妇联主席, 领导签字, 丰县妇联(盖章), 单位负责人:王五
+    if _HEADING.match(text) or _TOWN_HEADING.fullmatch(text) or _LIST_TITLE.fullmatch(text):
+        return "title"  # 一、欢口镇, 师寨镇, 乙镇花名册, 花名册(续)
+    if _LABELLED.fullmatch(text):  # 填报单位:丰县妇联, repeated below the header
+        return "info"
     return None
 
 
@@ -678,10 +688,29 @@ _HEADING = re.compile(
 _TOWN_HEADING = re.compile(r"[\u4e00-\u9fff]{2,8}(?:镇|乡|街道|办事处)(?:[(（]\d+人[)）])?[:：]?")
 
 
+_HAN_NUMBER = "〇零一二三四五六七八九十"
+# a stamp or a signature's place (领导签字, 单位盖章, 丰县妇联(盖章), (章))
+_STAMP = re.compile(r"签字|签名|盖章|\(章\)|\(公章\)")
+# a page's or a list's own title (乙镇花名册, 2017年花名册, 沛县乙镇妇女花名册(第二页))
+_LIST_TITLE = re.compile(
+    rf".{{0,24}}(?:花名册|名册|台账|统计表|登记表|名单|一览表)(?:\((?:续|第[\d{_HAN_NUMBER}]+页)\))?"
+)
+# a label and its text (填报单位:丰县妇联): not a name's trailing colon (陈梅:)
+_LABELLED = re.compile(r"[\u4e00-\u9fff]{2,6}:.+")
+
+
 _CONTINUED = frozenset({"续表", "续上表", "接上表", "续前表"})
 _COUNT = re.compile(r"(?:以上|本页|全村|全镇)?(?:共|计|合计|共计)?[:：]?\d+(?:人|名|户|人次)")
-_PAGE = re.compile(r"[(（]?(?:续|接)(?:上|前)?表[)）]?|第\d+页(?:[,，]?共\d+页)?|共\d+页")
-_DATE_ONLY = re.compile(r"\d{2,4}(?:[./\-·年]\d{1,2}){1,2}日?")
+_PAGE = re.compile(
+    rf"[(（]?(?:续|接)(?:上|前)?表[)）]?|第[\d{_HAN_NUMBER}]+页(?:[,，]?共[\d{_HAN_NUMBER}]+页)?"
+    rf"|共[\d{_HAN_NUMBER}]+页|[(（]续[)）]"
+)
+# a day (20171231), in digits or in Chinese numerals
+_DAY_DIGITS = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+_DATE_ONLY = re.compile(
+    r"\d{2,4}(?:[./\-·年月]\d{1,2}){1,2}[日号]?|\d{4}年\d{1,2}月份?|(?:19|20)\d{6}"
+    rf"|[{_HAN_NUMBER}]{{4}}年[{_HAN_NUMBER}]{{1,2}}月(?:[{_HAN_NUMBER}]{{1,3}}[日号])?"
+)
 
 
 def _totals_text(cell: object) -> bool:
