@@ -297,6 +297,42 @@ def test_a_first_version_sent_again_after_a_second_is_in_force_again(tmp_path: P
     assert versions == [(1, False), (2, False), (3, True)]
 
 
+def test_a_file_found_unchanged_is_never_replaced_by_another_file_of_the_run(
+    tmp_path: Path,
+) -> None:
+    """Two towns' rosters of one name in two folders: when one town corrects its file,
+    the other, unchanged (and reported so), was replaced by it, its women gone from every
+    figure. And an inbox holding a roster's two versions of one name swapped them at
+    every run; both stay in force (and are pointed out as versions), run after run."""
+    inbox = tmp_path / "in"
+    (inbox / "甲镇").mkdir(parents=True)
+    (inbox / "乙镇").mkdir()
+    roster(inbox / "甲镇" / "丰县2017年花名册.xlsx", ["张丽", ID_A, "手工", ""])
+    roster(inbox / "乙镇" / "丰县2017年花名册.xlsx", ["王芳", ID_B, "家政", ""])
+    db = tmp_path / "t.duckdb"
+    run("ingest", inbox, "--db", db)
+    assert totals(db)["totals"]["persons"] == 2  # type: ignore[index]
+    roster(inbox / "甲镇" / "丰县2017年花名册.xlsx", ["张丽", ID_A, "手工", 2017])
+    res = run("ingest", inbox, "--db", db, "--format", "json")
+    status = {Path(f["path"]).parent.name: f["status"]
+              for f in json.loads(res.stdout)["detail"]}  # type: ignore[attr-defined]  # fmt: skip
+    assert status == {"甲镇": "replaced", "乙镇": "unchanged"}
+    assert totals(db)["totals"]["persons"] == 2  # type: ignore[index]
+    assert totals(db)["totals"]["exits"] == 1  # type: ignore[index]
+    # two versions of one roster in one inbox: both in force, and no flip at the next runs
+    (inbox / "旧").mkdir()
+    roster(inbox / "旧" / "丰县2017年花名册.xlsx", ["张丽", ID_A, "手工", ""])
+    for _ in range(3):
+        run("ingest", inbox, "--db", db)
+        with Store(db, read_only=True) as s:
+            active = sorted(f.file_id for f in s.active_files("丰县", 2017))
+        assert totals(db)["totals"]["persons"] == 2  # type: ignore[index]
+    again = json.loads(run("ingest", inbox, "--db", db, "--format", "json").stdout)  # type: ignore[attr-defined]
+    assert {f["status"] for f in again["detail"]} == {"unchanged"}
+    with Store(db, read_only=True) as s:
+        assert sorted(f.file_id for f in s.active_files("丰县", 2017)) == active
+
+
 def _killed_at(point: str, args: list[str], tmp_path: Path) -> None:
     marker = tmp_path / f"{point}.pid"
     env = {**os.environ, FAULT_ENV: f"{point}:{marker}"}

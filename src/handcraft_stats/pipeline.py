@@ -277,7 +277,12 @@ def _ingest(
         if f.county is not None and f.period is not None:
             contents.setdefault((f.county, f.period), set()).add(hashes[at])
     dropped: list[tuple[str, int, str]] = []  # (county, period, file) --replace replaced
-    run: set[int] = set()  # files stored by this run never replace each other
+    # files stored by this run, or found unchanged by it, never replace each other: a
+    # town's unchanged 丰县2017年花名册.xlsx was replaced by another town's file of that
+    # name stored in the same run (its women left every figure, reported "unchanged"),
+    # and an inbox holding a roster's two versions swapped them at every run (until
+    # session 18)
+    run: set[int] = {row.file_id for at in known if (row := store.find_file(hashes[at]))}
     keys: dict[int, list[tuple[int, np.ndarray[Any, Any]]]] = {}  # period: files' own keys
     # closing: when storing fails (a full disk), the pool's workers are told to stop before
     # the error travels on. Left to the generator's `finally`, they ran only when the
@@ -294,6 +299,7 @@ def _ingest(
             stored = store.find_file(res.sha256)
             again = stored is not None and (reparse or stored.reading != reading)
             if stored is not None and (not again or stored.file_id in run):
+                run.add(stored.file_id)
                 outcomes.append(outcome_of(res, "unchanged"))
                 contents.setdefault((res.county, res.period), set()).add(res.sha256)
             elif replace:
