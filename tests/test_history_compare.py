@@ -244,6 +244,9 @@ def test_csv_rows_and_human_tables(db: Path) -> None:
     table = list(csv.DictReader(io.StringIO(res.stdout)))
     assert list(table[0]) == ROW_COLUMNS
     assert [r["change"] for r in table] == ["added", "removed", *["changed"] * 5]
+    # money as records.csv writes it (it was 3000.0)
+    money = [(r["old_value"], r["new_value"]) for r in table if r["field"] == "income_after"]
+    assert money == [("3000.00", "12000.00")]
     md = run("history", "--compare", 1, 2, "--db", db, "--format", "md").stdout
     assert "丰县2017年名册版本比较：文件 1 → 2" in md
     assert "| 修改 | 王芳 |" in md and "| 脱贫状态 | 未脱贫 | 已脱贫 |" in md

@@ -536,3 +536,26 @@ def test_a_corrected_roster_under_a_new_name_is_pointed_out_and_replace_puts_it_
                               "--format", "json"])  # fmt: skip
     left_out = json.loads(res.stdout)["files_left_out"]
     assert {f["file"] for f in left_out} == {"丰县2017.xlsx", "丰县2017大沙河镇.xlsx"}
+
+
+def test_the_table_and_md_reports_name_possible_versions_and_a_held_replace(
+    tmp_path: Path,
+) -> None:
+    """`possible_versions` and `replace_held` were only in the json and the stderr notes:
+    with --quiet (cron keeping the table as a log) nothing said both rosters counted."""
+    folder, db, runner = tmp_path / "in", tmp_path / "t.duckdb", CliRunner()
+    folder.mkdir()
+    roster(folder / "丰县2017.xlsx", *_women(0, 20))
+    fixed = roster(tmp_path / "丰县2017（更正版）.xlsx", *_women(1, 19))
+    assert runner.invoke(app, ["ingest", str(folder), "--db", str(db)]).exit_code == 0
+    res = runner.invoke(app, ["ingest", str(fixed), "--db", str(db), "--format", "md",
+                              "--quiet", "--lang", "en"])  # fmt: skip
+    assert "Possibly a corrected version of a stored roster" in res.stdout
+    assert "| 丰县 | 2017 | 丰县2017（更正版）.xlsx | 丰县2017.xlsx | 19 | 19 |" in res.stdout
+    held = tmp_path / "held"
+    held.mkdir()
+    roster(held / "沛县2017.xlsx", *_women(40, 3))
+    (held / "睢宁县2017.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    res = runner.invoke(app, ["ingest", str(held), "--replace", "--db", str(db), "--quiet"])
+    assert res.exit_code == 1
+    assert "--replace 未替换任何文件" in res.stdout

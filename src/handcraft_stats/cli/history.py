@@ -124,7 +124,13 @@ def _show_comparison(
         write_out(to_json({**doc, "rows": doc["rows"][:limit]}))
     elif fmt is Format.csv:
         rows = result.rows if limit is None else result.rows.head(limit)
-        write_out(to_csv(list(rows.columns), rows.values.tolist()))
+        # money as records.csv writes it (3300.00, not 3300.0)
+        money = rows["field"].isin(["income_before", "income_after"]).tolist()
+        cells = [
+            [f"{v:.2f}" if m and isinstance(v, float) else v for v in row]
+            for m, row in zip(money, rows.values.tolist(), strict=True)
+        ]
+        write_out(to_csv(list(rows.columns), cells))
     else:
         # --limit caps the rows of changes; the versions, totals and fields are figures,
         # shown whole (docs/metrics.md: titles and figures count every row)

@@ -110,6 +110,14 @@ def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
     if report.dropped:
         left = [list(d) for d in report.dropped]
         parts.append(Table(t("dropped"), [t("county"), t("year"), t("file")], left))
+    if report.shared:  # also in a report kept as a log (--quiet drops the stderr notes)
+        parts.append(Table(
+            t("possible_versions"),
+            [t("county"), t("year"), t("file"), t("stored_file"), t("shared_women"), t("women")],
+            [list(row) for row in report.shared],
+        ))  # fmt: skip
+    if report.replace_held:
+        parts.append(Table(t("notes"), [t("notes")], [[t("replace_held")]]))
     if report.ignored:
         parts.append(Table(t("ignored"), [t("file")], [[f] for f in report.ignored]))
     if report.not_rosters:
