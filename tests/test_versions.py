@@ -521,10 +521,16 @@ def test_a_corrected_roster_under_a_new_name_is_pointed_out_and_replace_puts_it_
     res = runner.invoke(app, ["ingest", str(town), "--db", str(db), "--format", "json"])
     assert json.loads(res.stdout)["possible_versions"] == [] and "note:" not in res.stderr
     res = runner.invoke(app, ["ingest", str(fixed), "--db", str(db), "--format", "json"])
-    assert json.loads(res.stdout)["possible_versions"] == [{
-        "county": "丰县", "period": 2017, "file": "丰县2017（更正版）.xlsx",
-        "stored_file": "丰县2017.xlsx", "shared_women": 19, "women": 19,
-    }]  # fmt: skip
+    assert json.loads(res.stdout)["possible_versions"] == [
+        {
+            "county": "丰县",
+            "period": 2017,
+            "file": "丰县2017（更正版）.xlsx",
+            "stored_file": "丰县2017.xlsx、丰县2017大沙河镇.xlsx",
+            "shared_women": 19,
+            "women": 19,
+        }
+    ]  # fmt: skip  (the older files it shares women with, most shared first)
     assert "note: 19 of the 19 women of 丰县2017（更正版）.xlsx (by ID) are on 丰县2017.xlsx" in (
         res.stderr)  # fmt: skip
     assert "with --replace" in res.stderr
@@ -552,6 +558,17 @@ def test_the_table_and_md_reports_name_possible_versions_and_a_held_replace(
                               "--quiet", "--lang", "en"])  # fmt: skip
     assert "Possibly a corrected version of a stored roster" in res.stdout
     assert "| 丰县 | 2017 | 丰县2017（更正版）.xlsx | 丰县2017.xlsx | 19 | 19 |" in res.stdout
+    # a county's town files resent as one roster: a third of it on each town file
+    towns = tmp_path / "towns"
+    towns.mkdir()
+    for i, town in enumerate(("华山镇", "凤城镇", "宋楼镇")):
+        roster(towns / f"沛县2017{town}.xlsx", *_women(100 + 10 * i, 10))
+    assert runner.invoke(app, ["ingest", str(towns), "--db", str(db)]).exit_code == 0
+    whole = roster(tmp_path / "沛县2017年妇女花名册.xlsx", *_women(101, 30))
+    res = runner.invoke(app, ["ingest", str(whole), "--db", str(db), "--format", "json"])
+    (found,) = json.loads(res.stdout)["possible_versions"]
+    assert (found["shared_women"], found["women"]) == (29, 30)
+    assert found["stored_file"] == "沛县2017凤城镇.xlsx、沛县2017宋楼镇.xlsx、沛县2017华山镇.xlsx"
     held = tmp_path / "held"
     held.mkdir()
     roster(held / "沛县2017.xlsx", *_women(40, 3))

@@ -153,10 +153,13 @@ class FileRecords(StoreCore):
         self, period: int, files: list[tuple[str, str]], least: int = 5
     ) -> list[tuple[str, str, str, int, int]]:
         """Of `files` ((county, name) of active files of `period`), those whose women (by
-        valid ID) are mostly on an older active file of the same county and period:
-        (county, file, the older file, women on both, the file's women), at least
-        `least` and half of the file's women shared. One query, and none when no county
-        of `files` has another active file in the period."""
+        valid ID) are mostly on older active files of the same county and period:
+        (county, file, the older files (joined by 、, most shared first), women on any of
+        them, the file's women), at least `least` and half of the file's women shared.
+        Counted over the older files together: a county's town files resent as one
+        roster share a fifth of it with each town file (until session 18 never
+        pointed out). One query, and none when no county of `files` has another active
+        file in the period."""
         if not files:
             return []
         counties = sorted({c for c, _ in files})
@@ -174,15 +177,24 @@ class FileRecords(StoreCore):
                    FROM records r JOIN files f USING (file_id)
                    WHERE f.active AND r.period = $period AND r.id_key IS NOT NULL
                      AND list_contains($counties, r.county)),
-               women AS (SELECT file_id, count(*) AS n FROM keys GROUP BY file_id)
-               SELECT a.county, a.name, b.name, count(*) AS shared, w.n
-               FROM keys a JOIN keys b
-                 ON a.county = b.county AND a.id_key = b.id_key AND a.file_id > b.file_id
-               JOIN women w ON w.file_id = a.file_id
-               WHERE list_contains($wanted, a.county || chr(0) || a.name)
-               GROUP BY a.county, a.name, b.name, w.n
-               HAVING count(*) >= greatest($least, w.n / 2)
-               ORDER BY a.county, a.name, shared DESC, b.name""",
+               women AS (SELECT file_id, count(*) AS n FROM keys GROUP BY file_id),
+               both_ AS (
+                   SELECT a.file_id, a.county, a.name, a.id_key, b.name AS other
+                   FROM keys a JOIN keys b
+                     ON a.county = b.county AND a.id_key = b.id_key AND a.file_id > b.file_id
+                   WHERE list_contains($wanted, a.county || chr(0) || a.name)),
+               per_file AS (
+                   SELECT file_id, other, count(*) AS k FROM both_ GROUP BY file_id, other),
+               shared AS (
+                   SELECT file_id, any_value(county) AS county, any_value(name) AS name,
+                          count(DISTINCT id_key) AS k
+                   FROM both_ GROUP BY file_id)
+               SELECT s.county, s.name, string_agg(p.other, '、' ORDER BY p.k DESC, p.other),
+                      s.k, w.n
+               FROM shared s JOIN women w USING (file_id) JOIN per_file p USING (file_id)
+               WHERE s.k >= greatest($least, w.n / 2)
+               GROUP BY s.county, s.name, s.k, w.n
+               ORDER BY s.county, s.name""",
             {"period": period, "counties": [c for (c,) in crowded], "wanted": wanted,
              "least": least},
         ).fetchall()  # fmt: skip
