@@ -740,3 +740,15 @@ def test_a_mobile_number_without_its_country_code_and_the_first_of_several(
 def test_a_known_spelling_with_a_note_in_brackets_after_it(field: str, raw: str, code: str) -> None:
     """已脱贫（2017年） was an unknown value, so no exit; 已返贫 was not returned."""
     assert Vocabulary().lookup(field, raw) == Parsed(code)
+
+
+def test_excel_true_and_false_answer_yes_no_columns() -> None:
+    """TRUE / FALSE cells (a check box's column) in 是否有就业意愿 were unknown_value
+    "True" (the woman's class unknown); 是否新增从业 read them already."""
+    from handcraft_stats.normalize.vocab import Vocabulary
+
+    v = Vocabulary()
+    assert [v.lookup("willing", x).value for x in (True, False, "TRUE", "false")] == [
+        "yes", "no", "yes", "no",
+    ]  # fmt: skip
+    assert [v.lookup("labor_capacity", x).value for x in (True, False)] == ["able", "none"]

@@ -991,3 +991,9 @@ def test_a_date_cell_in_the_name_column_is_no_woman(tmp_path: Path) -> None:
     rows = [["姓名", "身份证号码"], ["张丽", ID_A], [dt.datetime(2018, 1, 5), None]]
     pf = parse(write_xlsx(tmp_path / "丰县2017.xlsx", {"S": rows}))
     assert list(pf.records["name"]) == ["张丽"]  # type: ignore[attr-defined]
+
+
+def test_the_county_a_file_name_names_first_is_its_county() -> None:
+    assert SETTINGS.find_county("沛县2017年花名册（含丰县迁入人员）.xlsx") == "沛县"
+    assert SETTINGS.find_county("丰县2017（沛县转入3人）") == "丰县"
+    assert SETTINGS.find_county("邳县2017") == "邳州市"  # a former name

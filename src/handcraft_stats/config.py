@@ -94,10 +94,15 @@ class Settings:
         return None
 
     def find_county(self, text: str) -> str | None:
-        for needle, name in self.division_names():
-            if needle in text:
-                return name
-        return None
+        """The division `text` names first (the longest name at that place): 沛县2017年
+        花名册（含丰县迁入人员）.xlsx is 沛县's (until session 18 the longest or first
+        configured name anywhere in it won: 丰县)."""
+        first: tuple[int, str] | None = None
+        for needle, name in self.division_names():  # longest first: kept at a tie
+            at = text.find(needle)
+            if at >= 0 and (first is None or at < first[0]):
+                first = (at, name)
+        return first[1] if first else None
 
     def find_abolished(self, text: str) -> Division | None:
         """The abolished division `text` names, if any."""
