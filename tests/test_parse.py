@@ -997,3 +997,15 @@ def test_the_county_a_file_name_names_first_is_its_county() -> None:
     assert SETTINGS.find_county("沛县2017年花名册（含丰县迁入人员）.xlsx") == "沛县"
     assert SETTINGS.find_county("丰县2017（沛县转入3人）") == "丰县"
     assert SETTINGS.find_county("邳县2017") == "邳州市"  # a former name
+
+
+@pytest.mark.parametrize(("sheet", "town"), [
+    ("1.欢口镇", "欢口镇"), ("华山镇（3人）", "华山镇"), ("师寨镇花名册", "师寨镇"),
+    ("(2)首羡镇", "首羡镇"), ("一、梁寨镇", "梁寨镇"), ("龙固镇1组", "龙固镇1组"),
+])  # fmt: skip
+def test_a_sheet_names_its_town_without_the_clerks_decorations(sheet: str, town: str) -> None:
+    """1.欢口镇, 华山镇（3人）, 师寨镇花名册 were towns of their own (beside 欢口镇 of the
+    town column of other rosters): the number, the count and the list's name go."""
+    from handcraft_stats.parse import _sheet_town
+
+    assert _sheet_town(SETTINGS, sheet) == town

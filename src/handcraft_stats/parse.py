@@ -344,11 +344,26 @@ def _sheet_town(settings: Settings, sheet: str) -> str | None:
     if _DIGIT_RUN.search(key) or not any(ch.isalpha() for ch in key):
         return None
     if YEAR.search(key) is None:
-        return clean_text(sheet)
-    rest = clean_text(_YEAR_IN_NAME.sub("", sheet))
+        return _undecorated(clean_text(sheet))
+    rest = _undecorated(clean_text(_YEAR_IN_NAME.sub("", sheet)))
     return rest if rest.endswith(_TOWN_SUFFIXES) else None
 
 
+def _undecorated(town: str) -> str:
+    """A sheet's town without what a clerk adds to the tab: a number before it (1.欢口镇,
+    (2)华山镇), a count after it (华山镇（3人）), the list's name after a town's suffix
+    (师寨镇花名册). Each was a town of its own beside the same town's column values."""
+    bare = _SHEET_NUMBER.sub("", town, count=1)
+    bare = _SHEET_COUNT.sub("", bare, count=1)
+    bare = _SHEET_LIST.sub("", bare, count=1)
+    return bare.strip() or town
+
+
+_SHEET_NUMBER = re.compile(
+    r"^(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*[.、．_\-]\s*|^[(（]\d{1,3}[)）]\s*"
+)
+_SHEET_COUNT = re.compile(r"\s*[(（]\s*\d+\s*人\s*[)）]$")
+_SHEET_LIST = re.compile(r"(?<=镇|乡|道|处)(?:妇女)?(?:花名册|名册|台账|名单|统计表)$")
 _DIGIT_RUN = re.compile(r"\d{6}")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)20\d\d(?:年度|年)?(?!\d)")
 _TOWN_SUFFIXES = ("镇", "乡", "街道", "办事处")
