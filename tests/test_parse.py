@@ -1009,3 +1009,28 @@ def test_a_sheet_names_its_town_without_the_clerks_decorations(sheet: str, town:
     from handcraft_stats.parse import _sheet_town
 
     assert _sheet_town(SETTINGS, sheet) == town
+
+
+def test_lists_side_by_side_are_each_read(tmp_path: Path) -> None:
+    """分栏: two streets' women printed side by side (序号 姓名 身份证号码 村 | 序号 姓名
+    身份证号码 村). The right block's IDs were a spare ID column and its names an unknown
+    column: its women were lost without a word. Each block is read; a header whose second
+    姓名 / 身份证号码 are the household head's (户主 / 本人 above) is still one table."""
+    ID_D = "320321199002020022"
+    head = ["序号", "姓名", "身份证号码", "行政村"]
+    rows = [["泉山区2017年妇女巧手脱贫花名册"], ["王陵街道", None, None, None, None, "七里沟街道"],
+            [*head, None, *head], [1, "张丽", ID_A, "和平社区", None, 1, "陈梅", ID_C, "七里沟"],
+            [2, "王芳", ID_B, "和平社区", None, 2, "李娟", ID_D, "七里沟"],
+            [None] * 5 + [3, "赵敏", "", "七里沟"]]  # fmt: skip
+    pf = parse(write_xlsx(tmp_path / "泉山区2017.xlsx", {"花名册": rows}))
+    r = pf.records  # type: ignore[attr-defined]
+    assert sorted(zip(r["source_row"], r["name"], strict=True)) == [
+        (4, "张丽"), (4, "陈梅"), (5, "李娟"), (5, "王芳"), (6, "赵敏"),
+    ]  # fmt: skip
+    assert dict(pf.skipped_by_kind) == {"title": 2, "header": 1}  # type: ignore[attr-defined]
+    assert set(r["village"]) == {"和平社区", "七里沟"}
+    # 户主 / 本人 over 姓名, 身份证号码, 联系电话 twice: one table, her own columns hers
+    two = [["户主", None, None, "本人", None, None], ["姓名", "身份证号码", "联系电话"] * 2,
+           ["张大山", "320321197001010017", "13800000001", "张丽", ID_A, "13900000001"]]  # fmt: skip
+    one = parse(write_xlsx(tmp_path / "丰县2017.xlsx", {"S": two})).records  # type: ignore[attr-defined]
+    assert list(one["id_number"]) == [ID_A]

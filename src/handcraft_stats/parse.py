@@ -25,7 +25,7 @@ from .columns import HeaderMatcher, map_columns
 from .config import GENERIC_SHEETS, Settings
 from .errors import NotARosterFile, RefusedFile
 from .inputs import text_of
-from .layout import NotARoster, SheetLayout, classify
+from .layout import HEADER_SEARCH_ROWS, NotARoster, SheetLayout, classify
 from .link import id_person_keys
 from .normalize.distinct import NONE, Distinct
 from .normalize.frame import RawIssue, normalize_frame
@@ -220,6 +220,70 @@ def _pages(
             return [(sheet, lay)]
         parts.append((part, at))
     return parts
+
+
+def _side_by_side(matcher: HeaderMatcher, sheet: RawSheet) -> list[RawSheet]:
+    """The sheet in blocks of columns when its lists stand side by side (分栏, a page
+    printed in two columns: 序号 姓名 身份证号码 村 | 序号 姓名 身份证号码 村): a header
+    row whose titles, from its first, come again further right, holding a name and an ID
+    title in each block. Read as one table, the right block's IDs were a spare ID column
+    and its names an unknown column: its women were lost without a word (until session
+    18). Not a header whose second 姓名 / 身份证号码 are another person's (户主 / 本人, 户主情况
+    over the first: the row above names the person)."""
+    for i, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        fields = [matcher.match(c) for c in row]
+        if fields.count("name") < 2 or fields.count("id_number") < 2:
+            continue
+        titles = [squash(c) if not is_blank(c) else "" for c in row]
+        first = next(j for j, t in enumerate(titles) if t)
+        for k in range(first + 1, len(titles)):
+            width = k - first
+            left = [t for t in titles[first:k] if t]
+            right = [t for t in titles[k : k + width] if t]
+            if titles[k] == titles[first] and left == right[: len(left)] and len(left) >= 2:
+                break
+        else:
+            return [sheet]
+        above = " ".join(squash(c) for c in sheet.rows[i - 1] if not is_blank(c)) if i else ""
+        if any(w in above for w in _SOMEONE) or not {"name", "id_number"} <= set(fields[first:k]):
+            return [sheet]
+        return [_columns(sheet, 0, k), *_side_by_side(matcher, _columns(sheet, k, None))]
+    return [sheet]
+
+
+def _block_parts(
+    matcher: HeaderMatcher, sheet: RawSheet, year: int | None
+) -> list[tuple[RawSheet, SheetLayout]]:
+    """The parts of a sheet whose lists stand side by side (`_side_by_side`), each block
+    laid out alone and cut into pages; none when it has one block, or a block has no
+    roster header after all (then the sheet is read whole, as before)."""
+    blocks = _side_by_side(matcher, sheet)
+    if len(blocks) < 2:
+        return []
+    parts: list[tuple[RawSheet, SheetLayout]] = []
+    for block in blocks:
+        try:
+            at = classify(matcher, block.rows, block.merged, year)
+        except NotARoster:
+            return []
+        parts += _pages(matcher, block, at, year)
+    return parts
+
+
+_SOMEONE = ("户主", "本人", "配偶", "家庭", "成员", "妇女", "帮扶对象", "经纪人", "帮扶人")
+
+
+def _columns(sheet: RawSheet, start: int, end: int | None) -> RawSheet:
+    """The sheet's columns `start` to `end` (row numbers stay the sheet's)."""
+    stop = end if end is not None else max((len(r) for r in sheet.rows), default=0)
+    return RawSheet(
+        sheet.name, [r[start:stop] for r in sheet.rows],
+        tuple(((r0, c0 - start), (r1, c1 - start)) for (r0, c0), (r1, c1) in sheet.merged
+              if start <= c0 and c1 < stop),
+        sheet.lines,
+        {(r, c - start): f for (r, c), f in sheet.formulas.items() if start <= c < stop},
+        sheet.hidden,
+    )  # fmt: skip
 
 
 def _lost_formulas(
@@ -636,7 +700,7 @@ def parse_file(
             )
             refusal = refusal or reason("hidden_roster_only", sheet=repr(sheet.name))
             continue
-        parts = _pages(matcher, sheet, lay, known)
+        parts = _block_parts(matcher, sheet, known) or _pages(matcher, sheet, lay, known)
         frame = pd.concat(
             [_sheet_records(part, _merged_down(part, at)) for part, at in parts],
             ignore_index=True,
@@ -648,9 +712,14 @@ def parse_file(
         if sheet.formulas:
             lost[sheet.name] = _lost_formulas(sheet, parts)
         skips = []
+        # a row is one record or one skipped row, though blocks side by side each see it
+        taken = {part.row_number(i) for part, at in parts for i in at.records}
         for part, at in parts:
             unknown.update(dict.fromkeys(at.columns.extras.values()))
-            skips += [(sheet.name, part.row_number(i), k) for i, k in sorted(at.skipped.items())]
+            for i, k in sorted(at.skipped.items()):
+                if (row := part.row_number(i)) not in taken:
+                    taken.add(row)
+                    skips.append((sheet.name, row, k))
         skipped += skips
         lay = replace(lay, records=[r for _, at in parts for r in at.records])
         titles.append(lay.above_header_text)
