@@ -1034,3 +1034,12 @@ def test_lists_side_by_side_are_each_read(tmp_path: Path) -> None:
            ["张大山", "320321197001010017", "13800000001", "张丽", ID_A, "13900000001"]]  # fmt: skip
     one = parse(write_xlsx(tmp_path / "丰县2017.xlsx", {"S": two})).records  # type: ignore[attr-defined]
     assert list(one["id_number"]) == [ID_A]
+
+
+def test_a_village_heading_alone_on_its_row_is_no_woman(tmp_path: Path) -> None:
+    """张庄村 / 李庄村（2人） written alone in the 姓名 column over its women were women."""
+    rows = [["姓名", "身份证号码", "从业产业"], ["张庄村"], ["张丽", ID_A, "手工"],
+            ["李庄村（2人）"], ["王芳", ID_B, "家政"], ["陈梅", ID_C, "电商"]]  # fmt: skip
+    pf = parse(write_xlsx(tmp_path / "丰县2017.xlsx", {"S": rows}))
+    assert list(pf.records["name"]) == ["张丽", "王芳", "陈梅"]  # type: ignore[attr-defined]
+    assert dict(pf.skipped_by_kind) == {"header": 1, "title": 2}  # type: ignore[attr-defined]

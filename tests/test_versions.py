@@ -417,6 +417,10 @@ def test_a_header_only_roster_replacing_a_countys_only_file_empties_the_period(
     assert run("ingest", new, "--db", db, "--strict").exit_code == 0  # type: ignore[attr-defined]
     checked = run("check", new / "丰县2017.xlsx", "--strict")
     assert checked.exit_code == 1  # type: ignore[attr-defined]
+    # the dry run says so too (it said nothing without --strict)
+    assert "holds no records (a header only): ingested, 丰县 2017 would count no woman" in (
+        run("check", new / "丰县2017.xlsx").stderr  # type: ignore[attr-defined]
+    )
 
 
 def _records(db: Path) -> list[tuple[object, ...]]:

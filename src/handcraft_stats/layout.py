@@ -684,8 +684,11 @@ _OFFICE = re.compile(
 _HEADING = re.compile(
     r"(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、．])"
 )
-# 师寨镇, 华山镇（3人）, 首羡镇：, 王陵街道: a town's name alone (three characters or more)
-_TOWN_HEADING = re.compile(r"[\u4e00-\u9fff]{2,8}(?:镇|乡|街道|办事处)(?:[(（]\d+人[)）])?[:：]?")
+# 师寨镇, 华山镇（3人）, 首羡镇：, 王陵街道, 张庄村, 欢口镇张庄村: a town's or a village's name
+# alone (three characters or more; a heading only when nothing but a 序号 is beside it)
+_TOWN_HEADING = re.compile(
+    r"[\u4e00-\u9fff]{2,10}(?:镇|乡|街道|办事处|村|社区|居委会)(?:[(（]\d+人[)）])?[:：]?"
+)
 
 
 _HAN_NUMBER = "〇零一二三四五六七八九十"

@@ -109,7 +109,10 @@ def show_report(
             say(f"note: {path} was not read: its name says it is no roster (填表说明, 汇总 …) "
                 "and it holds none")  # fmt: skip
         for f in report.files:  # a template sent back empty would wipe a county silently
-            if f.status != "checked" and report.empty(f):
+            if f.status == "checked" and report.empty(f):  # `hcs check`: before it is sent
+                say(f"note: {f.path} holds no records (a header only): ingested, "
+                    f"{f.county} {f.period} would count no woman from it")  # fmt: skip
+            elif report.empty(f):
                 what = EMPTY_NOTE.get(f.status, "landed")
                 say(f"note: {f.path} holds no records (a header only); it {what}: "
                     f"{f.county} {f.period} now counts no woman from it")  # fmt: skip
