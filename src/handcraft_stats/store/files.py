@@ -48,7 +48,9 @@ class FileRecords(StoreCore):
         return FileRow(*row) if row else None
 
     def next_version(self, county: str, period: int) -> int:
-        """Versions count the submissions of one county and period: 1, 2, …"""
+        """The next version number of a county and period: each file stored for it
+        takes the next (1, 2, …), so a county's six town files of one run are versions
+        1-6, and a file read again by another hcs a version of its own."""
         row = _one(
             self.con.execute(
                 "SELECT coalesce(max(version), 0) + 1 FROM files WHERE county = ? AND period = ?",
