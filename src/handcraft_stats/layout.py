@@ -600,11 +600,12 @@ def _plain_records(
         keyless &= np.asarray([is_blank(u) for u in d.uniq], dtype=bool)[d.codes]
         above = _cell(group, k) if group is not None else None  # the group row's cell
         above = None if is_blank(above) else above
-        headerish = [matcher.match(u) in ("name", "id_number") or u == above for u in d.uniq]
-        if k == name_col:  # 小计, a sentence, a count, a page, a label in the name column
-            headerish = [h or _totals_text(u) or _sentence(u) or _no_one(u) or _label(u) is not None
-                         or matcher.match(u) is not None
-                         for h, u in zip(headerish, d.uniq, strict=True)]  # fmt: skip
+        if k == name_col:  # a title, 小计, a sentence, a count, a page, a label in the name column
+            headerish = [matcher.match(u) is not None or u == above or _totals_text(u)
+                         or _sentence(u) or _no_one(u) or _label(u) is not None
+                         for u in d.uniq]  # fmt: skip
+        else:
+            headerish = [matcher.match(u) in ("name", "id_number") or u == above for u in d.uniq]
         doubt |= np.asarray(headerish, dtype=bool)[d.codes]
     plain: list[bool] = (~(doubt | keyless)).tolist()
     return plain
@@ -662,6 +663,10 @@ def _label(cell: object) -> str | None:
     师寨镇, 首羡镇：: `title`). Each was a woman with id_missing until session 18."""
     if not isinstance(cell, str) or cell.isascii():
         return None
+    if cell.isalpha() and not (
+        cell[0] in _LABEL_FIRST or cell[-1] in _LABEL_LAST or not _LABEL_INNER.isdisjoint(cell)
+    ):
+        return None  # a name of letters (most cells), decided without squashing
     text = squash(cell)
     if _STATISTIC.fullmatch(text) or _SUBTOTAL.fullmatch(text):  # 平均, 张庄村小计
         return "totals"
@@ -674,6 +679,10 @@ def _label(cell: object) -> str | None:
     return None
 
 
+# the letters a label of letters can open or close with, or hold (`_label`'s patterns)
+_LABEL_FIRST = frozenset("平人最均一二三四五六七八九十")
+_LABEL_LAST = frozenset("计席任记镇乡道处村区会册账表单数")
+_LABEL_INNER = frozenset("签盖章")
 _STATISTIC = re.compile(
     r"(?:平均|人均|最高|最低|最大|最小)[\u4e00-\u9fff()（）元]{0,8}[:：]?|均值|(?:总|合计)?(?:户数|人数)[:：]?"
 )
