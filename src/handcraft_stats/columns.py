@@ -55,6 +55,11 @@ class HeaderMatcher:
         self._starts = frozenset(starts | {traditional(c) for c in starts})
         self._traditional = traditional_only(self._exact)
 
+    def may_name(self, text: str) -> bool:
+        """Could a non-empty text be a title? Not when it opens with an ideograph no
+        synonym opens with (most names and places), decided without a lookup."""
+        return not (is_ideograph(text[0]) and text[0] not in self._starts)
+
     def match(self, text: object) -> str | None:
         """The canonical field (or "_serial") a header cell names, else None."""
         if not self._ascii and (

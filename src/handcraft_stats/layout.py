@@ -601,14 +601,28 @@ def _plain_records(
         above = _cell(group, k) if group is not None else None  # the group row's cell
         above = None if is_blank(above) else above
         if k == name_col:  # a title, 小计, a sentence, a count, a page, a label in the name column
-            headerish = [matcher.match(u) is not None or u == above or _totals_text(u)
-                         or _sentence(u) or _no_one(u) or _label(u) is not None
-                         for u in d.uniq]  # fmt: skip
+            headerish = [u == above or (not _plainly_a_name(matcher, u) and (
+                matcher.match(u) is not None or _totals_text(u) or _sentence(u)
+                or _no_one(u) or _label(u) is not None
+            )) for u in d.uniq]  # fmt: skip
         else:
             headerish = [matcher.match(u) in ("name", "id_number") or u == above for u in d.uniq]
         doubt |= np.asarray(headerish, dtype=bool)[d.codes]
     plain: list[bool] = (~(doubt | keyless)).tolist()
     return plain
+
+
+def _plainly_a_name(matcher: HeaderMatcher, cell: object) -> bool:
+    """A name of letters none of the name column's rules could take for anything else
+    (most cells; the rules' own tests cost a tenth of a roster's layout): no title opens
+    with its first letter, no label, totals word, sentence or page mark opens or closes
+    with its letters, and it holds no 年 (a date) nor a stamp's letter."""
+    return (
+        type(cell) is str and cell.isalpha() and len(cell) <= _LONGEST_NAME
+        and cell[0] not in _ODD_FIRST and cell[-1] not in _LABEL_LAST
+        and cell[:2] not in _SENTENCE_OPENS and _ODD_INNER.isdisjoint(cell)
+        and not matcher.may_name(cell)
+    )  # fmt: skip
 
 
 _TOTALS_START = frozenset(w[0] for w in TOTALS)
@@ -683,6 +697,10 @@ def _label(cell: object) -> str | None:
 _LABEL_FIRST = frozenset("平人最均一二三四五六七八九十")
 _LABEL_LAST = frozenset("计席任记镇乡道处村区会册账表单数")
 _LABEL_INNER = frozenset("签盖章")
+# what `_plainly_a_name` leaves to the rules: a first letter of a totals word, a label, a
+# page mark (续表, 接上表); a letter of a date, a page or a stamp anywhere
+_ODD_FIRST = frozenset("合总小共续接") | _LABEL_FIRST
+_ODD_INNER = frozenset("年页") | _LABEL_INNER
 _STATISTIC = re.compile(
     r"(?:平均|人均|最高|最低|最大|最小)[\u4e00-\u9fff()（）元]{0,8}[:：]?|均值|(?:总|合计)?(?:户数|人数)[:：]?"
 )

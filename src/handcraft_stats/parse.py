@@ -485,9 +485,6 @@ def _sheet_records(sheet: RawSheet, lay: SheetLayout) -> pd.DataFrame:
     used = {j: column(j) for j in (*lay.columns.fields, *lay.columns.extras)}
     for j in lay.columns.in_wan:  # 1.2 under 当年收入(万元) is 1.2万: 12,000 yuan
         used[j] = np.fromiter(map(_wan, used[j]), dtype=object, count=n)
-    for j, f in lay.columns.fields.items():  # 同上 / 〃 under a village: the one above
-        if f in FILL_DOWN and not DITTO.isdisjoint(used[j]):
-            used[j] = _ditto_filled(used[j])
     for j, f in lay.columns.spare.items():  # a second ID column: where the first is blank
         k = lay.columns.column_of(f)
         if k is not None:
@@ -522,25 +519,6 @@ def _mended(first: object, spare: object) -> bool:
     # 12 in a text 3.20321197305E+17), not its exact binary value's (…304129984)
     held = f"{Decimal(f'{first:.15g}'):f}".split(".")[0].rstrip("0")
     return len(digits) in (17, 18) and len(held) >= 11 and digits.startswith(held)
-
-
-# a cell saying "as the one above" (同上, 〃, a lone ditto quote): hand-kept rosters write
-# it under a village, a broker or a status rather than the text again
-DITTO = frozenset({"同上", "同前", "同上。", "\u3003", '"', "\u201d", "\u201c", "\u2033", "''"})
-
-
-def _ditto_filled(cells: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """A FILL_DOWN column with each ditto mark replaced by the value of the record above
-    it on the sheet (a mark on the first record, with nothing above: blank). Until
-    session 18 同上 was stored as a village, a broker, a status (an unknown value)."""
-    out = cells.copy()
-    above: object = None
-    for i, cell in enumerate(cells):
-        if isinstance(cell, str) and cell in DITTO:
-            out[i] = above
-        else:
-            above = cell
-    return out
 
 
 def _wan(cell: object) -> object:
@@ -753,7 +731,7 @@ def parse_file(
     if "town" in raw.columns:
         raw["town"] = raw["town"].astype(object).where(raw["town"].notna(), "")
     sheet_town = raw.pop("sheet_town") if "sheet_town" in raw.columns else None
-    typed, raw_issues = normalize_frame(raw, vocab)
+    typed, raw_issues = normalize_frame(raw, vocab, FILL_DOWN)  # 同上 filled there
     if lost:
         raw_issues += _formula_issues(raw, lost)
     typed = typed.rename(columns={"county": "county_text"})

@@ -42,8 +42,35 @@ def _none(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return out
 
 
-def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame, list[RawIssue]]:
-    """`raw` holds object columns named by canonical field (absent ones allowed)."""
+# a cell saying "as the one above" (同上, 〃, a lone ditto quote): hand-kept rosters write
+# it under a village, a broker or a status rather than the text again
+DITTO = frozenset({"同上", "同前", "同上。", "\u3003", '"', "\u201d", "\u201c", "\u2033", "''"})
+
+
+def ditto_filled(
+    cells: np.ndarray[Any, Any], sheets: np.ndarray[Any, Any] | None
+) -> np.ndarray[Any, Any]:
+    """A column with each ditto mark replaced by the value of the record above it on its
+    sheet (`sheets`: each record's; a mark on a sheet's first record, with nothing above:
+    blank). Until session 18 同上 was stored as a village, a broker, a status (an unknown
+    value)."""
+    out = cells.copy()
+    above: object = None
+    for i, cell in enumerate(cells):
+        if sheets is not None and i and sheets[i] != sheets[i - 1]:
+            above = None
+        if type(cell) is str and cell in DITTO:
+            out[i] = above
+        else:
+            above = cell
+    return out
+
+
+def normalize_frame(
+    raw: pd.DataFrame, vocab: Vocabulary, fill_down: frozenset[str] = frozenset()
+) -> tuple[pd.DataFrame, list[RawIssue]]:
+    """`raw` holds object columns named by canonical field (absent ones allowed).
+    `fill_down`: the fields whose ditto marks (同上, 〃) take the value above."""
     n = len(raw)
     out: dict[str, Any] = {}
     issues: list[RawIssue] = []
@@ -71,6 +98,11 @@ def normalize_frame(raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame,
             issues.append(RawIssue(i, results[u].problem, name, clean_text(d.uniq[u])))
         return d.spread([r.value for r in results])
 
+    for name in sorted(fill_down & set(raw.columns)):  # looked for among distinct values
+        if any(type(u) is str and u in DITTO for u in col(name).uniq):
+            sheets = raw["source_sheet"].to_numpy(dtype=object) if (
+                "source_sheet" in raw.columns) else None  # fmt: skip
+            cols[name] = Distinct(ditto_filled(raw[name].to_numpy(dtype=object), sheets))
     names = col("name")
     normal = [normalize_name(u) for u in names.uniq]
     out["name"] = names.spread(normal)
