@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -315,6 +316,13 @@ def test_a_woman_whose_fuller_record_has_a_mistyped_id_is_one_woman_across_perio
     assert doc["totals"]["left"] == doc["totals"]["entered"] == 0
 
 
+def _changes_of(tmp_path: Path) -> dict[str, Any]:
+    """`hcs changes --from 2016 --to 2017` of the rosters under tmp_path/r."""
+    with Store(tmp_path / "t.duckdb") as store:
+        ingest([tmp_path / "r"], store, load_settings(None))
+        return changes(store, 2016, 2017).to_dict()
+
+
 def test_a_woman_without_id_or_birth_date_is_matched_by_name_and_phone(tmp_path: Path) -> None:
     """周梅 has no ID and no birth date on either year's roster: her person key is her
     row's, which the other year does not repeat, so she was entered + left +
@@ -328,9 +336,7 @@ def test_a_woman_without_id_or_birth_date_is_matched_by_name_and_phone(tmp_path:
     }.items():  # fmt: skip
         (tmp_path / "r").mkdir(exist_ok=True)
         write_xlsx(tmp_path / "r" / f"丰县{year}年花名册.xlsx", {"S": [head, *rows]})
-    with Store(tmp_path / "t.duckdb") as store:
-        ingest([tmp_path / "r"], store, load_settings(None))
-        doc = changes(store, 2016, 2017).to_dict()
+    doc = _changes_of(tmp_path)
     assert doc["totals"]["entered"] == 2 and doc["totals"]["left"] == 1  # 王芳, 吴芳 / 吴芳
     assert doc["checks"]["missing_without_reason"] == 1
     assert sorted(p["name"] for p in doc["persons"]) == ["吴芳", "吴芳", "王芳"]
@@ -352,9 +358,7 @@ def test_a_woman_without_id_birth_date_or_phone_is_matched_by_name_and_village(
     }.items():  # fmt: skip
         (tmp_path / "r").mkdir(exist_ok=True)
         write_xlsx(tmp_path / "r" / f"丰县{year}年花名册.xlsx", {"S": [head, *rows]})
-    with Store(tmp_path / "t.duckdb") as store:
-        ingest([tmp_path / "r"], store, load_settings(None))
-        doc = changes(store, 2016, 2017).to_dict()
+    doc = _changes_of(tmp_path)
     assert (doc["totals"]["entered"], doc["totals"]["left"]) == (2, 2)  # 吴芳, 刘英
     assert doc["totals"]["changed_wing"] == 1
     zhou = [p for p in doc["persons"] if p["name"] == "周梅"]
