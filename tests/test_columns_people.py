@@ -182,3 +182,25 @@ def test_the_households_income_yields_to_her_own(tmp_path: Path) -> None:
         assert extras(r["extras"]) == [
             {"人口数": "4", "家庭情况年收入": str(24000 + k)} for k in range(3)
         ]
+
+
+def test_a_column_right_of_the_broker_whose_cells_vary_for_one_broker_is_hers(
+    tmp_path: Path,
+) -> None:
+    """A broker has one phone: six women, two brokers, six numbers in the 联系电话 right of
+    结对经纪人 are the women's (all were blanked as the broker's). And IDs retyped into a
+    身份证号 column at the far right, after 结对经纪人, mend hers stored as numbers and
+    fill a blank one (they were kept as 结对经纪人身份证号)."""
+    rows = [["序号", "姓名", "身份证号码", "结对经纪人", "联系电话"]]
+    rows += [[k + 1, name, ident, broker, f"1395167000{k}"] for k, (name, ident, broker) in
+             enumerate([("王秀英", ID_A, "赵经纪"), ("李霞", ID_B, "赵经纪"),
+                        ("刘秀兰", ID_C, "钱经纪")])]  # fmt: skip
+    r = records(write_xlsx(tmp_path / "丰县2017.xlsx", {"S": rows}))
+    assert texts(r["phone"]) == ["13951670000", "13951670001", "13951670002"]
+    mend = [["姓名", "身份证号码", "结对经纪人", "身份证号"],
+            ["王秀英", float(ID_A), "赵经纪", ID_A], ["李霞", None, "赵经纪", ID_B],
+            ["刘秀兰", ID_C, "钱经纪", ID_C]]  # fmt: skip
+    r = records(write_xlsx(tmp_path / "沛县2017.xlsx", {"S": mend}))
+    assert texts(r["id_number"]) == [ID_A, ID_B, ID_C]
+    assert list(r["id_status"]) == ["valid"] * 3
+    assert [sorted(e) for e in extras(r["extras"])] == [["身份证号"]] * 3

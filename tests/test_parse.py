@@ -1043,3 +1043,35 @@ def test_a_village_heading_alone_on_its_row_is_no_woman(tmp_path: Path) -> None:
     pf = parse(write_xlsx(tmp_path / "丰县2017.xlsx", {"S": rows}))
     assert list(pf.records["name"]) == ["张丽", "王芳", "陈梅"]  # type: ignore[attr-defined]
     assert dict(pf.skipped_by_kind) == {"header": 1, "title": 2}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("name", "above"), [
+    ("丰县低收入妇女花名册.xlsx", ["丰县低收入妇女花名册", "统计截至2017年12月31日，全县共2036人"]),
+    ("丰县花名册20171231.xlsx", ["丰县低收入妇女花名册（共2036人）"]),
+    ("丰县低收入妇女花名册.xlsx", ["丰县低收入妇女花名册（2017年1月至12月）", "人均年收入低于2080元"]),
+    ("丰县妇女花名册.xlsx", ["丰县低收入妇女花名册（截至2017年12月31日）", "填报日期：二〇一八年一月五日"]),
+    ("丰县妇女花名册.xlsx", ["二〇一八年一月 报送", "丰县2017年妇女花名册"]),
+    ("丰县妇女花名册.xlsx", ["丰县低收入妇女花名册（截至2017年12月31日）", "填报日期：2018年元月5日"]),
+    ("丰县花名册20171231.xlsx", ["丰县低收入妇女花名册", "填报单位：丰县妇联 2018年1月5日"]),
+    ("丰县妇女花名册.xlsx", ["丰县低收入妇女花名册", "数据日期：2017年12月31日"]),
+    ("丰县妇女花名册.xlsx", ["丰县低收入妇女花名册", "填报单位：丰县妇联 日期：2017年12月"]),
+])  # fmt: skip
+def test_the_year_a_roster_states_is_not_lost_to_a_number_or_a_send_date(
+    tmp_path: Path, name: str, above: list[str]
+) -> None:
+    """A count (共2036人) or a sum (2080元) in the title, a send date in Chinese numerals
+    or 元月, a file-name day against an unlabelled send date, a bare 日期 giving the only
+    year: each gave the roster another year (or refused it) mid-session 18."""
+    rows = [[t] for t in above] + [["姓名", "身份证号码"], ["张丽", ID_A]]
+    assert parse(write_xlsx(tmp_path / name, {"S": rows})).period == 2017  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("group", [["基本情况", "丈夫情况"], ["基本信息", "其他"]])
+def test_her_husbands_columns_are_not_a_list_beside_hers(tmp_path: Path, group: list[str]) -> None:
+    """姓名 身份证号码 | 姓名 身份证号码 under 基本情况 | 丈夫情况 (or any other group): the
+    husbands are no women (their IDs are men's); the sheet is one table."""
+    husbands = ["320321197802010310", "320321197802020332"]
+    rows = [[group[0], None, group[1], None], ["姓名", "身份证号码"] * 2,
+            ["张丽", ID_A, "李建国", husbands[0]], ["王芳", ID_B, "李建军", husbands[1]]]  # fmt: skip
+    pf = parse(write_xlsx(tmp_path / "丰县2017.xlsx", {"S": rows}))
+    assert list(pf.records["name"]) == ["张丽", "王芳"]  # type: ignore[attr-defined]

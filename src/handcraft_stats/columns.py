@@ -116,6 +116,11 @@ class ColumnMap:
     # a second column of a field an earlier column took (身份证号 and 身份证号码 both):
     # column -> field; kept raw as an unknown column, and read where the first is blank
     spare: dict[int, str] = default(default_factory=dict)
+    # an ID, phone or birth date column kept as another person's by where it stands (right
+    # of 户主姓名 or 结对经纪人): column -> (the field it would be hers, its own title); the
+    # person's column is the one left of it. Her own after all when its cells vary for one
+    # person (layout.classify: `_hers_after_all`)
+    theirs: dict[int, tuple[str, str]] = default(default_factory=dict)
 
     def column_of(self, field: str) -> int | None:
         for j, f in self.fields.items():
@@ -152,7 +157,7 @@ def map_columns(
             continue  # after the columns titled without a year, which come first
         lower, upper = _cells(header, group, j)
         if j in theirs:  # 户主姓名 | 身份证号码 beside hers: the head's ID (户主身份证号码)
-            extras[j] = theirs[j]
+            extras[j] = theirs[j][0]
             continue
         t = titles[j]
         whose = t.whose
@@ -195,7 +200,8 @@ def map_columns(
                 in_wan.add(j)
         else:  # 2016年 over 年收入 and 2017年 over 年收入: two labels, not 年收入 twice
             extras[j] = "".join(squash(t) for t in (upper, lower) if not is_blank(t))
-    return ColumnMap(fields, extras, frozenset(in_wan), tuple(unnamed), spare)
+    return ColumnMap(fields, extras, frozenset(in_wan), tuple(unnamed), spare,
+                     {j: (f, t) for j, (_, f, t) in theirs.items()})  # fmt: skip
 
 
 def _cells(
@@ -257,13 +263,15 @@ _HOUSEHOLD = re.compile(
 
 def _theirs(
     matcher: HeaderMatcher, header: Sequence[object], group: Sequence[object] | None, width: int
-) -> dict[int, str]:
+) -> dict[int, tuple[str, str, str]]:
     """The columns of an ID, a phone or a birth date that are another person's by where
-    they stand, with the label they are kept under: right of a column titled as a
-    household head or a broker (户主姓名 | 身份证号码, 结对经纪人 | 联系电话), in a flat
-    header or under one group, that column names the person whose value it is.
+    they stand, with the label they are kept under, the field they name and their title: right of a
+    column titled as a household head or a broker (户主姓名 | 身份证号码, 结对经纪人 |
+    联系电话), in a flat header or under one group, that column names the person whose
+    value it is.
 
-    A broker's is never hers, even when she has no column of it: a cadre pairs with many
+    A broker's is never hers by its title, even when she has no column of it (unless its
+    cells vary for one broker: layout `_hers_after_all`): a cadre pairs with many
     women, and his number reaches none of them at home; stored as hers it flagged every
     woman he helps phone_shared, and linking (a phone as the place of name_birth) and
     year-to-year matching (name + phone) took it for hers. A head's is his when she has a
@@ -294,13 +302,14 @@ def _theirs(
         if own[j] in SPARE_FIELDS and own[j - 1] in OTHERS and under[j] == under[j - 1]
         and not other[j]
     }  # fmt: skip
-    out: dict[int, str] = {}
+    out: dict[int, tuple[str, str, str]] = {}
     for j, whom in beside.items():
         hers = any(
             own[k] == own[j] and k not in beside and not other[k] for k in range(width) if k != j
         )
-        if whom == "broker" or hers:
-            out[j] = f"{_person(title[j - 1])}{title[j]}"
+        field = own[j]
+        if (whom == "broker" or hers) and field is not None:
+            out[j] = (f"{_person(title[j - 1])}{title[j]}", field, title[j])
     return out
 
 

@@ -373,6 +373,7 @@ def classify(
         matcher, replace(cmap, unnamed=(*cmap.unnamed, *beyond)), columns,
         rows[max(0, hdr[0] - 2) : hdr[0]],
     ))  # fmt: skip
+    cmap = _hers_after_all(cmap, columns)
     plain = _plain_records(matcher, columns, len(below), name_col, id_col, above_row)
     if numbers is not None:  # its repeats under a repeated header (pasted pages)
         plain = [p and not _column_numbers(rows[first_data + k]) for k, p in enumerate(plain)]
@@ -412,6 +413,41 @@ def classify(
                 skipped[i] = kind
     kinds = Counter(skipped.values())
     return SheetLayout(hdr, cmap, records, skipped, " ".join(above), kinds, columns, first_data)
+
+
+def _hers_after_all(cmap: ColumnMap, columns: list[tuple[object, ...]]) -> ColumnMap:
+    """A column kept as another person's by where it stands (ColumnMap.theirs) is hers
+    when its cells vary for one person: a broker has one phone and a head one ID, while
+    the phones of the women one broker helps differ, as do the IDs retyped into a column
+    beside 结对经纪人 (every woman's phone, or her only ID, was lost). Then it is her field
+    when she has no column of it, else a second column of it (filling her blanks,
+    mending IDs stored as numbers)."""
+    if not cmap.theirs:
+        return cmap
+    fields, extras, spare = dict(cmap.fields), dict(cmap.extras), dict(cmap.spare)
+    theirs = dict(cmap.theirs)
+    for j, (own, title) in cmap.theirs.items():
+        if j >= len(columns) or not _varies(columns[j - 1], columns[j]):
+            continue
+        del theirs[j]
+        if own in fields.values():
+            spare[j] = own  # kept raw as an unknown column too, as any second column
+            extras[j] = title if title not in extras.values() else f"{title}({column_letter(j)})"
+        else:
+            fields[j] = own
+            del extras[j]
+    return replace(cmap, fields=fields, extras=extras, spare=spare, theirs=theirs)
+
+
+def _varies(persons: tuple[object, ...], values: tuple[object, ...]) -> bool:
+    """Does one person (a broker, a head) have two different values?"""
+    seen: dict[object, object] = {}
+    for person, value in zip(persons, values, strict=False):
+        if is_blank(person) or is_blank(value):
+            continue
+        if seen.setdefault(person, value) != value:
+            return True
+    return False
 
 
 def _beside_a_woman(

@@ -85,22 +85,27 @@ def _detect(
     county = settings.find_county(name) or next(
         (c for s in sheets if (c := settings.find_county(s))), None
     ) or settings.find_county(title)  # fmt: skip
-    name, title = _in_digits(_undated(name)), _in_digits(_undated(title))
-    # in the title rows, a year standing alone (丰县2017年…花名册, 2017年度) before one
-    # opening a date (2018年1月5日 above the title, unlabelled: the day it was filled in)
-    stated = _YEAR_ALONE.search(title) or YEAR.search(title)
+    name, title = _undated(_in_digits(name)), _undated(_in_digits(title))
+    # in the title rows, a year a roster states (丰县2017年…花名册, 2017年度) before any
+    # other: one opening a date (2018年1月5日 above the title, unlabelled: the day it was
+    # filled in), a number (共2036人)
+    alone = _YEAR_ALONE.search(title)
     m = YEAR.search(name) or next(
         (y for s in rosters if (y := YEAR.search(s))), None
-    ) or stated  # fmt: skip
+    ) or alone or YEAR.search(title)  # fmt: skip
     # a day in the file's name (丰县妇联花名册20180105.xlsx: the day it was sent) gives way
-    # to another year the title names (丰县2017年…花名册); 丰县20171231.xlsx holds
-    if (m is not None and m.string is name and len(m.group(0)) == 8 and stated is not None
-            and stated.group(1) != m.group(1)):  # fmt: skip
-        m = stated
+    # to another year the title states (丰县2017年…花名册); 丰县20171231.xlsx holds
+    if (m is not None and m.string is name and len(m.group(0)) == 8 and alone is not None
+            and alone.group(1) != m.group(1)):  # fmt: skip
+        m = alone
     return county, int(m.group(1)) if m else None
 
 
-_YEAR_ALONE = re.compile(r"(?<!\d)(20\d\d)(?!\d)(?!\s*年\s*\d{1,2}\s*月)(?!\s*[./-]\s*\d)")
+# a month or a day, in digits or in Chinese numerals (2018年元月5日, 二〇一八年一月五日)
+_MONTH = r"(?:\d{1,2}|[元正一二三四五六七八九十]{1,3})"
+_DAY = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+# a year a roster states: followed by 年 (年度), not opening a date (2018年1月5日, 2017年12月)
+_YEAR_ALONE = re.compile(rf"(?<!\d)(20\d\d)(?=\s*年)(?!\s*年\s*{_MONTH}\s*月)")
 _HAN_DIGITS = str.maketrans("〇零○Ｏ一二三四五六七八九", "0000123456789")
 _HAN_YEAR = re.compile(r"二[〇零○Ｏ][〇零○Ｏ一二三四五六七八九]{2}(?=年)")
 
@@ -113,16 +118,21 @@ def _in_digits(text: str) -> str:
 # a date the rows above the header label as when the roster was filled in, sent or
 # printed (填报日期：2018年1月5日 over a 2017 roster) is no year of the roster. Any other
 # date keeps its year: 统计时间：2017年12月, 截止2017年12月31日, 时间：2017年1月-12月.
-_DATED = re.compile(
-    r"(?:(?:填报|填表|报送|上报|制表|打印|报表)(?:日期|时间)?|(?<![生计止至])日期|盖章[)）]?|[(（]章[)）])"
-    r"[:：]?\s*20\d\d(?:\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日?)?|([./-])\d{1,2}(?:\1\d{1,2})?"
-    r"|(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])?(?!\d))"
+_DATE_TAIL = (
+    rf"[:：]?\s*20\d\d(?:\s*年\s*{_MONTH}\s*月(?:\s*{_DAY}\s*[日号]?)?"
+    r"|([./-])\d{1,2}(?:\1\d{1,2})?|(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])?(?!\d))"
 )
+_DATED = re.compile(rf"(?:填报|填表|报送|上报|制表|打印|报表)(?:日期|时间)?{_DATE_TAIL}")
+# a date after a bare 日期 (not 出生日期, 统计日期, 截止日期) or a stamp: left out only when
+# another year is left (数据日期：2017年12月31日 alone is the roster's year)
+_WEAK_DATED = re.compile(rf"(?:(?<![生计止至据])日期|盖章[)）]?|[(（]章[)）]){_DATE_TAIL}")
 
 
 def _undated(title: str) -> str:
-    """The title rows without the dates they were filled in on (`_DATED`)."""
-    return _DATED.sub(" ", title)
+    """The title rows without the dates they were filled in on (`_DATED`, `_WEAK_DATED`)."""
+    title = _DATED.sub(" ", title)
+    weak = _WEAK_DATED.sub(" ", title)
+    return weak if weak != title and YEAR.search(weak) else title
 
 
 # Fields of a roster of the program, not of a list of names and phones (brokers,
@@ -247,7 +257,10 @@ def _side_by_side(matcher: HeaderMatcher, sheet: RawSheet) -> list[RawSheet]:
         above = " ".join(squash(c) for c in sheet.rows[i - 1] if not is_blank(c)) if i else ""
         if any(w in above for w in _SOMEONE) or not {"name", "id_number"} <= set(fields[first:k]):
             return [sheet]
-        return [_columns(sheet, 0, k), *_side_by_side(matcher, _columns(sheet, k, None))]
+        rest = _columns(sheet, k, None)
+        if _mostly_men(rest.rows[i + 1 :], fields[k:].index("id_number")):
+            return [sheet]  # her husband's columns, under whatever group (基本情况 | 其他)
+        return [_columns(sheet, 0, k), *_side_by_side(matcher, rest)]
     return [sheet]
 
 
@@ -270,7 +283,15 @@ def _block_parts(
     return parts
 
 
-_SOMEONE = ("户主", "本人", "配偶", "家庭", "成员", "妇女", "帮扶对象", "经纪人", "帮扶人")
+_SOMEONE = ("户主", "本人", "配偶", "丈夫", "爱人", "夫妻", "妻子", "子女", "家属", "家庭",
+            "成员", "妇女", "帮扶对象", "经纪人", "帮扶人")  # fmt: skip
+
+
+def _mostly_men(rows: Sequence[Sequence[object]], j: int) -> bool:
+    """Are most 18-character IDs of column j a man's (the 17th digit odd)?"""
+    ids = [c.strip() for r in rows if j < len(r) and isinstance(c := r[j], str)]
+    sexes = [int(c[16]) % 2 for c in ids if len(c) == 18 and c[16].isdigit()]
+    return bool(sexes) and sum(sexes) * 2 > len(sexes)
 
 
 def _columns(sheet: RawSheet, start: int, end: int | None) -> RawSheet:
