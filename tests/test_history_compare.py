@@ -310,3 +310,27 @@ def test_capacity_and_willingness_changes_are_shown_by_label() -> None:
     assert _human("labor_capacity", "able", "en") == "Able to work"
     assert _human("willing", "no", "zh") == "不愿意"
     assert _human("willing", None, "zh") is None
+
+
+def test_compare_new_after_a_replace_that_only_left_a_file_out(tmp_path: Path) -> None:
+    """--replace with every file sent stored already: the file left out is "replaced by"
+    the submission's first stored file, which is older. `--compare` of that file showed
+    its own unchanged women as added and the left-out town's as removed; it shows the
+    county's roster losing the town: nobody added, the town's women removed."""
+    towns = tmp_path / "towns"
+    towns.mkdir()
+    head = ["姓名", "身份证号码"]
+    write_xlsx(towns / "沛县_大屯镇_2017.xlsx", {"S": [head, ["张丽", ID_A], ["王芳", ID_B]]})
+    write_xlsx(towns / "沛县_龙固镇_2017.xlsx", {"S": [head, ["陈梅", ID_C]]})
+    db = tmp_path / "t.duckdb"
+    with Store(db) as s:
+        ingest([towns], s, load_settings(None))
+        (towns / "沛县_龙固镇_2017.xlsx").unlink()
+        ingest([towns], s, load_settings(None), replace=True)
+        history = s.history()
+    kept = int(history.loc[history["name"] == "沛县_大屯镇_2017.xlsx", "file_id"].iloc[0])
+    doc = doc_of(db, kept)
+    assert (doc["totals"]["added"], doc["totals"]["removed"], doc["totals"]["changed"]) == (
+        0, 1, 0,
+    )  # fmt: skip
+    assert [r["name"] for r in doc["rows"]] == ["陈梅"]

@@ -112,6 +112,11 @@ def _versions(
             )
     if old is None:
         old_files = files[files["replaced_by_id"] == new]
+        if (old_files["file_id"] > new).any():
+            # files left out by a --replace of which no file was new are "replaced by" the
+            # submission's first stored file, older than they: it was there before them
+            # too (its women were shown as added, the left-out files' as removed)
+            old_files = pd.concat([files.loc[[new]], old_files])
         if old_files.empty:
             raise UsageError(
                 f"file {new} replaced no file: name the older version too, "
