@@ -204,3 +204,24 @@ def test_a_column_right_of_the_broker_whose_cells_vary_for_one_broker_is_hers(
     assert texts(r["id_number"]) == [ID_A, ID_B, ID_C]
     assert list(r["id_status"]) == ["valid"] * 3
     assert [sorted(e) for e in extras(r["extras"])] == [["身份证号"]] * 3
+
+
+def test_the_broker_merged_down_or_spelled_apart_and_heads_of_one_name(tmp_path: Path) -> None:
+    """A broker written once (merged down, or on his first woman only) over women with
+    their own phones: the phones are theirs. His one phone written as a number on one row
+    and as text on another, or 同上, is still one phone: his. Two heads of one name have
+    two IDs, but men's: never hers."""
+    rows = [["姓名", "身份证号码", "结对经纪人", "联系电话"],
+            ["王秀英", ID_A, "赵经纪", "13951670000"], ["李霞", ID_B, None, "13951670001"],
+            ["刘秀兰", ID_C, None, "13951670002"]]  # fmt: skip
+    r = records(write_xlsx(tmp_path / "丰县2017.xlsx", {"S": rows}))
+    assert texts(r["phone"]) == ["13951670000", "13951670001", "13951670002"]
+    one = [["姓名", "身份证号码", "结对经纪人", "联系电话"],
+           ["王秀英", ID_A, "赵经纪", 13700001111], ["李霞", ID_B, "赵经纪 ", "137 0000 1111"],
+           ["刘秀兰", ID_C, "同上", "同上"]]  # fmt: skip
+    r = records(write_xlsx(tmp_path / "沛县2017.xlsx", {"S": one}))
+    assert texts(r["phone"]) == [None, None, None]
+    heads = [FLAT_HEAD, [1, "孙大强", HEAD_1, "妻", "王秀英", ID_A, "13811112222", "东村"],
+             [2, "孙大强", HEAD_2, "妻", "李霞", None, "13811112223", "西村"]]  # fmt: skip
+    r = records(write_xlsx(tmp_path / "新沂市2017.xlsx", {"S": heads}))
+    assert texts(r["id_number"]) == [ID_A, None]

@@ -17,6 +17,7 @@ import numpy as np
 
 from .columns import _ANY_UNIT, MONEY, SERIAL, ColumnMap, HeaderMatcher, map_columns
 from .normalize.distinct import Distinct, transpose
+from .normalize.frame import a_ditto
 from .normalize.text import is_blank, is_ideograph, squash
 
 HEADER_SEARCH_ROWS = 40
@@ -31,6 +32,8 @@ SIGNATURES = (
     "审批人",
     "经办人",
     "统计人",
+    "核对人",
+    "复核人",
     "签字",
     "盖章",
 )
@@ -427,7 +430,7 @@ def _hers_after_all(cmap: ColumnMap, columns: list[tuple[object, ...]]) -> Colum
     fields, extras, spare = dict(cmap.fields), dict(cmap.extras), dict(cmap.spare)
     theirs = dict(cmap.theirs)
     for j, (own, title) in cmap.theirs.items():
-        if j >= len(columns) or not _varies(columns[j - 1], columns[j]):
+        if j >= len(columns) or not _varies(columns[j - 1], columns[j], own):
             continue
         del theirs[j]
         if own in fields.values():
@@ -439,15 +442,37 @@ def _hers_after_all(cmap: ColumnMap, columns: list[tuple[object, ...]]) -> Colum
     return replace(cmap, fields=fields, extras=extras, spare=spare, theirs=theirs)
 
 
-def _varies(persons: tuple[object, ...], values: tuple[object, ...]) -> bool:
-    """Does one person (a broker, a head) have two different values?"""
-    seen: dict[object, object] = {}
+def _varies(persons: tuple[object, ...], values: tuple[object, ...], own: str) -> bool:
+    """Does one person (a broker, a head) have two different values? A blank or 同上
+    person cell is the person above (a broker merged down over his women, or written on
+    the first only); values are compared by their digits (138 1234 5678, a number, a
+    trailing space alike) and marks (同上, -) are no value. IDs that are mostly men's are
+    heads' (two heads of one name have two IDs), never hers."""
+    seen: dict[str, str] = {}
+    person_now, varied = "", False
     for person, value in zip(persons, values, strict=False):
-        if is_blank(person) or is_blank(value):
+        who = "" if is_blank(person) else squash(person)
+        if who and not a_ditto(who):
+            person_now = who
+        key = _digits(value)
+        if not person_now or not key:
             continue
-        if seen.setdefault(person, value) != value:
-            return True
-    return False
+        if seen.setdefault(person_now, key) != key:
+            varied = True
+            break
+    if varied and own == "id_number":
+        sexes = [int(k[16]) % 2 for k in map(_digits, values) if len(k) == 18 and k[16].isdigit()]
+        return not sexes or sum(sexes) * 2 <= len(sexes)
+    return varied
+
+
+def _digits(value: object) -> str:
+    """A cell's digits (and an ID's X): what an ID, a phone or a date is compared by."""
+    if isinstance(value, float) and value == value:
+        return f"{value:.0f}"
+    if is_blank(value):
+        return ""
+    return "".join(ch for ch in str(value) if ch.isdigit() or ch in "Xx").upper()
 
 
 def _beside_a_woman(
@@ -667,7 +692,19 @@ _TOTALS_START = frozenset(w[0] for w in TOTALS)
 # punctuation inside it, or is longer than any name (a name's separator dot · aside).
 # Digits and brackets are not enough (张丽(大), 张丽2 tell namesakes apart), nor a ?
 # (王?芳: a rare character a GBK export could not write) or a colon at the end (陈梅:).
-_SENTENCE_START = ("以上", "以下", "上述", "本表", "此表", "本页", "报送", "制表", "填报", "审核")
+_SENTENCE_START = (
+    "以上",
+    "以下",
+    "上述",
+    "本表",
+    "此表",
+    "本页",
+    "此页",
+    "报送",
+    "制表",
+    "填报",
+    "审核",
+)
 _SENTENCE_OPENS = frozenset(_SENTENCE_START)  # all of two characters
 _SENTENCE_MARKS = re.compile(r"[，。；！,;!]|[：:](?=.)")
 _LONGEST_NAME = 12
@@ -731,17 +768,18 @@ def _label(cell: object) -> str | None:
 
 # the letters a label of letters can open or close with, or hold (`_label`'s patterns)
 _LABEL_FIRST = frozenset("平人最均一二三四五六七八九十")
-_LABEL_LAST = frozenset("计席任记镇乡道处村区会册账表单数")
+_LABEL_LAST = frozenset("计席任记镇乡道处村区会册账表单数总人书长纳入")
 _LABEL_INNER = frozenset("签盖章")
 # what `_plainly_a_name` leaves to the rules: a first letter of a totals word, a label, a
 # page mark (续表, 接上表); a letter of a date, a page or a stamp anywhere
 _ODD_FIRST = frozenset("合总小共续接") | _LABEL_FIRST
 _ODD_INNER = frozenset("年页") | _LABEL_INNER
 _STATISTIC = re.compile(
-    r"(?:平均|人均|最高|最低|最大|最小)[\u4e00-\u9fff()（）元]{0,8}[:：]?|均值|(?:总|合计)?(?:户数|人数)[:：]?"
+    r"(?:平均|人均|最高|最低|最大|最小)[\u4e00-\u9fff()（）元]{0,8}[:：]?|均值|汇总|累计|总收入|总数"
+    r"|[\u4e00-\u9fff]{0,6}(?:户数|人数|人次)[:：]?"
 )
 _OFFICE = re.compile(
-    r"[\u4e00-\u9fff]{0,6}?(?:妇联|村委|居委|党委|政府|办)?副?(?:主席|主任|书记)[:：]?"
+    r"[\u4e00-\u9fff]{0,6}?(?:妇联|村委|居委|党委|政府|办)?副?(?:主席|主任|书记|支书|会计|出纳|镇长|乡长|村长)[:：]?"
 )
 # 一、欢口镇 | （二）华山镇 | 三. | 1、欢口镇: an enumerated heading (a name never opens so)
 _HEADING = re.compile(
@@ -756,7 +794,7 @@ _TOWN_HEADING = re.compile(
 
 _HAN_NUMBER = "〇零一二三四五六七八九十"
 # a stamp or a signature's place (领导签字, 单位盖章, 丰县妇联(盖章), (章))
-_STAMP = re.compile(r"签字|签名|盖章|\(章\)|\(公章\)")
+_STAMP = re.compile(r"签字|签名|盖章|公章|\(章\)")
 # a page's or a list's own title (乙镇花名册, 2017年花名册, 沛县乙镇妇女花名册(第二页))
 _LIST_TITLE = re.compile(
     rf".{{0,24}}(?:花名册|名册|台账|统计表|登记表|名单|一览表)(?:\((?:续|第[\d{_HAN_NUMBER}]+页)\))?"
@@ -769,7 +807,7 @@ _CONTINUED = frozenset({"续表", "续上表", "接上表", "续前表"})
 _COUNT = re.compile(r"(?:以上|本页|全村|全镇)?(?:共|计|合计|共计)?[:：]?\d+(?:人|名|户|人次)")
 _PAGE = re.compile(
     rf"[(（]?(?:续|接)(?:上|前)?表[)）]?|第[\d{_HAN_NUMBER}]+页(?:[,，]?共[\d{_HAN_NUMBER}]+页)?"
-    rf"|共[\d{_HAN_NUMBER}]+页|[(（]续[)）]"
+    rf"|共[\d{_HAN_NUMBER}]+页|[(（]续[)）]|(?:转|接)下页|下转|上接"
 )
 # a day (20171231), in digits or in Chinese numerals
 _DAY_DIGITS = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")

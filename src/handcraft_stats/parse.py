@@ -86,26 +86,48 @@ def _detect(
         (c for s in sheets if (c := settings.find_county(s))), None
     ) or settings.find_county(title)  # fmt: skip
     name, title = _undated(_in_digits(name)), _undated(_in_digits(title))
-    # in the title rows, a year a roster states (丰县2017年…花名册, 2017年度) before any
-    # other: one opening a date (2018年1月5日 above the title, unlabelled: the day it was
-    # filled in), a number (共2036人)
-    alone = _YEAR_ALONE.search(title)
+    # in the title rows, the year of the roster's own title (丰县2017年…花名册, 2017年度
+    # 台账) before any other: one opening a date (2018年1月5日 above the title, unlabelled:
+    # the day it was filled in), a number (共2036人), a year a note names (2016年已脱贫)
+    stated = _TITLE_YEAR.search(title)
     m = YEAR.search(name) or next(
         (y for s in rosters if (y := YEAR.search(s))), None
-    ) or alone or YEAR.search(title)  # fmt: skip
-    # a day in the file's name (丰县妇联花名册20180105.xlsx: the day it was sent) gives way
-    # to another year the title states (丰县2017年…花名册); 丰县20171231.xlsx holds
-    if (m is not None and m.string is name and len(m.group(0)) == 8 and alone is not None
-            and alone.group(1) != m.group(1)):  # fmt: skip
-        m = alone
+    ) or stated or _a_year(title)  # fmt: skip
+    # a day in the file's name (丰县妇联花名册20180105.xlsx, …2018.1.5.xlsx: the day it was
+    # sent) gives way to another year the title states; 丰县20171231.xlsx holds
+    if (m is not None and m.string is name and _a_day(m) and stated is not None
+            and stated.group(1) != m.group(1)):  # fmt: skip
+        m = stated
     return county, int(m.group(1)) if m else None
+
+
+def _a_day(m: re.Match[str]) -> bool:
+    """Does a year found in a file's name open a whole day (20180105, 2018.1.5, 2018-01-05,
+    2018年1月5日)?"""
+    return len(m.group(0)) == 8 or _DAY_AFTER.match(m.string, m.end()) is not None
+
+
+def _a_year(title: str) -> re.Match[str] | None:
+    """The first year in the title rows that is no number (共2036人, 低于2080元) and no
+    year a note names (2016年已脱贫, 2016年建档立卡)."""
+    return next((m for m in YEAR.finditer(title)
+                 if _NOT_A_PERIOD.match(title, m.end()) is None), None)  # fmt: skip
 
 
 # a month or a day, in digits or in Chinese numerals (2018年元月5日, 二〇一八年一月五日)
 _MONTH = r"(?:\d{1,2}|[元正一二三四五六七八九十]{1,3})"
 _DAY = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
-# a year a roster states: followed by 年 (年度), not opening a date (2018年1月5日, 2017年12月)
-_YEAR_ALONE = re.compile(rf"(?<!\d)(20\d\d)(?=\s*年)(?!\s*年\s*{_MONTH}\s*月)")
+_DAY_AFTER = re.compile(
+    rf"\s*(?:[./-]\d{{1,2}}[./-]\d{{1,2}}|年\s*{_MONTH}\s*月\s*{_DAY}\s*[日号])"
+)
+# what makes a 4-digit number no roster year: a unit (人, 元, 户 …), or a note's year
+_NOT_A_PERIOD = re.compile(r"\s*(?:人|元|户|名|次|个|万|余|多|年\s*(?:建档|已脱贫|脱贫|以前|之前))")
+# the roster's own title: a year (not opening a date) and, within the same words, what
+# the roster is (花名册, 台账 …): 丰县2017年妇女巧手脱贫花名册, 2017年度帮扶台账
+_TITLE_YEAR = re.compile(
+    rf"(?<!\d)(20\d\d)(?=\s*年)(?!\s*年\s*{_MONTH}\s*月)(?!\s*年\s*(?:建档|已脱贫|脱贫))"
+    r"[^\s，,。;；:：]{0,30}?(?:花名册|名册|台账|统计表|登记表|一览表|名单|报表)"
+)
 _HAN_DIGITS = str.maketrans("〇零○Ｏ一二三四五六七八九", "0000123456789")
 _HAN_YEAR = re.compile(r"二[〇零○Ｏ][〇零○Ｏ一二三四五六七八九]{2}(?=年)")
 
@@ -119,10 +141,15 @@ def _in_digits(text: str) -> str:
 # printed (填报日期：2018年1月5日 over a 2017 roster) is no year of the roster. Any other
 # date keeps its year: 统计时间：2017年12月, 截止2017年12月31日, 时间：2017年1月-12月.
 _DATE_TAIL = (
-    rf"[:：]?\s*20\d\d(?:\s*年\s*{_MONTH}\s*月(?:\s*{_DAY}\s*[日号]?)?"
+    rf"[:：]?\s*20\d\d(?:\s*年\s*(?:{_MONTH}\s*月(?:\s*{_DAY}\s*[日号]?)?|元旦|春节)"
     r"|([./-])\d{1,2}(?:\1\d{1,2})?|(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])?(?!\d))"
 )
-_DATED = re.compile(rf"(?:填报|填表|报送|上报|制表|打印|报表)(?:日期|时间)?{_DATE_TAIL}")
+# 报送 alone too (丰县花名册(报送2018年1月).xlsx); 报表 2017年12月 is the report's period
+_DATED = re.compile(
+    rf"(?:(?:填报|填表|报送|上报|制表|打印|报表)(?:日期|时间)|报送){_DATE_TAIL}"
+    rf"|20\d\d(?:\s*年\s*{_MONTH}\s*月(?:\s*{_DAY}\s*[日号]?)?|[./-]\d{{1,2}}[./-]\d{{1,2}})"
+    r"(?:报送|上报|填报)(?![:：]|日期|时间)"  # (2018年1月5日报送), not …31日 报送：2018…
+)
 # a date after a bare 日期 (not 出生日期, 统计日期, 截止日期) or a stamp: left out only when
 # another year is left (数据日期：2017年12月31日 alone is the roster's year)
 _WEAK_DATED = re.compile(rf"(?:(?<![生计止至据])日期|盖章[)）]?|[(（]章[)）]){_DATE_TAIL}")
@@ -150,8 +177,19 @@ _ID_LIKE = re.compile(r"\d{15}|\d{17}[\dXx]|\d\.\d+E\+17", re.IGNORECASE)
 
 
 def _first_id_row(rows: Sequence[Sequence[object]]) -> int | None:
-    """The index of the first row holding an ID number, if any."""
-    return next((i for i, row in enumerate(rows) if _holds_ids([row])), None)
+    """The index of the first row with a cell that is an ID number and nothing else (15
+    digits, or 17 and a check character; a number of 15 to 18 digits): a 19-digit bank
+    card number, or an ID inside a note, is none."""
+    return next((i for i, row in enumerate(rows) if any(map(_an_id_cell, row))), None)
+
+
+def _an_id_cell(c: object) -> bool:
+    if isinstance(c, float | int) and not isinstance(c, bool):
+        return 1e14 <= c < 1e18
+    return isinstance(c, str) and _ID_CELL.fullmatch("".join(c.split())) is not None
+
+
+_ID_CELL = re.compile(r"\d{15}|\d{17}[\dXx]|\d\.\d+E\+1[47]", re.IGNORECASE)
 
 
 def _holds_ids(rows: Sequence[Sequence[object]]) -> bool:
@@ -254,7 +292,10 @@ def _side_by_side(matcher: HeaderMatcher, sheet: RawSheet) -> list[RawSheet]:
                 break
         else:
             return [sheet]
-        above = " ".join(squash(c) for c in sheet.rows[i - 1] if not is_blank(c)) if i else ""
+        # the group over the right block (a title over the whole table, 妇女花名册, stands
+        # over the first cells): another person's when it names one (丈夫情况, 帮扶责任人)
+        over = sheet.rows[i - 1][k:] if i else []
+        above = " ".join(squash(c) for c in over if not is_blank(c))
         if any(w in above for w in _SOMEONE) or not {"name", "id_number"} <= set(fields[first:k]):
             return [sheet]
         rest = _columns(sheet, k, None)
@@ -283,14 +324,24 @@ def _block_parts(
     return parts
 
 
-_SOMEONE = ("户主", "本人", "配偶", "丈夫", "爱人", "夫妻", "妻子", "子女", "家属", "家庭",
-            "成员", "妇女", "帮扶对象", "经纪人", "帮扶人")  # fmt: skip
+_SOMEONE = (
+    "户主", "本人", "配偶", "丈夫", "爱人", "夫妻", "妻子", "子女", "家属", "家庭", "成员",
+    "男方", "帮扶对象", "经纪人", "帮扶人", "责任人", "联系人", "监护人",
+)  # fmt: skip
 
 
 def _mostly_men(rows: Sequence[Sequence[object]], j: int) -> bool:
-    """Are most 18-character IDs of column j a man's (the 17th digit odd)?"""
-    ids = [c.strip() for r in rows if j < len(r) and isinstance(c := r[j], str)]
-    sexes = [int(c[16]) % 2 for c in ids if len(c) == 18 and c[16].isdigit()]
+    """Are most IDs of column j a man's (the 17th digit of 18, the 15th of 15, odd)? A
+    number that lost its last digits tells nothing."""
+    sexes = []
+    for r in rows:
+        c = r[j] if j < len(r) else None
+        text = "".join(c.split()) if isinstance(c, str) else f"{c:.0f}" if (
+            isinstance(c, int | float) and not isinstance(c, bool) and 1e14 <= c < 1e15
+        ) else ""  # fmt: skip
+        at = {15: 14, 18: 16}.get(len(text))
+        if at is not None and text[: at + 1].isdigit():
+            sexes.append(int(text[at]) % 2)
     return bool(sexes) and sum(sexes) * 2 > len(sexes)
 
 

@@ -17,7 +17,7 @@ from .idnumber import ISSUE_CODE, IdStatus, malformed_code, normalize_ids, writt
 from .names import normalize_name, pinyin_key
 from .numbers import parse_count, parse_money
 from .phone import normalize_phone
-from .text import Parsed, clean_text, is_blank, text_or_none
+from .text import Parsed, clean_text, is_blank, squash, text_or_none
 from .vocab import Vocabulary
 
 TEXT_FIELDS = ("county", "town", "village", "household_head", "relation_to_head", "broker", "note")
@@ -45,6 +45,15 @@ def _none(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 # a cell saying "as the one above" (同上, 〃, a lone ditto quote): hand-kept rosters write
 # it under a village, a broker or a status rather than the text again
 DITTO = frozenset({"同上", "同前", "同上。", "\u3003", '"', "\u201d", "\u201c", "\u2033", "''"})
+_DITTO_LETTERS = frozenset("同〃\"”“″'＂＇")
+
+
+def a_ditto(cell: object) -> bool:
+    """Is a cell a ditto mark, white space or full width aside (同上 , 同 上, ＂)?"""
+    return (
+        type(cell) is str and len(cell) <= 8 and not _DITTO_LETTERS.isdisjoint(cell)
+        and squash(cell) in DITTO
+    )  # fmt: skip
 
 
 def ditto_filled(
@@ -59,7 +68,7 @@ def ditto_filled(
     for i, cell in enumerate(cells):
         if sheets is not None and i and sheets[i] != sheets[i - 1]:
             above = None
-        if type(cell) is str and cell in DITTO:
+        if a_ditto(cell):
             out[i] = above
         else:
             above = cell
@@ -99,7 +108,7 @@ def normalize_frame(
         return d.spread([r.value for r in results])
 
     for name in sorted(fill_down & set(raw.columns)):  # looked for among distinct values
-        if any(type(u) is str and u in DITTO for u in col(name).uniq):
+        if any(map(a_ditto, col(name).uniq)):
             sheets = raw["source_sheet"].to_numpy(dtype=object) if (
                 "source_sheet" in raw.columns) else None  # fmt: skip
             cols[name] = Distinct(ditto_filled(raw[name].to_numpy(dtype=object), sheets))
