@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from .columns import _ANY_UNIT, MONEY, SERIAL, ColumnMap, HeaderMatcher, map_columns
+from .masking import digits_of
 from .normalize.distinct import Distinct, transpose
 from .normalize.frame import a_ditto
 from .normalize.text import is_blank, is_ideograph, squash
@@ -460,19 +461,26 @@ def _varies(persons: tuple[object, ...], values: tuple[object, ...], own: str) -
         if seen.setdefault(person_now, key) != key:
             varied = True
             break
-    if varied and own == "id_number":
-        sexes = [int(k[16]) % 2 for k in map(_digits, values) if len(k) == 18 and k[16].isdigit()]
-        return not sexes or sum(sexes) * 2 <= len(sexes)
-    return varied
+    return varied and not (own == "id_number" and mostly_men(values))
+
+
+def mostly_men(cells: Iterable[object]) -> bool:
+    """Are most IDs among the cells a man's (the 17th digit of 18, the 15th of 15, odd)?
+    A number that lost an 18-digit ID's last digits tells nothing."""
+    sexes = []
+    for cell in cells:
+        text = _digits(cell) if not isinstance(cell, float) or cell < 1e15 else ""
+        at = {15: 14, 18: 16}.get(len(text))
+        if at is not None and text[: at + 1].isdigit():
+            sexes.append(int(text[at]) % 2)
+    return bool(sexes) and sum(sexes) * 2 > len(sexes)
 
 
 def _digits(value: object) -> str:
     """A cell's digits (and an ID's X): what an ID, a phone or a date is compared by."""
     if isinstance(value, float) and value == value:
         return f"{value:.0f}"
-    if is_blank(value):
-        return ""
-    return "".join(ch for ch in str(value) if ch.isdigit() or ch in "Xx").upper()
+    return "" if is_blank(value) else digits_of(str(value)).upper()
 
 
 def _beside_a_woman(

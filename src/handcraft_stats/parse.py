@@ -25,7 +25,7 @@ from .columns import HeaderMatcher, map_columns
 from .config import GENERIC_SHEETS, Settings
 from .errors import NotARosterFile, RefusedFile
 from .inputs import text_of
-from .layout import HEADER_SEARCH_ROWS, NotARoster, SheetLayout, classify
+from .layout import HEADER_SEARCH_ROWS, NotARoster, SheetLayout, classify, mostly_men
 from .link import id_person_keys
 from .normalize.distinct import NONE, Distinct
 from .normalize.frame import RawIssue, normalize_frame
@@ -299,7 +299,8 @@ def _side_by_side(matcher: HeaderMatcher, sheet: RawSheet) -> list[RawSheet]:
         if any(w in above for w in _SOMEONE) or not {"name", "id_number"} <= set(fields[first:k]):
             return [sheet]
         rest = _columns(sheet, k, None)
-        if _mostly_men(rest.rows[i + 1 :], fields[k:].index("id_number")):
+        at = fields[k:].index("id_number")
+        if mostly_men(r[at] for r in rest.rows[i + 1 :] if at < len(r)):
             return [sheet]  # her husband's columns, under whatever group (基本情况 | 其他)
         return [_columns(sheet, 0, k), *_side_by_side(matcher, rest)]
     return [sheet]
@@ -328,21 +329,6 @@ _SOMEONE = (
     "户主", "本人", "配偶", "丈夫", "爱人", "夫妻", "妻子", "子女", "家属", "家庭", "成员",
     "男方", "帮扶对象", "经纪人", "帮扶人", "责任人", "联系人", "监护人",
 )  # fmt: skip
-
-
-def _mostly_men(rows: Sequence[Sequence[object]], j: int) -> bool:
-    """Are most IDs of column j a man's (the 17th digit of 18, the 15th of 15, odd)? A
-    number that lost its last digits tells nothing."""
-    sexes = []
-    for r in rows:
-        c = r[j] if j < len(r) else None
-        text = "".join(c.split()) if isinstance(c, str) else f"{c:.0f}" if (
-            isinstance(c, int | float) and not isinstance(c, bool) and 1e14 <= c < 1e15
-        ) else ""  # fmt: skip
-        at = {15: 14, 18: 16}.get(len(text))
-        if at is not None and text[: at + 1].isdigit():
-            sexes.append(int(text[at]) % 2)
-    return bool(sexes) and sum(sexes) * 2 > len(sexes)
 
 
 def _columns(sheet: RawSheet, start: int, end: int | None) -> RawSheet:
