@@ -399,6 +399,8 @@ def measure(n: int, years: list[int], counties: int, seed: int, keep: Path | Non
     """One size: build (or reuse, with --keep) the store, time the four, print a row."""
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)  # a new folder: was a traceback
         db = (keep or tmp) / f"summary-{n}-{seed}-{counties}.duckdb"
         build_s = 0.0 if db.exists() else build_store(db, n, years, counties, seed)
         year = years[-1]
