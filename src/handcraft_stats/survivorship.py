@@ -24,9 +24,12 @@ def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Person values by survivorship, and one conflict per disagreeing record field.
 
     The survivor is the most-filled record, then the lowest record_id; a value the
-    survivor lacks comes from the person's other records in record_id order. One row copy
-    per person: only the records of persons with several records (few) are sorted and
-    combined, which keeps a million-record period's memory low."""
+    survivor lacks comes from the person's other records in record_id order. A capacity
+    or willingness that could not be read (`NO_INFORMATION`) is lacking too: her other
+    record's `able` wins over her survivor's `unknown`, which stays her value only when
+    no record of hers states one, and is no conflict. One row copy per person: only the
+    records of persons with several records (few) are sorted and combined, which keeps a
+    million-record period's memory low."""
     fields = [*VALUE_FIELDS, "id_key", "id_number"]
     codes, keys = key_codes(rec["person_key"])
     record_id = rec["record_id"].to_numpy(dtype=np.int64)
@@ -42,7 +45,14 @@ def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     multi = multi.assign(
         survivor=np.isin(record_id[several], record_id[at]), code=codes[several]
     ).sort_values(["code", "survivor", "record_id"], ascending=[True, False, True])
+    said: dict[str, np.ndarray[Any, Any]] = {}  # per person: a record of hers says unknown
+    for f, nothing in NO_INFORMATION.items():  # `unknown` is missing, for values and conflicts
+        unread = (multi[f] == nothing).to_numpy(dtype=bool, na_value=False)
+        said[f] = np.bincount(multi["code"].to_numpy()[unread], minlength=len(keys)) > 0
+        multi[f] = multi[f].where(~unread)
     values = multi.groupby("code", sort=True)[fields].first()
+    for f, nothing in NO_INFORMATION.items():  # no record states one: `unknown` as before
+        values[f] = values[f].mask(values[f].isna() & said[f][values.index], nothing)
     counties = np.ones(len(keys), dtype=np.int64)
     counties[values.index] = multi.groupby("code", sort=True)["county"].nunique().to_numpy()
     if status:
@@ -61,6 +71,12 @@ def survive(rec: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 VALID_IDS = ("valid", "upgraded15")  # id_status of an ID that passed its check
 ID_FIELDS = ["id_key", "id_number"]
+# The code a vocabulary field holds when the roster's text could not be read (METRICS.md
+# §4: 有点劳动力吧 → unknown, with an `unknown_value` issue naming the cell): it says
+# nothing about her, so survivorship takes it as missing. Not wing (unread → `other`, also
+# 其他/务工's code), status (unread is already missing) nor new_practitioner (unread →
+# false, also 否's): their stored value cannot tell an unreadable text from a real answer.
+NO_INFORMATION = {"labor_capacity": "unknown", "willing": "unknown"}
 
 
 def key_codes(keys: pd.Series) -> tuple[np.ndarray[Any, Any], pd.Index]:
@@ -94,7 +110,9 @@ def key_codes(keys: pd.Series) -> tuple[np.ndarray[Any, Any], pd.Index]:
 
 def _conflicts(multi: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     """Records whose value of a field differs from their person's (field by field, so
-    only one field's copy is held at a time)."""
+    only one field's copy is held at a time). A missing value never differs: `multi`
+    holds a record's `unknown` capacity or willingness as missing (`survive`), and a
+    person's value is `unknown` only when none of her records states one."""
     rows = []
     if not multi.empty:
         at = values.index.get_indexer(pd.Index(multi["person_key"]))

@@ -19,6 +19,10 @@ KEYED = ("valid", "upgraded15")
 SAME_ROW = FIELDS
 COMPARED = tuple(f for f in FIELDS if f not in ("id_number", "id_status", "town", "village"))
 PROBABLE_ORDER = ("id_precision_lost", "id_typo", "name_birth")
+# docs/metrics.md §5: a capacity or willingness read as `unknown` (a blank cell here, or
+# text no vocabulary entry matches) says nothing about her: it is missing for
+# survivorship and conflicts. A wing read as `other` or a flag as false is a real answer.
+NO_INFORMATION = {"labor_capacity": "unknown", "willing": "unknown"}
 CLASSES = (
     "able_willing",
     "able_unwilling",
@@ -170,14 +174,19 @@ def probable_links(recs: list[Record], uf: UnionFind) -> tuple[UnionFind, Counte
 def survive(recs: list[Record], group: list[int]) -> tuple[dict[str, Any], list[tuple[int, str]]]:
     """The person's values (survivorship) and the conflicts of docs/metrics.md §5."""
     survivor = max(group, key=lambda i: (recs[i].filled, -i))
+    order = [survivor, *(i for i in group if i != survivor)]  # then load order
+
+    def told(i: int, key: str) -> bool:
+        value = recs[i].fields[key]
+        return value is not None and value != NO_INFORMATION.get(key)
+
     values: dict[str, Any] = {}
     for key in COMPARED:
-        value = recs[survivor].fields[key]
-        if value is None:
-            value = next(
-                (recs[i].fields[key] for i in group if recs[i].fields[key] is not None), None
-            )
-        values[key] = value
+        # the first value that tells something; if none does, the first one there is
+        # (`unknown` when a record says so), else missing
+        known = next((recs[i].fields[key] for i in order if told(i, key)), None)
+        there = next((recs[i].fields[key] for i in order if recs[i].fields[key] is not None), None)
+        values[key] = known if known is not None else there
     # the survivor record's place, which `hcs changes` matches by last (name + place)
     where = recs[survivor]
     village = where.fields["village"]
@@ -186,8 +195,7 @@ def survive(recs: list[Record], group: list[int]) -> tuple[dict[str, Any], list[
     if len(group) > 1:
         for i in group:
             for key in COMPARED:
-                mine = recs[i].fields[key]
-                if mine is not None and mine != values[key]:
+                if told(i, key) and recs[i].fields[key] != values[key]:
                     conflicts.append((i, key))
     return values, conflicts
 
