@@ -265,6 +265,13 @@ def render(rec: Record, columns: list[str], rend: Renderer, spec: Spec) -> None:
     if "birth_date" in has and (spec.birth_cell or rng.random() < 0.9):
         cells["birth_date"] = rend.date(person.birth, serial_ok=False)
         out["birth_date"] = person.birth.isoformat()
+        if out["id_status"] in ("valid", "upgraded15", "bad_check"):
+            try:
+                written = id_birth(out["id_number"])
+            except ValueError:  # digits 7-14 write no date: nothing to compare
+                written = person.birth
+            if written != person.birth:  # a birth date changed by _plant_changes
+                rec.issue("birth_mismatch", "birth_date")
     elif out["id_status"] in ("valid", "upgraded15", "bad_check"):
         out["birth_date"] = id_birth(out["id_number"]).isoformat()
     if "county" in has:

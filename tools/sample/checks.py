@@ -44,6 +44,14 @@ def malformed_code(text: str) -> str:
     return "id_birth_date" if text[:-1].isdigit() and last_ok else "id_chars"
 
 
+def _id_birth(ident: str) -> str | None:
+    """The birth date in an ID's digits 7-14 (ISO), None when they write no date."""
+    try:
+        return date(int(ident[6:10]), int(ident[10:12]), int(ident[12:14])).isoformat()
+    except ValueError:
+        return None
+
+
 def _money(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
@@ -63,6 +71,9 @@ def record_issues(f: dict[str, Any], period: int) -> list[Issue]:
             out.append(("id_male", "id_number"))
         if not area_known(ident[:6]):
             out.append(("id_area_unknown", "id_number"))
+        written = _id_birth(ident)
+        if f["birth_date"] and written and f["birth_date"] != written:
+            out.append(("birth_mismatch", "birth_date"))  # a birth-date cell (a full date)
     labor = f["labor_capacity"]
     if f["birth_date"]:
         age = period - date.fromisoformat(f["birth_date"]).year

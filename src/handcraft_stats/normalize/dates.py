@@ -86,9 +86,25 @@ def parse_birth(raw: object) -> Parsed[date]:
     """`parse_date` for a birth-date column, where a year and month alone (出生年月:
     1980.01, 1980年1月, 198001) is a date without its day, not a bad value: missing
     here, so the ID's birth date is used (no day is made up)."""
+    return read_birth(raw)[0]
+
+
+def read_birth(raw: object) -> tuple[Parsed[date], tuple[tuple[int, int], ...]]:
+    """`parse_birth`, and the (year, month) the cell states when it states a year and
+    month alone (none for any other cell), from one reading. A number cell 1980.1 is
+    1980.01 or 1980.10 (a number cell drops the trailing zero of 1980.10): both."""
     found = parse_date(raw)
-    if found.problem is None or isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        return found
+    if found.problem is None:
+        return found, ()
+    months = _month_only(raw)
+    return (Parsed(None), months) if months else (found, ())
+
+
+def _month_only(raw: object) -> tuple[tuple[int, int], ...]:
+    """The months of a cell `parse_date` could not read, when it is a year and month."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        return ()
+    ambiguous = isinstance(raw, float) and not raw.is_integer() and str(raw).endswith(".1")
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     # a number cell: 1980.01 typed into a numeric cell (a float, not a date serial), or
@@ -96,8 +112,9 @@ def parse_birth(raw: object) -> Parsed[date]:
     text = str(raw) if isinstance(raw, int | float) else "".join(nfkc(raw).split())
     match = _RE_YEAR_MONTH.fullmatch(text) or _RE_COMPACT_MONTH.fullmatch(text)
     if match and _DATE_YEARS[0] <= int(match[1]) <= _DATE_YEARS[1] and 1 <= int(match[2]) <= 12:
-        return Parsed(None)
-    return found
+        year = int(match[1])
+        return ((year, int(match[2])), (year, 10)) if ambiguous else ((year, int(match[2])),)
+    return ()
 
 
 def _year(raw: object) -> int | None:

@@ -3,15 +3,16 @@ distinct values once (rosters repeat values heavily)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .dates import parse_birth, parse_date, parse_year
+from .dates import parse_date, parse_year, read_birth
 from .distinct import NONE, Distinct
 from .idnumber import ISSUE_CODE, IdStatus, malformed_code, normalize_ids, written_out
 from .names import normalize_name, pinyin_key
@@ -25,6 +26,7 @@ VOCAB_FIELDS = ("labor_capacity", "willing", "wing", "status")
 MONEY_FIELDS = ("income_before", "income_after")
 ID_BIRTH = {IdStatus.VALID, IdStatus.UPGRADED15, IdStatus.BAD_CHECK}
 KEYED = {IdStatus.VALID, IdStatus.UPGRADED15}
+BIRTH_MISMATCH = "birth_mismatch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,71 @@ def ditto_filled(
     return out
 
 
+_EPOCH = date(1970, 1, 1).toordinal()
+_NAT = np.iinfo(np.int64).min  # NaT as datetime64's integer
+
+
+def _days(dates: Iterable[date | None]) -> np.ndarray[Any, Any]:
+    """Dates (None: NaT) as datetime64[D], through their ordinals: numpy takes 1.5 µs
+    a date object (30 ms for a roster's 20,000 distinct birth dates), this 2 ms."""
+    ordinals = [_NAT if d is None else d.toordinal() - _EPOCH for d in dates]
+    out: np.ndarray[Any, Any] = np.array(ordinals, dtype=np.int64).view("datetime64[D]")
+    return out
+
+
+def _months(months: list[tuple[int, int]]) -> np.ndarray[Any, Any]:
+    """(year, month) pairs as datetime64[M]."""
+    count = [(y - 1970) * 12 + m - 1 for y, m in months]
+    out: np.ndarray[Any, Any] = np.array(count, dtype=np.int64).view("datetime64[M]")
+    return out
+
+
+def birth_mismatches(
+    cells: Distinct,
+    read: list[Parsed[date]],
+    months: list[tuple[tuple[int, int], ...]],
+    ids: Distinct,
+    id_births: list[date | None],
+) -> list[RawIssue]:
+    """`birth_mismatch` on the rows whose birth-date cell states another date than their
+    ID's digits: the whole date, or, where the cell holds a year and month alone
+    (出生年月 1975.03), that month. `cells`: the column; `read`, `months`: each distinct
+    cell's date and its year and month alone (`read_birth`); `id_births`: each distinct
+    ID's birth date (of `ids`). Worked out per distinct value and compared over the rows
+    with numpy; the value names both dates, never the ID."""
+    alone = {u: m for u, m in enumerate(months) if m}
+    day = _days(r.value for r in read)
+    if not alone and np.isnat(day).all():
+        return []
+    # the month a cell states, and another it may state (1985.1 in a number cell: January
+    # or October)
+    first = day.astype("datetime64[M]")
+    second = np.full(len(day), _NAT, dtype=np.int64).view("datetime64[M]")
+    if alone:
+        at = np.fromiter(alone, dtype=np.intp, count=len(alone))
+        first[at] = _months([m[0] for m in alone.values()])
+        second[at] = _months([m[-1] for m in alone.values()])
+    born = _days(id_births)[ids.codes]
+    cell_day, cell_month = day[cells.codes], first[cells.codes]
+    month = born.astype("datetime64[M]")
+    whole = ~np.isnat(cell_day)
+    differ = np.where(
+        whole, cell_day != born, (cell_month != month) & (second[cells.codes] != month)
+    )
+    differ &= ~np.isnat(cell_month) & ~np.isnat(born)
+    out: list[RawIssue] = []
+    shown: dict[tuple[int, int], str] = {}
+    for i in np.flatnonzero(differ).tolist():
+        c, k = int(cells.codes[i]), int(ids.codes[i])
+        if (c, k) not in shown:
+            v = read[c].value
+            cell = f"出生日期 {v.isoformat()}" if v is not None else (
+                f"出生年月 {clean_text(cells.uniq[c])}")  # fmt: skip
+            shown[c, k] = f"{cell}, 身份证 {id_births[k]}"
+        out.append(RawIssue(i, BIRTH_MISMATCH, "birth_date", shown[c, k]))
+    return out
+
+
 def normalize_frame(
     raw: pd.DataFrame, vocab: Vocabulary, fill_down: frozenset[str] = frozenset()
 ) -> tuple[pd.DataFrame, list[RawIssue]]:
@@ -101,11 +168,15 @@ def normalize_frame(
 
     def parsed(name: str, fn: Callable[[object], Parsed[Any]]) -> np.ndarray[Any, Any]:
         d = col(name)
-        results = [fn(u) for u in d.uniq]
+        return d.spread([r.value for r in problems(name, [fn(u) for u in d.uniq])])
+
+    def problems(name: str, results: list[Parsed[Any]]) -> list[Parsed[Any]]:
+        """The readings of a column's distinct values, their problems raised as issues."""
+        d = col(name)
         for i in d.rows_where([r.problem is not None for r in results]).tolist():
             u = d.codes[i]
             issues.append(RawIssue(i, results[u].problem, name, clean_text(d.uniq[u])))
-        return d.spread([r.value for r in results])
+        return results
 
     for name in sorted(fill_down & set(raw.columns)):  # looked for among distinct values
         if any(map(a_ditto, col(name).uniq)):
@@ -134,11 +205,20 @@ def normalize_frame(
         issues.append(RawIssue(i, codes[u], "id_number", found.value[u] or clean_text(ids.uniq[u])))
     no_name = _none(out["name"]) & (id_status != IdStatus.MISSING)
     issues += [RawIssue(i, "name_missing", "name", "") for i in np.flatnonzero(no_name).tolist()]
-    births = parsed("birth_date", parse_birth)
-    from_id = ids.spread(
-        [b if s in ID_BIRTH else None for b, s in zip(found.birth_date, found.status, strict=True)]
-    )
+    readings = [read_birth(u) for u in col("birth_date").uniq]
+    stated = problems("birth_date", [r for r, _ in readings])
+    births = col("birth_date").spread([r.value for r in stated])
+    id_births = [
+        b if s in ID_BIRTH else None for b, s in zip(found.birth_date, found.status, strict=True)
+    ]
+    from_id = ids.spread(id_births)
+    # the column's date where it states one, also where the ID's disagrees (a
+    # birth_mismatch warning: docs/metrics.md §3); a year and month alone, or none,
+    # takes the ID's
     out["birth_date"] = np.where(_none(births), from_id, births)
+    if "birth_date" in raw.columns:
+        months = [m for _, m in readings]
+        issues += birth_mismatches(col("birth_date"), stated, months, ids, id_births)
     for name in TEXT_FIELDS:
         out[name] = col(name).map(text_or_none)
     out["phone"] = col("phone").map(normalize_phone)
