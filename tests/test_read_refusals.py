@@ -1,7 +1,8 @@
 """Files that cannot be read are refused with a reason a county clerk can act on: what the
-file really is when it is no workbook under a workbook's name (a web system's "Excel"
-export, a PDF, a Word document), and where the first unreadable byte of a text roster
-is (its line and column, never what the cell holds). All bytes here are synthetic."""
+file really is when it is no workbook under a workbook's name (a PDF, a Word document;
+a web system's "Excel" export, an HTML or XML table named .xls, is read since session
+19), and where the first unreadable byte of a text roster is (its line and column,
+never what the cell holds). All bytes here are synthetic."""
 
 from __future__ import annotations
 
@@ -47,9 +48,6 @@ def _html(charset: str | None = "utf-8", encoding: str = "utf-8") -> bytes:
     return page.encode(encoding)
 
 
-WEB_PAGE_ZH = "网页格式的表格（另存为 .xls 的 HTML）：请用 Excel/WPS 打开后另存为 .xlsx 再报送"
-
-
 @pytest.mark.parametrize(
     "data",
     [
@@ -66,22 +64,23 @@ WEB_PAGE_ZH = "网页格式的表格（另存为 .xls 的 HTML）：请用 Excel
     ],
     ids=["utf8", "gbk-meta", "gbk-bare", "bom", "capitals", "doctype", "utf16", "mhtml"],
 )
-def test_a_web_page_saved_as_xls_is_refused_as_one(data: bytes) -> None:
-    reason = _refusal("沛县2017.xls", data)
-    assert reason == (
-        "a table in web-page format (HTML saved as .xls): open it in Excel or WPS, "
-        "save it as .xlsx and send it again"
-    )
-    assert localised(reason, "zh") == WEB_PAGE_ZH
-    assert not any(n in reason for n in NAMES) and ID_A not in reason
+def test_a_web_page_saved_as_xls_is_read_as_its_table(data: bytes) -> None:
+    """Refused until session 19 ("open it in Excel or WPS, save it as .xlsx"): now read
+    (read/markup.py; tests/test_markup_read.py has the details)."""
+    [sheet] = read_file(Path("沛县2017.xls"), data)
+    assert sheet.rows == [
+        ["序号", "姓名", "身份证号码"],
+        *([str(k + 1), n, i] for k, (n, i) in enumerate(zip(NAMES, IDS, strict=True))),
+    ]
 
 
-def test_web_system_exports_are_refused_naming_what_they_are(tmp_path: Path) -> None:
-    """A text file (CSV, tab-separated) and Excel 2003's XML spreadsheet under .xls."""
+def test_web_system_exports_under_xls_are_read_under_xlsx_refused() -> None:
+    """A text file (CSV, tab-separated) and Excel 2003's XML spreadsheet under .xls are
+    read (they were refused as "a table in text/XML format" until session 19)."""
     tsv = "\r\n".join("\t".join(r) for r in [["姓名", "身份证号码"], ["甲一", ID_A]])
-    text = _refusal("沛县2017.xls", tsv.encode("gbk"))
-    assert text.startswith("a table in text format (CSV or other text saved as .xls): ")
-    assert localised(text, "zh").startswith("文本格式的表格（另存为 .xls 的 CSV 等文本文件）")
+    assert read_file(Path("沛县2017.xls"), tsv.encode("gbk"))[0].rows == [
+        ["姓名", "身份证号码"], ["甲一", ID_A],
+    ]  # fmt: skip
     xml = (
         '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
         '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
@@ -90,11 +89,10 @@ def test_web_system_exports_are_refused_naming_what_they_are(tmp_path: Path) -> 
         f'<Row><Cell><Data ss:Type="String">{ID_A}</Data></Cell></Row>'
         "</Table></Worksheet></Workbook>"
     )
-    reason = _refusal("沛县2017.xls", xml.encode())
-    assert reason.startswith("a table in XML format (an Excel 2003 XML spreadsheet saved as .xls)")
-    assert localised(reason, "zh").endswith("请用 Excel/WPS 打开后另存为 .xlsx 再报送")
-    # under .xlsx it is still "not a zip archive", now named as XML (its <Table> made
-    # it "an HTML page")
+    [sheet] = read_file(Path("沛县2017.xls"), xml.encode())
+    assert (sheet.name, sheet.rows) == ("花名册", [[ID_A]])
+    # under .xlsx it is still "not a zip archive", named as XML (its <Table> made it
+    # "an HTML page"): Excel does not open it under that name either
     assert _refusal("沛县2017.xlsx", xml.encode()) == (
         "cannot open as .xlsx workbook: the file is an XML file, not a zip archive"
     )
@@ -252,12 +250,12 @@ def test_a_utf16_csv_with_a_broken_character_says_line_and_column() -> None:
 def test_hcs_check_shows_both_refusals_in_the_clerks_language(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "沛县2017.xls").write_bytes(_html())
+    (folder / "沛县2017.xls").write_bytes(b"<html><body><p>\xd4\xdd\xce\xde</p></body></html>")
     (folder / "丰县2017.csv").write_bytes(_cut(_rows("gbk"), 4, NAMES[1], "gbk"))
     runner = CliRunner()
     md = runner.invoke(app, ["check", str(folder), "--format", "md"])
     assert md.exit_code == 1
-    assert f"沛县2017.xls | {WEB_PAGE_ZH} |" in md.stdout
+    assert "沛县2017.xls | 网页中没有表格（另存为电子表格的 HTML）：不是花名册 |" in md.stdout
     assert (
         "丰县2017.csv | 无法解码文本（既不是 UTF-8 也不是 GB18030）：第 4 行第 2 列有无法识别的字节 |"
         in md.stdout
@@ -265,4 +263,4 @@ def test_hcs_check_shows_both_refusals_in_the_clerks_language(tmp_path: Path) ->
     doc = json.loads(runner.invoke(app, ["check", str(folder), "--format", "json"]).stdout)
     reasons = {Path(r["file"]).name: r["reason"] for r in doc["refused"]}
     assert reasons["丰县2017.csv"].endswith("line 4, column 2")
-    assert reasons["沛县2017.xls"].startswith("a table in web-page format")
+    assert reasons["沛县2017.xls"].startswith("the web page (HTML saved under a spreadsheet's")

@@ -1,8 +1,11 @@
-"""Spreadsheets (xlsx, xlsm, xls, ods) through python-calamine, cells kept raw."""
+"""Spreadsheets (xlsx, xlsm, xls, ods) through python-calamine, cells kept raw; an .xls
+that is an HTML page, an Excel 2003 XML spreadsheet (read/markup.py) or CSV text
+(read/csvfile.py), as web systems export them, read without it."""
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from typing import cast
 
@@ -32,7 +35,16 @@ def read_workbook(
     data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS
 ) -> list[tuple[str, list[list[object]], Merged, Cells, bool]]:
     """All worksheets of a workbook: (name, rows from Excel row 1, merged ranges, the
-    formula cells without a value that calamine read as blank, hidden)."""
+    formula cells without a value that calamine read as blank, hidden). An .xls that a
+    web system wrote as an HTML page or an XML spreadsheet (read/markup.py), or as CSV
+    text (read/csvfile.py), is read so before calamine is tried: its first bytes tell."""
+    markup = _markup(data, suffix)
+    if markup == "text":
+        return _text_table(data)
+    if markup is not None:
+        from .markup import read_markup  # imports this module: not at the top
+
+        return read_markup(data, markup, limits)
     marked: set[str] = set()
     named, suffix = suffix, _by_content(data, suffix)
     if suffix in ARCHIVES:
@@ -73,6 +85,38 @@ def read_workbook(
     return out
 
 
+# a table a web system or Excel wrote under a spreadsheet's name (read/limits.py
+# `exported`) is read when it is named .xls, as Excel and WPS open it; under another
+# name it is refused as "not a zip archive" naming what it is (check_archive)
+MARKUP = {".xls"}
+
+
+def _markup(data: bytes, suffix: str) -> str | None:
+    """What an .xls that is such a table is, "html", "xml" or "text" (its first bytes
+    tell: no zip archive, no OLE2 file, no PDF); None for anything else (calamine's)."""
+    if suffix not in MARKUP or data.startswith((ZIP_MAGIC, CFB_MAGIC)):
+        return None
+    if data[:1024].lstrip().startswith(b"%PDF"):
+        return None  # a PDF may hold "<html" in its first bytes
+    kind = exported(data)
+    if kind == "text" and _LATE_TABLE.search(data, 0, 65536):
+        return "html"  # a page whose first 4 KiB are a comment, a script or a style sheet
+    return kind
+
+
+_LATE_TABLE = re.compile(rb"<table[\s>]", re.IGNORECASE)
+
+
+def _text_table(data: bytes) -> list[tuple[str, list[list[object]], Merged, Cells, bool]]:
+    """A CSV or tab-separated text named .xls, read as a .csv is (no sheet name). Its rows
+    are numbered as Excel numbers them, one to a record: not the text's lines (a quoted
+    cell holding a line break spans two)."""
+    from .csvfile import read_csv  # imports this module: not at the top
+
+    rows, _ = read_csv(data)
+    return [("", rows, (), {}, False)]
+
+
 _ODS_MIMETYPE = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
 
 
@@ -89,25 +133,22 @@ def _by_content(data: bytes, suffix: str) -> str:
 
 
 def _unopened(data: bytes, suffix: str, exc: Exception) -> str:
-    """Why calamine could not open the file: what it is when its bytes tell (a web
-    system's "Excel" export, a PDF, a Word document under a spreadsheet's name), else
-    calamine's own words. Only an .xls reaches calamine without being a zip archive or
-    an OLE2 file: the others are refused as "not a zip archive" before."""
+    """Why calamine could not open the file: what it is when its bytes tell (a PDF, a
+    Word document under a spreadsheet's name), else calamine's own words. Only an .xls
+    reaches calamine without being a zip archive or an OLE2 file (the others are refused
+    as "not a zip archive" before), and only when it is no table a web system wrote
+    (HTML, XML, text: read above)."""
     if data.startswith(ZIP_MAGIC):
         kind = _zip_kind(data)
     elif data.startswith(CFB_MAGIC):
         kind = _compound_kind(data)
     else:
-        markup = None if data[:1024].lstrip().startswith(b"%PDF") else exported(data)
-        if markup is not None:
-            return reason(_EXPORTS[markup], suffix=suffix)
         kind = sniff(data)
     if kind is None:  # a workbook, damaged or of a kind calamine does not read
         return reason("cannot_open", suffix=suffix, detail=_short(exc))
     return reason("not_workbook", suffix=suffix, kind=kind)
 
 
-_EXPORTS = {"html": "web_page", "xml": "xml_spreadsheet", "text": "text_table"}
 _ODF = b"mimetypeapplication/vnd.oasis.opendocument."  # stored first, uncompressed
 
 
