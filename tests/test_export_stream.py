@@ -234,3 +234,17 @@ DIGITS = st.text(alphabet=st.sampled_from(list("0123456789Xx ab-٠١٢٣٤٥٦٧
 def test_scrub_reaches_every_value_it_would_change(values: list[str | None]) -> None:
     table = pa.table({"note": pa.array(values, pa.string())})
     assert scrubbed(table, "note")["note"].to_pylist() == [scrub(v) for v in values]
+
+
+@FUZZ
+@given(st.lists(st.none() | DIGITS, min_size=1, max_size=6), st.integers(2, 5), st.data())
+def test_scrub_of_repeated_values_is_the_scrub_of_each(
+    values: list[str | None], times: int, data: st.DataObject
+) -> None:
+    # repeated values take the distinct-values path (each tried once, then found by is_in)
+    values = values * times
+    where = data.draw(st.lists(st.booleans(), min_size=len(values), max_size=len(values)))
+    table = pa.table({"note": pa.array(values, pa.string())})
+    assert scrubbed(table, "note")["note"].to_pylist() == [scrub(v) for v in values]
+    got = scrubbed(table, "note", pa.array(where))["note"].to_pylist()
+    assert got == [scrub(v) if w else v for v, w in zip(values, where, strict=True)]

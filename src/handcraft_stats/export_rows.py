@@ -275,7 +275,16 @@ def scrubbed(
     as they are."""
     fn = fn or (scrub_source if name in SOURCES else scrub)
     column = table[name].combine_chunks()
-    hits = pc.fill_null(pc.match_substring_regex(column, _DIGIT_RUN), False)
+    distinct = pc.unique(column)
+    if 2 * len(distinct) <= len(column):
+        # repeated values (a file's name on each of its rows, notes mostly empty): the
+        # pattern is tried on each distinct value once, a third of the time at 10M rows
+        found = pc.fill_null(pc.match_substring_regex(distinct, _DIGIT_RUN), False)
+        if not pc.any(found).as_py():
+            return table
+        hits = pc.is_in(column, value_set=distinct.filter(found))
+    else:
+        hits = pc.fill_null(pc.match_substring_regex(column, _DIGIT_RUN), False)
     if where is not None:  # a table's column is chunked: the mask must be one array
         hits = pc.and_(
             hits, where.combine_chunks() if isinstance(where, pa.ChunkedArray) else where
