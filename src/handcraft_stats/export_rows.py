@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .engine import arrow
-from .masking import NUMBER_IN_TEXT, NUMBER_IN_TEXT_RE2, masked_run
+from .masking import NUMBER_IN_TEXT, NUMBER_IN_TEXT_RE2, RELATIVE_RE2, masked_run, scrub_relatives
 from .masking import scrub_source as scrub_source
 from .normalize.text import mask_name
 from .review import check_period
@@ -43,7 +43,7 @@ PERSONAL = ("id_number", "phone", *NAMES)  # issue columns whose values are mask
 # a woman's ID or phone: 一人一卡 workbooks have a sheet per woman)
 SOURCES = ("source_file", "source_sheet")
 _DIGITS = NUMBER_IN_TEXT
-_DIGIT_RUN = NUMBER_IN_TEXT_RE2  # what scrub() could mask, in RE2
+_DIGIT_RUN = f"{NUMBER_IN_TEXT_RE2}|{RELATIVE_RE2}"  # what scrub() could mask, in RE2
 _CHUNK = 1 << 19  # records per query of records.csv
 
 
@@ -61,10 +61,11 @@ def beside_cursor(store: Store) -> Iterator[tuple[ThreadPoolExecutor, Any]]:
 
 def scrub(text: Any) -> Any:
     """Free text with every ID or phone number masked (typed into a note or an
-    unreadable cell): a run of 11+ digits, or one written in groups (masking.py)."""
+    unreadable cell): a run of 11+ digits, or one written in groups; and a name written
+    after a role word (丈夫李四 → 丈夫李*; masking.py)."""
     if not isinstance(text, str):
         return text
-    return _DIGITS.sub(masked_run, text)
+    return scrub_relatives(_DIGITS.sub(masked_run, text))
 
 
 def mask_id_sql(v: str) -> str:

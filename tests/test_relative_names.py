@@ -1,0 +1,103 @@
+"""Names of relatives and helpers written into free text after their role (丈夫李四,
+配偶：王建国, 联系人刘红) are masked in what is sent on (masking.RELATIVE, session 20)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner, Result
+
+from conftest import ID_A, ID_B, write_xlsx
+from handcraft_stats.cli import app
+from handcraft_stats.export_rows import scrub
+from handcraft_stats.masking import ROLES, SURNAMES, scrub_relatives
+
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+
+
+@pytest.mark.parametrize(
+    ("note", "want"),
+    [
+        ("丈夫李四在外务工", "丈夫李*在外务工"),
+        ("配偶：王建国，常年在外", "配偶：王**，常年在外"),
+        ("儿子张小明在上海打工", "儿子张**在上海打工"),
+        ("婆婆是赵桂兰", "婆婆是赵**"),
+        ("丈夫王有才残疾", "丈夫王**残疾"),  # 有 ends no name before its second character
+        ("联系人刘红 电话", "联系人刘* 电话"),
+        ("户主孙子王小明", "户主孙子王**"),  # 孙子 is a role here, not a name
+        ("丈夫李四和儿子李小五", "丈夫李*和儿子李**"),
+        ("经纪人: 陈梅每月走访", "经纪人: 陈*每月走访"),
+        # no name after the role: the text stays
+        ("丈夫常年在外", "丈夫常年在外"),
+        ("丈夫高血压", "丈夫高血压"),
+        ("户主孙子读书", "户主孙子读书"),
+        ("儿子于去年去世", "儿子于去年去世"),
+        ("丈夫于2016年去世", "丈夫于2016年去世"),
+        ("儿子在苏州打工", "儿子在苏州打工"),
+        ("丈夫外出务工", "丈夫外出务工"),
+        ("单亲家庭", "单亲家庭"),
+        ("与户主张**同住", "与户主张**同住"),  # masked before (names_in_note_sql)
+    ],
+)
+def test_a_name_after_a_role_word_is_masked(note: str, want: str) -> None:
+    assert scrub_relatives(note) == want
+    assert scrub(note) == want
+
+
+def test_scrub_masks_numbers_and_names_together() -> None:
+    assert scrub("丈夫李四 13812345678") == "丈夫李* 138****5678"
+
+
+NOTE = st.text(
+    alphabet=st.sampled_from([*SURNAMES[:12], *"".join(ROLES[:8]), *"在外务工是：，12 a"]),
+    max_size=24,
+)
+
+
+@FUZZ
+@given(NOTE)
+def test_masking_keeps_the_text_but_the_names(note: str) -> None:
+    got = scrub_relatives(note)
+    assert len(got) == len(note)  # each masked character is one star
+    assert all(g == n or g == "*" for g, n in zip(got, note, strict=True))
+    assert scrub_relatives(got) == got  # a masked name is found no more
+    if not any(r in note for r in ROLES):
+        assert got == note
+
+
+def test_exports_and_issue_lists_mask_a_relatives_name(tmp_path: Path) -> None:
+    folder = tmp_path / "r"
+    folder.mkdir()
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": [
+        ["姓名", "身份证号码", "备注", "是否有劳动能力"],
+        ["陈梅", ID_A, "丈夫李四在外务工", "有"],
+        ["王芳", ID_B, "联系人：赵桂兰", "有点劳动力吧配偶钱大勇"],
+    ]})  # fmt: skip
+    db = tmp_path / "t.duckdb"
+    assert run("ingest", folder, "--db", db).exit_code in (0, 1)
+    for unmasked in (False, True):
+        out = tmp_path / f"out{unmasked}"
+        flag = ["--unmasked"] if unmasked else []
+        res = run("export", "--year", "2017", "--out", out, "--db", db, *flag)
+        assert res.exit_code == 0, res.output
+        records = (out / "records.csv").read_text("utf-8-sig")
+        issues = (out / "issues.csv").read_text("utf-8-sig")
+        with (out / "records.csv").open(encoding="utf-8-sig", newline="") as f:
+            notes = [r["note"] for r in csv.DictReader(f)]
+        if unmasked:
+            assert notes == ["丈夫李四在外务工", "联系人:赵桂兰"]
+            assert "钱大勇" in issues  # the unreadable capacity cell, as written
+        else:
+            assert notes == ["丈夫李*在外务工", "联系人:赵**"]
+            for name in ("李四", "赵桂兰", "钱大勇"):
+                assert name not in records + issues
+    listing = run("issues", "--year", "2017", "--db", db)
+    assert "钱大勇" not in listing.output and "钱**" in listing.output
