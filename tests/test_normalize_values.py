@@ -240,6 +240,9 @@ def test_money_round_trip(amount: Decimal) -> None:
         ("12.345", "12.35"),
         ("12.344", "12.34"),
         (0.125, "0.13"),
+        (350000, "350000.00"),  # implausible (income_max), still an amount
+        (99_999_999.99, "99999999.99"),  # the largest amount below MONEY_LIMIT
+        ("9999.9999万", "99999999.00"),
     ],
 )
 def test_money_examples(raw: object, value: str) -> None:
@@ -268,6 +271,14 @@ def test_money_missing(raw: object) -> None:
         -500.0,
         -1,
         "-0.35万",
+        # no income (session 20): a phone, landline, ID or card number in the column
+        13944443333,
+        13944443333.0,
+        "13944443333",
+        5168765432,
+        "1,000,000,000",
+        "10000万",
+        100_000_000,
     ],  # METRICS §4: yuan, ≥ 0
 )
 def test_money_bad(raw: object) -> None:

@@ -9,7 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from handcraft_stats.normalize.text import BAD_VALUE, Parsed, is_blank, nfkc
 
 CENT = Decimal("0.01")
-MONEY_LIMIT = Decimal(10) ** 12  # the store's DECIMAL(14,2): larger amounts are not money
+# A woman's yearly income of 100 million yuan or more is no income but a number typed
+# into the wrong column (a mobile 13912345678, a landline 5168765432, an ID or a card): a
+# bad value, missing, so it neither goes out in full as her income nor sets 人均增收.
+# (Until session 20 the limit was the store's DECIMAL(14,2), 10¹².)
+MONEY_LIMIT = Decimal(10) ** 8
 COUNT_LIMIT = 100_000  # trainings and the like; the store's column is INTEGER
 _TEN_THOUSAND = Decimal(10000)
 # Placeholders that mean "nothing recorded" (after NFKC and white-space removal: NFKC
