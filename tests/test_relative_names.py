@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
-from conftest import ID_A, ID_B, write_xlsx
+from conftest import ID_A, ID_B, ID_C, write_xlsx
 from handcraft_stats.cli import app
 from handcraft_stats.export_rows import scrub
 from handcraft_stats.masking import ROLES, SURNAMES, scrub_relatives
@@ -101,3 +101,30 @@ def test_exports_and_issue_lists_mask_a_relatives_name(tmp_path: Path) -> None:
                 assert name not in records + issues
     listing = run("issues", "--year", "2017", "--db", db)
     assert "钱大勇" not in listing.output and "钱**" in listing.output
+
+
+ID_D = "320321198202020026"
+
+
+def test_persons_and_dupes_mask_numbers_in_names_and_sheet_names(tmp_path: Path) -> None:
+    """`hcs persons` and `hcs dupes` show names in full for the reviewer, but an ID
+    typed into the 姓名 column, or naming a sheet (一人一卡: a sheet per woman), went
+    out whole; they are masked as IDs are (session 20)."""
+    folder = tmp_path / "r"
+    folder.mkdir()
+    header = ["姓名", "身份证号码", "劳动能力"]
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {
+        f"周小凤{ID_A}": [header, ["周小凤", ID_A, "有"]],
+        "Sheet2": [header, ["王芳", ID_C, "有"], [ID_B, "赵敏敏", "有"], ["李红", ID_D, "有"],
+                   [ID_B, "赵敏敏", "有"]],  # name and ID swapped, the row twice
+    })  # fmt: skip
+    db = tmp_path / "t.duckdb"
+    assert run("ingest", folder, "--db", db).exit_code in (0, 1)
+    outputs = [run("persons", "--year", "2017", "--db", db, "--format", f).output
+               for f in ("csv", "json", "table")]  # fmt: skip
+    outputs.append(run("dupes", "--year", "2017", "--db", db, "--format", "csv").output)
+    assert "周小凤" in outputs[0]  # names stay
+    assert "320321********0024" in outputs[0]  # the sheet's name
+    assert "320322********0048" in outputs[0] and "320322********0048" in outputs[3]
+    for out in outputs:
+        assert ID_A not in out and ID_B not in out

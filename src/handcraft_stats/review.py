@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from .errors import RefusedFile, UsageError
 from .link import REASON_TIER, TIERS, require_tier
+from .masking import scrub_source
 from .memory import bounded_memory
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
@@ -103,10 +105,17 @@ def _reviewable(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     frame["decision"] = [
         label("decision", d, lang) if isinstance(d, str) else "" for d in frame["stored_decision"]
     ]
+    from .export_rows import scrub  # it imports this module
+
     for s in ("a", "b"):
         frame[f"id_number_{s}"] = frame[f"id_number_{s}"].map(_masked(mask_id))
         frame[f"phone_{s}"] = frame[f"phone_{s}"].map(_masked(mask_phone))
         frame[f"birth_date_{s}"] = _iso(frame[f"birth_date_{s}"])
+        # names stay for the reviewer; an ID or phone typed into the name column does not,
+        # nor one naming a roster or sheet (一人一卡)
+        frame[f"name_{s}"] = frame[f"name_{s}"].map(scrub)
+        for c in ("source_file", "source_sheet"):
+            frame[f"{c}_{s}"] = frame[f"{c}_{s}"].map(scrub_source)
     return frame[DUPES_COLUMNS].reset_index(drop=True)
 
 
@@ -260,9 +269,22 @@ def persons(
     record's provenance."""
     check_period(store, year, tier)
     params = {"year": year, "tier": tier, "county": county}
+    from .export_rows import scrub  # it imports this module
+
     with bounded_memory(store.con):
         frame = _query(store, _persons_sql(limit), params)
+    frame["name"] = frame["name"].map(scrub)  # see _unnumbered
+    frame["provenance"] = frame["provenance"].map(scrub_source)
     return frame[PERSONS_COLUMNS].reset_index(drop=True)
+
+
+def _unnumbered(table: pa.Table) -> pa.Table:
+    """Persons rows with an ID or phone typed into the name column masked (the names
+    stay for the reviewer), and one naming a roster or sheet in the provenance (一人一卡:
+    a sheet named 周小凤320321198606060665 went out whole)."""
+    from .export_rows import scrubbed  # it imports this module
+
+    return scrubbed(scrubbed(table, "name"), "provenance", fn=scrub_source)
 
 
 def persons_batches(
@@ -274,7 +296,7 @@ def persons_batches(
     check_period(store, year, tier)
     params = {"year": year, "tier": tier, "county": county}
     for batch in store.batches(_persons_sql(limit), params, size):
-        yield batch.to_pylist()
+        yield _unnumbered(pa.Table.from_batches([batch])).to_pylist()
 
 
 def count_persons(
