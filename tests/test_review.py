@@ -487,3 +487,11 @@ def test_decisions_of_a_schema_5_store_are_carried_to_the_new_signature(tmp_path
             "SELECT value FROM meta WHERE key = 'schema_version'"
         ).fetchone() or ("",)
     assert stored == 1 and version == "6"
+
+
+def test_review_of_a_folder_is_a_usage_error(db: Path, tmp_path: Path) -> None:
+    """`review --file FOLDER` was exit 3 "Is a directory", as if the machine had failed;
+    it is the user's to fix: exit 2 naming it (session 20)."""
+    res = run("review", "--file", tmp_path, "--db", db)
+    assert res.exit_code == 2
+    assert f"{tmp_path} is a folder, not a decisions file" in res.stderr

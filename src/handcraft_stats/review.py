@@ -315,6 +315,8 @@ def read_decisions(path: Path) -> pd.DataFrame:
     """Decisions from a filled-in dupes listing (CSV in UTF-8 or GB18030, or a workbook):
     columns record_a, record_b, decision (same/different, 同一人/不同人, 是/否, y/n, 1/0 and
     the like: `DECISIONS`), headed by code or by label in either language."""
+    if path.is_dir():  # the user's to fix (exit 2), as `--db DIR` is
+        raise UsageError(f"{path} is a folder, not a decisions file (.csv or .xlsx)")
     try:
         data = path.read_bytes()
     except FileNotFoundError:
