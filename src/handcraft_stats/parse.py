@@ -645,13 +645,12 @@ def _missing(key: str, sheet: str, seen: str) -> str:
     return reason(f"{key}_seen", seen=seen)
 
 
-def _summary_only(
+def _summary_roster(
     matcher: HeaderMatcher, sheets: list[RawSheet], settings: Settings, year: int | None
-) -> str:
-    """Why a file without a roster sheet is refused: when a sheet skipped by its name
-    (全县汇总, 汇总表: a copy of the town sheets, counted twice if read) holds a roster,
-    it names the sheet and the remedy (the file's only roster was refused as "every
-    sheet is empty or not a roster")."""
+) -> str | None:
+    """The name of a sheet skipped by its name (全县汇总, 汇总表: a copy of the town
+    sheets, counted twice if read) that holds a roster: a header with the name and ID
+    columns, and women under it. None when no such sheet holds one."""
     for sheet in sheets:
         if not settings.not_a_roster(sheet.name):
             continue
@@ -660,8 +659,15 @@ def _summary_only(
         except NotARoster:
             continue
         if {"name", "id_number"} <= set(lay.columns.fields.values()) and lay.records:
-            return reason("summary_sheet_only", sheet=repr(sheet.name))
-    return reason("no_roster")
+            return sheet.name
+    return None
+
+
+def _summary_only(held: str | None) -> str:
+    """Why a file without a roster sheet is refused: when a sheet skipped by its name
+    holds a roster (`held`), it names the sheet and the remedy (the file's only roster
+    was refused as "every sheet is empty or not a roster")."""
+    return reason("no_roster") if held is None else reason("summary_sheet_only", sheet=repr(held))
 
 
 def parse_file(
@@ -763,12 +769,15 @@ def parse_file(
         infos.append(SheetInfo(sheet.name, True, "", header_rows, len(lay.records)))
         kept.append((len(infos) - 1, frame, skips))
     if not frames:
-        if settings.not_a_roster(Path(name).stem) and not rosterish:
+        held = _summary_roster(matcher, raw_sheets, settings, known)
+        if settings.not_a_roster(Path(name).stem) and not rosterish and held is None:
             # 填表说明.txt, 丰县2017年汇总表.xlsx beside the rosters: no sheet has a name or
             # ID title (丰县…花名册汇总.xlsx with 姓名 but an ID title hcs does not know is
-            # a roster sent wrong: refused)
+            # a roster sent wrong: refused). 铜山区2017年花名册汇总.xlsx whose only sheet,
+            # 汇总, holds the roster is refused naming the sheet, as under any file name:
+            # until session 20 it was listed as holding no roster, its women lost (exit 0)
             raise NotARosterFile(refusal or reason("no_roster"))
-        raise RefusedFile(refusal or _summary_only(matcher, raw_sheets, settings, known))
+        raise RefusedFile(refusal or _summary_only(held))
     found_county, found_year = _detect(
         settings, name, [s.name for s in raw_sheets], " ".join(titles),
         [s.name for s in infos if s.roster],
