@@ -264,3 +264,17 @@ def test_hcs_check_shows_both_refusals_in_the_clerks_language(tmp_path: Path) ->
     reasons = {Path(r["file"]).name: r["reason"] for r in doc["refused"]}
     assert reasons["丰县2017.csv"].endswith("line 4, column 2")
     assert reasons["沛县2017.xls"].startswith("the web page (HTML saved under a spreadsheet's")
+
+
+def test_a_refused_files_export_time_stays_on_stderr_its_id_does_not(tmp_path: Path) -> None:
+    """stderr masked every run of 11+ digits, so a roster named by its export time
+    (丰县花名册_20180105093015.xlsx) read 丰县花名册_201*********15.xlsx, and two exports
+    of it could not be told apart; a file's name is masked by the fix list's rule
+    (IDs and mobiles only), the reason by the general one (session 20)."""
+    (tmp_path / "丰县花名册_20180105093015.xlsx").write_text("garbage", "utf-8")
+    (tmp_path / "丰县2017年320321198808080621.xlsx").write_text("garbage", "utf-8")
+    res = CliRunner().invoke(app, ["check", str(tmp_path), "--format", "csv"])
+    assert res.exit_code == 1
+    assert "refused " + str(tmp_path / "丰县花名册_20180105093015.xlsx") + ": " in res.stderr
+    assert "丰县2017年320321********0621.xlsx: " in res.stderr
+    assert "320321198808080621" not in res.output + res.stderr

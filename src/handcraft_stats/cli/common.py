@@ -10,7 +10,7 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from enum import StrEnum
 from pathlib import Path
@@ -214,9 +214,17 @@ def mask_digits(text: str) -> str:
     return NUMBER_IN_TEXT.sub(masked, text)
 
 
-def say(text: str) -> None:
-    """One line to stderr for people and logs: never an ID or phone number."""
-    err.print(mask_digits(text), markup=False)
+def say(text: str, keep: Sequence[str] = ()) -> None:
+    """One line to stderr for people and logs: never an ID or phone number. `keep`:
+    parts of the text masked already by their own rule (a file or sheet name through
+    scrub_source, which keeps an export time: 丰县花名册_20180105093015.xlsx and the next
+    export of it must read apart)."""
+    kept = [k for k in keep if k]
+    if not kept:
+        err.print(mask_digits(text), markup=False)
+        return
+    parts = re.split("(" + "|".join(map(re.escape, kept)) + ")", text)
+    err.print("".join(p if p in kept else mask_digits(p) for p in parts), markup=False)
 
 
 def _disk_full(exc: BaseException) -> bool:

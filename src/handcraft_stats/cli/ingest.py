@@ -66,10 +66,14 @@ def say_strict(report: IngestReport, strict: bool, hint: str = "") -> None:
 def say_refusals(report: IngestReport) -> None:
     """Refusals are errors (exit 1): on stderr with --quiet too (which leaves out the
     notes), and whatever goes to stdout (`check --format csv`: the fix list alone)."""
+    from ..masking import scrub_source
+
     for f in report.refused:
-        say(f"refused {f.path}: {f.reason}")
+        path = scrub_source(str(f.path))
+        say(f"refused {path}: {f.reason}", keep=(path,))
     for f, sheet, reason in report.sheets_refused:
-        say(f"refused sheet {sheet!r} of {f.path} (its other sheets landed): {reason}")
+        path, name = scrub_source(str(f.path)), repr(scrub_source(sheet))
+        say(f"refused sheet {name} of {path} (its other sheets landed): {reason}", (path, name))
 
 
 def show_report(
