@@ -98,7 +98,32 @@ def _detect(
     if (m is not None and m.string is name and _a_day(m) and stated is not None
             and stated.group(1) != m.group(1)):  # fmt: skip
         m = stated
+    if m is not None and _spanned(m):
+        # one end of two years (丰县2016-2017年花名册.xlsx, 2016至2017年度): another year
+        # the same text or the title states alone, else no year (refused: `year_span`)
+        alone = [y for y in YEAR.finditer(m.string) if not _spanned(y)]
+        m = alone[0] if alone else stated if stated and not _spanned(stated) else None
     return county, int(m.group(1)) if m else None
+
+
+# two years as one period: 2016-2017, 2016年—2017年, 2016至2017 (not a day's range in one
+# year, 20170101-20171231, nor 2017-08-10)
+_SPAN = re.compile(r"(?<!\d)(20\d\d)\s*年?\s*(?:[-－—–~～/]|至|到)\s*(20\d\d)(?!\d)")
+
+
+def _spanned(m: re.Match[str]) -> bool:
+    """Is the year found one end of a span of two different years?"""
+    return any(s.start() <= m.start() < s.end() and s[1] != s[2]
+               for s in _SPAN.finditer(m.string))  # fmt: skip
+
+
+def year_span(*texts: str) -> str | None:
+    """The first span of two different years in the texts (2016–2017), for the refusal."""
+    for text in texts:
+        for s in _SPAN.finditer(_in_digits(text)):
+            if s[1] != s[2]:
+                return f"{s[1]}–{s[2]}"
+    return None
 
 
 def _a_day(m: re.Match[str]) -> bool:
@@ -789,7 +814,8 @@ def parse_file(
             raise RefusedFile(reason("abolished_county", name=gone.name, code=gone.code))
         raise RefusedFile(reason("no_county"))
     if year is None:
-        raise RefusedFile(reason("no_year"))
+        span = year_span(name, *(s.name for s in raw_sheets), *titles)
+        raise RefusedFile(reason("year_span", span=span) if span else reason("no_year"))
     frames, skipped = _of_the_year(year, infos, kept, frames, skipped)
     frames, skipped = _of_the_county(settings, county, infos, kept, frames, skipped)
     if not frames:

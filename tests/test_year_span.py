@@ -1,0 +1,60 @@
+"""A roster naming two years as its period (丰县2016-2017年花名册.xlsx) was filed under the
+first without a word; it is refused asking which year, unless another year is stated
+alone or --year is given (session 20)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ID_A, ID_B, write_xlsx
+from handcraft_stats import load_settings
+from handcraft_stats.cli import app
+from handcraft_stats.parse import _detect, year_span
+
+SETTINGS = load_settings(None)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [
+        ("丰县2016-2017年花名册.xlsx", "花名册", None),
+        ("丰县2016—2017年花名册.xlsx", "", None),
+        ("丰县花名册.xlsx", "丰县2016至2017年度妇女花名册", None),
+        ("丰县花名册.xlsx", "丰县2016年-2017年花名册", None),
+        # the title states one year: it holds
+        ("丰县2016-2017年花名册.xlsx", "丰县2017年妇女巧手脱贫花名册", 2017),
+        # another year alone in the same name
+        ("丰县2017年花名册（2016-2020脱贫攻坚）.xlsx", "", 2017),
+        # no span: a day's range in one year, a date, a span of one year
+        ("丰县20170101-20171231花名册.xlsx", "", 2017),
+        ("丰县2017-08-10.xlsx", "", 2017),
+        ("丰县2017-2017年.xlsx", "", 2017),
+    ],
+)
+def test_two_years_give_no_period(name: str, title: str, year: int | None) -> None:
+    assert _detect(SETTINGS, name, ["S"], title, ["S"]) == ("丰县", year)
+
+
+def test_year_span_names_the_two_years() -> None:
+    assert year_span("丰县2016-2017年花名册.xlsx") == "2016–2017"
+    assert year_span("丰县花名册", "2016至2017年度") == "2016–2017"
+    assert year_span("丰县20170101-20171231") is None
+
+
+def test_a_roster_of_two_years_is_refused_asking_which(tmp_path: Path) -> None:
+    folder = tmp_path / "r"
+    folder.mkdir()
+    rows = [["丰县妇女巧手花名册"], ["姓名", "身份证号码"], ["张丽", ID_A], ["王芳", ID_B]]
+    write_xlsx(folder / "丰县2016-2017年花名册.xlsx", {"S": rows})
+    runner = CliRunner()
+    db = tmp_path / "t.duckdb"
+    res = runner.invoke(app, ["ingest", str(folder), "--db", str(db), "--lang", "en"])
+    assert res.exit_code == 1
+    assert "the file name or title names two years (2016–2017)" in res.stderr
+    res = runner.invoke(app, ["ingest", str(folder), "--db", str(db), "--year", "2017"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["summary", "--year", "2017", "--db", str(db), "--format", "json"])
+    assert res.exit_code == 0 and '"persons": 2' in res.stdout
