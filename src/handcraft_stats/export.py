@@ -34,9 +34,11 @@ from .export_rows import (
     mask_id_sql,
     mask_name_sql,
     mask_phone_sql,
+    named_sources,
     names_in_note_sql,
     names_masked,
     record_batches,
+    renamed,
     scrub,
     scrub_source,
     scrubbed_all,
@@ -215,11 +217,14 @@ def dataset_parts(
         "person_records": "SELECT * FROM person_records WHERE period = $period "
         "AND county = $county ORDER BY tier, record_id",
     }
+    renames = {} if unmasked else named_sources(store.con, f"file_id IN ({active})")
     for name, query in per_place.items():
         for period, county in places:
             rel = store.con.sql(query, params={"period": period, "county": county})
             table = arrow(rel)
-            yield name, _scrubbed_records(table, unmasked) if name == "records" else table
+            if name == "records" and not unmasked:
+                table = _scrubbed_records(table, renames)
+            yield name, table
         if not places:  # the table's columns, in an empty file
             yield name, arrow(store.con.sql(query, params={"period": 0, "county": ""}))
     sql = {
@@ -247,8 +252,9 @@ def dataset_parts(
         for table in partitions(reader, TABLES[name]):
             empty = False
             if name == "issues" and not unmasked:
-                table = scrubbed_issues(table)
+                table = scrubbed_issues(table, renames)
             elif name in NAMED_FROM and not unmasked:  # a file or sheet named by an ID
+                table = renamed(table, renames, NAMED_FROM[name])
                 table = scrubbed_all(table, NAMED_FROM[name], scrub_source)
             yield name, table
         if empty:  # the table's columns, in an empty file
@@ -258,9 +264,8 @@ def dataset_parts(
 STREAM_ROWS = 1_000_000
 
 
-def _scrubbed_records(table: pa.Table, unmasked: bool) -> pa.Table:
-    if unmasked:
-        return table
+def _scrubbed_records(table: pa.Table, renames: dict[str, str]) -> pa.Table:
+    table = renamed(table, renames)
     return names_masked(scrubbed_all(table, ("note", "extras", *SOURCES)))
 
 

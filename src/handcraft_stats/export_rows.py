@@ -21,7 +21,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .engine import arrow
-from .masking import NUMBER_IN_TEXT, NUMBER_IN_TEXT_RE2, RELATIVE_RE2, masked_run, scrub_relatives
+from .masking import (
+    NUMBER_IN_TEXT,
+    NUMBER_IN_TEXT_RE2,
+    RELATIVE_RE2,
+    masked_run,
+    masked_sources,
+    scrub_relatives,
+)
 from .masking import scrub_source as scrub_source
 from .normalize.text import mask_name
 from .review import check_period
@@ -150,10 +157,11 @@ def record_batches(store: Store, year: int, tier: str, unmasked: bool) -> Iterat
     check_period(store, year, tier)
     with beside_cursor(store) as (pool, cursor):
         classes = _classes(cursor, year, tier)
+        renames = {} if unmasked else named_sources(cursor, active_records(year))
         if classes is None:  # a record in two persons (never written by hcs): as one join
-            yield from _joined_records(cursor, year, tier, unmasked)
+            yield from _joined_records(cursor, year, tier, unmasked, renames)
             return
-        read = _SliceReader(cursor, year, tier, unmasked, classes)
+        read = _SliceReader(cursor, year, tier, unmasked, classes, renames)
         slices = _slices(cursor, year)
         # keep memory freed by one slice for the next instead of faulting it in again
         # (this process's DuckDB; only the speed changes)
@@ -175,7 +183,8 @@ class _SliceReader:
     were rewritten; a slice that comes otherwise is sorted here."""
 
     def __init__(self, con: Any, year: int, tier: str, unmasked: bool,
-                 classes: tuple[np.ndarray, pa.Array, pa.Array]) -> None:  # fmt: skip
+                 classes: tuple[np.ndarray, pa.Array, pa.Array],
+                 renames: dict[str, str]) -> None:  # fmt: skip
         fields = _fields_sql(unmasked)
         active = con.execute("SELECT file_id FROM files WHERE active").fetchall()
         self.active = np.array([r[0] for r in active], dtype=np.int64)
@@ -189,7 +198,7 @@ class _SliceReader:
             f"SELECT record_id, person_key FROM person_records WHERE period = {y} "
             f"AND tier = '{tier}' AND {where}"
         )
-        self.con, self.unmasked, self.classes = con, unmasked, classes
+        self.con, self.unmasked, self.classes, self.renames = con, unmasked, classes, renames
 
     def __call__(self, lo: int, hi: int) -> pa.Table:
         chunk = arrow(self.con.sql(self.records.format(lo=lo, hi=hi)))
@@ -203,7 +212,7 @@ class _SliceReader:
         chunk = chunk.add_column(0, "person_key", people["person_key"].take(_at(known, got)))
         chunk = chunk.append_column("class", names.take(codes.take(_at(ids, got))))
         if not self.unmasked:
-            chunk = scrubbed_all(chunk, (*SOURCES, "note"))
+            chunk = scrubbed_all(renamed(chunk, self.renames), (*SOURCES, "note"))
         return chunk.select(list(RECORD_COLUMNS))
 
 
@@ -334,6 +343,51 @@ def names_masked(table: pa.Table, name: str = "extras") -> pa.Table:
     return table.set_column(table.column_names.index(name), name, column)
 
 
+def active_records(year: int) -> str:
+    """SQL on records: those of the period's active files."""
+    return f"period = {int(year)} AND file_id IN (SELECT file_id FROM files WHERE active)"
+
+
+def named_sources(con: Any, where: str) -> dict[str, str]:
+    """masked_sources of the records `where` (SQL on records): the file and sheet names
+    that hold the name of a woman listed in them, and how they go out."""
+    rows = con.execute(
+        f"""SELECT DISTINCT s, n FROM (
+              SELECT unnest([source_file, source_sheet]) AS s, unnest([name, name_raw]) AS n
+              FROM records WHERE {where}
+                AND (contains(source_sheet, name) OR contains(source_file, name)
+                     OR contains(source_sheet, name_raw) OR contains(source_file, name_raw)))
+            WHERE length(n) >= 2 AND contains(s, n)"""
+    ).fetchall()
+    return masked_sources(rows)
+
+
+def renamed(table: pa.Table, renames: dict[str, str], columns: Iterable[str] = SOURCES) -> pa.Table:
+    """The table with its file and sheet name `columns` (a files table's `name` and `path`,
+    skipped rows' `sheet`) as `renames` sends them out (named_sources)."""
+    if not renames:
+        return table
+    keys, values = pa.array(list(renames), pa.string()), pa.array(list(renames.values()))
+    for name in columns:
+        column = table[name].combine_chunks()
+        if name == "path":  # a file's path ends with its name
+            column = pa.array([_renamed_path(v, renames) for v in column.to_pylist()], pa.string())
+        else:
+            at = pc.index_in(column, value_set=keys)
+            if at.null_count == len(at):
+                continue
+            column = pc.coalesce(values.take(at), column)
+        table = table.set_column(table.column_names.index(name), name, column)
+    return table
+
+
+def _renamed_path(path: str | None, renames: dict[str, str]) -> str | None:
+    if path is None:
+        return None
+    head, sep, tail = path.replace("\\", "/").rpartition("/")
+    return path if tail not in renames else path[: len(head) + len(sep)] + renames[tail]
+
+
 def scrubbed_all(
     table: pa.Table, names: Iterable[str], fn: Callable[[Any], Any] | None = None
 ) -> pa.Table:
@@ -343,7 +397,9 @@ def scrubbed_all(
     return table
 
 
-def _joined_records(con: Any, year: int, tier: str, unmasked: bool) -> Iterator[pa.RecordBatch]:
+def _joined_records(
+    con: Any, year: int, tier: str, unmasked: bool, renames: dict[str, str]
+) -> Iterator[pa.RecordBatch]:
     """record_batches as one DuckDB join (for a store where a record is in two persons)."""
     fields = _fields_sql(unmasked)
     table = arrow(con.sql(
@@ -357,7 +413,7 @@ def _joined_records(con: Any, year: int, tier: str, unmasked: bool) -> Iterator[
             WHERE f.active AND r.period = {int(year)} ORDER BY r.record_id"""
     ))  # fmt: skip
     if not unmasked:
-        table = scrubbed_all(table, (*SOURCES, "note"))
+        table = scrubbed_all(renamed(table, renames), (*SOURCES, "note"))
     yield from table.to_batches(1 << 16)
 
 
@@ -380,7 +436,10 @@ def issue_table(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
               AND (i.tier IS NULL OR i.tier = '{tier}')
             ORDER BY i.file_id, i.record_id NULLS FIRST, i.source_row, i.code, i."column" """
     ))  # fmt: skip
-    return (table if unmasked else scrubbed_issues(table)).select(list(ISSUE_COLUMNS))
+    if unmasked:
+        return table.select(list(ISSUE_COLUMNS))
+    renames = named_sources(con, active_records(year))
+    return scrubbed_issues(table, renames).select(list(ISSUE_COLUMNS))
 
 
 # rules on the phone column whose value is a count, not a phone (phone_shared: how many
@@ -420,9 +479,11 @@ def issue_message_sql(alias: str = "") -> str:
     )
 
 
-def scrubbed_issues(table: pa.Table) -> pa.Table:
+def scrubbed_issues(table: pa.Table, renames: dict[str, str] | None = None) -> pa.Table:
     """Issues with scrub() applied to their messages, and to the values of columns other
-    than PERSONAL (those are masked in SQL), where a run of 11 digits is."""
+    than PERSONAL (those are masked in SQL), where a run of 11 digits is; their file and
+    sheet names as `renames` (named_sources) sends them out."""
+    table = renamed(table, renames or {})
     personal = pc.and_(
         pc.fill_null(pc.is_in(table["column"], pa.array(PERSONAL)), False),
         pc.invert(pc.fill_null(pc.is_in(table["code"], pa.array(sorted(AS_WRITTEN))), False)),

@@ -21,8 +21,9 @@ ISSUE_COLUMNS = ["code", "severity", "county", "source_file", "source_sheet", "s
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def mask_issues(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mask the personal values of an issue list (ID and phone columns, digit runs)."""
+def mask_issues(frame: pd.DataFrame, renames: dict[str, str] | None = None) -> pd.DataFrame:
+    """Mask the personal values of an issue list (ID and phone columns, digit runs); file
+    and sheet names as `renames` (export_rows.named_sources) sends them out."""
     out = frame.copy()
     values: list[Any] = []
     rows = zip(out["code"], out["column"], out["value"], strict=True)
@@ -50,7 +51,7 @@ def mask_issues(frame: pd.DataFrame) -> pd.DataFrame:
     out["message"] = pd.Series(quoted, index=out.index, dtype=object).map(scrub)
     for c in SOURCES:  # a file or sheet named by a woman's ID (一人一卡: a sheet per woman)
         if c in out.columns:
-            out[c] = out[c].map(scrub_source)
+            out[c] = out[c].map(lambda v: scrub_source((renames or {}).get(v, v)))
     return out
 
 

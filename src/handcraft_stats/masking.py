@@ -7,6 +7,7 @@ CLI's stderr masking imports it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 # a run of 11+ digits (an ID, a mobile, a landline with its area code, an ID in a
@@ -110,3 +111,17 @@ def masked_relative(m: re.Match[str]) -> str:
 def scrub_relatives(text: str) -> str:
     """Free text with the names written after a role word masked (丈夫李* 在外务工)."""
     return RELATIVE.sub(masked_relative, text) if any(r in text for r in ROLES) else text
+
+
+def masked_sources(pairs: Iterable[tuple[Any, Any]]) -> dict[str, str]:
+    """{a file or sheet name: that name with the names (two characters or more) of the
+    women listed in it masked} from (source, name) pairs, for the sources that hold one:
+    一人一卡 workbooks have a sheet (or a file) per woman, named by her (周小凤, 周小凤
+    320321…), and records.csv masked her name but gave it whole as her sheet's."""
+    out: dict[str, str] = {}
+    for source, name in pairs:
+        if isinstance(source, str) and isinstance(name, str) and len(name) >= 2:
+            text = out.get(source, source)
+            if name in text:
+                out[source] = text.replace(name, name[0] + "*" * (len(name) - 1))
+    return out

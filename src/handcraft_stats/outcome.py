@@ -58,6 +58,8 @@ class IngestReport:
     # and no data problem
     not_rosters: list[tuple[str, str]] = field(default_factory=list)
     issues: pd.DataFrame | None = None  # `check` only: every issue, ISSUE_COLUMNS
+    # `check` only: file and sheet names naming a woman listed in them, masked (一人一卡)
+    named_sources: dict[str, str] = field(default_factory=dict)
     # issues of the whole period, no file's own (phone_shared, broker_is_beneficiary,
     # conflict at the default tier), of the periods of this run's files
     period_issues: dict[str, int] = field(default_factory=dict)

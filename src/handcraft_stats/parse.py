@@ -496,6 +496,14 @@ def _sheet_town(settings: Settings, sheet: str) -> str | None:
     return rest if rest.endswith(_TOWN_SUFFIXES) else None
 
 
+def _named_by_her(frame: pd.DataFrame, sheet: str) -> bool:
+    """Does the sheet's name hold the name (two characters or more) of a woman on it?"""
+    if "name" not in frame.columns:
+        return False
+    names = (clean_text(v) for v in frame["name"].head(200) if isinstance(v, str))
+    return any(len(n) >= 2 and n in sheet for n in names)
+
+
 def _undecorated(town: str) -> str:
     """A sheet's town without what a clerk adds to the tab: a number before it (1.欢口镇,
     (2)华山镇), a count after it (华山镇（3人）), the list's name after a town's suffix
@@ -773,6 +781,8 @@ def parse_file(
             ignore_index=True,
         ) if len(parts) > 1 else _sheet_records(sheet, _merged_down(sheet, lay))  # fmt: skip
         town = _sheet_town(settings, sheet.name) if "town" not in have and sheet.name else None
+        if town is not None and _named_by_her(frame, sheet.name):
+            town = None  # 一人一卡: a sheet named by the woman on it (周小凤) is no town
         if town is not None:
             frame["sheet_town"] = town  # not a cell: not counted as filled
         frames.append(frame)

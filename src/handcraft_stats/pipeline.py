@@ -70,6 +70,7 @@ def _check(
     outcomes: list[FileOutcome] = unreadable_folders(unreadable)
     frames, issues = [], []
     not_rosters: list[tuple[str, str]] = []
+    named: dict[str, str] = {}
     # closing: the workers end however this loop ends (see `_ingest`)
     with closing(parse_all(files, settings, county, year, jobs, on_progress)) as parsed:
         for res in parsed:
@@ -78,6 +79,7 @@ def _check(
                 continue
             outcomes.append(outcome_of(res, "checked"))
             frames.append(res.records)
+            named.update(_named_sources(res.name, res.records))
             prov = res.records.reset_index(drop=True).iloc[res.issues["index"]]
             issues.append(res.issues.drop(columns="index").assign(
                 county=res.county, source_file=res.name,
@@ -101,12 +103,26 @@ def _check(
             period_found.update(found["code"])
             period_found.update(conflicts["code"])
     report = IngestReport(outcomes, dict(links), persons, ignored, period_issues=dict(period_found),
-                          not_rosters=not_rosters)  # fmt: skip
+                          not_rosters=not_rosters, named_sources=named)  # fmt: skip
     if issues:
         found = pd.concat(issues, ignore_index=True)[ISSUE_COLUMNS]
         report.issues = found.sort_values(["county", "source_file", "source_sheet", "source_row"],
                                           kind="stable", ignore_index=True)  # fmt: skip
     return report
+
+
+def _named_sources(file_name: str, records: pd.DataFrame) -> dict[str, str]:
+    """masked_sources of one parsed file: its name and its sheets' names against the
+    names of its women (what named_sources finds in the store)."""
+    from .masking import masked_sources
+
+    pairs: list[tuple[object, object]] = []
+    for column in ("name", "name_raw"):
+        if column in records.columns:
+            people = records[["source_sheet", column]].drop_duplicates()
+            pairs += zip(people["source_sheet"], people[column], strict=True)
+            pairs += ((file_name, n) for n in people[column].drop_duplicates())
+    return masked_sources(pairs)
 
 
 def unreadable_folders(folders: list[tuple[str, str]]) -> list[FileOutcome]:

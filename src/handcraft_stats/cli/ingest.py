@@ -293,7 +293,8 @@ def check_cmd(
         report = check(paths, settings, county, year, on_progress, jobs)
     found = report.issues if report.issues is not None else pd.DataFrame(columns=ISSUE_COLUMNS)
     cat = Catalogue.load(settings.checks)
-    found = localise(found if unmasked else mask_issues(found), cat, lang.value)
+    found = localise(found if unmasked else mask_issues(found, report.named_sources), cat,
+                     lang.value)  # fmt: skip
     if fmt is Format.csv:
         show_issues(found, fmt, "", lang.value, out, row_limit(limit, fmt), quiet=quiet)
         say_refusals(report)  # the files refused were named nowhere (exit 1 all the same)

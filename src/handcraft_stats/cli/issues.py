@@ -80,6 +80,7 @@ def issues_cmd(
     Example: hcs issues --year 2017 --county 丰县 --severity error --out 丰县问题清单.xlsx
     """
     from ..checks import SEVERITIES, Catalogue
+    from ..export_rows import active_records, named_sources
     from ..issues import (
         ISSUE_COLUMNS,
         count_issues,
@@ -103,10 +104,15 @@ def issues_cmd(
     shown = row_limit(limit, fmt)
     chosen = (link.value, county, code, severity)
 
+    renames: dict[str, str] = {}
+
     def ready(frame: pd.DataFrame) -> pd.DataFrame:
-        return localise(frame if unmasked else mask_issues(frame), cat, lang.value, year)
+        masked = frame if unmasked else mask_issues(frame, renames)
+        return localise(masked, cat, lang.value, year)
 
     with Store(db, read_only=True) as store:
+        if not unmasked:  # a sheet or file named by a woman (一人一卡)
+            renames = named_sources(store.con, active_records(year))
         if fmt in (Format.json, Format.csv) and out is None:  # a province lists millions
             batches = (frame_records(ready(b)) for b in issue_batches(store, year, *chosen, shown))
             return stream_rows(ISSUE_COLUMNS, batches, fmt)
