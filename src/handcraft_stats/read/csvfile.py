@@ -127,7 +127,7 @@ def read_csv(data: bytes) -> tuple[list[list[object]], tuple[int, ...] | None]:
     text = decode(data)
     delimiter = _delimiter(text[:8192])
     rows, starts = _rows(text, delimiter, csv.QUOTE_MINIMAL)
-    if '"' in text and _swallowed(rows, starts, delimiter):
+    if '"' in text and _swallowed(rows, starts, delimiter, text):
         # a quote opened and never closed ("三无人员 in a county system's export, which
         # quotes nothing): the rows after it were one cell of it, women lost without a
         # word. Such a file uses no quoting at all: read it so, each line a row.
@@ -156,18 +156,43 @@ def _rows(
     return rows, starts
 
 
-def _swallowed(rows: list[list[object]], starts: list[int], delimiter: str) -> bool:
+def _swallowed(rows: list[list[object]], starts: list[int], delimiter: str, text: str) -> bool:
     """Does a cell span lines that look like rows of their own (holding at least half
     a row's separators)? A note of two lines does not; rows an unclosed quote took in do.
-    Only the rows that span lines are looked into (by their first lines: usually none)."""
+    Only the rows that span lines are looked into (by their first lines: usually none).
+
+    A row of two columns (姓名,身份证号码) holds one separator, as a line of a note may:
+    there lines holding one are rows when two of them are in a cell, or one in a quote
+    never closed (every woman after "女01 was lost, one separator being below the two
+    asked of wider files). A quote never closed runs to the end of the file: its cell
+    is the file's last and is looked into from its first line, since a quote opened on
+    the last row takes in that row's own separators (her ID read into her name, in any
+    width). A file of one column holds no separator to tell its rows from the lines of
+    a cell: it is read as quoted (and refused anyway, holding no name or no ID)."""
     spanning = [i for i in range(len(rows) - 1) if starts[i + 1] - starts[i] > 1]
     spanning += [len(rows) - 1] if rows else []  # the last may span to the file's end
     widths = sorted(len(r) for r in rows if r is not BLANK)
     if not widths:
         return False
-    least = max(2, widths[len(widths) // 2] // 2)
-    return any(
-        isinstance(cell, str) and "\n" in cell
-        and any(line.count(delimiter) >= least for line in cell.splitlines()[1:])
-        for i in spanning for cell in rows[i]
-    )  # fmt: skip
+    width = widths[len(widths) // 2]
+    least = max(2, width // 2)
+    row = max(1, min(least, width - 1))  # a row's separators: below least in two columns
+    for cell in (c for i in spanning for c in rows[i] if isinstance(c, str) and "\n" in c):
+        lines = cell.splitlines()[1:]
+        if any(line.count(delimiter) >= least for line in lines):
+            return True
+        if row < least and len(lines) > 1 and _rows_in(lines, delimiter, row) > 1:
+            return True
+    last = rows[-1][-1] if rows and rows[-1] else ""
+    return (
+        isinstance(last, str)
+        and 0 < len(last) < len(text)
+        and text[-len(last) - 1] == '"'
+        and text.endswith(last)
+        and _rows_in(last.splitlines(), delimiter, row) > 0
+    )  # the last cell is the text after a quote: open to the end of the file
+
+
+def _rows_in(lines: list[str], delimiter: str, row: int) -> int:
+    """How many of the lines hold a row's separators."""
+    return sum(line.count(delimiter) >= row for line in lines)
