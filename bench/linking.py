@@ -516,7 +516,7 @@ class Stages:
         ("candidates", link, "candidates"),
         ("  certain same_id", link, "_id_links"),
         ("  certain same_row", link, "_same_row_links"),
-        ("  birth (for name_birth)", link, "_birth"),
+        ("  birth (for name_birth)", link, "birth_text"),
         ("  precision_lost_pairs", blocking, "precision_lost_pairs"),
         ("  typo_pairs", blocking, "typo_pairs"),
         ("  name_birth_pairs", blocking, "name_birth_pairs"),
