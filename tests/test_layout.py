@@ -503,6 +503,17 @@ def test_header_synonyms_with_brackets_spaces_and_line_breaks() -> None:
     assert lay.columns.extras == {6: "民族"}
 
 
+@pytest.mark.parametrize(
+    "title",
+    ["公民身份证号码", "公民身份证号码（18位）", "公民身份证号", "居民身份证号码", "居民身份号码"],
+)
+def test_the_id_columns_common_variants_are_known(title: str) -> None:
+    """公民身份证号码 (the official 公民身份号码 with 证) was no ID column: its roster was
+    refused, "no ID number column" (session 20)."""
+    lay = classify(M, [["姓名", title], ["张丽", "320321198001010024"]])
+    assert list(lay.columns.fields.values()) == ["name", "id_number"]
+
+
 def test_sheet_without_name_or_id_is_not_a_roster() -> None:
     with pytest.raises(NotARoster) as exc:
         classify(M, [["县区", "人数", "脱贫人数"], ["丰县", 3, 1]])
