@@ -58,3 +58,43 @@ def test_a_roster_of_two_years_is_refused_asking_which(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["summary", "--year", "2017", "--db", str(db), "--format", "json"])
     assert res.exit_code == 0 and '"persons": 2' in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "says"),
+    [
+        ("丰县2017年花名册_v2.xlsx", "沛县2016年妇女巧手脱贫花名册", "沛县 2016"),
+        ("丰县2017年花名册.xlsx", "沛县2017年妇女巧手脱贫花名册", "沛县"),
+        ("丰县2017年花名册.xlsx", "丰县2016年妇女巧手脱贫花名册", "2016"),
+        ("丰县2017年花名册.xlsx", "丰县2017年妇女巧手脱贫花名册", ""),
+        ("丰县2017年花名册.xlsx", "徐州市妇女巧手脱贫花名册", ""),  # no county, no year
+        ("丰县2017年花名册.xlsx", "丰县2017年花名册（2016年建档立卡）", ""),  # a note's year
+        ("花名册.xlsx", "沛县2016年妇女花名册", ""),  # the title gave both: nothing to compare
+    ],
+)
+def test_a_title_naming_another_county_or_year_is_noted(
+    tmp_path: Path, name: str, title: str, says: str
+) -> None:
+    """A roster renamed (or last year's sent again under this year's name) was counted
+    under its name's county and year without a word; the report notes what the title
+    says (session 20)."""
+    from handcraft_stats.normalize.vocab import Vocabulary
+    from handcraft_stats.parse import parse_file
+
+    p = write_xlsx(tmp_path / name, {"S": [[title], ["姓名", "身份证号码"], ["张丽", ID_A]]})
+    assert parse_file(p, p.read_bytes(), SETTINGS, Vocabulary()).title_says == says
+
+
+def test_the_title_note_is_on_stderr_and_in_the_report(tmp_path: Path) -> None:
+    folder = tmp_path / "r"
+    folder.mkdir()
+    rows = [["沛县2016年妇女巧手脱贫花名册"], ["姓名", "身份证号码"], ["张丽", ID_A]]
+    write_xlsx(folder / "丰县2017年花名册_v2.xlsx", {"S": rows})
+    res = CliRunner().invoke(app, ["check", str(folder), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert "names 沛县 2016; it is counted under 丰县 2017" in res.stderr
+    assert '"title_says": "沛县 2016"' in res.stdout
+    quiet = CliRunner().invoke(app, ["check", str(folder), "--format", "json", "--quiet"])
+    assert "names 沛县" not in quiet.stderr
+    given = CliRunner().invoke(app, ["check", str(folder), "--year", "2016", "--county", "沛县"])
+    assert "names 沛县" not in given.stderr  # what the user gives is not second-guessed

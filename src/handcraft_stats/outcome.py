@@ -38,6 +38,9 @@ class FileOutcome:
     issues_by_code: dict[str, int] = field(default_factory=dict)
     errors: int = 0  # error-level issues
     unknown_columns: list[str] = field(default_factory=list)
+    # the county and year its title states where they differ from those it is counted
+    # under (parse.ParsedFile.title_says)
+    title_says: str = ""
 
 
 # the status of a file named as no roster that holds none (errors.NotARosterFile): it
@@ -159,5 +162,5 @@ def outcome_of(pf: ParsedFile, status: str) -> FileOutcome:
         sheets_skipped=skipped, sheets_refused=refused,
         records=len(pf.records), rows_skipped_by_kind=dict(pf.skipped_by_kind),
         issues_by_code=dict(Counter(pf.issues["code"])), unknown_columns=pf.unknown_columns,
-        errors=int((pf.issues["severity"] == "error").sum()),
+        errors=int((pf.issues["severity"] == "error").sum()), title_says=pf.title_says,
     )  # fmt: skip

@@ -66,6 +66,9 @@ class ParsedFile:
     issues: pd.DataFrame
     skipped: pd.DataFrame  # sheet, source_row, kind
     unknown_columns: list[str] = field(default_factory=list)
+    # the county and year the title names where they differ from those the file's name
+    # gave ("沛县 2016"; "" when none differs): a roster renamed, or last year's sent again
+    title_says: str = ""
     # with a salt: each record's person key from its ID (link.id_person_keys), made here
     # in the parse workers so relinking need not hash them
     own_keys: np.ndarray[Any, Any] | None = None
@@ -124,6 +127,18 @@ def year_span(*texts: str) -> str | None:
             if s[1] != s[2]:
                 return f"{s[1]}–{s[2]}"
     return None
+
+
+def _title_says(settings: Settings, title: str, county: str | None, year: int | None) -> str:
+    """The county and the year the title rows state, where they differ from `county` and
+    `year` found elsewhere (the file's or sheets' names; None: given by the user or found
+    in the title, nothing to compare): "沛县 2016", "2016", or ""."""
+    named = settings.find_county(title) if county is not None else None
+    text = _undated(_in_digits(title))
+    stated = _TITLE_YEAR.search(text) if year is not None else None
+    said = int(stated.group(1)) if stated is not None and not _spanned(stated) else None
+    parts = [named if named not in (None, county) else None, said if said != year else None]
+    return " ".join(str(p) for p in parts if p is not None)
 
 
 def _a_day(m: re.Match[str]) -> bool:
@@ -817,6 +832,8 @@ def parse_file(
         settings, name, [s.name for s in raw_sheets], " ".join(titles),
         [s.name for s in infos if s.roster],
     )  # fmt: skip
+    said = _title_says(settings, " ".join(titles), None if county else found_county,
+                       None if year else found_year)  # fmt: skip
     county, year = county or found_county, year or found_year
     if county is None:
         gone = settings.find_abolished(" ".join([name, *(s.name for s in raw_sheets), *titles]))
@@ -851,7 +868,7 @@ def parse_file(
         format=path.suffix.lower().lstrip("."), county=county, period=year, sheets=infos,
         records=typed, issues=issues,
         skipped=pd.DataFrame(skipped, columns=["sheet", "source_row", "kind"]),
-        unknown_columns=list(unknown),
+        unknown_columns=list(unknown), title_says=said,
         own_keys=None if salt is None else id_person_keys(typed["id_key"], salt),
     )  # fmt: skip
 

@@ -102,6 +102,8 @@ def show_report(
         print_tables(out_console(), tables)
     say_refusals(report)
     if not quiet:
+        from ..masking import scrub_source
+
         archives = [f for f in report.ignored if Path(f).suffix.lower() in ARCHIVES]
         if archives:  # rosters mailed as a zip: never read, and nothing said so
             say(f"note: {len(archives)} archive(s) not read, unpack them first: "
@@ -120,6 +122,12 @@ def show_report(
                 what = EMPTY_NOTE.get(f.status, "landed")
                 say(f"note: {f.path} holds no records (a header only); it {what}: "
                     f"{f.county} {f.period} now counts no woman from it")  # fmt: skip
+        for f in report.files:  # a roster renamed, or last year's sent again under this name
+            if f.title_says:
+                path = scrub_source(str(f.path))
+                say(f"note: the title of {path} names {f.title_says}; it is counted under "
+                    f"{f.county} {f.period}, as its name says: if the title is right, "
+                    "correct the name or pass --county/--year", keep=(path,))  # fmt: skip
         reread = sum(f.status == "reread" for f in report.files)
         if reread:
             say(f"note: {reread} file(s) stored already were read again and replace their "
