@@ -63,7 +63,7 @@ def test_files_named_as_no_roster_that_hold_none_do_not_fail_the_run(tmp_path: P
     assert "was not read" in res.stderr
     for roster in (
         [["姓名", "从业产业"], ["张丽", "手工"]],  # a roster with a column missing
-        [["姓名", "居民身份证号码"], ["张丽", ID_A]],
+        [["姓名", "人员编码"], ["张丽", ID_A]],
     ):  # an ID title hcs does not know
         write_xlsx(folder / "丰县2017年汇总表.xlsx", {"S": roster})
         res = CliRunner().invoke(app, ["check", str(folder), "--format", "json"])
