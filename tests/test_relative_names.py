@@ -181,3 +181,28 @@ def test_a_sheet_or_file_named_by_a_woman_goes_out_masked(tmp_path: Path) -> Non
 
 # the masked dataset's own columns that keep a name's characters otherwise (its pinyin key)
 RAW = ("name_key",)
+
+
+def test_named_sources_pairs_every_source_with_every_name() -> None:
+    """A sheet named as the woman's name was written (張麗, her normalised name 张丽), a
+    file named by her: each source against both names (session 20)."""
+    import duckdb
+
+    from handcraft_stats.export_rows import active_records, named_sources
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE files (file_id INT, active BOOL)")
+    con.execute("INSERT INTO files VALUES (1, true), (2, false)")
+    con.execute("CREATE TABLE records (file_id INT, period INT, source_file VARCHAR, "
+                "source_sheet VARCHAR, name VARCHAR, name_raw VARCHAR)")  # fmt: skip
+    con.execute("""INSERT INTO records VALUES
+        (1, 2017, '丰县李红梅.xlsx', 'S', '李红梅', '李 红梅'),
+        (1, 2017, 'a.xlsx', '周小凤', '周小凤', '周小凤'),
+        (1, 2017, 'a.xlsx', 'Sheet1', '王芳', '王芳'),
+        (1, 2017, 'b.xlsx', '張麗', '张丽', '張麗'),
+        (1, 2016, 'b.xlsx', '陈梅', '陈梅', '陈梅'),
+        (2, 2017, 'c赵敏.xlsx', 'S', '赵敏', '赵敏'),
+        (1, 2017, 'x.xlsx', '李', '李', NULL)""")
+    assert named_sources(con, active_records(2017)) == {
+        "丰县李红梅.xlsx": "丰县李**.xlsx", "周小凤": "周**", "張麗": "張*",
+    }  # fmt: skip

@@ -26,6 +26,7 @@ from .export_rows import (
     ISSUE_COLUMNS,
     RECORD_COLUMNS,
     SOURCES,
+    active_records,
     beside_cursor,
     issue_batches,
     issue_message_sql,
@@ -118,6 +119,8 @@ def export_report(
 
     check_period(store, year, tier)
     check_since(since, year)
+    # files and sheets named by a woman (一人一卡), for records.csv and issues.csv
+    renames = {} if unmasked else named_sources(store.con, active_records(year))
     with export_folder(out_dir, wait) as tmp, beside_cursor(store) as (pool, cursor):
 
         def beside() -> tuple[dict[str, Any], pa.Table]:
@@ -128,12 +131,14 @@ def export_report(
             (tmp / "summary.json").write_text(to_json(without_detail(doc)), "utf-8")
             write_workbook(doc, tmp / "report.xlsx", spec.city, spec.lang, spec.made)
             (tmp / "report.md").write_text(summary_text(doc, "md", spec), "utf-8")
-            return doc, issues_in(issue_table(cursor, year, tier, unmasked), spec, year)
+            issues = issue_table(cursor, year, tier, unmasked, renames)
+            return doc, issues_in(issues, spec, year)
 
         step("read", 1, 1, "summary")
         job = pool.submit(beside)
         step("write", 1, len(FILES), "records.csv")
-        write_csv(tmp / "records.csv", RECORD_COLUMNS, record_batches(store, year, tier, unmasked))
+        batches = record_batches(store, year, tier, unmasked, renames)
+        write_csv(tmp / "records.csv", RECORD_COLUMNS, batches)
         doc, issues = job.result()
         for n, name in enumerate(("summary.json", "report.xlsx", "report.md"), 2):
             step("write", n, len(FILES), name)

@@ -149,15 +149,19 @@ def _fields_sql(unmasked: bool) -> str:
     return ", ".join(map(one, FIELDS))
 
 
-def record_batches(store: Store, year: int, tier: str, unmasked: bool) -> Iterator[pa.RecordBatch]:
+def record_batches(
+    store: Store, year: int, tier: str, unmasked: bool, renames: dict[str, str] | None = None
+) -> Iterator[pa.RecordBatch]:
     """The period's active records in load order (RECORD_COLUMNS), with person key and
     class at `tier`; IDs and phones masked and digit runs in notes scrubbed unless
-    `unmasked`. Read in slices of record ids on a cursor of their own, the next slice
+    `unmasked`, files and sheets named by a woman as `renames` (default: named_sources
+    of the period). Read in slices of record ids on a cursor of their own, the next slice
     while this one is written."""
     check_period(store, year, tier)
     with beside_cursor(store) as (pool, cursor):
         classes = _classes(cursor, year, tier)
-        renames = {} if unmasked else named_sources(cursor, active_records(year))
+        if renames is None:
+            renames = {} if unmasked else named_sources(cursor, active_records(year))
         if classes is None:  # a record in two persons (never written by hcs): as one join
             yield from _joined_records(cursor, year, tier, unmasked, renames)
             return
@@ -352,12 +356,14 @@ def named_sources(con: Any, where: str) -> dict[str, str]:
     """masked_sources of the records `where` (SQL on records): the file and sheet names
     that hold the name of a woman listed in them, and how they go out."""
     rows = con.execute(
-        f"""SELECT DISTINCT s, n FROM (
-              SELECT unnest([source_file, source_sheet]) AS s, unnest([name, name_raw]) AS n
+        f"""SELECT DISTINCT p.s, p.n FROM (
+              SELECT unnest([
+                  {{'s': source_file, 'n': name}}, {{'s': source_file, 'n': name_raw}},
+                  {{'s': source_sheet, 'n': name}}, {{'s': source_sheet, 'n': name_raw}}]) AS p
               FROM records WHERE {where}
                 AND (contains(source_sheet, name) OR contains(source_file, name)
                      OR contains(source_sheet, name_raw) OR contains(source_file, name_raw)))
-            WHERE length(n) >= 2 AND contains(s, n)"""
+            WHERE length(p.n) >= 2 AND contains(p.s, p.n)"""
     ).fetchall()
     return masked_sources(rows)
 
@@ -424,8 +430,11 @@ def issue_batches(store: Store, year: int, tier: str, unmasked: bool) -> Iterato
     yield from issue_table(store.con, year, tier, unmasked).to_batches(1 << 16)
 
 
-def issue_table(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
-    """issue_batches as one table (ISSUE_COLUMNS), read on `con`."""
+def issue_table(
+    con: Any, year: int, tier: str, unmasked: bool, renames: dict[str, str] | None = None
+) -> pa.Table:
+    """issue_batches as one table (ISSUE_COLUMNS), read on `con`; `renames`: as for
+    record_batches."""
     cols = ", ".join(f'i."{c}"' for c in ISSUE_COLUMNS if c not in ("value", "message"))
     value = "i.value" if unmasked else issue_value_sql("i.")
     message = "i.message" if unmasked else issue_message_sql("i.")
@@ -438,7 +447,8 @@ def issue_table(con: Any, year: int, tier: str, unmasked: bool) -> pa.Table:
     ))  # fmt: skip
     if unmasked:
         return table.select(list(ISSUE_COLUMNS))
-    renames = named_sources(con, active_records(year))
+    if renames is None:
+        renames = named_sources(con, active_records(year))
     return scrubbed_issues(table, renames).select(list(ISSUE_COLUMNS))
 
 
