@@ -495,3 +495,31 @@ def test_review_of_a_folder_is_a_usage_error(db: Path, tmp_path: Path) -> None:
     res = run("review", "--file", tmp_path, "--db", db)
     assert res.exit_code == 2
     assert f"{tmp_path} is a folder, not a decisions file" in res.stderr
+
+
+def test_a_decision_on_a_record_since_replaced_is_refused(db: Path, tmp_path: Path) -> None:
+    """A listing made before 沛县 resent its roster (王芳's village corrected): the decision
+    on her old record was "kept" (exit 0) and bound no record, the pair still linked; it
+    is refused, naming the record and what to do (session 20). A record of a replaced
+    roster whose values are in the roster in force still takes a decision."""
+    feng_wang, pei_wang = ids_of(db, "王芳")
+    zhang = ids_of(db, "张丽")
+    fixed = tmp_path / "fix"
+    fixed.mkdir()
+    pei = [HEADER, ["张丽", ID_A, "", "某村", "", "手工"], ["王芳", ID_B, "", "北村", "", "家政"]]
+    write_xlsx(fixed / "沛县2017年花名册.xlsx", {"S": pei})
+    assert run("ingest", fixed, "--replace", "--db", db).exit_code == 0
+    res = run("review", "different", feng_wang, pei_wang, "--db", db)
+    assert res.exit_code == 2
+    assert f"record(s) {pei_wang} (沛县2017年花名册.xlsx) of a roster since replaced" in res.stderr
+    assert same_person(db, feng_wang, ids_of(db, "王芳")[-1])
+    # 张丽's old record is as the new one: the decision binds it
+    assert run("review", "different", zhang[0], zhang[1], "--db", db).exit_code == 0
+    assert not same_person(db, zhang[0], ids_of(db, "张丽")[-1])
+
+
+def test_two_records_of_one_valid_id_decided_different_are_warned_of(db: Path) -> None:
+    a, b = ids_of(db, "张丽")
+    res = run("review", "different", a, b, "--db", db)
+    assert res.exit_code == 0
+    assert f"records {a} and {b} have the same valid ID number: kept apart" in res.stderr

@@ -224,6 +224,16 @@ def test_replace_with_only_unchanged_files_drops_the_files_left_out(tmp_path: Pa
     assert "no longer part" not in again.stderr  # type: ignore[attr-defined]
 
 
+def test_the_tables_of_files_left_out_show_the_year_as_a_year(tmp_path: Path) -> None:
+    """The table of files replaced for being left out showed 2,017 (session 20)."""
+    d, db = _two_towns_ingested(tmp_path)
+    whole = _submission(tmp_path, d, "沛县_龙固镇_2017.xlsx")
+    res = run("ingest", whole, "--db", db, "--replace")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    left = res.stdout.split("--replace）")[-1]  # type: ignore[attr-defined]
+    assert "沛县_大屯镇_2017.xlsx" in left and "2017" in left and "2,017" not in left
+
+
 def test_replace_keeps_a_stored_file_sent_under_another_name(tmp_path: Path) -> None:
     """A file of the complete roster whose content is stored under another name is part of
     the submission: the stored file is kept, not replaced (it was, by its name)."""

@@ -8,7 +8,7 @@ periods that `record_decisions` returns (pipeline.relink).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -406,8 +406,12 @@ def _decision_rows(rows: list[list[object]], at: list[int], first: int) -> pd.Da
     return frame.drop_duplicates(["record_a", "record_b"], keep="last").reset_index(drop=True)
 
 
-def record_decisions(store: Store, pairs: pd.DataFrame, source: str) -> set[int]:
-    """Keep the decisions (record_a, record_b, decision); return the periods to relink."""
+def record_decisions(
+    store: Store, pairs: pd.DataFrame, source: str, warn: Callable[[str], None] | None = None
+) -> set[int]:
+    """Keep the decisions (record_a, record_b, decision); return the periods to relink.
+    `warn`: told of decisions kept that contradict the records (two records of one valid
+    ID decided different)."""
     if pairs.empty:
         return set()
     ids = sorted({int(x) for x in (*pairs["record_a"], *pairs["record_b"])})
@@ -422,7 +426,30 @@ def record_decisions(store: Store, pairs: pd.DataFrame, source: str) -> set[int]
                          "shown by hcs dupes")  # fmt: skip
     for a, b, decision in pairs[["record_a", "record_b", "decision"]].itertuples(index=False):
         _check_pair(known, int(a), int(b), str(decision))
+        ka, kb = known.at[int(a), "id_key"], known.at[int(b), "id_key"]
+        if warn and decision == "different" and isinstance(ka, str) and ka == kb:
+            warn(f"records {a} and {b} have the same valid ID number: kept apart as "
+                 "decided, so one of the rosters holds a wrong ID: correct it there")  # fmt: skip
     sig = store.SIGNATURE
+    # a record of a roster since replaced whose values are in no roster in force (a
+    # listing made before 沛县 resent its roster with her phone corrected): its decision
+    # would be kept and bind no record (decisions hold by the records' values)
+    stale = store.con.execute(
+        f"""SELECT r.record_id, f.name FROM records r JOIN files f USING (file_id)
+            WHERE list_contains($ids, r.record_id) AND NOT f.active
+              AND {sig} NOT IN (
+                  SELECT {sig} FROM records r JOIN files f USING (file_id)
+                  WHERE f.active AND r.period IN (
+                      SELECT period FROM records WHERE list_contains($ids, record_id)))
+            ORDER BY r.record_id""",
+        {"ids": ids},
+    ).fetchall()
+    if stale:
+        at = ", ".join(f"{i} ({scrub_source(name)})" for i, name in stale)
+        raise UsageError(
+            f"record(s) {at} of a roster since replaced, and not in the roster in force as "
+            "they were: list the pairs again with hcs dupes and decide on those"
+        )
     rows = store.con.execute(
         f"""SELECT DISTINCT r.period FROM records r JOIN files f USING (file_id)
             WHERE f.active AND {sig} IN (SELECT {sig} FROM records r

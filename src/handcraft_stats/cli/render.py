@@ -108,13 +108,13 @@ def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
             [[f.path, sheet, why(reason)] for f, sheet, reason in report.sheets_refused],
         ))  # fmt: skip
     if report.dropped:
-        left = [list(d) for d in report.dropped]
+        left = [[c, str(p), name] for c, p, name in report.dropped]  # a year: not 2,017
         parts.append(Table(t("dropped"), [t("county"), t("year"), t("file")], left))
     if report.shared:  # also in a report kept as a log (--quiet drops the stderr notes)
         parts.append(Table(
             t("possible_versions"),
             [t("county"), t("year"), t("file"), t("stored_file"), t("shared_women"), t("women")],
-            [list(row) for row in report.shared],
+            [[c, str(p), *rest] for c, p, *rest in report.shared],
         ))  # fmt: skip
     if report.replace_held:
         parts.append(Table(t("notes"), [t("notes")], [[t("replace_held")]]))

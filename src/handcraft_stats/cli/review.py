@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import EnvironmentProblem, UsageError
-from .common import DEFAULT_DB, ConfigOpt, DbOpt, DebugOpt, QuietOpt, guarded, write_out
+from .common import DEFAULT_DB, ConfigOpt, DbOpt, DebugOpt, QuietOpt, guarded, say, write_out
 
 
 class Decision(StrEnum):
@@ -60,7 +60,7 @@ def review_cmd(
     if not db.exists():
         raise EnvironmentProblem(f"database {db} does not exist: run `hcs ingest` first")
     with Store(db) as store:
-        periods = record_decisions(store, pairs, source)  # marked pending until relinked
+        periods = record_decisions(store, pairs, source, say)  # pending until relinked
         for period in sorted(periods):
             relink(store, period)
             clear_pending(store, period)
