@@ -901,15 +901,16 @@ def test_a_table_of_counts_below_the_roster_is_no_women(tmp_path: Path) -> None:
 
 def test_a_sheet_of_ids_under_no_known_header_is_refused_not_skipped(tmp_path: Path) -> None:
     """A town's list continued on a sheet without its header, or headed 妇女名字 /
-    公民身份证号码: skipped as "not a roster", its women were lost with exit 0. The sheet
-    is refused naming the row its IDs start on (never quoting a cell: it may be a name)."""
+    身份识别号 (公民身份证号码 until session 20, when it became known): skipped as "not a
+    roster", its women were lost with exit 0. The sheet is refused naming the row its
+    IDs start on (never quoting a cell: it may be a name)."""
     from conftest import write_xlsx as w
 
     head = ["序号", "姓名", "身份证号码"]
     p = w(tmp_path / "丰县2017.xlsx", {
         "欢口镇": [head, [1, "张丽", ID_A]],
         "欢口镇(续)": [[2, "王芳", ID_B], [3, "陈梅", ID_C]],
-        "华山镇": [["华山镇花名册"], ["序号", "妇女名字", "公民身份证号码"], [1, "李娟", ID_B]],
+        "华山镇": [["华山镇花名册"], ["序号", "妇女名字", "身份识别号"], [1, "李娟", ID_B]],
         "说明": [["本表由村妇联填报"]],
     })  # fmt: skip
     pf = parse(p)
