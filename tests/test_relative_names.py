@@ -206,3 +206,26 @@ def test_named_sources_pairs_every_source_with_every_name() -> None:
     assert named_sources(con, active_records(2017)) == {
         "丰县李红梅.xlsx": "丰县李**.xlsx", "周小凤": "周**", "張麗": "張*",
     }  # fmt: skip
+
+
+def test_the_ingest_report_kept_as_a_log_masks_a_womans_name_in_file_names(
+    tmp_path: Path,
+) -> None:
+    """The ingest report (kept as a log by README's cron line) masked IDs in file and
+    sheet names, not a woman's name: 丰县2017年李红梅.xlsx went into the log whole, also
+    when a rerun finds the file unchanged (session 20)."""
+    folder = tmp_path / "r"
+    folder.mkdir()
+    header = ["姓名", "身份证号码", "劳动能力"]
+    write_xlsx(folder / "丰县2017年李红梅.xlsx", {"S": [header, ["李红梅", ID_C, "有"]]})
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {
+        "周小凤": [header, ["周小凤", ID_A, "有"]], "Sheet2": [header, ["王芳", ID_B, "有"], []],
+    })  # fmt: skip
+    db = tmp_path / "t.duckdb"
+    for run_no in (1, 2):  # the second finds both unchanged
+        for fmt in ("json", "table", "csv", "md"):
+            res = run("ingest", folder, "--db", db, "--format", fmt)
+            assert res.exit_code == 0, res.output
+            assert "李红梅" not in res.output and "丰县2017年李**.xlsx" in res.stdout, (run_no, fmt)
+    checked = run("check", folder, "--format", "json")
+    assert "李红梅" not in checked.output and "丰县2017年李**.xlsx" in checked.stdout

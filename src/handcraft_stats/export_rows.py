@@ -355,7 +355,13 @@ def active_records(year: int) -> str:
 def named_sources(con: Any, where: str) -> dict[str, str]:
     """masked_sources of the records `where` (SQL on records): the file and sheet names
     that hold the name of a woman listed in them, and how they go out."""
-    rows = con.execute(
+    return masked_sources(source_name_pairs(con, where))
+
+
+def source_name_pairs(con: Any, where: str) -> list[tuple[str, str]]:
+    """(file or sheet name, the name of a woman listed in it that it holds) of the
+    records `where` (SQL on records)."""
+    rows: list[tuple[str, str]] = con.execute(
         f"""SELECT DISTINCT p.s, p.n FROM (
               SELECT unnest([
                   {{'s': source_file, 'n': name}}, {{'s': source_file, 'n': name_raw}},
@@ -365,7 +371,7 @@ def named_sources(con: Any, where: str) -> dict[str, str]:
                      OR contains(source_sheet, name_raw) OR contains(source_file, name_raw)))
             WHERE length(p.n) >= 2 AND contains(p.s, p.n)"""
     ).fetchall()
-    return masked_sources(rows)
+    return rows
 
 
 def renamed(table: pa.Table, renames: dict[str, str], columns: Iterable[str] = SOURCES) -> pa.Table:

@@ -125,3 +125,21 @@ def masked_sources(pairs: Iterable[tuple[Any, Any]]) -> dict[str, str]:
             if name in text:
                 out[source] = text.replace(name, name[0] + "*" * (len(name) - 1))
     return out
+
+
+def names_in_sources(pairs: Iterable[tuple[Any, Any]]) -> dict[str, str]:
+    """{a woman's name (two characters or more) that a file or sheet name listing her
+    holds: its mask (李红梅: 李**)} from (source, name) pairs: what a report kept as a log
+    must not show (a roster named 丰县2017年李红梅.xlsx)."""
+    return {
+        name: name[0] + "*" * (len(name) - 1)
+        for source, name in pairs
+        if isinstance(source, str) and isinstance(name, str) and len(name) >= 2 and name in source
+    }
+
+
+def without_names(text: str, names: dict[str, str]) -> str:
+    """The text with each of the names replaced by its mask (longest first)."""
+    for name in sorted((n for n in names if n in text), key=len, reverse=True):
+        text = text.replace(name, names[name])
+    return text

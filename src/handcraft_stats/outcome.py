@@ -63,6 +63,9 @@ class IngestReport:
     issues: pd.DataFrame | None = None  # `check` only: every issue, ISSUE_COLUMNS
     # `check` only: file and sheet names naming a woman listed in them, masked (一人一卡)
     named_sources: dict[str, str] = field(default_factory=dict)
+    # the names of women that the run's file and sheet names hold, and their masks: the
+    # report is kept as a log (masking.names_in_sources)
+    masked_names: dict[str, str] = field(default_factory=dict)
     # issues of the whole period, no file's own (phone_shared, broker_is_beneficiary,
     # conflict at the default tier), of the periods of this run's files
     period_issues: dict[str, int] = field(default_factory=dict)
@@ -135,22 +138,27 @@ class IngestReport:
             "possible_versions": [dict(zip(VERSION_KEYS, row, strict=True)) for row in self.shared],
             "detail": [vars(f) for f in self.files],
         }
-        safe: dict[str, Any] = named_safely(doc)
+        safe: dict[str, Any] = named_safely(doc, self.masked_names)
         return safe
 
+    def safe(self, text: str) -> str:
+        """A file or sheet name (or path) as the report shows it (named_safely)."""
+        return str(named_safely(text, self.masked_names))
 
-def named_safely(value: Any) -> Any:
+
+def named_safely(value: Any, names: dict[str, str] | None = None) -> Any:
     """A report's texts and keys with the IDs and mobile numbers in file and sheet names
-    masked (一人一卡: a roster or sheet named by a woman's ID). The ingest report is
-    kept as a log (README's cron line), and CLI.md: logs never hold them."""
-    from .masking import scrub_source
+    masked (一人一卡: a roster or sheet named by a woman's ID), and the `names` of women
+    they hold (masked_names). The ingest report is kept as a log (README's cron line),
+    and CLI.md: logs never hold them."""
+    from .masking import scrub_source, without_names
 
     if isinstance(value, str):
-        return scrub_source(value)
+        return scrub_source(without_names(value, names) if names else value)
     if isinstance(value, dict):
-        return {named_safely(k): named_safely(v) for k, v in value.items()}
+        return {named_safely(k, names): named_safely(v, names) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [named_safely(v) for v in value]
+        return [named_safely(v, names) for v in value]
     return value
 
 

@@ -18,6 +18,7 @@ from .checks import PERIOD_RULES, Catalogue, period_rules, to_rows
 from .config import Settings
 from .inputs import find_files, find_inputs, text_of
 from .link import TIERS, Linked, link_period, link_tiers
+from .masking import masked_sources, names_in_sources
 from .outcome import NOT_A_ROSTER, FileOutcome, IngestReport, Progress, outcome_of
 from .parse import ParsedFile
 from .reading import fingerprint
@@ -70,7 +71,7 @@ def _check(
     outcomes: list[FileOutcome] = unreadable_folders(unreadable)
     frames, issues = [], []
     not_rosters: list[tuple[str, str]] = []
-    named: dict[str, str] = {}
+    pairs: list[tuple[object, object]] = []  # (file or sheet name, a woman's name)
     # closing: the workers end however this loop ends (see `_ingest`)
     with closing(parse_all(files, settings, county, year, jobs, on_progress)) as parsed:
         for res in parsed:
@@ -79,7 +80,7 @@ def _check(
                 continue
             outcomes.append(outcome_of(res, "checked"))
             frames.append(res.records)
-            named.update(_named_sources(res.name, res.records))
+            pairs += _source_names(res.name, res.records)
             prov = res.records.reset_index(drop=True).iloc[res.issues["index"]]
             issues.append(res.issues.drop(columns="index").assign(
                 county=res.county, source_file=res.name,
@@ -103,7 +104,8 @@ def _check(
             period_found.update(found["code"])
             period_found.update(conflicts["code"])
     report = IngestReport(outcomes, dict(links), persons, ignored, period_issues=dict(period_found),
-                          not_rosters=not_rosters, named_sources=named)  # fmt: skip
+                          not_rosters=not_rosters, named_sources=masked_sources(pairs),
+                          masked_names=names_in_sources(pairs))  # fmt: skip
     if issues:
         found = pd.concat(issues, ignore_index=True)[ISSUE_COLUMNS]
         report.issues = found.sort_values(["county", "source_file", "source_sheet", "source_row"],
@@ -111,18 +113,27 @@ def _check(
     return report
 
 
-def _named_sources(file_name: str, records: pd.DataFrame) -> dict[str, str]:
-    """masked_sources of one parsed file: its name and its sheets' names against the
-    names of its women (what named_sources finds in the store)."""
-    from .masking import masked_sources
-
+def _source_names(file_name: str, records: pd.DataFrame) -> list[tuple[object, object]]:
+    """(source, name) pairs of one parsed file: its name and its sheets' names against
+    the names of its women (what export_rows.source_name_pairs reads from the store)."""
     pairs: list[tuple[object, object]] = []
     for column in ("name", "name_raw"):
         if column in records.columns:
             people = records[["source_sheet", column]].drop_duplicates()
             pairs += zip(people["source_sheet"], people[column], strict=True)
             pairs += ((file_name, n) for n in people[column].drop_duplicates())
-    return masked_sources(pairs)
+    return pairs
+
+
+def _names_in_files(store: Store, outcomes: list[FileOutcome]) -> dict[str, str]:
+    """masked_names of the run's files, from their stored records (stored or unchanged)."""
+    from .export_rows import source_name_pairs
+
+    names = sorted({f.name for f in outcomes if f.status != "refused"})
+    if not names:
+        return {}
+    listed = ", ".join("'" + n.replace("'", "''") + "'" for n in names)
+    return names_in_sources(source_name_pairs(store.con, f"source_file IN ({listed})"))
 
 
 def unreadable_folders(folders: list[tuple[str, str]]) -> list[FileOutcome]:
@@ -363,6 +374,7 @@ def _ingest(
     return IngestReport(
         outcomes, dict(links), persons, ignored, period_issues=found, dropped=sorted(dropped),
         replace_held=held, shared=shared_women(store, outcomes), not_rosters=not_rosters,
+        masked_names=_names_in_files(store, outcomes),
     )  # fmt: skip
 
 

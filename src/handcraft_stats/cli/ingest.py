@@ -66,13 +66,11 @@ def say_strict(report: IngestReport, strict: bool, hint: str = "") -> None:
 def say_refusals(report: IngestReport) -> None:
     """Refusals are errors (exit 1): on stderr with --quiet too (which leaves out the
     notes), and whatever goes to stdout (`check --format csv`: the fix list alone)."""
-    from ..masking import scrub_source
-
     for f in report.refused:
-        path = scrub_source(str(f.path))
+        path = report.safe(str(f.path))
         say(f"refused {path}: {f.reason}", keep=(path,))
     for f, sheet, reason in report.sheets_refused:
-        path, name = scrub_source(str(f.path)), repr(scrub_source(sheet))
+        path, name = report.safe(str(f.path)), repr(report.safe(sheet))
         say(f"refused sheet {name} of {path} (its other sheets landed): {reason}", (path, name))
 
 
@@ -102,8 +100,6 @@ def show_report(
         print_tables(out_console(), tables)
     say_refusals(report)
     if not quiet:
-        from ..masking import scrub_source
-
         archives = [f for f in report.ignored if Path(f).suffix.lower() in ARCHIVES]
         if archives:  # rosters mailed as a zip: never read, and nothing said so
             say(f"note: {len(archives)} archive(s) not read, unpack them first: "
@@ -124,7 +120,7 @@ def show_report(
                     f"{f.county} {f.period} now counts no woman from it")  # fmt: skip
         for f in report.files:  # a roster renamed, or last year's sent again under this name
             if f.title_says:
-                path = scrub_source(str(f.path))
+                path = report.safe(str(f.path))
                 say(f"note: the title of {path} names {f.title_says}; it is counted under "
                     f"{f.county} {f.period}, as its name says: if the title is right, "
                     "correct the name or pass --county/--year", keep=(path,))  # fmt: skip

@@ -63,9 +63,7 @@ FILE_COLUMNS = ["file", "county", "year", "status", "sheets", "records", "skippe
 def file_rows(report: IngestReport) -> list[list[Any]]:
     """One row per file (FILE_COLUMNS), status as its code: the csv of the report (a
     file named by a woman's ID masked: outcome.named_safely)."""
-    from ..masking import scrub_source
-
-    return [[scrub_source(f.name), f.county or "", str(f.period or ""), f.status, f.sheets,
+    return [[report.safe(f.name), f.county or "", str(f.period or ""), f.status, f.sheets,
              f.records, sum(f.rows_skipped_by_kind.values()), sum(f.issues_by_code.values())]
             for f in report.files]  # fmt: skip
 
@@ -129,4 +127,5 @@ def ingest_tables(report: IngestReport, lang: str = "zh") -> list[Table]:
         parts.append(Table(t("sheets_skipped"), [t("file"), t("sheet"), t("reason")], skipped))
     from ..outcome import named_safely
 
-    return [Table(p.title, p.columns, named_safely(p.rows), p.note) for p in parts]
+    names = report.masked_names
+    return [Table(p.title, p.columns, named_safely(p.rows, names), p.note) for p in parts]
