@@ -41,6 +41,10 @@ def test_two_years_give_no_period(name: str, title: str, year: int | None) -> No
 def test_year_span_names_the_two_years() -> None:
     assert year_span("丰县2016-2017年花名册.xlsx") == "2016–2017"
     assert year_span("丰县花名册", "2016至2017年度") == "2016–2017"
+    assert year_span("丰县花名册", "二〇一六至二〇一七年度") == "2016–2017"
+    assert _detect(SETTINGS, "丰县花名册.xlsx", ["S"], "丰县二〇一六至二〇一七年度花名册", ["S"]) == (
+        "丰县", None,
+    )  # fmt: skip
     assert year_span("丰县20170101-20171231") is None
 
 

@@ -169,7 +169,9 @@ _TITLE_YEAR = re.compile(
     r"[^\s，,。;；:：]{0,30}?(?:花名册|名册|台账|统计表|登记表|一览表|名单|报表)"
 )
 _HAN_DIGITS = str.maketrans("〇零○Ｏ一二三四五六七八九", "0000123456789")
-_HAN_YEAR = re.compile(r"二[〇零○Ｏ][〇零○Ｏ一二三四五六七八九]{2}(?=年)")
+_HAN_YEAR = re.compile(  # before 年, or opening a span of years (二〇一六至二〇一七年)
+    r"二[〇零○Ｏ][〇零○Ｏ一二三四五六七八九]{2}(?=年|\s*(?:[-－—–~～]|至|到)\s*二[〇零○Ｏ])"
+)
 
 
 def _in_digits(text: str) -> str:
