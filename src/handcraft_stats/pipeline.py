@@ -133,7 +133,8 @@ def _names_in_files(store: Store, outcomes: list[FileOutcome]) -> dict[str, str]
     if not names:
         return {}
     listed = ", ".join("'" + n.replace("'", "''") + "'" for n in names)
-    return names_in_sources(source_name_pairs(store.con, f"source_file IN ({listed})"))
+    active = "file_id IN (SELECT file_id FROM files WHERE active)"
+    return names_in_sources(source_name_pairs(store.con, f"{active} AND source_file IN ({listed})"))
 
 
 def unreadable_folders(folders: list[tuple[str, str]]) -> list[FileOutcome]:
