@@ -118,13 +118,10 @@ def masked_sources(pairs: Iterable[tuple[Any, Any]]) -> dict[str, str]:
     women listed in it masked} from (source, name) pairs, for the sources that hold one:
     一人一卡 workbooks have a sheet (or a file) per woman, named by her (周小凤, 周小凤
     320321…), and records.csv masked her name but gave it whole as her sheet's."""
-    out: dict[str, str] = {}
+    held: dict[str, dict[str, str]] = {}
     for source, name in pairs:
-        if isinstance(source, str) and isinstance(name, str) and len(name) >= 2:
-            text = out.get(source, source)
-            if name in text:
-                out[source] = text.replace(name, name[0] + "*" * (len(name) - 1))
-    return out
+        held.setdefault(source, {}).update(names_in_sources([(source, name)]))
+    return {source: without_names(source, names) for source, names in held.items() if names}
 
 
 def names_in_sources(pairs: Iterable[tuple[Any, Any]]) -> dict[str, str]:
