@@ -242,14 +242,17 @@ def _build_period(con: duckdb.DuckDBPyConnection, year: int, n: int, slot: int,
                 records, counties, probable, g.name, g.id18 AS id_number,
                 g.birth AS birth_date, g.phone, g.capacity AS labor_capacity, g.willing,
                 g.class, g.wing, g.trainings, g.new_practitioner, g.income_before_cents,
-                g.income_after_cents, g.exit_year, g.status, g.id_status <> 'missing' AS has_id
+                g.income_after_cents, g.exit_year, g.status, g.id_status <> 'missing' AS has_id,
+                m.places[1] AS county,
+                CASE WHEN len(m.places) > 1 THEN m.places[2:] END AS other_counties
             FROM (
                 SELECT p, key1 AS key, min(record_id) AS survivor, count(*) AS records,
                     count(DISTINCT county) AS counties,
-                    bool_or(k = 1 AND reason NOT IN {certain}) AS probable
+                    bool_or(k = 1 AND reason NOT IN {certain}) AS probable,
+                    list_sort(list_distinct(list(county))) AS places
                 FROM grec r WHERE NOT {split} GROUP BY p, key1
                 UNION ALL
-                SELECT p, key2, record_id, 1, 1, false FROM grec r WHERE {split}
+                SELECT p, key2, record_id, 1, 1, false, [county] FROM grec r WHERE {split}
             ) m JOIN gp g USING (p) ORDER BY key""")  # fmt: skip
         con.execute(f"""
             INSERT INTO links

@@ -90,9 +90,10 @@ def snapshot(db: Path, period: int = 2017) -> dict[str, list[tuple[Any, ...]]]:
         for table, order in (("links", "tier, record_a, record_b, reason"),
                              ("person_records", "tier, record_id"),
                              ("persons", "tier, person_key")):  # fmt: skip
-            out[table] = store.con.execute(
+            rows = store.con.execute(
                 f"SELECT * FROM {table} WHERE period = ? ORDER BY {order}", [period]
-            ).fetchall()
+            ).fetchall()  # persons' other_counties is a list: a tuple, to be hashed
+            out[table] = [tuple(tuple(v) if isinstance(v, list) else v for v in r) for r in rows]
         out["conflicts"] = store.con.execute(
             "SELECT * FROM issues WHERE period = ? AND code = 'conflict' "
             'ORDER BY tier, record_id, "column"', [period]

@@ -95,7 +95,10 @@ def _by(values: pd.Series) -> dict[str, int]:
 
 def reference(store: Store, year: int, tier: str, since: int) -> dict[str, Any]:
     """METRICS.md §7 and docs/metrics.md §6 in pandas, from the store's raw tables."""
-    persons = store.df("SELECT * FROM persons WHERE period = ? AND tier = ?", [year, tier])
+    persons = store.df(
+        "SELECT * EXCLUDE (county, other_counties) FROM persons WHERE period = ? AND tier = ?",
+        [year, tier],
+    )
     members = store.df("SELECT * FROM person_records WHERE period = ? AND tier = ?", [year, tier])
     files = store.df("SELECT * FROM files WHERE active AND period = ?", [year])
     records = store.df("SELECT file_id, exit_year FROM records")

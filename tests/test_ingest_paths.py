@@ -16,7 +16,8 @@ from handcraft_stats.versions import store_files
 SETTINGS = load_settings(None)
 TABLES = {
     "records": "SELECT * EXCLUDE (file_id) FROM records ORDER BY source_file, source_row",
-    "persons": "SELECT * FROM persons ORDER BY tier, person_key",
+    "persons": "SELECT * REPLACE (array_to_string(other_counties, '、') AS other_counties) "
+    "FROM persons ORDER BY tier, person_key",
     "person_records": "SELECT pr.tier, pr.person_key, pr.county, r.source_file, r.source_row "
     "FROM person_records pr JOIN records r USING (record_id) ORDER BY ALL",
     "issues": "SELECT i.* EXCLUDE (file_id, record_id) FROM issues i ORDER BY ALL",

@@ -129,38 +129,19 @@ class StoreTables:
     links, skipped rows."""
 
     ACTIVE = "SELECT file_id FROM files WHERE active AND period = {y}"
-    # Blocks of BLOCK record ids and how many counties their records come from: a block of
-    # one county (nearly every block: a roster's records have consecutive ids) names the
-    # county of each survivor record in it without joining millions of rows.
-    BLOCK = 4096
-    BLOCKS = (
-        "SELECT tier, block, min(county) AS county, count(*) AS counties FROM (SELECT DISTINCT "
-        "tier, record_id // {b} AS block, county FROM person_records WHERE period = {y}) "
-        "GROUP BY tier, block"
-    )
-    # One row per person and county of her rosters (the persons' columns, `roster_county`,
-    # and `first_county`, true in the row that counts her for the city). A woman on one
-    # county's rosters is in the county of her survivor record (found by its block, or by
-    # the record itself in a block of two counties); a woman on two or more is in each
-    # county of her records, counted in the first by name.
-    PLACED = f"""
-        SELECT p.*, b.county AS roster_county, true AS first_county FROM persons p
-        JOIN ({BLOCKS}) b ON b.tier = p.tier AND b.block = p.survivor // {{b}} AND b.counties = 1
-        WHERE p.period = {{y}} AND p.counties = 1
+    # One row per person and county of her rosters: the persons' columns, `roster_county`
+    # and `first_county`, true in the row that counts her for the city. A person's row
+    # names her first county by name (`county`) and the others (`other_counties`, only
+    # for the 2-3 % on two or more counties' rosters), so no record is joined: 0.3 s at
+    # 10M records where joining person_records took 1.1 s (docs/performance.md).
+    PLACED = """
+        SELECT p.* EXCLUDE (county, other_counties), p.county AS roster_county,
+               true AS first_county
+        FROM persons p WHERE p.period = {y}
         UNION ALL
-        SELECT p.*, m.county, true FROM persons p JOIN ({BLOCKS}) b
-          ON b.tier = p.tier AND b.block = p.survivor // {{b}} AND b.counties > 1
-        JOIN person_records m
-          ON m.period = p.period AND m.tier = p.tier AND m.record_id = p.survivor
-        WHERE p.period = {{y}} AND p.counties = 1
-        UNION ALL
-        SELECT p.*, m.county, m.county = min(m.county) OVER (PARTITION BY p.tier, p.person_key)
-        FROM persons p JOIN (
-            SELECT DISTINCT m.tier, m.person_key, m.county FROM person_records m JOIN persons q
-              ON q.period = m.period AND q.tier = m.tier AND q.person_key = m.person_key
-            WHERE m.period = {{y}} AND q.counties > 1) m
-          ON m.tier = p.tier AND m.person_key = p.person_key
-        WHERE p.period = {{y}} AND p.counties > 1"""
+        SELECT p.* EXCLUDE (county, other_counties, roster_county), p.roster_county, false
+        FROM (SELECT *, unnest(other_counties) AS roster_county FROM persons
+              WHERE period = {y} AND counties > 1) p"""
     SQL: ClassVar[dict[str, str]] = {
         "placed": PLACED,
         "files": "SELECT * FROM files WHERE active AND period = {y}",
@@ -181,7 +162,7 @@ class StoreTables:
         self.store.require_periods(year)
 
     def frame(self, name: str, year: int) -> Lazy:
-        return nw.from_native(self.con.sql(self.SQL[name].format(y=int(year), b=self.BLOCK)))
+        return nw.from_native(self.con.sql(self.SQL[name].format(y=int(year))))
 
 
 class ParquetTables:

@@ -194,10 +194,11 @@ def dataset_parts(
     files, issues, skipped rows and links streamed through DuckDB's Arrow reader and cut
     into whole partitions (`engine.partitions`). IDs and phones are masked in SQL (the
     rules of mask_id and mask_phone; records, persons, issue values) and long digit runs
-    in free text, unless `unmasked`. Persons are placed in counties through the distinct
-    (person, county) pairs, not a DISTINCT over every column. At 1M records 9.3 s and
-    2.4 GB before, 5.7 s and 642 MiB; at 10M 45 s and 3.2 GiB (58.7 s and 14.4 GiB with
-    only the masks in SQL; the code before was not run at 10M)."""
+    in free text, unless `unmasked`. Persons are placed in counties by the counties their
+    rows name (schema 7; before, by the distinct (person, county) pairs of
+    person_records). At 1M records 9.3 s and 2.4 GB before, 5.7 s and 642 MiB; at 10M
+    45 s and 3.2 GiB (58.7 s and 14.4 GiB with only the masks in SQL; the code before was
+    not run at 10M)."""
     periods = ", ".join(str(int(y)) for y in years) or "NULL"
     active = f"SELECT file_id FROM files WHERE active AND period IN ({periods})"
     ids = _masks_sql(unmasked, "id_number", "id_key", "phone", *RECORD_NAMES, "note")
@@ -212,12 +213,12 @@ def dataset_parts(
     per_place = {  # one query per period and county: no table of a province held or sorted whole
         "records": f"SELECT * {ids} FROM records WHERE file_id IN ({active}) "
         "AND period = $period AND county = $county ORDER BY record_id",
-        "persons": (
-            f"SELECT p.* {_masks_sql(unmasked, 'id_number', 'phone', 'name')}, m.county "
-            "FROM persons p "
-            "JOIN (SELECT DISTINCT period, tier, person_key, county FROM person_records "
-            "WHERE period = $period AND county = $county) m USING (period, tier, person_key) "
-            "WHERE p.period = $period ORDER BY p.tier, p.person_key"
+        "persons": (  # her row in each county of her rosters (her row names them)
+            "SELECT p.* EXCLUDE (county, other_counties) "
+            f"{_masks_sql(unmasked, 'id_number', 'phone', 'name')}, $county AS county "
+            "FROM persons p WHERE p.period = $period "
+            "AND (p.county = $county OR list_contains(p.other_counties, $county)) "
+            "ORDER BY p.tier, p.person_key"
         ),
         "person_records": "SELECT * FROM person_records WHERE period = $period "
         "AND county = $county ORDER BY tier, record_id",

@@ -51,9 +51,13 @@ class StoreCore:
             self._umask = os.umask(0o077)
         try:
             self.con = quiet(duckdb.connect(str(path), read_only=read_only))
-            self._check_ours(read_only)
+            older = self._check_ours(read_only)
             if not read_only:
                 self._migrate()
+            elif older:  # an earlier hcs's store: upgraded once, then read
+                self.con.close()
+                self._upgrade(older)
+                self.con = quiet(duckdb.connect(str(path), read_only=True))
         except duckdb.IOException as exc:
             self._restore_umask()
             raise EnvironmentProblem(_io_message(path, exc)) from None
@@ -84,10 +88,11 @@ class StoreCore:
         self.close()
 
     # -- schema -------------------------------------------------------------
-    def _check_ours(self, read_only: bool) -> None:
+    def _check_ours(self, read_only: bool) -> int | None:
         """EnvironmentProblem (exit 3) unless the file is an hcs database, or an empty one
         to make into one: another program's DuckDB file is neither read (its missing
-        tables were an internal error, exit 4) nor given hcs's tables beside its own."""
+        tables were an internal error, exit 4) nor given hcs's tables beside its own.
+        The store's schema version when an earlier hcs made it (it needs migrations)."""
         tables = {str(r[0]) for r in self.con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
         ).fetchall()}  # fmt: skip
@@ -97,7 +102,7 @@ class StoreCore:
                 raise EnvironmentProblem(
                     f"database {self.path} is empty: run `hcs ingest` into it first"
                 )
-            return
+            return None
         version = None
         if "meta" in tables:
             row = _one(self.con.execute("SELECT value FROM meta WHERE key='schema_version'"))
@@ -115,6 +120,20 @@ class StoreCore:
                 f"database {self.path} was made by a newer hcs (schema {version}, this hcs "
                 f"knows {len(MIGRATIONS)}): upgrade hcs to read it"
             )
+        return int(version) if int(version) < len(MIGRATIONS) else None
+
+    def _upgrade(self, version: int) -> None:
+        """Migrate an earlier hcs's store before a command that only reads opens it: the
+        reads expect this hcs's tables. Once per store; it needs the file writable and no
+        other process holding it."""
+        try:
+            type(self)(self.path).close()
+        except EnvironmentProblem as exc:
+            raise EnvironmentProblem(
+                f"database {self.path} was made by an earlier hcs (schema {version}, this hcs "
+                f"uses {len(MIGRATIONS)}) and is upgraded once before it is read, which "
+                f"failed: {exc.message}"
+            ) from None
 
     def _migrate(self) -> None:
         has_meta = _one(
@@ -127,7 +146,8 @@ class StoreCore:
             row = _one(self.con.execute("SELECT value FROM meta WHERE key='schema_version'"))
             version = int(row[0]) if row else 0
         for i, sql in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.transaction():
+            # bounded: copying a table of 40M persons held 20 GB with DuckDB's default
+            with bounded_memory(self.con), self.transaction():
                 self.con.execute(sql)
                 self.con.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(i)]
@@ -321,7 +341,8 @@ class StoreCore:
     def frame(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """`df` for large results: read as Arrow record batches and converted once to the
         dtypes `df` gives (2.6-5.7x faster for records; a whole-result `df` of a million
-        records peaked at 7x the frame's size, this at 2x)."""
+        records peaked at 7x the frame's size, this at 2x). A list column comes as lists
+        and None, not as `df`'s arrays and NA."""
         self.con.execute("SELECT 1").fetchall()  # ends a result another module left open
         reader = self.con.sql(sql, params=params or []).to_arrow_reader(100_000)
         table = pa.Table.from_batches(list(reader), schema=reader.schema)
