@@ -546,3 +546,36 @@ def test_a_table_wider_than_the_terminal_keeps_every_figure() -> None:
         print_tables(Console(file=out, width=width, color_system=None), [table])
         row = next(line for line in out.getvalue().splitlines() if "有劳动能力" in line)
         assert row.split()[1:] == [*(f"{n:,}" for n in figures), "24,821.32"], width
+
+
+def test_db_and_config_may_come_before_the_command(
+    sample_db: tuple[Path, object], tmp_path: Path
+) -> None:
+    """`hcs --db FILE summary …` (the way git -C and docker -H are written) was "No such
+    option: --db", exit 2: --db and --config before the command are the command's."""
+    import subprocess
+    import sys
+
+    db = str(sample_db[0])
+    settings = tmp_path / "hcs.toml"
+    settings.write_text("", encoding="utf-8")
+
+    def hcs(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "handcraft_stats", *args], capture_output=True, text=True,
+            cwd=tmp_path,
+        )  # fmt: skip
+
+    after = hcs("summary", "--year", "2017", "--format", "json", "--db", db)
+    before = hcs("--db", db, "summary", "--year", "2017", "--format", "json")
+    assert after.returncode == before.returncode == 0, before.stderr
+    assert before.stdout == after.stdout and '"persons": 2240' in before.stdout
+    both = hcs(f"--db={db}", "--config", str(settings), "issues", "--year", "2017", "-f", "csv")
+    assert both.returncode == 0, both.stderr
+    assert both.stdout == hcs("issues", "--year", "2017", "-f", "csv", "--db", db).stdout
+    # the command's own --db still wins over one before it; an unknown store is exit 3
+    own = hcs("--db", str(tmp_path / "none.duckdb"), "summary", "--year", "2017", "--db", db)
+    assert own.returncode == 0, own.stderr
+    missing = hcs("--db", str(tmp_path / "none.duckdb"), "summary", "--year", "2017")
+    assert missing.returncode == 3 and "does not exist" in missing.stderr
+    assert hcs("--db", db).returncode == 2  # no command: a usage error, as before

@@ -19,6 +19,8 @@ from .summary import summary_cmd
 app = typer.Typer(
     name="hcs",
     help="hcs — handcraft stats: ingest messy county rosters, link persons, print figures.",
+    epilog="--db FILE and --config FILE may also come before the command: "
+    "hcs --db 2017.duckdb summary --year 2017.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -42,14 +44,44 @@ def main() -> None:
     objects one by one (and unloading pandas, Arrow and DuckDB) took 0.13 s after a
     220k-record ingest. Exit handlers still run; an unexpected error still shows its
     traceback the usual way."""
+    import sys
+
     _streams()
     on_signals()
     try:
-        app(prog_name="hcs")
+        app(args=command_options_after(sys.argv[1:]), prog_name="hcs")
     except SystemExit as exc:
         _exit_now(exc.code)
         raise  # pragma: no cover - _exit_now does not return
     _exit_now(0)
+
+
+# options every command that reads a store or settings takes, and a user may put before
+# the command's name (`hcs --db 2017.duckdb summary --year 2017`, as git -C or docker -H)
+SHARED = ("--db", "--config")
+GROUPS = ("config",)  # commands whose own commands take the options
+
+
+def command_options_after(args: list[str]) -> list[str]:
+    """`args` with --db FILE / --config FILE given before the command moved after its
+    name (after `config show`'s, for a group), where the command takes them: before it
+    they were "No such option: --db" (exit 2). Anything else is left as it is."""
+    moved: list[str] = []
+    rest = list(args)
+    i = 0
+    while i < len(rest) and rest[i].startswith("-"):
+        name = rest[i].split("=", 1)[0]
+        if name not in SHARED:
+            return args  # another option before the command: typer says what it thinks
+        width = 1 if "=" in rest[i] else 2
+        if i + width > len(rest):
+            return args
+        moved += rest[i : i + width]
+        del rest[i : i + width]
+    if not moved or i >= len(rest):
+        return args
+    at = i + (2 if rest[i] in GROUPS and i + 1 < len(rest) else 1)
+    return rest[:at] + moved + rest[at:]
 
 
 def _streams() -> None:
