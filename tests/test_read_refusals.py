@@ -228,13 +228,30 @@ def test_the_column_counts_cells_by_the_files_separator_and_quotes() -> None:
     assert _refusal("丰县2017.csv", b"".join(comma)).endswith("line 4, column 4")
 
 
-def test_a_file_that_turns_from_gbk_to_utf8_says_where_it_turns() -> None:
-    """Rows pasted in from a UTF-8 file: the first that GB18030 cannot read (a name of
-    one character: three bytes, where GB18030 reads pairs) is where the file turns."""
+@pytest.mark.parametrize("name", ["乙", "乙二", "欧阳乙二"])
+def test_rows_pasted_into_a_gbk_file_from_a_utf8_one_are_read_as_written(name: str) -> None:
+    """Rows pasted in from a UTF-8 file: each line is read in its own encoding. Until
+    session 21 the file was refused where GB18030 could not read a UTF-8 line (a name of
+    one character: three bytes, where GB18030 reads pairs), and, worse, read without a
+    word when it could (乙二, six bytes: three GB18030 characters of nonsense), her name
+    and village garbled."""
+    gbk = _rows("gbk")
+    utf8 = f"2,{name},{ID_B},后村\r\n".encode()
+    data = b"".join([*gbk[:3], utf8, *gbk[4:], f"4,丁四,{ID_A},东村\r\n".encode()])
+    sheet = read_file(Path("丰县2017.csv"), data)[0]
+    assert [r[1:4:2] for r in sheet.rows[2:]] == [
+        [NAMES[0], "前村"], [name, "后村"], [NAMES[2], "前村"], ["丁四", "东村"]
+    ]  # fmt: skip
+    assert sheet.rows[0] == ["丰县2017年妇女巧手脱贫花名册"]
+
+
+def test_a_gbk_file_whose_pasted_line_is_neither_says_where() -> None:
+    """A UTF-8 line pasted in, and a GBK name cut mid-character further on: the cut line
+    is neither encoding, and the file is refused there, as a GBK file is."""
     gbk = _rows("gbk")
     utf8 = f"2,乙,{ID_B},前村\r\n".encode()
-    data = b"".join([*gbk[:3], utf8, *gbk[4:]])
-    assert _refusal("丰县2017.csv", data).endswith("an unreadable byte on line 4, column 2")
+    data = _cut([*gbk[:3], utf8, *gbk[4:]], 5, NAMES[2], "gbk")
+    assert _refusal("丰县2017.csv", data).endswith("an unreadable byte on line 5, column 2")
 
 
 def test_a_utf16_csv_with_a_broken_character_says_line_and_column() -> None:

@@ -13,6 +13,10 @@ from ..reasons import reason
 from .workbook import BLANK
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# a line of a GBK file read as UTF-8: Chinese (CJK and its extension A), CJK punctuation,
+# full-width forms, the middle dot (阿依古丽·买买提) and ASCII, or it is no pasted line
+_HANZI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_NOT_PASTED = re.compile(r"[^\x00-\x7f\u00b7\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
 def decode(data: bytes) -> str:
@@ -35,13 +39,61 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         utf8 = exc.start
     try:
-        return _text(data.decode("gb18030"))
+        whole = data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        # the encoding that read further is the file's: a GBK roster fails as UTF-8 at its
-        # title, a UTF-8 one as GB18030 within a line or two
-        at, codec = (exc.start, "gb18030") if exc.start >= utf8 else (utf8, "utf-8")
-        line, column = _where(data, at, codec)
-        raise RefusedFile(reason("undecodable_at", line=line, column=column)) from None
+        gb = exc.start
+    else:
+        mixed = _mixed(data)
+        return _text(mixed if isinstance(mixed, str) else whole)
+    mixed = _mixed(data)  # GBK lines and UTF-8 lines, each read as written
+    if isinstance(mixed, str):
+        return _text(mixed)
+    # the encoding that read further is the file's: a GBK roster fails as UTF-8 at its
+    # title, a UTF-8 one as GB18030 within a line or two; in a GBK file with UTF-8 lines,
+    # the first byte of a line that is neither
+    at, codec = (gb, "gb18030") if gb >= utf8 else (utf8, "utf-8")
+    if mixed is not None:
+        at, codec = mixed
+    line, column = _where(data, at, codec)
+    raise RefusedFile(reason("undecodable_at", line=line, column=column)) from None
+
+
+def _mixed(data: bytes) -> str | tuple[int, str] | None:
+    """A GBK file with lines pasted in from a UTF-8 one (rows appended from another
+    office's export, a text editor saving each part as it came), each line decoded in its
+    own encoding; None when no line is UTF-8 (the usual GBK file: one failed UTF-8 decode
+    per line, ~1.5 µs), or where a line that is neither stops being readable (the offset
+    of the byte, and the encoding that read that line further). A line is UTF-8 when it
+    is valid UTF-8 of two or more Chinese characters and nothing else but ASCII, Chinese
+    punctuation, full-width forms and the middle dot of minority names: GBK text is valid
+    UTF-8 by chance (女 is the bytes of Ů), but then of Latin, Greek or Cyrillic letters,
+    or, for a run of three GBK characters, of two Chinese ones about once in 30,000."""
+    lines = data.split(b"\n")
+    pasted: dict[int, str] = {}
+    for i, line in enumerate(lines):
+        if not line.isascii():
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if not _NOT_PASTED.search(text) and len(_HANZI.findall(text)) >= 2:
+                pasted[i] = text
+    if not pasted:
+        return None
+    texts: list[str] = []
+    offset = 0
+    for i, line in enumerate(lines):
+        try:
+            texts.append(pasted[i] if i in pasted else line.decode("gb18030"))
+        except UnicodeDecodeError as exc:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as other:
+                if other.start > exc.start:
+                    return offset + other.start, "utf-8"
+            return offset + exc.start, "gb18030"
+        offset += len(line) + 1
+    return "\n".join(texts)
 
 
 def _utf16(data: bytes, codec: str) -> str:
