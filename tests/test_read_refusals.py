@@ -74,9 +74,11 @@ def test_a_web_page_saved_as_xls_is_read_as_its_table(data: bytes) -> None:
     ]
 
 
-def test_web_system_exports_under_xls_are_read_under_xlsx_refused() -> None:
+def test_web_system_exports_under_a_spreadsheets_name_are_read() -> None:
     """A text file (CSV, tab-separated) and Excel 2003's XML spreadsheet under .xls are
-    read (they were refused as "a table in text/XML format" until session 19)."""
+    read (they were refused as "a table in text/XML format" until session 19); under
+    .xlsx, .xlsm or .ods too (refused as "not a zip archive" until session 21, as Excel
+    refuses them: the table in them is the same)."""
     tsv = "\r\n".join("\t".join(r) for r in [["姓名", "身份证号码"], ["甲一", ID_A]])
     assert read_file(Path("沛县2017.xls"), tsv.encode("gbk"))[0].rows == [
         ["姓名", "身份证号码"], ["甲一", ID_A],
@@ -91,10 +93,16 @@ def test_web_system_exports_under_xls_are_read_under_xlsx_refused() -> None:
     )
     [sheet] = read_file(Path("沛县2017.xls"), xml.encode())
     assert (sheet.name, sheet.rows) == ("花名册", [[ID_A]])
-    # under .xlsx it is still "not a zip archive", named as XML (its <Table> made it
-    # "an HTML page"): Excel does not open it under that name either
-    assert _refusal("沛县2017.xlsx", xml.encode()) == (
-        "cannot open as .xlsx workbook: the file is an XML file, not a zip archive"
+    for suffix in (".xlsx", ".xlsm", ".ods"):
+        [sheet] = read_file(Path(f"沛县2017{suffix}"), xml.encode())
+        assert (sheet.name, sheet.rows) == ("花名册", [[ID_A]])
+        assert read_file(Path(f"沛县2017{suffix}"), tsv.encode("gbk"))[0].rows[1] == ["甲一", ID_A]
+    # a web page without a table (a download's error page saved under the name) and a PDF
+    # stay refused, naming what they are
+    page = "<html><body><p>404 Not Found</p></body></html>".encode()
+    assert "no table" in _refusal("沛县2017.xlsx", page)
+    assert _refusal("沛县2017.xlsx", b"%PDF-1.4 <html>") == (
+        "cannot open as .xlsx workbook: the file is a PDF document, not a zip archive"
     )
 
 

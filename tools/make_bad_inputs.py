@@ -337,7 +337,8 @@ def cases(small: bool = False) -> list[tuple[Case, Writer]]:
     out: list[tuple[Case, Writer]] = [
         (Case("丰县2017_truncated.xlsx", "xlsx cut in half", False, "truncated"),
          _bytes(good[: len(good) // 2])),
-        (Case("丰县2017_not_zip.xlsx", "an HTML page named .xlsx", False, "not a zip archive"),
+        (Case("丰县2017_not_zip.xlsx", "an HTML page named .xlsx, its table only 姓名", False,
+              "no ID number column"),
          _bytes(b"<html><body><table><tr><td>\xe5\xa7\x93\xe5\x90\x8d</td></tr></table>")),
         (Case("丰县2017_encrypted.xlsx", "password-protected (encrypted OLE2) workbook", False,
               "password-protected"), _bytes(encrypted)),

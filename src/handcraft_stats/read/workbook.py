@@ -86,14 +86,17 @@ def read_workbook(
 
 
 # a table a web system or Excel wrote under a spreadsheet's name (read/limits.py
-# `exported`) is read when it is named .xls, as Excel and WPS open it; under another
-# name it is refused as "not a zip archive" naming what it is (check_archive)
-MARKUP = {".xls"}
+# `exported`) is read, as Excel and WPS open it when it is named .xls. Under .xlsx,
+# .xlsm or .ods (a web system naming its export by the format it means) Excel refuses
+# the file, and until session 21 hcs did too ("an HTML page, not a zip archive"): the
+# table is the same, so it is read the same; a page without a table is still refused.
+MARKUP = {".xls", ".xlsx", ".xlsm", ".ods"}
 
 
 def _markup(data: bytes, suffix: str) -> str | None:
-    """What an .xls that is such a table is, "html", "xml" or "text" (its first bytes
-    tell: no zip archive, no OLE2 file, no PDF); None for anything else (calamine's)."""
+    """What a spreadsheet-named file that is such a table is, "html", "xml" or "text"
+    (its first bytes tell: no zip archive, no OLE2 file, no PDF); None for anything else
+    (calamine's)."""
     if suffix not in MARKUP or data.startswith((ZIP_MAGIC, CFB_MAGIC)):
         return None
     if data[:1024].lstrip().startswith(b"%PDF"):
