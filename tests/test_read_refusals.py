@@ -303,3 +303,25 @@ def test_a_refused_files_export_time_stays_on_stderr_its_id_does_not(tmp_path: P
     assert "refused " + str(tmp_path / "丰县花名册_20180105093015.xlsx") + ": " in res.stderr
     assert "丰县2017年320321********0621.xlsx: " in res.stderr
     assert "320321198808080621" not in res.output + res.stderr
+
+
+def test_a_big5_roster_is_read_as_big5() -> None:
+    """Saved on a traditional-Chinese Windows: GB18030 decodes Big5 bytes without an
+    error, into nonsense, and the file was refused as "no header"; it is read as Big5
+    (its head has a header word as Big5 and none as GB18030). A GBK file stays GBK."""
+    from handcraft_stats.config import load_settings
+    from handcraft_stats.normalize.vocab import Vocabulary
+    from handcraft_stats.parse import parse_file
+
+    text = (
+        "豐縣2017年婦女巧手脫貧花名冊\r\n序號,姓名,身份證號碼,村(社區),從業產業\r\n"
+        f"1,陳麗華,{ID_A},後村,手工\r\n2,黃美玲,{ID_B},東村,家政\r\n"
+    )
+    data = text.encode("big5")
+    assert data.decode("gb18030")  # no error: only the header words tell
+    records = parse_file(Path("丰县2017.csv"), data, load_settings(None), Vocabulary()).records
+    assert list(records["name"]) == ["陈丽华", "黄美玲"]  # names are kept in simplified
+    assert list(records["id_number"]) == [ID_A, ID_B]
+    assert list(records["wing"]) == ["handicraft", "domestic_service"]
+    simplified = f"序号,姓名,身份证号码,村(社区)\r\n1,陈丽华,{ID_A},后村\r\n"
+    assert read_file(Path("丰县2017.csv"), simplified.encode("gbk"))[0].rows[1][1] == "陈丽华"

@@ -44,7 +44,7 @@ def decode(data: bytes) -> str:
         gb = exc.start
     else:
         mixed = _mixed(data)
-        return _text(mixed if isinstance(mixed, str) else whole)
+        return _text(mixed if isinstance(mixed, str) else _big5(data, whole))
     mixed = _mixed(data)  # GBK lines and UTF-8 lines, each read as written
     if isinstance(mixed, str):
         return _text(mixed)
@@ -56,6 +56,26 @@ def decode(data: bytes) -> str:
         at, codec = mixed
     line, column = _where(data, at, codec)
     raise RefusedFile(reason("undecodable_at", line=line, column=column)) from None
+
+
+# header words of a roster, in simplified and in traditional characters
+_HEADER_WORDS = ("姓名", "身份")
+_TRADITIONAL_WORDS = ("姓名", "身份證", "身分證")
+
+
+def _big5(data: bytes, gbk: str) -> str:
+    """A roster saved in Big5 (a traditional-Chinese Windows, a colleague from Hong Kong
+    or Taiwan) decodes as GB18030 without an error, into nonsense: it was refused as "no
+    header". Read as Big5 (Microsoft's, cp950) when its head has no header word as
+    GB18030 but has one as Big5, and the whole file is valid Big5; else `gbk` as it is."""
+    head = gbk[:16384]
+    if any(w in head for w in _HEADER_WORDS):
+        return gbk
+    try:
+        text = data.decode("cp950")
+    except UnicodeDecodeError:
+        return gbk
+    return text if any(w in text[:16384] for w in _TRADITIONAL_WORDS) else gbk
 
 
 def _mixed(data: bytes) -> str | tuple[int, str] | None:
