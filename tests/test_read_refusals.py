@@ -99,7 +99,7 @@ def test_web_system_exports_under_a_spreadsheets_name_are_read() -> None:
         assert read_file(Path(f"沛县2017{suffix}"), tsv.encode("gbk"))[0].rows[1] == ["甲一", ID_A]
     # a web page without a table (a download's error page saved under the name) and a PDF
     # stay refused, naming what they are
-    page = "<html><body><p>404 Not Found</p></body></html>".encode()
+    page = b"<html><body><p>404 Not Found</p></body></html>"
     assert "no table" in _refusal("沛县2017.xlsx", page)
     assert _refusal("沛县2017.xlsx", b"%PDF-1.4 <html>") == (
         "cannot open as .xlsx workbook: the file is a PDF document, not a zip archive"
