@@ -89,8 +89,12 @@ def read_workbook(
 # `exported`) is read, as Excel and WPS open it when it is named .xls. Under .xlsx,
 # .xlsm or .ods (a web system naming its export by the format it means) Excel refuses
 # the file, and until session 21 hcs did too ("an HTML page, not a zip archive"): the
-# table is the same, so it is read the same; a page without a table is still refused.
+# table is the same, so an HTML or XML one is read the same; a page without a table is
+# still refused. Text under those names stays refused as "the file is text": a .csv
+# renamed, or no table at all, which the text's own refusal ("no name or ID column")
+# would not say.
 MARKUP = {".xls", ".xlsx", ".xlsm", ".ods"}
+TEXT_MARKUP = {".xls"}
 
 
 def _markup(data: bytes, suffix: str) -> str | None:
@@ -104,7 +108,7 @@ def _markup(data: bytes, suffix: str) -> str | None:
     kind = exported(data)
     if kind == "text" and _LATE_TABLE.search(data, 0, 65536):
         return "html"  # a page whose first 4 KiB are a comment, a script or a style sheet
-    return kind
+    return None if kind == "text" and suffix not in TEXT_MARKUP else kind
 
 
 _LATE_TABLE = re.compile(rb"<table[\s>]", re.IGNORECASE)
