@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import narwhals as nw
+import numpy as np
 import pandas as pd
 
 from .store import quiet_default
@@ -74,7 +75,8 @@ def typo_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.DataFrame:
     invalid, and the names agree. An ID read as a number's lost digits (its 15 digits and
     000, failing its check) takes part as 15 digits and 000: it may as well be a typo of
     an ID that ends in 000 (one in a thousand do), and then its 15 digits agree with no
-    one's (bench/linking.py: the one planted typo copy of a million it missed)."""
+    one's (bench/linking.py: the one planted typo copy of a million it missed); only with
+    a valid ID."""
     ids = rec[["record_id", "name", "name_key", "id_number", "id_key", "id_status"]].copy()
     ids["key"] = ids["id_key"].fillna(ids["id_number"]).astype("string")
     lost = (ids["id_status"] == "precision_lost") & (ids["key"].str.len() == 15).fillna(False)
@@ -127,6 +129,15 @@ def typo_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.DataFrame:
     swapped = swaps(invalid).join(_side(everyone), left_on="key", right_on="key_b")
     swapped = swapped.filter(_names_agree())
     pairs = pd.concat([_pairs(one_char, "id_typo"), _pairs(swapped, "id_typo")])
+    # a lost-digits ID pairs only with a valid one: two of them one digit apart are two
+    # women of one name born days apart in one county (the audit's two 王秀英), their IDs
+    # both typed as numbers, not one woman's typo
+    status = ids.set_index("record_id")["id_status"]
+    a = status.reindex(pairs["record_a"]).to_numpy()
+    b = status.reindex(pairs["record_b"]).to_numpy()
+    valid_a, valid_b = np.isin(a, KEYED), np.isin(b, KEYED)
+    kept = ~(((a == "precision_lost") & ~valid_b) | ((b == "precision_lost") & ~valid_a))
+    pairs = pairs[kept]
     return pairs.drop_duplicates().sort_values(["record_a", "record_b"], ignore_index=True)
 
 
