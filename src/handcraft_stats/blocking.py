@@ -137,8 +137,8 @@ def typo_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.DataFrame:
     b = status.reindex(pairs["record_b"]).to_numpy()
     valid_a, valid_b = np.isin(a, KEYED), np.isin(b, KEYED)
     kept = ~(((a == "precision_lost") & ~valid_b) | ((b == "precision_lost") & ~valid_a))
-    pairs = pairs[kept]
-    return pairs.drop_duplicates().sort_values(["record_a", "record_b"], ignore_index=True)
+    out: pd.DataFrame = pairs[kept].drop_duplicates()
+    return out.sort_values(["record_a", "record_b"], ignore_index=True)
 
 
 def name_birth_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.DataFrame:
