@@ -325,5 +325,65 @@ def test_a_big5_roster_is_read_as_big5() -> None:
     assert list(records["name"]) == ["陈丽华", "黄美玲"]  # names are kept in simplified
     assert list(records["id_number"]) == [ID_A, ID_B]
     assert list(records["wing"]) == ["handicraft", "domestic_service"]
+    taiwan = text.replace("身份證號碼", "身分證字號").encode("big5")  # Taiwan's word for it
+    taiwanese = parse_file(Path("丰县2017.csv"), taiwan, load_settings(None), Vocabulary())
+    assert list(taiwanese.records["id_number"]) == [ID_A, ID_B]
     simplified = f"序号,姓名,身份证号码,村(社区)\r\n1,陈丽华,{ID_A},后村\r\n"
     assert read_file(Path("丰县2017.csv"), simplified.encode("gbk"))[0].rows[1][1] == "陈丽华"
+
+
+def _gbk_names_that_are_utf8(count: int, seed: int = 21) -> list[str]:
+    """GBK names of three GB2312 characters whose six bytes are also two UTF-8 Chinese
+    characters (濮翠丹 is 姴䵤): lead E4-E9 and A1-BF bytes in UTF-8's pattern."""
+    import random
+
+    rng = random.Random(seed)
+    names: list[str] = []
+    while len(names) < count:
+        lead = lambda: rng.randrange(0xE4, 0xEA)  # noqa: E731
+        cont = lambda: rng.randrange(0xA1, 0xC0)  # noqa: E731
+        raw = bytes([lead(), cont(), cont(), lead(), cont(), cont()])
+        try:
+            name, _ = raw.decode("gb2312"), raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if all("\u4e00" <= c <= "\u9fff" for c in name):  # three Chinese characters
+            names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("pasted", [False, True])
+def test_gbk_names_that_are_valid_utf8_stay_gbk(pasted: bool) -> None:
+    """The session's audit: a GBK roster of names and IDs only, 濮翠丹 and 宓翠春 among
+    them, came out as 姴䵤 and 嵴䴺 (their bytes are valid UTF-8) once lines were read
+    in their own encodings. 2,000 such names, with and without a UTF-8 row pasted in:
+    each stays what GBK says."""
+    names = ["濮翠丹", "宓翠春", *_gbk_names_that_are_utf8(2000)]
+    lines = [b"\xd0\xf2\xba\xc5,\xd0\xd5\xc3\xfb,\xc9\xed\xb7\xdd\xd6\xa4\xba\xc5\xc2\xeb\r\n"]
+    lines += [f"{i},{n},{ID_A}\r\n".encode("gbk") for i, n in enumerate(names, 1)]
+    if pasted:
+        lines.insert(5, f"0,欧阳“小”乙,{ID_B}\r\n".encode())
+    rows = read_file(Path("丰县2017.csv"), b"".join(lines))[0].rows
+    got = [r[1] for r in rows[1:]]
+    assert got == ([*names[:4], "欧阳“小”乙", *names[4:]] if pasted else names)
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_a_pasted_block_with_its_bom_and_quotes_is_read(newline: str) -> None:
+    """A UTF-8 block pasted with its byte-order mark, its note holding “” and —: read as
+    UTF-8 (they were refused, naming a cell that was fine), whatever the line ends."""
+    gbk = [line.replace(b"\r\n", newline.encode()) for line in _rows("gbk")]
+    utf8 = f"\ufeff4,丁四,{ID_A},“巧手”培训—后村{newline}".encode()
+    rows = read_file(Path("丰县2017.csv"), b"".join([*gbk, utf8]))[0].rows
+    assert rows[-1] == ["4", "丁四", ID_A, "“巧手”培训—后村"]
+    assert [r[1] for r in rows[2:5]] == NAMES
+
+
+def test_a_utf8_header_over_big5_rows_is_refused_not_garbled() -> None:
+    """A UTF-8 header over rows in Big5: the rows read as GBK would be rare characters
+    throughout, so the file is no GBK file with a pasted line: refused where it cannot
+    be read, as before (the first version read it into nonsense)."""
+    header = "序号,姓名,身份证号码,村(社区)\r\n".encode()
+    rows = [f"{i},{n},{ID_A},後村\r\n".encode("big5") for i, n in enumerate(["陳淑華", "黃美鳳"])]
+    with pytest.raises(RefusedFile):
+        read_file(Path("丰县2017.csv"), b"".join([header, *rows]))

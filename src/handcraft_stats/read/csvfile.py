@@ -13,10 +13,6 @@ from ..reasons import reason
 from .workbook import BLANK
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# a line of a GBK file read as UTF-8: Chinese (CJK and its extension A), CJK punctuation,
-# full-width forms, the middle dot (阿依古丽·买买提) and ASCII, or it is no pasted line
-_HANZI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_NOT_PASTED = re.compile(r"[^\x00-\x7f\u00b7\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
 def decode(data: bytes) -> str:
@@ -81,39 +77,65 @@ def _big5(data: bytes, gbk: str) -> str:
 def _mixed(data: bytes) -> str | tuple[int, str] | None:
     """A GBK file with lines pasted in from a UTF-8 one (rows appended from another
     office's export, a text editor saving each part as it came), each line decoded in its
-    own encoding; None when no line is UTF-8 (the usual GBK file: one failed UTF-8 decode
-    per line, ~1.5 µs), or where a line that is neither stops being readable (the offset
-    of the byte, and the encoding that read that line further). A line is UTF-8 when it
-    is valid UTF-8 of two or more Chinese characters and nothing else but ASCII, Chinese
-    punctuation, full-width forms and the middle dot of minority names: GBK text is valid
-    UTF-8 by chance (女 is the bytes of Ů), but then of Latin, Greek or Cyrillic letters,
-    or, for a run of three GBK characters, of two Chinese ones about once in 30,000."""
-    lines = data.split(b"\n")
-    pasted: dict[int, str] = {}
-    for i, line in enumerate(lines):
-        if not line.isascii():
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            if not _NOT_PASTED.search(text) and len(_HANZI.findall(text)) >= 2:
-                pasted[i] = text
-    if not pasted:
+    own encoding; None when no line reads better as UTF-8 (the usual GBK file: one failed
+    UTF-8 decode per line, ~1.5 µs), or where a line that is neither stops being readable
+    (the offset of the byte, and the encoding that read that line further).
+
+    A line that GB18030 cannot read and UTF-8 can is UTF-8. A line both read is UTF-8
+    only when that reading has fewer characters outside GB2312 (the 6,763 common
+    characters and the usual symbols) than the GB18030 one: GBK text is valid UTF-8 by
+    chance (女 is the bytes of Ů; 濮翠丹 those of 姴䵤, rare characters), while UTF-8
+    Chinese read as GBK is rare characters throughout. And the lines left as GBK must read
+    as GBK (a quarter of their characters outside GB2312 at most): a UTF-8 header over
+    Big5 rows is no GBK file with a pasted line."""
+    lines = data.splitlines(keepends=True)  # CRLF, LF or CR, each kept with its line
+    if not any(_utf8(line) is not None for line in lines if not line.isascii()):
         return None
     texts: list[str] = []
-    offset = 0
-    for i, line in enumerate(lines):
+    offset = pasted = chars = rare = 0
+    for line in lines:
+        if line.isascii():
+            texts.append(line.decode("ascii"))
+            offset += len(line)
+            continue
+        utf8 = _utf8(line)
         try:
-            texts.append(pasted[i] if i in pasted else line.decode("gb18030"))
+            gbk: str | None = line.decode("gb18030")
         except UnicodeDecodeError as exc:
+            gbk, stop = None, exc.start
+        if gbk is None and utf8 is None:
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError as other:
-                if other.start > exc.start:
+                if other.start > stop:
                     return offset + other.start, "utf-8"
-            return offset + exc.start, "gb18030"
-        offset += len(line) + 1
-    return "\n".join(texts)
+            return offset + stop, "gb18030"
+        if utf8 is not None and (gbk is None or _rare(utf8) < _rare(gbk)):
+            texts.append(utf8)
+            pasted += 1
+        else:
+            assert gbk is not None
+            texts.append(gbk)
+            chars += sum(1 for c in gbk if c > "\x7f")
+            rare += _rare(gbk)
+        offset += len(line)
+    if not pasted or rare * 4 > chars:
+        return None
+    return "".join(texts)
+
+
+def _utf8(line: bytes) -> str | None:
+    """The line as UTF-8 (a byte-order mark at its start dropped: a block pasted with its
+    own), None when it is not UTF-8."""
+    try:
+        return line.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return None
+
+
+def _rare(text: str) -> int:
+    """How many characters of the text GB2312 lacks."""
+    return len(text) - len(text.encode("gb2312", "ignore").decode("gb2312"))
 
 
 def _utf16(data: bytes, codec: str) -> str:
