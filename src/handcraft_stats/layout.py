@@ -674,8 +674,8 @@ def _plain_records(
                 matcher.match(u) is not None or _totals_text(u) or _sentence(u)
                 or _no_one(u) or _label(u) is not None
             )) for u in d.uniq]  # fmt: skip
-        else:
-            headerish = [matcher.match(u) in ("name", "id_number") or u == above for u in d.uniq]
+        else:  # any header text: a row repeating a header row of two (备注 over the IDs)
+            headerish = [matcher.match(u) is not None or u == above for u in d.uniq]
         doubt |= np.asarray(headerish, dtype=bool)[d.codes]
     plain: list[bool] = (~(doubt | keyless)).tolist()
     return plain
