@@ -141,12 +141,13 @@ def test_a_version_6_store_is_upgraded_when_a_reading_command_opens_it(
 
 
 def test_a_store_that_cannot_be_upgraded_is_refused_with_the_reason(
-    sample_db: tuple[Path, object], tmp_path: Path
+    sample_db: tuple[Path, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An earlier hcs's store held by another process: a reading command cannot upgrade
     it, and says so (exit 3), instead of failing on a missing column."""
     old = tmp_path / "v6.duckdb"
     _older_store(sample_db[0], old, 6)
+    monkeypatch.setattr(Store, "UPGRADE_WAIT", 1.0)
     hold = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print(1, flush=True); input()"
     holder = subprocess.Popen(  # another process holding the file
         [sys.executable, "-c", hold, str(old)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -331,3 +332,30 @@ def test_every_connection_hcs_makes_has_the_progress_bar_off(
         rec = store.active_records(2017)
     candidates(rec, PROBABLE)  # narwhals' DuckDB backend: DuckDB's default connection
     assert off(duckdb.default_connection())
+
+
+def test_two_readers_of_an_old_store_wait_for_its_upgrade(
+    sample_db: tuple[Path, object], tmp_path: Path
+) -> None:
+    """Cron's summary and export started together on an earlier hcs's store: each found
+    it old, and each one's upgrade found the store held by the other's reading, and one
+    ended with exit 3, "in use" (the session's audit, 5 of 7 tries). The upgrade waits
+    while the store is held. Here another reader holds it for a second."""
+    old = tmp_path / "v6.duckdb"
+    _older_store(sample_db[0], old, 6)
+    hold = (
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(1, flush=True); time.sleep(1.0); c.close()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(old)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "1"
+        with Store(old, read_only=True) as store:  # waits, then upgrades and reads
+            row = store.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            assert row == ("7",)
+    finally:
+        holder.wait(timeout=30)
+        assert holder.stdout is not None
+        holder.stdout.close()

@@ -122,18 +122,46 @@ class StoreCore:
             )
         return int(version) if int(version) < len(MIGRATIONS) else None
 
+    UPGRADE_WAIT = 30.0  # seconds a reading command waits for a store held while upgraded
+
     def _upgrade(self, version: int) -> None:
         """Migrate an earlier hcs's store before a command that only reads opens it: the
         reads expect this hcs's tables. Once per store; it needs the file writable and no
-        other process holding it."""
+        other process holding it. Two reading commands started together on an old store
+        (cron's summary and export) found it held by the other's upgrade, and one ended
+        with exit 3: while another process holds it, this waits (UPGRADE_WAIT) until the
+        store is upgraded, by either."""
+        import time
+
+        deadline = time.monotonic() + self.UPGRADE_WAIT
+        while True:
+            try:
+                type(self)(self.path).close()
+                return
+            except EnvironmentProblem as exc:
+                if "in use" not in exc.message or time.monotonic() > deadline:
+                    raise EnvironmentProblem(
+                        f"database {self.path} was made by an earlier hcs (schema {version}, "
+                        f"this hcs uses {len(MIGRATIONS)}) and is upgraded once before it is "
+                        f"read, which failed: {exc.message}"
+                    ) from None
+            time.sleep(0.2)
+            if self._current():  # upgraded by the other process; it may be reading now
+                return
+
+    def _current(self) -> bool:
+        """Whether the store is of this hcs's schema (read while others may read it)."""
         try:
-            type(self)(self.path).close()
-        except EnvironmentProblem as exc:
-            raise EnvironmentProblem(
-                f"database {self.path} was made by an earlier hcs (schema {version}, this hcs "
-                f"uses {len(MIGRATIONS)}) and is upgraded once before it is read, which "
-                f"failed: {exc.message}"
-            ) from None
+            con = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error:
+            return False
+        try:
+            row = _one(con.execute("SELECT value FROM meta WHERE key='schema_version'"))
+            return row is not None and str(row[0]) == str(len(MIGRATIONS))
+        except duckdb.Error:
+            return False
+        finally:
+            con.close()
 
     def _migrate(self) -> None:
         has_meta = _one(
