@@ -552,7 +552,7 @@ def test_db_and_config_may_come_before_the_command(
     sample_db: tuple[Path, object], tmp_path: Path
 ) -> None:
     """`hcs --db FILE summary …` (the way git -C and docker -H are written) was "No such
-    option: --db", exit 2: --db and --config before the command are the command's."""
+    option: --db", exit 2: what comes before the command is the command's."""
     import subprocess
     import sys
 
@@ -578,4 +578,9 @@ def test_db_and_config_may_come_before_the_command(
     assert own.returncode == 0, own.stderr
     missing = hcs("--db", str(tmp_path / "none.duckdb"), "summary", "--year", "2017")
     assert missing.returncode == 3 and "does not exist" in missing.stderr
-    assert hcs("--db", db).returncode == 2  # no command: a usage error, as before
+    assert hcs("--db", db).returncode == 2  # no command: the usage, exit 2
+    helped = hcs("--db", db, "--help")
+    assert helped.returncode == 0 and "Usage: hcs [OPTIONS] COMMAND" in helped.stdout
+    # the command's options before its name too (the session's audit)
+    early = hcs("--db", db, "--year", "2017", "summary", "--format", "json")
+    assert early.returncode == 0 and early.stdout == after.stdout, early.stderr

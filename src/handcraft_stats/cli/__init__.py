@@ -63,25 +63,31 @@ GROUPS = ("config",)  # commands whose own commands take the options
 
 
 def command_options_after(args: list[str]) -> list[str]:
-    """`args` with --db FILE / --config FILE given before the command moved after its
-    name (after `config show`'s, for a group), where the command takes them: before it
-    they were "No such option: --db" (exit 2). Anything else is left as it is."""
-    moved: list[str] = []
-    rest = list(args)
-    i = 0
-    while i < len(rest) and rest[i].startswith("-"):
-        name = rest[i].split("=", 1)[0]
-        if name not in SHARED:
-            return args  # another option before the command: typer says what it thinks
-        width = 1 if "=" in rest[i] else 2
-        if i + width > len(rest):
-            return args
-        moved += rest[i : i + width]
-        del rest[i : i + width]
-    if not moved or i >= len(rest):
+    """`args` with what comes before the command's name moved after it (after `config
+    show`'s, for a group), where the command takes or refuses it: `hcs --db F summary`
+    was "No such option: --db" (exit 2), and so was `hcs --db F --year 2017 summary`.
+    Without a command, --db/--config FILE are dropped (`hcs --db F --help` is the help).
+    The command is the first argument that names one and is no --db/--config's value."""
+    commands = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    at = next(
+        (k for k, a in enumerate(args) if a in commands and (k == 0 or args[k - 1] not in SHARED)),
+        None,
+    )
+    if at is None:
+        kept: list[str] = []
+        skip = False
+        for a in args:
+            if skip:
+                skip = False
+            elif a in SHARED:
+                skip = True
+            elif a.split("=", 1)[0] not in SHARED:
+                kept.append(a)
+        return kept if len(kept) < len(args) else args
+    if at == 0:
         return args
-    at = i + (2 if rest[i] in GROUPS and i + 1 < len(rest) else 1)
-    return rest[:at] + moved + rest[at:]
+    end = at + (2 if args[at] in GROUPS and at + 1 < len(args) else 1)
+    return args[at:end] + args[:at] + args[end:]
 
 
 def _streams() -> None:
