@@ -130,6 +130,13 @@ def test_id_evidence_names_the_position_in_both_languages() -> None:
     lost = {**one, "reason": "id_precision_lost", "id_number_b": "320321198001010000"}
     assert evidence(lost) == "身份证号以数字保存，前15位相同，姓名相同"
     assert evidence(lost, "en") == "ID stored as a number, first 15 digits agree, same name"
+    # an id_typo of a valid ID ending in 000 and a number's 15 digits (session 21): where
+    # the 15 differ; "one character of 18" would overstate it (the audit)
+    typo = {**one, "id_key_a": "320321198001020000", "id_number_b": "320321198001010"}
+    assert evidence(typo) == "身份证号以数字保存，前15位仅一位不同（第14位），姓名相同"
+    assert evidence(typo, "en") == (
+        "ID stored as a number, first 15 digits differ in one (position 14), same name"
+    )
 
 
 def test_name_birth_evidence_compares_an_id_birth_date_with_a_column_one() -> None:

@@ -174,17 +174,18 @@ def _names(r: dict[str, Any], lang: str) -> str:
     return label("evidence", "names_homophone" if alike else "names_differ", lang)
 
 
-def _id_difference(a: str, b: str, lang: str) -> str:
-    """Where two 18-character IDs differ: one position, or two adjacent ones swapped."""
+def _id_difference(a: str, b: str, lang: str, part: str = "id") -> str:
+    """Where two 18-character IDs differ (or, `part` "head", their first 15): one
+    position, or two adjacent ones swapped."""
     diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
     if len(a) != len(b) or not diff:
-        return label("evidence", "id_near", lang)
+        return label("evidence", f"{part}_near", lang)
     if len(diff) == 1:
-        return label("evidence", "id_one", lang).format(pos=diff[0] + 1)
+        return label("evidence", f"{part}_one", lang).format(pos=diff[0] + 1)
     i = diff[0]
     if diff == [i, i + 1] and a[i] == b[i + 1] and a[i + 1] == b[i]:
-        return label("evidence", "id_swap", lang).format(a=i + 1, b=i + 2)
-    return label("evidence", "id_many", lang).format(n=len(diff))
+        return label("evidence", f"{part}_swap", lang).format(a=i + 1, b=i + 2)
+    return label("evidence", f"{part}_many", lang).format(n=len(diff))
 
 
 def _birth(r: dict[str, Any], s: str) -> str:
@@ -214,6 +215,11 @@ def evidence(r: dict[str, Any], lang: str = "zh") -> str:
     comma = say("comma")
     if reason == "id_precision_lost":
         head = say("head_same" if ida[:15] == idb[:15] else "head_differ")
+        return say("precision_lost").format(head=head) + comma + _names(r, lang)
+    if reason == "id_typo" and sorted((len(ida), len(idb))) == [15, 18]:
+        # a number's 15 digits against a valid ID: where the 15 differ, not "one
+        # character" of 18 (the three lost ones are not known)
+        head = _id_difference(ida[:15], idb[:15], lang, "head")
         return say("precision_lost").format(head=head) + comma + _names(r, lang)
     if reason == "id_typo":
         return _id_difference(ida, idb, lang) + comma + _names(r, lang)
