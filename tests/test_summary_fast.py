@@ -10,6 +10,8 @@ from typing import Any
 
 import narwhals as nw
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from handcraft_stats import Store, summarize
 from handcraft_stats.engine import StoreTables
@@ -66,3 +68,34 @@ def test_the_summary_is_the_same_from_persons_placed_by_their_records(
             slow = summarize(store, year, tier, since=2016, details=True).to_dict()
             monkeypatch.undo()
             assert json.dumps(fast, ensure_ascii=False) == json.dumps(slow, ensure_ascii=False)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 7), st.sampled_from(["丰县", "沛县", "睢宁县", "新沂市", "邳州市"])),
+        min_size=1, max_size=40,
+    )
+)  # fmt: skip
+def test_roster_counties_are_each_persons_sorted_distinct_counties(
+    records: list[tuple[int, str]],
+) -> None:
+    """survivorship._rosters (what persons.county and other_counties hold): per person,
+    her counties in name order, the first apart, the others a list (null when none), and
+    how many; the first is the survivor's county when she has one record."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from handcraft_stats.survivorship import _rosters
+
+    codes = np.array([c for c, _ in records])
+    _, codes = np.unique(codes, return_inverse=True)  # persons 0..n-1, as key_codes gives
+    n = int(codes.max()) + 1
+    counties = pd.Series([c for _, c in records], dtype="string[pyarrow]")
+    sizes = np.bincount(codes, minlength=n)
+    at = np.array([int(np.flatnonzero(codes == p)[0]) for p in range(n)])  # any of hers
+    count, first, others = _rosters(counties, codes, sizes[codes] > 1, at, n)
+    rest = pa.array(others).to_pylist()
+    for p in range(n):
+        mine = sorted({c for (q, c) in zip(codes, counties, strict=True) if q == p})
+        assert (count[p], first[p], rest[p]) == (len(mine), mine[0], mine[1:] or None)
