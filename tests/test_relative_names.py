@@ -229,3 +229,24 @@ def test_the_ingest_report_kept_as_a_log_masks_a_womans_name_in_file_names(
             assert "李红梅" not in res.output and "丰县2017年李**.xlsx" in res.stdout, (run_no, fmt)
     checked = run("check", folder, "--format", "json")
     assert "李红梅" not in checked.output and "丰县2017年李**.xlsx" in checked.stdout
+
+
+def test_a_refused_file_named_by_a_woman_listed_elsewhere_is_masked(tmp_path: Path) -> None:
+    """A file named by the woman in it that is refused has no records to tell her name
+    by: 丰县2017年李红梅.xlsx went into the log (report, stderr) whole. Her name is
+    masked when a roster of the store (ingest) or of the run (check) lists her; a name
+    no roster holds cannot be told from a town's (丰县2017年王沟镇.xlsx stays)."""
+    folder = tmp_path / "r"
+    folder.mkdir()
+    header = ["姓名", "身份证号码", "劳动能力"]
+    write_xlsx(folder / "丰县2017年花名册.xlsx", {"S": [header, ["李红梅", ID_C, "有"]]})
+    (folder / "丰县2017年李红梅.xlsx").write_bytes(b"not a workbook")  # her card, broken
+    (folder / "丰县2017年王沟镇.xlsx").write_bytes(b"not a workbook either")
+    db = tmp_path / "t.duckdb"
+    for args in (("ingest", folder, "--db", db), ("check", folder)):
+        for fmt in ("json", "table"):
+            res = run(*args, "--format", fmt)
+            assert res.exit_code == 1, res.output
+            assert "李红梅" not in res.output, (args[0], fmt)
+            assert "丰县2017年李**.xlsx" in res.stdout and "丰县2017年王沟镇.xlsx" in res.stdout
+            assert "refused " in res.stderr and "丰县2017年李**.xlsx" in res.stderr

@@ -103,9 +103,13 @@ def _check(
             issues.append(_with_provenance(part, pd.concat([found, conflicts]), cat))
             period_found.update(found["code"])
             period_found.update(conflicts["code"])
+    # a refused file has no records to tell a woman's name by: the run's women's names
+    people = {n for _, n in pairs if isinstance(n, str) and len(n) >= 2}
+    refused = {f.name for f in outcomes if f.status == "refused"}
+    named = [(r, n) for r in refused for n in people if n in r]
     report = IngestReport(outcomes, dict(links), persons, ignored, period_issues=dict(period_found),
                           not_rosters=not_rosters, named_sources=masked_sources(pairs),
-                          masked_names=names_in_sources(pairs))  # fmt: skip
+                          masked_names=names_in_sources([*pairs, *named]))  # fmt: skip
     if issues:
         found = pd.concat(issues, ignore_index=True)[ISSUE_COLUMNS]
         report.issues = found.sort_values(["county", "source_file", "source_sheet", "source_row"],
@@ -126,15 +130,26 @@ def _source_names(file_name: str, records: pd.DataFrame) -> list[tuple[object, o
 
 
 def _names_in_files(store: Store, outcomes: list[FileOutcome]) -> dict[str, str]:
-    """masked_names of the run's files, from their stored records (stored or unchanged)."""
+    """masked_names of the run's files, from their stored records (stored or unchanged);
+    of a refused file (it has no records to tell), the stored women's names its name
+    holds (丰县2017年李红梅.xlsx refused, 李红梅 on another roster: 李**)."""
     from .export_rows import source_name_pairs
 
     names = sorted({f.name for f in outcomes if f.status != "refused"})
-    if not names:
-        return {}
-    listed = ", ".join("'" + n.replace("'", "''") + "'" for n in names)
-    active = "file_id IN (SELECT file_id FROM files WHERE active)"
-    return names_in_sources(source_name_pairs(store.con, f"{active} AND source_file IN ({listed})"))
+    masked: dict[str, str] = {}
+    if names:
+        listed = ", ".join("'" + n.replace("'", "''") + "'" for n in names)
+        active = (
+            f"file_id IN (SELECT file_id FROM files WHERE active) AND source_file IN ({listed})"
+        )
+        masked = names_in_sources(source_name_pairs(store.con, active))
+    for refused in sorted({f.name for f in outcomes if f.status == "refused"}):
+        held = store.con.execute(
+            "SELECT DISTINCT name FROM records WHERE length(name) >= 2 AND strpos(?, name) > 0",
+            [refused],
+        ).fetchall()  # fmt: skip
+        masked.update(names_in_sources((refused, name) for (name,) in held))
+    return masked
 
 
 def unreadable_folders(folders: list[tuple[str, str]]) -> list[FileOutcome]:
