@@ -149,6 +149,25 @@ def test_records_and_issues_csv_are_the_bytes_of_the_row_writer(
         )
 
 
+@pytest.mark.parametrize("far", [False, True])
+def test_each_record_gets_the_class_of_her_person(
+    sample_db: tuple[Path, Any, Any], tmp_path: Path, small_slices: None,
+    monkeypatch: pytest.MonkeyPatch, far: bool,
+) -> None:  # fmt: skip
+    """Women with one record are found by their survivor, the others joined; record ids
+    spread far apart are looked up sorted instead of by address."""
+    if far:
+        monkeypatch.setattr(rows_module, "_FAR", -(10**12))
+    with Store(sample_db[0], read_only=True) as store:
+        multi = store.con.execute(
+            "SELECT count(*) FROM persons WHERE period = 2017 AND tier = 'certain' AND records > 1"
+        ).fetchone()
+        assert multi is not None and multi[0] > 10  # both ways are taken
+        assert rows_module._classes(store.con, 2017, "certain") is not None  # not the join
+        path = export_records(store, 2017, tmp_path / "out", "certain", unmasked=True)
+        assert path.read_bytes() == reference_records(store, 2017, "certain", True)
+
+
 def test_a_record_in_two_persons_is_written_as_the_join_writes_it(
     sample_db: tuple[Path, Any, Any], tmp_path: Path
 ) -> None:
@@ -197,6 +216,45 @@ def batches(draw: st.DrawFn) -> pa.RecordBatch:
 def test_csv_batch_writes_what_csv_writer_writes(batch: pa.RecordBatch) -> None:
     want = csv_lines(zip(*(c.to_pylist() for c in batch.columns), strict=True)).encode()
     assert bytes(csv_batch(batch)) == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_long_batches_of_repeated_values_are_written_as_csv_writer_writes(
+    data: st.DataObject,
+) -> None:
+    # batches of hundreds of rows: columns whose values repeat are cast to text once per
+    # distinct value; lines with a cell to quote are spliced among pyarrow's by their lengths
+    n = data.draw(st.integers(65, 400))
+    pick = lambda s: data.draw(st.lists(s, min_size=1, max_size=6))  # noqa: E731
+    few = lambda s: st.sampled_from(pick(s))  # noqa: E731
+    col = lambda s: [data.draw(s) for _ in range(n)]  # noqa: E731
+    many = data.draw(st.booleans())  # mostly distinct values: cast value by value
+    batch = pa.RecordBatch.from_pydict({
+        "a": pa.array(col(few(TEXT)), pa.string()),
+        "i": pa.array(col(st.none() | st.integers(-99999, 99999) if many
+                          else few(st.none() | st.integers(-9, 9))), pa.int32()),
+        "m": pa.array(col(few(st.none() | st.decimals(-99, 9999, places=2))),
+                      pa.decimal128(14, 2)),
+        "t": pa.array(col(few(st.none() | st.booleans())), pa.bool_()),
+        "d": pa.array(col(few(st.none() | st.dates(date(1, 1, 1), date(9999, 12, 31)))),
+                      pa.date32()),
+        "b": pa.array(col(TEXT), pa.string()),
+    })  # fmt: skip
+    want = csv_lines(zip(*(c.to_pylist() for c in batch.columns), strict=True)).encode()
+    assert bytes(csv_batch(batch)) == want
+
+
+def test_a_null_holding_bytes_does_not_move_the_lines_to_quote() -> None:
+    # Arrow lets a null's slot span bytes; the lines are then found by their ends
+    offsets = pa.array([0, 1, 4, 6, 9], pa.int32()).buffers()[1]
+    data = pa.py_buffer(b"axyzbcdef")
+    valid = pa.array([True, False, True, True]).buffers()[1]
+    text = pa.Array.from_buffers(pa.string(), 4, [valid, offsets, data], null_count=1)
+    assert text.to_pylist() == ["a", None, "bc", "def"]
+    quoted = pa.array(["x", "y", "p,q", "z"])
+    batch = pa.RecordBatch.from_pydict({"s": text, "q": quoted})
+    assert bytes(csv_batch(batch)) == b'a,x\r\n,y\r\nbc,"p,q"\r\ndef,z\r\n'
 
 
 def test_cells_are_neutralised_and_quoted_like_cell_text() -> None:

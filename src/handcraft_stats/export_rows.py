@@ -12,7 +12,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any
 
@@ -52,6 +52,7 @@ SOURCES = ("source_file", "source_sheet")
 _DIGITS = NUMBER_IN_TEXT
 _DIGIT_RUN = f"{NUMBER_IN_TEXT_RE2}|{RELATIVE_RE2}"  # what scrub() could mask, in RE2
 _CHUNK = 1 << 19  # records per query of records.csv
+_FAR = 1 << 20  # record ids spread wider than this (and 4 per record) are looked up sorted
 
 
 @contextmanager
@@ -170,6 +171,7 @@ def record_batches(
         # keep memory freed by one slice for the next instead of faulting it in again
         # (this process's DuckDB; only the speed changes)
         cursor.execute("SET allocator_flush_threshold = '4GB'")
+        ahead: list[Future[pa.Table]] = []
         try:
             ahead = [pool.submit(read, *s) for s in slices[:1]]
             for i in range(len(slices)):
@@ -177,6 +179,9 @@ def record_batches(
                 ahead += [pool.submit(read, *s) for s in slices[i + 1 : i + 2]]
                 yield from table.to_batches(1 << 16)
         finally:
+            # a reader that stopped early (the disk full, the export cancelled) leaves a
+            # slice being read on the cursor: its end is waited for, its result dropped
+            wait(ahead)
             cursor.execute("RESET allocator_flush_threshold")
 
 
@@ -187,7 +192,7 @@ class _SliceReader:
     were rewritten; a slice that comes otherwise is sorted here."""
 
     def __init__(self, con: Any, year: int, tier: str, unmasked: bool,
-                 classes: tuple[np.ndarray, pa.Array, pa.Array],
+                 classes: _Classes,
                  renames: dict[str, str]) -> None:  # fmt: skip
         fields = _fields_sql(unmasked)
         active = con.execute("SELECT file_id FROM files WHERE active").fetchall()
@@ -211,10 +216,9 @@ class _SliceReader:
             chunk = chunk.filter(pa.array(active))
         chunk, got = _in_order(chunk.drop_columns(["file_id"]))
         people, known = _in_order(arrow(self.con.sql(self.keys.format(lo=lo, hi=hi))))
-        ids, codes, names = self.classes
         chunk = chunk.drop_columns(["record_id"])
         chunk = chunk.add_column(0, "person_key", people["person_key"].take(_at(known, got)))
-        chunk = chunk.append_column("class", names.take(codes.take(_at(ids, got))))
+        chunk = chunk.append_column("class", self.classes.of(got))
         if not self.unmasked:
             chunk = scrubbed_all(renamed(chunk, self.renames), (*SOURCES, "note"))
         return chunk.select(list(RECORD_COLUMNS))
@@ -243,26 +247,74 @@ def _at(ids: np.ndarray, wanted: np.ndarray) -> pa.Array:
     return pa.array(at, mask=ids[at] != wanted)
 
 
-def _classes(con: Any, year: int, tier: str) -> tuple[np.ndarray, pa.Array, pa.Array] | None:
-    """Record id (sorted) -> the class of her person at `tier`, as codes into a list of
-    class names (null: none); None when a record belongs to two persons."""
+class _Classes:
+    """Record id -> the class of her person at a tier, as a table addressed by record id
+    (the ids of a period's records are nearly consecutive)."""
+
+    def __init__(self, low: int, codes: np.ndarray, names: pa.Array) -> None:
+        self.low, self.codes, self.names = low, codes, names
+
+    def of(self, ids: np.ndarray) -> pa.Array:
+        """The classes of the records `ids` (null: none)."""
+        at = ids - self.low
+        inside = (at >= 0) & (at < len(self.codes))
+        codes = np.full(len(ids), -1, dtype=np.int16)
+        codes[inside] = self.codes[at[inside]]
+        return self.names.take(pa.array(codes, mask=codes < 0))
+
+
+def _classes(con: Any, year: int, tier: str) -> _Classes | None:
+    """The class of each record's person at `tier`; None when a record belongs to two
+    persons, or to none of the persons table (never written by hcs). A woman with one
+    record (most) is found by her survivor: only those with several are joined with
+    person_records, a join of a tenth of the rows."""
     y = int(year)
     names = [r[0] for r in con.execute(
         f"SELECT DISTINCT class FROM persons WHERE period = {y} AND tier = '{tier}' "
         "AND class IS NOT NULL ORDER BY class"
     ).fetchall()]  # fmt: skip
     listed = ", ".join("'" + n.replace("'", "''") + "'" for n in names) or "NULL"
+    code = f"coalesce(list_position([{listed}], p.class) - 1, -1)::SMALLINT AS code"
+    person = f"p.period = {y} AND p.tier = '{tier}'"
     table = arrow(con.sql(
-        f"SELECT pr.record_id, coalesce(list_position([{listed}], p.class) - 1, -1)::SMALLINT "
-        "AS code FROM person_records pr LEFT JOIN persons p ON p.person_key = pr.person_key "
-        f"AND p.period = {y} AND p.tier = '{tier}' WHERE pr.period = {y} AND pr.tier = '{tier}' "
-        "ORDER BY pr.record_id"
+        f"SELECT p.survivor AS record_id, {code} FROM persons p WHERE {person} "
+        f"AND p.records = 1 UNION ALL SELECT pr.record_id, {code} FROM person_records pr "
+        f"JOIN persons p ON p.person_key = pr.person_key AND {person} AND p.records > 1 "
+        f"WHERE pr.period = {y} AND pr.tier = '{tier}'"
     ))  # fmt: skip
-    ids = _sorted_ids(table)
-    if ids is None:
+    (listed_records,) = con.execute(
+        f"SELECT count(*) FROM person_records WHERE period = {y} AND tier = '{tier}'"
+    ).fetchone()
+    ids = table["record_id"].to_numpy()
+    if len(ids) != listed_records:
         return None
-    codes = table["code"].to_numpy()
-    return ids, pa.array(codes, mask=codes < 0), pa.array(names, pa.string())
+    if not len(ids):
+        return _Classes(0, np.zeros(0, dtype=np.int16), pa.array(names, pa.string()))
+    low, high = int(ids.min()), int(ids.max())
+    if high - low >= 4 * len(ids) + _FAR:  # ids far apart (never seen): sorted instead
+        order = np.argsort(ids, kind="stable")
+        if (np.diff(ids[order]) == 0).any():
+            return None
+        return _Sorted(ids[order], table["code"].to_numpy()[order], pa.array(names, pa.string()))
+    codes = np.full(high - low + 1, -2, dtype=np.int16)  # -2: no record
+    codes[ids - low] = table["code"].to_numpy()
+    if int(np.count_nonzero(codes != -2)) != len(ids):  # a record in two persons
+        return None
+    codes[codes == -2] = -1
+    return _Classes(low, codes, pa.array(names, pa.string()))
+
+
+class _Sorted(_Classes):
+    """_Classes of record ids far apart: looked up in their sorted list."""
+
+    def __init__(self, ids: np.ndarray, codes: np.ndarray, names: pa.Array) -> None:
+        super().__init__(0, codes, names)
+        self.ids = ids
+
+    def of(self, ids: np.ndarray) -> pa.Array:
+        at = _at(self.ids, ids)
+        codes = pa.array(self.codes, mask=self.codes < 0)
+        return self.names.take(codes.take(at))
 
 
 def _slices(con: Any, year: int) -> list[tuple[int, int]]:

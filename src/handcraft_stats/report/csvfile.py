@@ -65,35 +65,81 @@ def csv_lines(rows: Iterable[Sequence[Any]]) -> str:
 def csv_batch(batch: pa.RecordBatch) -> bytes | pa.Buffer:
     """The batch's rows as CSV bytes, exactly as csv_lines would write them."""
     columns = [_neutralised(c) for c in batch.columns]
-    table = pa.Table.from_arrays(columns, names=batch.schema.names)
-    try:
-        return _written(table)
-    except pa.ArrowInvalid:  # a cell to quote: pyarrow writes only unquoted cells
-        pass
-    quoted = np.zeros(len(table), dtype=bool)
-    for i, c in enumerate(columns):
-        if pa.types.is_string(c.type) and _holds(c, _QUOTED):
-            hits = pc.fill_null(pc.match_substring_regex(c, _SPECIAL), False)
-            quoted |= hits.to_numpy(zero_copy_only=False)
-            columns[i] = pc.if_else(hits, "", c)  # its row is written by csv.writer
-    table = pa.Table.from_arrays(columns, names=batch.schema.names)
-    plain = memoryview(_written(table))
-    ends = np.concatenate(([0], np.flatnonzero(np.frombuffer(plain, dtype=np.uint8) == 10) + 1))
+    names = batch.schema.names
+    # the text columns holding a cell to quote, found by a byte search before pyarrow
+    # formats anything (it refuses such a cell only once it has formatted the batch up to
+    # it: a batch of 64k rows nearly always holds one note with a comma, and trying first
+    # formatted most batches twice)
+    special = [
+        i for i, c in enumerate(columns) if pa.types.is_string(c.type) and _holds(c, _QUOTED)
+    ]
+    # every cell as text (as pyarrow's writer would cast it), so that each line's length
+    # is known from the columns' offsets
+    columns = [_text(c) for c in columns]
+    if not special:
+        return _written(pa.Table.from_arrays(columns, names=names))
+    hits = {i: pc.fill_null(pc.match_substring_regex(columns[i], _SPECIAL), False) for i in special}
+    quoted = np.zeros(len(batch), dtype=bool)
+    for h in hits.values():
+        quoted |= h.to_numpy(zero_copy_only=False)
     at = np.flatnonzero(quoted)
-    rows = zip(*(c.to_pylist() for c in batch.take(pa.array(at)).columns), strict=True)
+    lines = _quoted_lines(columns, hits, pa.array(at))
+    plain = [pc.if_else(hits[i], "", c) if i in hits else c for i, c in enumerate(columns)]
+    text = _written(pa.Table.from_arrays(plain, names=names))
+    # where each line starts: its cells' bytes (read from the offsets: a null's are
+    # usually none, and if not, the sum shows it), the commas between them and CRLF
+    size = np.full(len(batch), len(plain) + 1, dtype=np.int64)
+    for c in plain:
+        size += np.diff(
+            np.frombuffer(c.buffers()[1], dtype=np.int32)[c.offset : c.offset + len(c) + 1]
+        )
+    starts = np.concatenate(([0], np.cumsum(size)))
+    if starts[-1] != text.size:  # pyarrow wrote other bytes than the cells': find the lines
+        ends = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == 10) + 1
+        starts = np.concatenate(([0], ends))
+    view = memoryview(text)
+    data = memoryview(lines.buffers()[2] or b"")
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[: len(lines) + 1].tolist()
     parts: list[bytes | memoryview] = []
     done = 0  # the lines of pyarrow taken
-    for line, row in zip(at.tolist(), rows, strict=True):
-        parts += [plain[ends[done] : ends[line]], csv_lines([row]).encode()]
+    for k, line in enumerate(at.tolist()):
+        parts += [view[starts[done] : starts[line]], data[offsets[k] : offsets[k + 1]]]
         done = line + 1
-    parts.append(plain[ends[done] :])
+    parts.append(view[starts[done] :])
     return b"".join(parts)
+
+
+def _quoted_lines(
+    columns: list[pa.Array], hits: dict[int, pa.Array], at: pa.Array
+) -> pa.StringArray:  # fmt: skip
+    """The rows `at` as csv.writer writes them (one value per line, CRLF at its end):
+    the cells of `hits` in quotes, a quote in them doubled; nulls as nothing."""
+    cells = []
+    for i, c in enumerate(columns):
+        c = c.take(at)
+        if i in hits:
+            q = pc.binary_join_element_wise('"', pc.replace_substring(c, '"', '""'), '"', "")
+            c = pc.if_else(hits[i].take(at), q, c)
+        cells.append(c)
+    line = pc.binary_join_element_wise(*cells, ",", null_handling="replace", null_replacement="")
+    return pc.binary_join_element_wise(line, "\r\n", "")
 
 
 def _written(table: pa.Table) -> pa.Buffer:
     sink = pa.BufferOutputStream()
     pacsv.write_csv(table, sink, _OPTIONS)
     return sink.getvalue()
+
+
+def _text(column: pa.Array) -> pa.Array:
+    """The column as text, cast as pyarrow's CSV writer casts it; a column whose values
+    repeat (dates, incomes, counts, flags) is cast once per distinct value."""
+    if pa.types.is_string(column.type):
+        return column
+    if len(column) > 64 and pc.count_distinct(column.slice(0, 256)).as_py() < 128:
+        coded = pc.dictionary_encode(column)
+        return coded.dictionary.cast(pa.string()).take(coded.indices)
+    return column.cast(pa.string())
 
 
 def _neutralised(column: pa.Array) -> pa.Array:
@@ -104,8 +150,9 @@ def _neutralised(column: pa.Array) -> pa.Array:
         starts = _formula_starts(column)
         if starts is None:
             return column
-        prefixed = pc.binary_join_element_wise("'", column, "")
-        return pc.if_else(pa.array(starts), prefixed, column)
+        at = pa.array(starts)
+        prefixed = pc.binary_join_element_wise("'", column.filter(at), "")
+        return pc.replace_with_mask(column, at, prefixed)
     if pa.types.is_integer(kind) or pa.types.is_decimal(kind):
         low = pc.min(column).as_py()
         if low is None or low >= 0:
