@@ -168,6 +168,25 @@ def test_each_record_gets_the_class_of_her_person(
         assert path.read_bytes() == reference_records(store, 2017, "certain", True)
 
 
+def test_records_stopped_early_end_cleanly(
+    sample_db: tuple[Path, Any, Any], small_slices: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer that stops (the disk full) closes the stream while the next slice is read
+    on its cursor: the close waits for it instead of failing on the busy cursor."""
+    read = rows_module._SliceReader.__call__
+
+    def slow(self: Any, lo: int, hi: int) -> pa.Table:
+        self.con.execute("SELECT sum(i) FROM range(300000000) t(i)").fetchall()  # busy
+        return read(self, lo, hi)
+
+    monkeypatch.setattr(rows_module._SliceReader, "__call__", slow)
+    with Store(sample_db[0], read_only=True) as store:
+        batches = rows_module.record_batches(store, 2017, "probable", False)
+        assert next(batches).num_rows > 0
+        batches.close()  # raised "connection is busy" before
+        assert store.con.execute("SELECT 1").fetchone() == (1,)
+
+
 def test_a_record_in_two_persons_is_written_as_the_join_writes_it(
     sample_db: tuple[Path, Any, Any], tmp_path: Path
 ) -> None:
