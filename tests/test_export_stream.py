@@ -242,13 +242,13 @@ def test_csv_batch_writes_what_csv_writer_writes(batch: pa.RecordBatch) -> None:
 def test_long_batches_of_repeated_values_are_written_as_csv_writer_writes(
     data: st.DataObject,
 ) -> None:
-    # batches of hundreds of rows: columns whose values repeat are cast to text once per
-    # distinct value; lines with a cell to quote are spliced among pyarrow's by their lengths
+    # batches of hundreds of rows, values repeated or not: lines with a cell to quote are
+    # spliced among pyarrow's by their lengths
     n = data.draw(st.integers(65, 400))
     pick = lambda s: data.draw(st.lists(s, min_size=1, max_size=6))  # noqa: E731
     few = lambda s: st.sampled_from(pick(s))  # noqa: E731
     col = lambda s: [data.draw(s) for _ in range(n)]  # noqa: E731
-    many = data.draw(st.booleans())  # mostly distinct values: cast value by value
+    many = data.draw(st.booleans())  # mostly distinct values
     batch = pa.RecordBatch.from_pydict({
         "a": pa.array(col(few(TEXT)), pa.string()),
         "i": pa.array(col(st.none() | st.integers(-99999, 99999) if many
