@@ -64,15 +64,23 @@ def csv_lines(rows: Iterable[Sequence[Any]]) -> str:
 
 def csv_batch(batch: pa.RecordBatch) -> bytes | pa.Buffer:
     """The batch's rows as CSV bytes, exactly as csv_lines would write them."""
-    columns = [_neutralised(c) for c in batch.columns]
     names = batch.schema.names
     # the text columns holding a cell to quote, found by a byte search before pyarrow
     # formats anything (it refuses such a cell only once it has formatted the batch up to
     # it: a batch of 64k rows nearly always holds one note with a comma, and trying first
-    # formatted most batches twice)
-    special = [
-        i for i, c in enumerate(columns) if pa.types.is_string(c.type) and _holds(c, _QUOTED)
-    ]
+    # formatted most batches twice); the same bytes tell which columns may hold a formula
+    columns, special = [], []
+    for i, c in enumerate(batch.columns):
+        if _is_text(c.type):
+            c = c if pa.types.is_string(c.type) else c.cast(pa.string())
+            raw = _raw(c)
+            if _holds(raw, _QUOTED):
+                special.append(i)
+            if _holds(raw, FORMULA):
+                c = _neutralised(c)
+        else:
+            c = _neutralised(c)
+        columns.append(c)
     # every cell as text (as pyarrow's writer would cast it), so that each line's length
     # is known from the columns' offsets
     columns = [_text(c) for c in columns]
@@ -140,7 +148,7 @@ def _text(column: pa.Array) -> pa.Array:
 def _neutralised(column: pa.Array) -> pa.Array:
     """Text starting with a formula character, and negative numbers, as text with '."""
     kind = column.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+    if _is_text(kind):
         column = column.cast(pa.string()) if not pa.types.is_string(kind) else column
         starts = _formula_starts(column)
         if starts is None:
@@ -176,14 +184,25 @@ def _formula_starts(column: pa.Array) -> np.ndarray | None:
     return starts if starts.any() else None
 
 
-def _holds(column: pa.Array, chars: tuple[str, ...]) -> bool:
-    """Whether any value of a text column holds one of the characters."""
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        or pa.types.is_string_view(kind)
+    )  # fmt: skip
+
+
+def _raw(column: pa.Array) -> bytes:
+    """The bytes of a text column's values (a copy), for looking characters up."""
     data = column.buffers()[2]
     if data is None or len(column) == 0:
-        return False
+        return b""
     offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)
     lo, hi = int(offsets[column.offset]), int(offsets[column.offset + len(column)])
-    raw = bytes(memoryview(data)[lo:hi])
+    return bytes(memoryview(data)[lo:hi])
+
+
+def _holds(raw: bytes, chars: tuple[str, ...]) -> bool:
+    """Whether text bytes hold one of the characters."""
     return any(c.encode() in raw for c in chars)
 
 
