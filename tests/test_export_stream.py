@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import shutil
 from datetime import date
 from decimal import Decimal
@@ -166,6 +167,27 @@ def test_each_record_gets_the_class_of_her_person(
         assert rows_module._classes(store.con, 2017, "certain") is not None  # not the join
         path = export_records(store, 2017, tmp_path / "out", "certain", unmasked=True)
         assert path.read_bytes() == reference_records(store, 2017, "certain", True)
+
+
+@pytest.mark.parametrize("chunk", [97, 1000, 10**9])
+def test_slices_hold_every_record_once_and_at_most_a_chunk(
+    sample_db: tuple[Path, Any, Any], monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(rows_module, "_CHUNK", chunk)
+    with Store(sample_db[0], read_only=True) as store:
+        where = rows_module.active_records(2017)
+        slices = rows_module._slices(store.con, 2017)
+        counts = [
+            store.con.execute(
+                f"SELECT count(*) FROM records WHERE {where} AND record_id >= ? AND record_id < ?",
+                [lo, hi],
+            ).fetchone()[0]
+            for lo, hi in slices
+        ]
+        total = store.con.execute(f"SELECT count(*) FROM records WHERE {where}").fetchone()[0]
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(slices))  # contiguous
+    assert sum(counts) == total > 0 and max(counts) <= chunk
+    assert len(slices) >= total // chunk
 
 
 def test_records_stopped_early_end_cleanly(

@@ -318,21 +318,30 @@ class _Sorted(_Classes):
 
 
 def _slices(con: Any, year: int) -> list[tuple[int, int]]:
-    """Ranges of record ids holding about _CHUNK of the period's active records each."""
+    """Ranges of record ids holding at most about _CHUNK of the period's active records
+    each, cut between buckets of ids counted in one aggregation (an exact quantile of the
+    ids took 0.4-0.6 s at 10M records, before the first slice could be read)."""
     where = f"period = {int(year)} AND file_id IN (SELECT file_id FROM files WHERE active)"
     n, lo, hi = con.execute(
         f"SELECT count(*), min(record_id), max(record_id) FROM records WHERE {where}"
     ).fetchall()[0]
     if not n:
         return []
-    parts = max(1, -(-int(n) // _CHUNK))
-    cuts: list[int] = []
-    if parts > 1:
-        points = ", ".join(str(i / parts) for i in range(1, parts))
-        cuts = con.execute(
-            f"SELECT quantile_disc(record_id, [{points}]) FROM records WHERE {where}"
-        ).fetchall()[0][0]
-    edges = sorted({int(lo), *(int(c) for c in cuts), int(hi) + 1})
+    lo, hi = int(lo), int(hi)
+    if n <= _CHUNK:
+        return [(lo, hi + 1)]
+    step = max(1, min((hi - lo + 1) // 4096, _CHUNK // 4))  # ids per bucket
+    buckets = con.execute(
+        f"SELECT (record_id - {lo}) // {step} AS b, count(*) FROM records WHERE {where} "
+        "GROUP BY b ORDER BY b"
+    ).fetchall()
+    edges, held = [lo], 0
+    for bucket, count in buckets:
+        if held and held + count > _CHUNK:
+            edges.append(lo + int(bucket) * step)
+            held = 0
+        held += int(count)
+    edges.append(hi + 1)
     return list(itertools.pairwise(edges))
 
 
