@@ -4,8 +4,9 @@ The bytes are those of Python's csv.writer over `cell_text` (UTF-8 with BOM, CRL
 ends, a cell that a spreadsheet would run as a formula prefixed with ', fields quoted only
 when they hold a comma, a quote, CR or LF), but the rows are written by pyarrow's CSV
 writer, unquoted: text starting with = + - @ TAB or CR gets its ' in Arrow (so do
-negative numbers), and the few rows with a cell to quote are written by csv.writer and put
-in their places among pyarrow's lines. Batches are formatted in two threads (pyarrow
+negative numbers), and the few rows with a cell to quote are built in Arrow (the cell in
+quotes, its quotes doubled) and put in their places among pyarrow's lines, found from
+the lengths of the cells. Batches are formatted in two threads (pyarrow
 releases the GIL), written in order, and the file's pages are handed to the disk as they
 are written (so the final fsync is short).
 """
