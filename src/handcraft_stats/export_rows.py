@@ -237,12 +237,6 @@ def _in_order(table: pa.Table) -> tuple[pa.Table, np.ndarray]:
     return table, ids
 
 
-def _sorted_ids(table: pa.Table) -> np.ndarray | None:
-    """The table's record ids, or None unless they increase strictly."""
-    ids = table["record_id"].to_numpy()
-    return ids if len(ids) < 2 or bool((np.diff(ids) > 0).all()) else None
-
-
 def _at(ids: np.ndarray, wanted: np.ndarray) -> pa.Array:
     """Where each wanted id is in the sorted `ids` (null where it is not)."""
     if not len(ids):
@@ -313,12 +307,10 @@ class _Sorted(_Classes):
 
     def __init__(self, ids: np.ndarray, codes: np.ndarray, names: pa.Array) -> None:
         super().__init__(0, codes, names)
-        self.ids = ids
+        self.ids, self.known = ids, pa.array(codes, mask=codes < 0)
 
     def of(self, ids: np.ndarray) -> pa.Array:
-        at = _at(self.ids, ids)
-        codes = pa.array(self.codes, mask=self.codes < 0)
-        return self.names.take(codes.take(at))
+        return self.names.take(self.known.take(_at(self.ids, ids)))
 
 
 def _slices(con: Any, year: int) -> list[tuple[int, int]]:
