@@ -58,9 +58,11 @@ def _side(lf: Lazy) -> Lazy:
 
 def precision_lost_pairs(rec: pd.DataFrame, backend: Backend = "duckdb") -> pd.DataFrame:
     """A numeric-cell ID's 15 trustworthy digits agree with another ID's first 15; names agree."""
+    lost = rec["id_status"] == "precision_lost"
+    if not lost.any():  # no ID was read as a number's lost digits (a clean year): no pair
+        return pd.DataFrame(columns=PAIR_COLUMNS)
     ids = rec[["record_id", "name", "name_key", "id_number", "id_key", "id_status"]].copy()
     text = ids["id_key"].fillna(ids["id_number"]).astype("string")
-    lost = ids["id_status"] == "precision_lost"
     ids["key"] = text.str.slice(0, 15)
     usable = (lost & (text.str.len() == 15)) | (~lost & (text.str.len() == ID_LEN))
     ids = ids[usable.fillna(False) & ids["name"].notna()]
