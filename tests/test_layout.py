@@ -623,3 +623,40 @@ def test_counts_pages_and_dates_in_the_name_or_id_column_are_no_women(row: list[
 def test_names_that_look_odd_are_still_women(name: str) -> None:
     rows = [["序号", "姓名", "身份证号码"], [1, name, ""], [2, "李娜", "320321198001020046"]]
     assert classify(M, rows).records == [1, 2]
+
+
+_REMARKS = ["联系电话：13812345679", "负责人：王五（村支书）", "审核人：村支书", "签字确认", "盖章已办",
+            "小计：2人同户", "合计3口人", "共计培训3次", "注：低保户", "说明：残疾"]  # fmt: skip
+
+
+@pytest.mark.parametrize("remark", _REMARKS)
+def test_a_womans_remark_does_not_make_her_row_a_signature_or_totals_row(remark: str) -> None:
+    """A 备注 among a row's first cells that opens with a signature, totals or note word
+    (联系电话：…, 合计3口人, 签字确认) left the woman out as a `signature` or `totals` row,
+    although the row holds her name and ID (found by an audit, session 23): she is a
+    record, with an ID or without one, and the sheet's own totals and signature rows
+    below are still skipped."""
+    rows = [
+        ["序号", "姓名", "身份证号码", "备注"],
+        [1, "张丽", "320321198001010022", remark],
+        [2, "王芳", "", remark],
+        [3, "李娜", 320321198203040027, remark],
+        ["合计", "3人", "", ""],
+        ["填表人：王某某", "", "审核人：李某某", ""],
+    ]
+    lay = classify(M, rows)
+    assert lay.records == [1, 2, 3]
+    assert {i: k for i, k in lay.skipped.items() if i > 0} == {4: "totals", 5: "signature"}
+
+
+def test_a_remark_first_in_the_row_leaves_her_a_record() -> None:
+    """The same with 备注 as the first column; a signature row there still is one."""
+    rows = [
+        ["备注", "姓名", "身份证号码", "村(社区)"],
+        ["联系电话：13812345679", "张丽", "320321198001010022", "张庄村"],
+        ["合计3口人", "王芳", "", "张庄村"],
+        ["填表人：王某某", "", "", "审核人：李某某"],
+    ]
+    lay = classify(M, rows)
+    assert lay.records == [1, 2]
+    assert lay.skipped[3] == "signature"

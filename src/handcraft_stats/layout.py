@@ -367,6 +367,7 @@ def classify(
     above_row = group if group is not None else rows[spare] if spare is not None else None
     cmap = _under_merged_title(cmap, columns, merged, hdr)
     name_col, id_col = cmap.column_of("name"), cmap.column_of("id_number")
+    note_col = cmap.column_of("note")
     # cells right of the header's last title (a text file's rows are as long as they
     # are written: a remark or a phone added after the last column) are kept as well
     width = max(len(labels), len(upper or ()))
@@ -410,7 +411,7 @@ def classify(
         ):
             skipped[i] = "repeated_header"
         else:
-            kind = _row_kind(matcher, row, texts, header_fields, name_col, id_col)
+            kind = _row_kind(matcher, row, texts, header_fields, name_col, id_col, note_col)
             if kind is None:
                 records.append(i)
             else:
@@ -877,8 +878,10 @@ def _row_kind(
     header_fields: set[str],
     name_col: int | None,
     id_col: int | None,
+    note_col: int | None = None,
 ) -> str | None:
     name, ident = _cell(row, name_col), _cell(row, id_col)
+    held = _an_id(ident)  # before `_no_one`: a count or a date is no ID
     if matcher.match(name) in ("name", "id_number") or matcher.match(ident) in (
         "name",
         "id_number",
@@ -900,12 +903,18 @@ def _row_kind(
     keyless = is_blank(name) and is_blank(ident)
     if keyless and len(_score(matcher, row)) * 2 >= max(len(header_fields), 1):
         return "repeated_header"
-    special = _SPECIAL.search("\x1f".join(texts))
+    if held:  # a woman's ID: her row, whatever her 备注 says (联系电话：…, 合计3口人, 签字确认)
+        return None
+    heads = texts
+    if not is_blank(_cell(row, note_col)) and not keyless and not _sentence(name):
+        # a woman named without an ID: her remark is no signature or totals row of its own
+        heads = _head_texts([c for j, c in enumerate(row) if j != note_col])
+    special = _SPECIAL.search("\x1f".join(heads))
     if special:
         return "totals" if special["totals"] else "signature"
     if _totals_text(name):
         return "totals"
-    first = next(t for t in texts if t)
+    first = next((t for t in heads if t), "")
     if _NOTE.match(first) or (is_blank(ident) and _sentence(name)):
         return "note"
     if keyless and _SIGNED.search("\x1f".join(texts)):  # 单位负责人：, 村审核人：
