@@ -1104,6 +1104,22 @@ def test_a_send_day_in_the_file_name_gives_way_to_the_titles_year(
     assert parse(write_xlsx(tmp_path / name, {"S": rows})).period == 2017  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("name", [
+    "20180105_丰县2017年花名册.xlsx", "20180105丰县2017年妇女花名册.xlsx",
+    "2018-01-05 丰县2017年花名册.xlsx", "（2018.1.5收）丰县2017年花名册.xlsx",
+    "201801_丰县2017年花名册.xlsx", "20180105_丰县2017年12月花名册.xlsx",
+    "丰县2017年花名册_20180105.xlsx",
+])  # fmt: skip
+def test_a_date_stamp_before_the_name_gives_way_to_the_year_it_states(
+    tmp_path: Path, name: str
+) -> None:
+    """The day an inbox or a clerk stamped before a file's name (20180105_丰县2017年花名册)
+    is not the roster's year: the year the name states alone is (found by an audit,
+    session 23: the roster, with no title, was filed under 2018 without a word)."""
+    rows = [["姓名", "身份证号码"], ["张丽", ID_A]]
+    assert parse(write_xlsx(tmp_path / name, {"S": rows})).period == 2017  # type: ignore[attr-defined]
+
+
 def test_side_by_side_under_a_title_naming_women_is_split_and_a_brokers_block_is_not(
     tmp_path: Path,
 ) -> None:

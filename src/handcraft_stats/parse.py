@@ -93,7 +93,7 @@ def _detect(
     # 台账) before any other: one opening a date (2018年1月5日 above the title, unlabelled:
     # the day it was filled in), a number (共2036人), a year a note names (2016年已脱贫)
     stated = _TITLE_YEAR.search(title)
-    m = YEAR.search(name) or next(
+    m = name_year(name) or next(
         (y for s in rosters if (y := YEAR.search(s))), None
     ) or stated or _a_year(title)  # fmt: skip
     # a day in the file's name (丰县妇联花名册20180105.xlsx, …2018.1.5.xlsx: the day it was
@@ -141,6 +141,29 @@ def _title_says(settings: Settings, title: str, county: str | None, year: int | 
     return " ".join(str(p) for p in parts if p is not None)
 
 
+def name_year(name: str) -> re.Match[str] | None:
+    """The year a file's name gives: the first standing alone (丰县2017年花名册), else the
+    first opening a month (2017年12月, 201712), else the first opening a day (20171231). A
+    date stamp an inbox or a clerk put before the name (20180105_丰县2017年花名册.xlsx,
+    （2018.1.5收）丰县2017年…) is the day it came, not the roster's year: it made a 2017
+    roster 2018 without a word until session 23, as it still does where the name gives no
+    other year (and no title states one)."""
+    found = list(YEAR.finditer(name))
+    for dated in (0, 1, 2):
+        for m in found:
+            if _dated(m) == dated:
+                return m
+    return None
+
+
+def _dated(m: re.Match[str]) -> int:
+    """0: a year alone; 1: a year opening a month (201712, 2017年12月, 2017.12); 2: a year
+    opening a whole day (`_a_day`)."""
+    if _a_day(m):
+        return 2
+    return int(len(m.group(0)) == 6 or _MONTH_AFTER.match(m.string, m.end()) is not None)
+
+
 def _a_day(m: re.Match[str]) -> bool:
     """Does a year found in a file's name open a whole day (20180105, 2018.1.5, 2018-01-05,
     2018年1月5日)?"""
@@ -160,6 +183,7 @@ _DAY = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 _DAY_AFTER = re.compile(
     rf"\s*(?:[./-]\d{{1,2}}[./-]\d{{1,2}}|年\s*{_MONTH}\s*月\s*{_DAY}\s*[日号])"
 )
+_MONTH_AFTER = re.compile(rf"\s*(?:[./-]\d{{1,2}}(?!\d)|年\s*{_MONTH}\s*月)")
 # what makes a 4-digit number no roster year: a unit (人, 元, 户 …), or a note's year
 _NOT_A_PERIOD = re.compile(r"\s*(?:人|元|户|名|次|个|万|余|多|年\s*(?:建档|已脱贫|脱贫|以前|之前))")
 # the roster's own title: a year (not opening a date) and, within the same words, what
@@ -741,7 +765,7 @@ def parse_file(
     rosterish = False  # a sheet with a name or ID title, or with titles hcs cannot read
     # the roster's year before its sheets are read, where --year or the file's name gives
     # it: for incomes titled by year (2016年收入 / 2017年收入)
-    named = YEAR.search(name)
+    named = name_year(name)
     known = year if year is not None else int(named.group(1)) if named else None
     for sheet in raw_sheets:
         if settings.not_a_roster(sheet.name):
