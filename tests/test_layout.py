@@ -660,3 +660,22 @@ def test_a_remark_first_in_the_row_leaves_her_a_record() -> None:
     lay = classify(M, rows)
     assert lay.records == [1, 2]
     assert lay.skipped[3] == "signature"
+
+
+def test_a_template_row_of_placeholders_is_no_woman() -> None:
+    """A row whose name and ID cells hold only a placeholder (/, 无, NULL: a template's
+    unused row) is `no_person`, not a woman named "/" with id_length (until session 23);
+    a woman whose ID is "/" is still a record."""
+    rows = [
+        ["序号", "姓名", "身份证号码", "从业产业"],
+        [1, "张丽", "320321198001010022", "手工"],
+        [2, "/", "/", "/"],
+        [3, "无", "无", "/"],
+        [4, "NULL", "NULL", "NULL"],
+        [5, "王芳", "/", "/"],
+    ]
+    lay = classify(M, rows)
+    assert lay.records == [1, 5]
+    assert {i: k for i, k in lay.skipped.items() if i > 0} == {
+        2: "no_person", 3: "no_person", 4: "no_person",
+    }  # fmt: skip

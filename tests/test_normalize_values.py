@@ -763,3 +763,67 @@ def test_excel_true_and_false_answer_yes_no_columns() -> None:
         "yes", "no", "yes", "no",
     ]  # fmt: skip
     assert [v.lookup("labor_capacity", x).value for x in (True, False)] == ["able", "none"]
+
+
+_PLACEHOLDER_ROWS = {
+    "name": ["张丽", "王芳", "李娜"],
+    "id_number": ["320321198001010024", "／", "NULL"],
+    "phone": ["/", "—", "无"],
+    "birth_date": ["/", " — ", None],
+    "town": ["/", "欢口镇", "暂无"],
+    "village": ["——", "", "…"],
+    "labor_capacity": ["/", "普通劳动力", "无"],
+    "willing": ["/", "是", "无"],
+    "wing": ["/", "手工", "—"],
+    "status": ["/", "", "-"],
+    "exit_year": ["/", "", "--"],
+    "visit_date": ["—", "", "/"],
+    "new_practitioner": ["/", "是", "\\"],
+    "trainings": ["/", "3次", "无"],
+    "income_before": ["/", "3000", "无"],
+    "note": ["/", "", "无"],
+}
+
+
+def test_a_placeholder_is_a_blank_cell_in_every_field() -> None:
+    """A template's "nothing recorded" (/, —, …, NULL, and 无, 暂无, 空 where no vocabulary
+    reads it as an answer) is no value: no unknown_value or bad_value issue, no text kept,
+    and no filled cell. Until session 23 each "/" was an issue (id_length for an ID, bad_value
+    for a date, unknown_value for a capacity), "/" was kept as a town, and a record of "/"
+    cells was more complete than one of real values (found by an audit)."""
+    from handcraft_stats.normalize.frame import normalize_frame
+    from handcraft_stats.normalize.vocab import Vocabulary
+
+    raw = pd.DataFrame(_PLACEHOLDER_ROWS, dtype=object)
+    frame, issues = normalize_frame(raw, Vocabulary({}))
+    assert sorted((i.index, i.code, i.column) for i in issues) == [
+        (1, "id_missing", "id_number"), (2, "id_missing", "id_number"),
+    ]  # fmt: skip
+    first = frame.iloc[0]
+    assert first["filled"] == 2  # her name and her ID: sixteen cells, fourteen of them "/"
+    assert first["birth_date"] == date(1980, 1, 1)  # the ID's: her cell says nothing
+    for f in ("phone", "town", "village", "labor_capacity", "willing", "wing",
+              "status", "exit_year", "visit_date", "new_practitioner", "trainings",
+              "income_before", "note"):  # fmt: skip
+        assert pd.isna(first[f]), f
+    # 无 where a vocabulary reads it is an answer: no capacity, not willing, no trainings
+    last = frame.iloc[2]
+    assert (last["labor_capacity"], last["willing"], last["trainings"]) == ("none", "no", 0)
+    assert pd.isna(last["phone"]) and pd.isna(last["note"]) and pd.isna(last["income_before"])
+    assert last["filled"] == 4  # name, capacity, willingness, trainings
+    assert frame.iloc[1]["filled"] == 8
+
+
+@pytest.mark.parametrize("cell", ["/", "／", " / ", "—", "——", "…", "\\", "NULL", "N/A"])
+def test_placeholder_marks_are_nothing_in_every_field(cell: str) -> None:
+    from handcraft_stats.normalize.text import NOTHING, PLACEHOLDER_MARKS, placeholder
+
+    assert placeholder(cell) and placeholder(cell, NOTHING)
+    assert cell not in {"无"} and "无" in NOTHING and "无" not in PLACEHOLDER_MARKS
+
+
+@pytest.mark.parametrize("cell", ["张丽", "无锡", "3000", "", "无劳动力", "N", "Y", 0, None])
+def test_values_are_no_placeholders(cell: object) -> None:
+    from handcraft_stats.normalize.text import NOTHING, placeholder
+
+    assert not placeholder(cell, NOTHING)

@@ -19,7 +19,7 @@ from .columns import _ANY_UNIT, MONEY, SERIAL, ColumnMap, HeaderMatcher, map_col
 from .masking import digits_of
 from .normalize.distinct import Distinct, transpose
 from .normalize.frame import a_ditto
-from .normalize.text import is_blank, is_ideograph, squash
+from .normalize.text import NOTHING, is_blank, is_ideograph, placeholder, squash
 
 HEADER_SEARCH_ROWS = 40
 TOTALS = ("合计", "总计", "小计", "共计")
@@ -689,7 +689,7 @@ def _plainly_a_name(matcher: HeaderMatcher, cell: object) -> bool:
     with its letters, and it holds no 年 (a date) nor a stamp's letter."""
     return (
         type(cell) is str and cell.isalpha() and len(cell) <= _LONGEST_NAME
-        and cell[0] not in _ODD_FIRST and cell[-1] not in _LABEL_LAST
+        and cell not in NOTHING and cell[0] not in _ODD_FIRST and cell[-1] not in _LABEL_LAST
         and cell[:2] not in _SENTENCE_OPENS and _ODD_INNER.isdisjoint(cell)
         and not matcher.may_name(cell)
     )  # fmt: skip
@@ -734,10 +734,11 @@ def _sentence(cell: object) -> bool:
 
 
 def _no_one(cell: object) -> bool:
-    """Is a name or ID cell a count, a page mark or a date, which names no woman (共2人,
-    2人, (续表), 续上表, 第1页共2页, 第一页, 共3页, 2017.12.31, 2018年1月5日, 20171231,
-    二〇一七年十二月三十一日, a date cell)? Names of letters are decided at once."""
-    if isinstance(cell, date):
+    """Is a name or ID cell a count, a page mark, a date or a placeholder, which names no
+    woman (共2人, 2人, (续表), 续上表, 第1页共2页, 第一页, 共3页, 2017.12.31, 2018年1月5日,
+    20171231, 二〇一七年十二月三十一日, a date cell; /, 无, NULL)? Names of letters are
+    decided at once."""
+    if isinstance(cell, date) or placeholder(cell, NOTHING):  # /, 无, NULL: since session 23
         return True
     if isinstance(cell, int) and not isinstance(cell, bool):
         return _DAY_DIGITS.fullmatch(str(cell)) is not None

@@ -63,14 +63,20 @@ class Record:
 
     @property
     def filled(self) -> int:
-        # a formula stored without its result, or an error value, reads as blank
+        # a formula stored without its result, or an error value, reads as blank; so does
+        # a placeholder ("/", "—"; 无 where no vocabulary reads it as an answer)
         return sum(
             1 for k, v in self.cells.items()
             if k in CANONICAL and not is_blank(v) and not str(v).startswith(("=", "#"))
+            and str(v).strip() not in (MARKS if k in ANSWERS else MARKS | {"无"})
         )  # fmt: skip
 
     def issue(self, code: str, column: str) -> None:
         self.issues.append({"code": code, "column": column})
+
+
+MARKS = {"/", "—"}  # the placeholders the sample writes for "nothing recorded"
+ANSWERS = {"labor_capacity", "willing", "wing", "status", "new_practitioner", "trainings"}
 
 
 def is_blank(value: Any) -> bool:

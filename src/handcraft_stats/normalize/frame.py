@@ -18,7 +18,16 @@ from .idnumber import ISSUE_CODE, IdStatus, malformed_code, normalize_ids, writt
 from .names import normalize_name, pinyin_key
 from .numbers import parse_count, parse_money
 from .phone import normalize_phone
-from .text import Parsed, clean_text, is_blank, squash, text_or_none
+from .text import (
+    NOTHING,
+    PLACEHOLDER_MARKS,
+    Parsed,
+    clean_text,
+    is_blank,
+    placeholder,
+    squash,
+    text_or_none,
+)
 from .vocab import Vocabulary
 
 TEXT_FIELDS = ("county", "town", "village", "household_head", "relation_to_head", "broker", "note")
@@ -156,7 +165,7 @@ def normalize_frame(
     def col(name: str) -> Distinct:
         if name not in cols:
             cells = raw[name].to_numpy(dtype=object) if name in raw.columns else [""] * n
-            cols[name] = Distinct(cells)
+            cols[name] = _unmarked(name, Distinct(cells))
         return cols[name]
 
     def blank(name: str) -> np.ndarray[Any, Any]:
@@ -182,7 +191,8 @@ def normalize_frame(
         if any(map(a_ditto, col(name).uniq)):
             sheets = raw["source_sheet"].to_numpy(dtype=object) if (
                 "source_sheet" in raw.columns) else None  # fmt: skip
-            cols[name] = Distinct(ditto_filled(raw[name].to_numpy(dtype=object), sheets))
+            cells = ditto_filled(raw[name].to_numpy(dtype=object), sheets)
+            cols[name] = _unmarked(name, Distinct(cells))
     names = col("name")
     normal = [normalize_name(u) for u in names.uniq]
     out["name"] = names.spread(normal)
@@ -244,6 +254,28 @@ def normalize_frame(
     frame["exit_year"] = frame["exit_year"].astype("Int64")
     frame["new_practitioner"] = frame["new_practitioner"].astype("boolean")
     return frame, issues
+
+
+# the fields whose vocabulary reads 无 as an answer (none, no, not exited, false, 0)
+_ANSWERS = frozenset({*VOCAB_FIELDS, "new_practitioner", "trainings"})
+
+
+def _unmarked(name: str, cells: Distinct) -> Distinct:
+    """The column with each placeholder (/, —, NULL; 无, 暂无, 空 where no vocabulary reads
+    it) made blank: a template's "nothing recorded" is no value, no text to report as
+    unknown, and no filled cell making a record the most complete. Until session 23 a
+    record of "/" cells outranked one of real values, and each "/" was an unknown_value
+    or bad_value issue (METRICS.md §4 lists "/", "无" and "—" as missing)."""
+    nothing = PLACEHOLDER_MARKS if name in _ANSWERS else NOTHING
+    uniq = cells.uniq
+    # a placeholder is a short text: 无, NULL, or one of no letters and digits. Only those
+    # are looked at (a roster's 22,000 names, IDs or incomes are passed over in 1-2 ms)
+    short = [k for k, u in enumerate(uniq)
+             if type(u) is str and len(u) <= 12 and (not u.isalnum() or u in nothing)]  # fmt: skip
+    for k in short:
+        if placeholder(uniq[k], nothing):
+            uniq[k] = None
+    return cells
 
 
 _TEXT_COLUMNS = frozenset(

@@ -52,6 +52,29 @@ def is_blank(raw: object) -> bool:
     return type(raw).__name__ in _NA_TYPES
 
 
+# Cells that only mark "nothing recorded" in a template's empty cell (METRICS.md §4 lists
+# "/", "—" and 无 as missing): a mark of punctuation is blank in every field; 无 only in
+# a field no vocabulary reads it in (in 劳动能力, 就业意愿, 从业产业, 脱贫状态, 新增从业 and
+# 培训次数 it is an answer: none, no, none, not exited, false, 0). Compared after NFKC with
+# white space removed (／ and ｜ are / and |).
+PLACEHOLDER_MARKS = frozenset(
+    {"/", "//", "\\", "|", "-", "--", "---", "—", "——", "―", "–", "…", "……", "...", "......",
+     "NULL", "null", "Null", "N/A", "n/a"}  # a web system's export of an empty field
+)  # fmt: skip
+NOTHING = frozenset({*PLACEHOLDER_MARKS, "无", "暂无", "空"})
+
+
+def placeholder(cell: object, nothing: frozenset[str] = PLACEHOLDER_MARKS) -> bool:
+    """Is a text cell only a placeholder (`nothing`: the marks, or the marks and 无)? The
+    usual cells (a name, a number, Han text of two characters or more) are decided
+    without normalising (a name or a number is looked up as it is)."""
+    if type(cell) is not str or len(cell) > 12:
+        return False
+    if cell.isalnum():  # a name, a number, 无, NULL
+        return cell in nothing
+    return "".join(nfkc(cell).split()) in nothing
+
+
 def nfkc(text: str) -> str:
     """NFKC without the characters that show as nothing (`INVISIBLE`): every normaliser
     reads text through it."""
