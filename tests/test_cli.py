@@ -517,6 +517,8 @@ def test_a_stored_file_given_another_county_says_it_was_not_read_again(
     assert run("ingest", roster_dir, "--db", db).exit_code == 0
     res = run("ingest", roster_dir, "--db", db, "--county", "沛县")
     assert res.exit_code == 0 and "--county/--year did not apply" in res.stderr  # type: ignore[attr-defined]
+    # the advice says what --reparse does to the county the file counted under
+    assert "--reparse moves it" in " ".join(res.stderr.split())  # type: ignore[attr-defined]
     res = run("ingest", roster_dir, "--db", db, "--county", "沛县", "--reparse")
     assert "did not apply" not in res.stderr  # type: ignore[attr-defined]
     with Store(db, read_only=True) as s:

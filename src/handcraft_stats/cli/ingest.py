@@ -255,9 +255,13 @@ def ingest_cmd(
         and ((county is not None and f.county != county) or (year is not None and f.period != year))
     ]  # fmt: skip
     if kept and not quiet:  # they were passed over without a word
+        # one content is stored under one county and year: --reparse moves it, and the
+        # county or year it was stored under loses its women (an audit, session 23)
         say(f"note: {len(kept)} file(s) stored already under another county or year were not "
-            "read again, so --county/--year did not apply to them; add --reparse to read them "
-            "with these")  # fmt: skip
+            "read again, so --county/--year did not apply to them. A file's content counts "
+            "under one county and year: --reparse moves it to these, out of the figures of "
+            "the county or year it was stored under (a county that sent last year's roster "
+            "again is the usual cause: ask for this year's)")  # fmt: skip
     doc = report.to_dict()
     stored = doc["files_landed"] - doc["files_unchanged"]
     files = f"{doc['files']:,} file{'' if doc['files'] == 1 else 's'}"
