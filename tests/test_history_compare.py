@@ -334,3 +334,29 @@ def test_compare_new_after_a_replace_that_only_left_a_file_out(tmp_path: Path) -
         0, 1, 0,
     )  # fmt: skip
     assert [r["name"] for r in doc["rows"]] == ["陈梅"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "md"])
+def test_a_roster_named_by_her_id_is_masked_in_history_and_compare(
+    tmp_path: Path, fmt: str
+) -> None:
+    """A roster named by a woman's ID or phone (一人一卡): `hcs history` masked its name
+    and path but not the `replaced_by` of the version it replaced, and `--compare` showed
+    it whole in the versions and in every source (found by an audit, session 23). Masked
+    unless --unmasked."""
+    name = f"丰县2017年{ID_A}_{PHONE_OLD}.xlsx"
+    db = tmp_path / "t.duckdb"
+    for k, rows in enumerate((V1, V2)):
+        d = tmp_path / f"v{k}"
+        d.mkdir()
+        write_xlsx(d / name, {"Sheet1": rows})
+        with Store(db) as s:
+            ingest([d], s, SETTINGS)
+    for args in (("history",), ("history", "--compare", 2)):
+        res = run(*args, "--db", db, "--format", fmt)
+        assert res.exit_code == 0, res.output
+        flat = "".join(res.stdout.split())
+        assert ID_A not in flat and PHONE_OLD not in flat, res.stdout
+        assert "丰县2017年" in flat
+    res = run("history", "--compare", 2, "--db", db, "--format", fmt, "--unmasked")
+    assert name in "".join(res.stdout.split()) or ID_A in res.stdout

@@ -21,6 +21,7 @@ import pandas as pd
 from .errors import UsageError
 from .export_rows import scrub
 from .link import birth_text
+from .masking import scrub_source
 from .normalize.idnumber import mask_id
 from .normalize.phone import mask_phone
 from .store import Store
@@ -74,6 +75,9 @@ def compare_versions(
         rec["source_file"].astype(str) + "!" + rec["source_sheet"].astype(str) + "!"
         + rec["source_row"].astype(str)
     )  # fmt: skip
+    if not unmasked:  # a roster or sheet named by a woman's ID or phone (一人一卡)
+        rec["source"] = rec["source"].map(scrub_source)
+        old_files, new_files = _scrubbed(old_files), _scrubbed(new_files)
     a = rec[rec["file_id"].isin(old_files["file_id"])].reset_index(drop=True)
     b = rec[rec["file_id"].isin(new_files["file_id"])].reset_index(drop=True)
     pairs = match(a, b)
@@ -136,6 +140,13 @@ def _versions(
                 "one period (`hcs changes` compares periods)"
             )
     return old_files.reset_index(drop=True), new_files.reset_index(drop=True)
+
+
+def _scrubbed(files: pd.DataFrame) -> pd.DataFrame:
+    """Files with the IDs and mobile numbers in their names and paths masked (their
+    names showed whole in the versions and in every source until session 23: an audit)."""
+    cols = [c for c in ("name", "path", "replaced_by") if c in files.columns]
+    return files.assign(**{c: files[c].map(scrub_source) for c in cols})
 
 
 def _side(files: pd.DataFrame, records: int) -> dict[str, Any]:

@@ -96,7 +96,9 @@ def history_cmd(
     frame["ingested_at"] = frame["ingested_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
     from ..masking import scrub_source
 
-    for c in ("name", "path"):  # a file named by a woman's ID (一人一卡), as in every listing
+    # a file named by a woman's ID (一人一卡), as in every listing; the file that replaced
+    # one too (its replaced_by showed the ID whole until session 23: an audit)
+    for c in ("name", "path", "replaced_by"):
         if c in frame.columns:
             frame[c] = frame[c].map(scrub_source)
     if fmt in (Format.table, Format.md):
