@@ -387,3 +387,38 @@ def test_a_utf8_header_over_big5_rows_is_refused_not_garbled() -> None:
     rows = [f"{i},{n},{ID_A},後村\r\n".encode("big5") for i, n in enumerate(["陳淑華", "黃美鳳"])]
     with pytest.raises(RefusedFile):
         read_file(Path("丰县2017.csv"), b"".join([header, *rows]))
+
+
+def _xlsx_with_sheet(xml: bytes | None) -> bytes:
+    """A roster workbook whose first sheet's XML is replaced by `xml` (None: left out)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "身份证号码"])
+    for n, i in zip(NAMES, IDS, strict=True):
+        ws.append([n, i])
+    raw = io.BytesIO()
+    wb.save(raw)
+    src, out = zipfile.ZipFile(raw), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for member in src.namelist():
+            if member != "xl/worksheets/sheet1.xml":
+                z.writestr(member, src.read(member))
+            elif xml is not None:
+                z.writestr(member, xml(src.read(member)) if callable(xml) else xml)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("cut", "says"), [
+    (lambda x: x[: x.index(b"</row>") + 20], "the data of sheet 'Sheet' is incomplete or damaged"),
+    (lambda x: x[: x.rindex(b"</row>") + 6], "the data of sheet 'Sheet' is incomplete or damaged"),
+    (None, "it lists sheet 'Sheet' but holds no data for it"),
+])  # fmt: skip
+def test_a_workbook_damaged_inside_an_intact_zip_says_so(cut: object, says: str) -> None:
+    """A sheet's XML cut short, or missing, in a zip that is whole: calamine's words were
+    a bare tag or the sheet's name ("cannot read sheet 'Sheet1': t", found by an audit,
+    session 23); the reason now says the workbook is damaged and what to do."""
+    reason = _refusal("丰县2017年花名册.xlsx", _xlsx_with_sheet(cut))  # type: ignore[arg-type]
+    assert reason.startswith("damaged workbook: ") and says in reason
+    assert "send it again" in reason

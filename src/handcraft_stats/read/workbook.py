@@ -74,9 +74,7 @@ def read_workbook(
         except RefusedFile:
             raise
         except Exception as exc:
-            raise RefusedFile(
-                reason("cannot_read_sheet", sheet=repr(meta.name), detail=_short(exc))
-            ) from None
+            raise RefusedFile(_unread(meta.name, exc)) from None
         rows = _trimmed(meta.name, rows, limits)
         hidden = not str(meta.visible).endswith(".Visible")  # Hidden or VeryHidden
         out.append((meta.name, rows, merged, formulas.get(meta.name, {}), hidden))
@@ -243,6 +241,21 @@ def _last(row: list[object]) -> int:
         if c not in ("", None) and not (isinstance(c, str) and not c.strip()):
             return j + 1
     return 0
+
+
+def _unread(sheet: str, exc: Exception) -> str:
+    """Why a sheet of a workbook calamine opened could not be read. calamine's words are
+    a bare XML tag (XmlError('t'), for a sheet whose XML breaks off inside a cell) or the
+    sheet's name (WorksheetNotFound: a member missing): the reason was "cannot read sheet
+    'Sheet1': t" until session 23 (an audit)."""
+    kind = type(exc).__name__
+    if kind == "XmlError":  # its text: a bare tag where the XML breaks off, or the error
+        detail = _short(exc)
+        tag = detail.replace(":", "").replace("-", "").isidentifier()
+        return reason("sheet_damaged", sheet=repr(sheet), detail=f"<{detail}>" if tag else detail)
+    if kind == "WorksheetNotFound":
+        return reason("sheet_missing", sheet=repr(sheet))
+    return reason("cannot_read_sheet", sheet=repr(sheet), detail=_short(exc))
 
 
 def _short(exc: Exception) -> str:
