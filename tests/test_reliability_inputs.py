@@ -325,3 +325,30 @@ def test_a_zip_beside_the_rosters_is_named_not_dropped(tmp_path: Path) -> None:
     (inbox / "丰县2017.xlsx").unlink()
     res = CliRunner().invoke(app, ["ingest", str(inbox), "--db", str(tmp_path / "t.duckdb")])
     assert res.exit_code == 2 and "unpack archives first" in res.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+def test_a_pipe_or_a_device_named_like_a_roster_is_refused_and_the_rest_lands(
+    tmp_path: Path,
+) -> None:
+    """A named pipe named 丰县2017年花名册.csv blocked ingest for good, holding the ingest
+    lock, and a link to /dev/zero named .csv was read until memory ran out (found by an
+    audit, session 23): each is refused at once, the roster beside them lands."""
+    import subprocess
+
+    from conftest import ID_A
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "鼓楼区2017年花名册.csv").write_text(f"姓名,身份证号码\n张丽,{ID_A}\n", "utf-8")
+    os.mkfifo(inbox / "丰县2017年花名册.csv")
+    (inbox / "沛县2017年花名册.csv").symlink_to("/dev/zero")
+    cmd = [sys.executable, "-m", "handcraft_stats", "ingest", str(inbox), "--db",
+           str(tmp_path / "h.duckdb"), "--format", "json"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["files_refused"] == 2 and report["records"] == 1
+    err = done.stderr.decode()
+    assert "not a regular file (a named pipe)" in err and "not a regular file (a device)" in err
+    assert "Traceback" not in err

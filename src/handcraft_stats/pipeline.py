@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import numpy as np
@@ -433,7 +434,8 @@ def stored_already(
     found: dict[int, FileOutcome] = {}
     for at, path in enumerate(files):
         try:
-            if path.stat().st_size not in sizes:
+            st = path.stat()
+            if st.st_size not in sizes or not S_ISREG(st.st_mode):  # a pipe: the parser's
                 continue
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:

@@ -7,6 +7,7 @@ import ctypes
 import gc
 import os
 import signal
+import stat
 import sys
 import warnings
 from collections.abc import Generator, Iterable, Iterator
@@ -30,6 +31,10 @@ def _parse(
     salt: str | None = None,
 ) -> ParsedFile | FileOutcome:  # fmt: skip
     try:
+        kind = _not_regular(path)
+        if kind is not None:  # reading a pipe waits for a writer for good (an audit)
+            return FileOutcome(text_of(path), text_of(path.name), "refused",
+                               reason(f"not_regular_{kind}"))  # fmt: skip
         data = path.read_bytes()
     except OSError as exc:
         return FileOutcome(
@@ -44,6 +49,22 @@ def _parse(
         return FileOutcome(text_of(path), text_of(path.name), NOT_A_ROSTER, exc.message)
     except RefusedFile as exc:
         return FileOutcome(text_of(path), text_of(path.name), "refused", exc.message)
+
+
+def _not_regular(path: Path) -> str | None:
+    """What a path named like a roster is when it is no regular file (a link is followed):
+    a named pipe blocked the run for good, holding the ingest lock, and a link to
+    /dev/zero was read until memory ran out (until session 23); None for a file."""
+    mode = path.stat().st_mode
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "other"
 
 
 _VOCABS: dict[int, Vocabulary] = {}
