@@ -590,3 +590,33 @@ def test_the_table_and_md_reports_name_possible_versions_and_a_held_replace(
     res = runner.invoke(app, ["ingest", str(held), "--replace", "--db", str(db), "--quiet"])
     assert res.exit_code == 1
     assert "--replace 未替换任何文件" in res.stdout
+
+
+def test_last_years_roster_sent_again_under_this_years_name_is_refused(tmp_path: Path) -> None:
+    """A content stored as 丰县 2017 arriving as 丰县2018年花名册.csv was "unchanged" under
+    2017: 丰县 left out of 2018 without a word, and with --replace --year 2018 丰县's other
+    2017 file was dropped (found by an audit, session 23). It is refused, saying where it
+    counts; the other files stay; the same name again is unchanged, as before."""
+    first, again = tmp_path / "first", tmp_path / "again"
+    first.mkdir()
+    again.mkdir()
+    text = f"姓名,身份证号码\n张丽,{ID_A}\n王芳,{ID_B}\n"
+    (first / "丰县2017年花名册.csv").write_text(text, "utf-8")
+    (first / "丰县_甲镇_2017.csv").write_text(f"姓名,身份证号码\n陈梅,{ID_C}\n", "utf-8")
+    (again / "丰县2018年花名册.csv").write_text(text, "utf-8")
+    db = tmp_path / "t.duckdb"
+    with Store(db) as s:
+        ingest([first], s, SETTINGS)
+        for kw in ({}, {"year": 2018, "replace": True}):
+            report = ingest([again], s, SETTINGS, **kw)  # type: ignore[arg-type]
+            [f] = report.files
+            assert f.status == "refused" and "stored already as 丰县 2017" in f.reason
+            assert "says 丰县 2018" in f.reason and report.dropped == []
+            assert s.df("SELECT count(*) AS n FROM files WHERE active")["n"][0] == 2
+            assert list(s.df("SELECT DISTINCT period FROM records")["period"]) == [2017]
+        report = ingest([first / "丰县2017年花名册.csv"], s, SETTINGS)
+        assert [f.status for f in report.files] == ["unchanged"]
+        report = ingest([again], s, SETTINGS, reparse=True)  # moved, as asked
+        assert [f.status for f in report.files] != ["refused"]
+        periods = s.df("SELECT period, count(*) AS n FROM files WHERE active GROUP BY 1 ORDER BY 1")
+        assert periods.values.tolist() == [[2017, 1], [2018, 1]]

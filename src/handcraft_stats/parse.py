@@ -156,6 +156,19 @@ def name_year(name: str) -> re.Match[str] | None:
     return None
 
 
+def name_says(settings: Settings, name: str) -> tuple[str | None, int | None]:
+    """The county and the year a file's name states, as `_detect` reads them there (None
+    where it states none; a day, 20180105, is no year here: a title may outrank it, and a
+    span of two years states none)."""
+    text = _undated(_in_digits(name))
+    m = name_year(text)
+    if m is not None and _spanned(m):
+        alone = [y for y in YEAR.finditer(text) if not _spanned(y)]
+        m = alone[0] if alone else None
+    year = int(m.group(1)) if m is not None and _dated(m) < 2 else None
+    return settings.find_county(name), year
+
+
 def _dated(m: re.Match[str]) -> int:
     """0: a year alone; 1: a year opening a month (201712, 2017年12月, 2017.12); 2: a year
     opening a whole day (`_a_day`)."""

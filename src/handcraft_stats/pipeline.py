@@ -300,8 +300,11 @@ def _ingest(
     # reported where the parse reaches them (none with `reparse`: every file is read; nor
     # those another hcs or other settings read: they are read again)
     known = {} if reparse else stored_already(store, files, hashes, reading)
-    todo = [(at, p) for at, p in enumerate(files) if at not in known]
-    early = iter(sorted(known.items()))
+    # content stored already under another county or year than its name (or --county,
+    # --year) states: refused, neither read nor taken as part of a --replace submission
+    moved = _stored_elsewhere(store, settings, files, known, hashes, county, year)
+    todo = [(at, p) for at, p in enumerate(files) if at not in known and at not in moved]
+    early = iter(sorted({**known, **moved}.items()))
     next_known = next(early, None)
 
     def report_known(before: int) -> None:
@@ -419,6 +422,37 @@ def period_issues(
     for period in sorted(periods | set(touched)):
         found.update(store.period_issue_counts(period, PERIOD_RULES, TIERS[-1]))
     return dict(found)
+
+
+def _stored_elsewhere(
+    store: Store, settings: Settings, files: list[Path], known: dict[int, FileOutcome],
+    hashes: dict[int, str], county: str | None, year: int | None,
+) -> dict[int, FileOutcome]:  # fmt: skip
+    """The files of `known` (taken out of it) whose content is stored under another
+    county or year than --county/--year give, or, under a new name, than the name states:
+    refused, saying where the content counts. One content counts under one county and
+    year; such a file was reported "unchanged" under the stored ones, so last year's
+    roster sent again as 丰县2018年花名册.csv left 丰县 out of 2018 without a word, and with
+    --replace --year 2018 dropped 丰县's other 2017 files (an audit, session 23). The
+    same name again (a file filed under --year before) stays unchanged."""
+    from .parse import name_says
+
+    moved: dict[int, FileOutcome] = {}
+    for at, f in sorted(known.items()):
+        row = store.find_file(hashes[at])
+        if row is None:
+            continue
+        named_county, named_year = name_says(settings, files[at].name) if (
+            files[at].name != row.name) else (None, None)  # fmt: skip
+        said_county, said_year = county or named_county, year or named_year
+        if (said_county or f.county) == f.county and (said_year or f.period) == f.period:
+            continue
+        said = " ".join(str(x) for x in (said_county, said_year) if x is not None)
+        moved[at] = FileOutcome(f.path, f.name, "refused", reason(
+            "stored_elsewhere", stored=f"{f.county} {f.period}", said=said,
+        ))  # fmt: skip
+        del known[at]
+    return moved
 
 
 def stored_already(

@@ -250,18 +250,6 @@ def ingest_cmd(
         report = ingest(paths, store, settings, county, year, on_progress, jobs, replace,
                         reparse)  # fmt: skip
     show_report(report, fmt, quiet, lang=lang.value)
-    kept = [
-        f for f in report.files if f.status == "unchanged"
-        and ((county is not None and f.county != county) or (year is not None and f.period != year))
-    ]  # fmt: skip
-    if kept and not quiet:  # they were passed over without a word
-        # one content is stored under one county and year: --reparse moves it, and the
-        # county or year it was stored under loses its women (an audit, session 23)
-        say(f"note: {len(kept)} file(s) stored already under another county or year were not "
-            "read again, so --county/--year did not apply to them. A file's content counts "
-            "under one county and year: --reparse moves it to these, out of the figures of "
-            "the county or year it was stored under (a county that sent last year's roster "
-            "again is the usual cause: ask for this year's)")  # fmt: skip
     doc = report.to_dict()
     stored = doc["files_landed"] - doc["files_unchanged"]
     files = f"{doc['files']:,} file{'' if doc['files'] == 1 else 's'}"
