@@ -1163,3 +1163,36 @@ def test_more_labels_in_the_name_column_are_no_women(tmp_path: Path, label: str)
     rows = [["姓名", "身份证号码"], ["张丽", ID_A], [label, ""], ["王芳", ID_B]]
     pf = parse(write_xlsx(tmp_path / "丰县2017.xlsx", {"S": rows}))
     assert list(pf.records["name"]) == ["张丽", "王芳"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("shape", ["at_end", "inserted"])
+def test_a_later_page_whose_header_titles_one_column_more_keeps_the_first_page(
+    tmp_path: Path, shape: str
+) -> None:
+    """Pages pasted together where the second page's header titles one more column
+    (从业产业 added at its end, 出生日期 inserted): its header scored higher and was taken
+    as the sheet's, and the first page's header and women were `title` rows, half the
+    roster lost with exit 0 and no issue (found by an audit, session 23). Each page is
+    read by its own header, every woman with her own values."""
+    ID_D = "320321199002020022"
+    first = ["序号", "姓名", "身份证号码", "联系电话", "当年收入(元)"]
+    if shape == "at_end":
+        second = [*first, "从业产业"]
+        later = [[3, "陈梅", ID_C, "13800000003", 3000, "电商"],
+                 [4, "李娟", ID_D, "13800000004", 4000, "家政"]]  # fmt: skip
+    else:
+        second = ["序号", "姓名", "身份证号码", "出生日期", "联系电话", "当年收入(元)"]
+        later = [[3, "陈梅", ID_C, "1980-01-01", "13800000003", 3000],
+                 [4, "李娟", ID_D, "1990-02-02", "13800000004", 4000]]  # fmt: skip
+    rows = [["丰县2017年妇女花名册"], first,
+            [1, "张丽", ID_A, "13800000001", 1000], [2, "王芳", ID_B, "13800000002", 2000],
+            [], second, *later]  # fmt: skip
+    pf = parse(write_xlsx(tmp_path / "丰县2017年花名册.xlsx", {"S": rows}))
+    rec = pf.records.set_index("name")  # type: ignore[attr-defined]
+    assert sorted(rec.index) == ["张丽", "李娟", "王芳", "陈梅"]
+    assert [rec.loc[n, "phone"] for n in ("张丽", "王芳", "陈梅", "李娟")] == [
+        "13800000001", "13800000002", "13800000003", "13800000004",
+    ]  # fmt: skip
+    assert [float(rec.loc[n, "income_after"]) for n in ("张丽", "陈梅")] == [1000.0, 3000.0]
+    if shape == "at_end":
+        assert rec.loc["陈梅", "wing"] == "ecommerce"

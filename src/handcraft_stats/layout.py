@@ -146,6 +146,23 @@ def _is_group_row(matcher: HeaderMatcher, header: Sequence[object], row: Sequenc
 Merged = Sequence[tuple[tuple[int, int], tuple[int, int]]]
 
 
+def _first_page(rows: Sequence[Sequence[object]], scores: list[set[str]], best: int) -> int:
+    """The header of the first page when pages are pasted together and a later page's
+    header titles one or two columns more (从业产业 added at its end, 出生日期 inserted):
+    an earlier row naming the name or ID column and no field the later one lacks, with
+    a woman's ID in a row between them. The later header scored higher and was taken:
+    the first page's header and women were `title` rows, half a roster lost without an
+    issue (an audit, session 23). The later header then starts a page of its own
+    (parse._pages)."""
+    top = scores[best]
+    for i in range(best):
+        found = scores[i]
+        if (found & {"name", "id_number"} and found <= top and len(found) >= len(top) - 2
+                and any(_an_id(c) for r in rows[i + 1 : best] for c in r)):  # fmt: skip
+            return i
+    return best
+
+
 def find_header(
     matcher: HeaderMatcher, rows: Sequence[Sequence[object]], merged: Merged = ()
 ) -> tuple[int, ...]:
@@ -156,13 +173,14 @@ def find_header(
     A group cell merged across several columns heads each of them (`spread`).
     """
     best, best_score = -1, 0
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        s = len(_score(matcher, row))
-        if s > best_score:
-            best, best_score = i, s
+    scores = [_score(matcher, row) for row in rows[:HEADER_SEARCH_ROWS]]
+    for i, found in enumerate(scores):
+        if len(found) > best_score:
+            best, best_score = i, len(found)
     if best < 0:  # no cell names a roster column
         titles = _likely_header(rows[:HEADER_SEARCH_ROWS])
         raise NotARoster(titles, unknown=bool(titles))
+    best = _first_page(rows, scores, best)
     options: list[tuple[int, ...]] = [(best,)]
     above = rows[best - 1] if best > 0 else []
     if any(not is_blank(c) for c in above) and _is_group_row(matcher, rows[best], above):

@@ -301,7 +301,9 @@ def _pages(
         # a field in another column, or another field in the name or ID column (村(社区)
         # over the names: a table of counts below the roster)
         keys = (own.get("name"), own.get("id_number"))
-        if any(own.get(f, j) != j or (j in keys and own.get(f) is None)
+        # (since session 23 also a field the page before has no column for: 从业产业 added
+        # to a later page's header was read as an untitled column of the first page's)
+        if any(own.get(f) != j or (j in keys and own.get(f) is None)
                for j, f in fields.items()):  # fmt: skip
             own = {f: j for j, f in fields.items()}
             # the page's own title, info and group rows above its header go with it (a
