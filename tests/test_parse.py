@@ -1196,3 +1196,29 @@ def test_a_later_page_whose_header_titles_one_column_more_keeps_the_first_page(
     assert [float(rec.loc[n, "income_after"]) for n in ("张丽", "陈梅")] == [1000.0, 3000.0]
     if shape == "at_end":
         assert rec.loc["陈梅", "wing"] == "ecommerce"
+
+
+@pytest.mark.parametrize("hers", ["妇女情况", "妇女基本情况"])
+def test_a_household_heads_block_beside_hers_is_no_second_list(tmp_path: Path, hers: str) -> None:
+    """户主情况 merged over 姓名 | 身份证号码 and 妇女情况 over 姓名 | 身份证号码 | 联系电话:
+    read as two lists side by side (分栏), each head was a woman too, 12 persons for 6
+    (found by an audit, session 23: only the group over the right block was looked at).
+    The women are the records; a head is her household head."""
+    from openpyxl import Workbook
+
+    ID_D, ID_E = "320321199002020022", "32032119750505002X"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["户主情况", None, hers, None, None])
+    ws.append(["姓名", "身份证号码", "姓名", "身份证号码", "联系电话"])
+    ws.append(["赵强", ID_D, "张丽", ID_A, "13800000001"])
+    ws.append(["孙刚", ID_E, "王芳", ID_B, "13800000002"])
+    ws.merge_cells("A1:B1")
+    ws.merge_cells("C1:E1")
+    path = tmp_path / "丰县2017年花名册.xlsx"
+    wb.save(path)
+    pf = parse(path)
+    rec = pf.records  # type: ignore[attr-defined]
+    assert list(rec["name"]) == ["张丽", "王芳"]
+    assert list(rec["id_number"]) == [ID_A, ID_B]
+    assert list(rec["household_head"]) == ["赵强", "孙刚"]

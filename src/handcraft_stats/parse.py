@@ -379,6 +379,11 @@ def _side_by_side(matcher: HeaderMatcher, sheet: RawSheet) -> list[RawSheet]:
         above = " ".join(squash(c) for c in over if not is_blank(c))
         if any(w in above for w in _SOMEONE) or not {"name", "id_number"} <= set(fields[first:k]):
             return [sheet]
+        # the group over the left block: another person's when it is one's (户主情况 over
+        # 姓名 | 身份证号码, 妇女情况 over the right: each head was a woman, an audit)
+        if i and any(_OTHERS_GROUP.fullmatch(squash(c)) for c in sheet.rows[i - 1][first:k]
+                     if not is_blank(c)):  # fmt: skip
+            return [sheet]
         rest = _columns(sheet, k, None)
         at = fields[k:].index("id_number")
         if mostly_men(r[at] for r in rest.rows[i + 1 :] if at < len(r)):
@@ -406,6 +411,11 @@ def _block_parts(
     return parts
 
 
+# a group naming another person than the woman (户主情况, 配偶信息, 家庭成员)
+_OTHERS_GROUP = re.compile(
+    r"(?:户主|配偶|丈夫|爱人|家属|家庭成员|男方|监护人|联系人|帮扶人|帮扶责任人|责任人|经纪人)"
+    r"(?:基本)?(?:情况|信息|资料)?"
+)
 _SOMEONE = (
     "户主", "本人", "配偶", "丈夫", "爱人", "夫妻", "妻子", "子女", "家属", "家庭", "成员",
     "男方", "帮扶对象", "经纪人", "帮扶人", "责任人", "联系人", "监护人",
