@@ -1222,3 +1222,17 @@ def test_a_household_heads_block_beside_hers_is_no_second_list(tmp_path: Path, h
     assert list(rec["name"]) == ["张丽", "王芳"]
     assert list(rec["id_number"]) == [ID_A, ID_B]
     assert list(rec["household_head"]) == ["赵强", "孙刚"]
+
+
+@pytest.mark.parametrize("info", ["联系人：王五", "家庭收入单位：元"])
+def test_an_info_row_over_the_right_list_does_not_keep_it_out(tmp_path: Path, info: str) -> None:
+    """Lists side by side (分栏) under an info row whose right half says 联系人：王五 (or
+    家庭收入单位：元): its words were read as a group naming another person, and the right
+    list's women were lost without an issue (found by an audit, session 23)."""
+    ID_D = "320321199002020022"
+    head = ["序号", "姓名", "身份证号码"]
+    rows = [["丰县2017年妇女花名册"], ["填报单位：丰县妇联", "", "", "", info, ""],
+            [*head, *head], [1, "张丽", ID_A, 3, "陈梅", ID_C],
+            [2, "王芳", ID_B, 4, "李娟", ID_D]]  # fmt: skip
+    pf = parse(write_xlsx(tmp_path / "丰县2017年花名册.xlsx", {"S": rows}))
+    assert sorted(pf.records["name"]) == ["张丽", "李娟", "王芳", "陈梅"]  # type: ignore[attr-defined]

@@ -375,8 +375,12 @@ def _side_by_side(matcher: HeaderMatcher, sheet: RawSheet) -> list[RawSheet]:
             return [sheet]
         # the group over the right block (a title over the whole table, 妇女花名册, stands
         # over the first cells): another person's when it names one (丈夫情况, 帮扶责任人)
+        # an info row's label and its text (联系人：王五, 家庭收入单位：元) names no group:
+        # read as one, it kept the right block's women out (an audit, session 23)
         over = sheet.rows[i - 1][k:] if i else []
-        above = " ".join(squash(c) for c in over if not is_blank(c))
+        above = " ".join(
+            t for c in over if not is_blank(c) and not _INFO_CELL.search(t := squash(c))
+        )
         if any(w in above for w in _SOMEONE) or not {"name", "id_number"} <= set(fields[first:k]):
             return [sheet]
         # the group over the left block: another person's when it is one's (户主情况 over
@@ -411,6 +415,7 @@ def _block_parts(
     return parts
 
 
+_INFO_CELL = re.compile(r"[:：].")  # a label followed by its text
 # a group naming another person than the woman (户主情况, 配偶信息, 家庭成员)
 _OTHERS_GROUP = re.compile(
     r"(?:户主|配偶|丈夫|爱人|家属|家庭成员|男方|监护人|联系人|帮扶人|帮扶责任人|责任人|经纪人)"
