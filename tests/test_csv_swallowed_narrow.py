@@ -144,3 +144,21 @@ def test_a_file_of_one_column_is_refused_as_before(tmp_path: Path) -> None:
         lines = [x.split(",")[0] for x in roster(2, quoted)]
         with pytest.raises(RefusedFile, match="no ID number column"):
             records(tmp_path, lines)
+
+
+@pytest.mark.parametrize("amount", ["10,400", "1,234,567.50", "19,000", "¥12,000"])
+def test_an_unquoted_amount_in_thousands_is_one_cell(amount: str) -> None:
+    """A comma CSV that quotes nothing, an income written 10,400: the row had a cell too
+    many, the income was stored as 10.00 and the trainings as 400, without an issue (found
+    by an audit, session 23). Every row of such amounts is joined back; so is a file where
+    every row holds one (the header's width decides)."""
+    from conftest import ID_A, ID_B
+
+    text = (f"序号,姓名,身份证号码,当年收入(元),参加培训次数\n1,张丽,{ID_A},{amount},3\n"
+            f"2,王芳,{ID_B},{amount},0\n")  # fmt: skip
+    rows, _ = read_csv(text.encode())
+    assert rows[1] == ["1", "张丽", ID_A, amount, "3"]
+    assert rows[2] == ["2", "王芳", ID_B, amount, "0"]
+    # a row longer for another reason (a remark after the last title) stays as written
+    rows, _ = read_csv(f"姓名,身份证号码,当年收入(元)\n张丽,{ID_A},3000,备注\n".encode())
+    assert rows[1] == ["张丽", ID_A, "3000", "备注"]
