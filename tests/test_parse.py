@@ -1236,3 +1236,31 @@ def test_an_info_row_over_the_right_list_does_not_keep_it_out(tmp_path: Path, in
             [2, "王芳", ID_B, 4, "李娟", ID_D]]  # fmt: skip
     pf = parse(write_xlsx(tmp_path / "丰县2017年花名册.xlsx", {"S": rows}))
     assert sorted(pf.records["name"]) == ["张丽", "李娟", "王芳", "陈梅"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("relative", ["丈夫", "配偶", "母亲", "婆婆", "家属"])
+def test_her_fields_over_a_relative_and_herself_are_hers_under_benren(
+    tmp_path: Path, relative: str
+) -> None:
+    """姓名, 身份证号码 and 联系电话 each merged over <relative> | 本人: only 户主 | 本人 was
+    known, so each record took the relative's name, ID and phone, hers went to 无表头列,
+    and the sub-label row was a woman named 丈夫 with the ID 本人 (found by an audit,
+    session 23). Hers are under 本人; the relative's are kept as 丈夫姓名 …"""
+    from openpyxl import Workbook
+
+    ID_D, ID_E = "320321199002020022", "32032119750505002X"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["序号", "姓名", None, "身份证号码", None, "联系电话", None])
+    ws.append([None, relative, "本人", relative, "本人", relative, "本人"])
+    ws.append([1, "赵某", "张丽", ID_D, ID_A, "13900000001", "13800000001"])
+    ws.append([2, "孙某", "王芳", ID_E, ID_B, "13900000002", "13800000002"])
+    for cells in ("A1:A2", "B1:C1", "D1:E1", "F1:G1"):
+        ws.merge_cells(cells)
+    path = tmp_path / "丰县2017年花名册.xlsx"
+    wb.save(path)
+    pf = parse(path)
+    rec = pf.records  # type: ignore[attr-defined]
+    assert list(rec["name"]) == ["张丽", "王芳"]
+    assert list(rec["id_number"]) == [ID_A, ID_B]
+    assert list(rec["phone"]) == ["13800000001", "13800000002"]

@@ -238,7 +238,11 @@ class _Titles:
         if own in OWN_FIELDS and _someone_elses(matcher, up, stem):
             # 户主情况 over 身份证号码: the head's ID; 结对经纪人 over 姓名: the broker
             return cls((*candidates[:3], *([upper] if own == "name" else [])))
-        if low and matcher.match(upper) in OWN_FIELDS and _someone_elses(matcher, low, low):
+        if (
+            low
+            and matcher.match(upper) in OWN_FIELDS
+            and (_someone_elses(matcher, low, low) or _RELATIVE.fullmatch(low) is not None)
+        ):
             # 姓名 / 身份证号码 over 户主 / 本人: the head's name (户主姓名) and his ID,
             # kept as 户主身份证号码; the woman's are under 本人. The head's ID was hers.
             return cls((f"{low}{up}",), whose=f"{low}{up}")
@@ -386,6 +390,15 @@ def _someone_elses(matcher: HeaderMatcher, up: str, stem: str) -> bool:
     结对经纪人)?"""
     core = _ABOUT.sub("", stem)
     return any(matcher.match(t) in OTHERS for t in (up, stem, core, f"{core}姓名"))
+
+
+# a sub-label naming a relative or another person of her household beside 本人 (姓名 over
+# 丈夫 | 本人): each record took the relative's name and ID, hers went to 无表头列 (an
+# audit, session 23; only 户主 was known)
+_RELATIVE = re.compile(
+    r"(?:丈夫|配偶|爱人|老公|家属|家人|母亲|父亲|婆婆|公公|儿子|女儿|子女|儿媳|媳妇|女婿|"
+    r"孙子|孙女|哥哥|弟弟|姐姐|妹妹|监护人|联系人|男方|其他成员|家庭成员)(?:情况|信息)?"
+)
 
 
 # what a group adds after whom it is about: 户主(基本)信息, 户主基本情况 (情况 is gone already)

@@ -211,12 +211,16 @@ def find_header(
 
 
 def _a_record(matcher: HeaderMatcher, row: Sequence[object], cmap: ColumnMap) -> bool:
-    """Does the row hold a name or an ID in the name or ID column that is no title?"""
+    """Does the row hold a name or an ID in the name or ID column that is no title? 本人
+    there is the sub-label of her own column (姓名 over 丈夫 | 本人), no woman's name."""
     return any(
         f in ("name", "id_number") and j < len(row) and not is_blank(row[j])
-        and matcher.match(row[j]) not in ("name", "id_number")
+        and matcher.match(row[j]) not in ("name", "id_number") and squash(row[j]) not in _SELF
         for j, f in cmap.fields.items()
     )  # fmt: skip
+
+
+_SELF = frozenset({"本人", "妇女本人", "本人情况", "本人信息"})
 
 
 def _details(
