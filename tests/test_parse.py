@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -1204,21 +1205,11 @@ def test_a_household_heads_block_beside_hers_is_no_second_list(tmp_path: Path, h
     read as two lists side by side (分栏), each head was a woman too, 12 persons for 6
     (found by an audit, session 23: only the group over the right block was looked at).
     The women are the records; a head is her household head."""
-    from openpyxl import Workbook
-
-    ID_D, ID_E = "320321199002020022", "32032119750505002X"
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["户主情况", None, hers, None, None])
-    ws.append(["姓名", "身份证号码", "姓名", "身份证号码", "联系电话"])
-    ws.append(["赵强", ID_D, "张丽", ID_A, "13800000001"])
-    ws.append(["孙刚", ID_E, "王芳", ID_B, "13800000002"])
-    ws.merge_cells("A1:B1")
-    ws.merge_cells("C1:E1")
-    path = tmp_path / "丰县2017年花名册.xlsx"
-    wb.save(path)
-    pf = parse(path)
-    rec = pf.records  # type: ignore[attr-defined]
+    rows = [["户主情况", None, hers, None, None],
+            ["姓名", "身份证号码", "姓名", "身份证号码", "联系电话"],
+            ["赵强", ID_D, "张丽", ID_A, "13800000001"],
+            ["孙刚", ID_E, "王芳", ID_B, "13800000002"]]  # fmt: skip
+    rec = _merged_records(tmp_path, rows, ("A1:B1", "C1:E1"))
     assert list(rec["name"]) == ["张丽", "王芳"]
     assert list(rec["id_number"]) == [ID_A, ID_B]
     assert list(rec["household_head"]) == ["赵强", "孙刚"]
@@ -1246,21 +1237,29 @@ def test_her_fields_over_a_relative_and_herself_are_hers_under_benren(
     known, so each record took the relative's name, ID and phone, hers went to 无表头列,
     and the sub-label row was a woman named 丈夫 with the ID 本人 (found by an audit,
     session 23). Hers are under 本人; the relative's are kept as 丈夫姓名 …"""
-    from openpyxl import Workbook
-
-    ID_D, ID_E = "320321199002020022", "32032119750505002X"
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["序号", "姓名", None, "身份证号码", None, "联系电话", None])
-    ws.append([None, relative, "本人", relative, "本人", relative, "本人"])
-    ws.append([1, "赵某", "张丽", ID_D, ID_A, "13900000001", "13800000001"])
-    ws.append([2, "孙某", "王芳", ID_E, ID_B, "13900000002", "13800000002"])
-    for cells in ("A1:A2", "B1:C1", "D1:E1", "F1:G1"):
-        ws.merge_cells(cells)
-    path = tmp_path / "丰县2017年花名册.xlsx"
-    wb.save(path)
-    pf = parse(path)
-    rec = pf.records  # type: ignore[attr-defined]
+    rows = [["序号", "姓名", None, "身份证号码", None, "联系电话", None],
+            [None, relative, "本人", relative, "本人", relative, "本人"],
+            [1, "赵某", "张丽", ID_D, ID_A, "13900000001", "13800000001"],
+            [2, "孙某", "王芳", ID_E, ID_B, "13900000002", "13800000002"]]  # fmt: skip
+    rec = _merged_records(tmp_path, rows, ("A1:A2", "B1:C1", "D1:E1", "F1:G1"))
     assert list(rec["name"]) == ["张丽", "王芳"]
     assert list(rec["id_number"]) == [ID_A, ID_B]
     assert list(rec["phone"]) == ["13800000001", "13800000002"]
+
+
+ID_D, ID_E = "320321199002020022", "32032119750505002X"  # two heads or relatives
+
+
+def _merged_records(tmp_path: Path, rows: list[list[object]], merges: tuple[str, ...]) -> Any:
+    """The records of a one-sheet 丰县 2017 roster whose cells `merges` are merged."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    for cells in merges:
+        ws.merge_cells(cells)
+    path = tmp_path / "丰县2017年花名册.xlsx"
+    wb.save(path)
+    return parse(path).records  # type: ignore[attr-defined]
