@@ -1263,3 +1263,16 @@ def _merged_records(tmp_path: Path, rows: list[list[object]], merges: tuple[str,
     path = tmp_path / "丰县2017年花名册.xlsx"
     wb.save(path)
     return parse(path).records  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("relative", ["配偶", "丈夫"])
+def test_an_id_right_of_a_relatives_name_is_the_relatives(tmp_path: Path, relative: str) -> None:
+    """配偶姓名 | 身份证号码 | 姓名 | 身份证号码 (flat): the first ID is her husband's, as the
+    one right of 户主姓名 is the head's; it was hers, and hers went to the extras (only
+    `id_male` told; found by an audit, session 23)."""
+    rows = [[f"{relative}姓名", "身份证号码", "姓名", "身份证号码"],
+            ["赵某", ID_D, "张丽", ID_A], ["孙某", ID_E, "王芳", ID_B]]  # fmt: skip
+    pf = parse(write_xlsx(tmp_path / "丰县2017年花名册.xlsx", {"S": rows}))
+    rec = pf.records  # type: ignore[attr-defined]
+    assert list(rec["name"]) == ["张丽", "王芳"]
+    assert list(rec["id_number"]) == [ID_A, ID_B]

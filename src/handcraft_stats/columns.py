@@ -301,9 +301,13 @@ def _theirs(
         other.append(
             bool(up) and _someone_elses(matcher, up, _UNIT.sub("", up).replace("情况", ""))
         )
+    # a relative's name column (配偶姓名, 丈夫姓名) names a person too: 配偶姓名 | 身份证号码 |
+    # 姓名 | 身份证号码 gave her the husband's ID (an audit, session 23)
+    whose = [own[j] if own[j] in OTHERS else "relative" if _RELATIVE_NAME.fullmatch(title[j])
+             else None for j in range(width)]  # fmt: skip
     beside = {
-        j: own[j - 1] for j in range(1, width)
-        if own[j] in SPARE_FIELDS and own[j - 1] in OTHERS and under[j] == under[j - 1]
+        j: whose[j - 1] for j in range(1, width)
+        if own[j] in SPARE_FIELDS and whose[j - 1] is not None and under[j] == under[j - 1]
         and not other[j]
     }  # fmt: skip
     out: dict[int, tuple[str, str, str]] = {}
@@ -399,6 +403,9 @@ _RELATIVE = re.compile(
     r"(?:丈夫|配偶|爱人|老公|家属|家人|母亲|父亲|婆婆|公公|儿子|女儿|子女|儿媳|媳妇|女婿|"
     r"孙子|孙女|哥哥|弟弟|姐姐|妹妹|监护人|联系人|男方|其他成员|家庭成员)(?:情况|信息)?"
 )
+
+
+_RELATIVE_NAME = re.compile(f"(?:{_RELATIVE.pattern})姓名")
 
 
 # what a group adds after whom it is about: 户主(基本)信息, 户主基本情况 (情况 is gone already)
